@@ -1,0 +1,83 @@
+"""The command line: parses flags, calls the library, prints. Nothing else lives here.
+
+Library errors (FactoryError) become one line on stderr and exit code 2. Heavy modules
+are imported inside commands so that `factory --help` is instant.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from factory import __version__
+from factory.errors import FactoryError
+
+app = typer.Typer(help="factory: validated training sets from real material and a teacher LLM, for tiny students.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"factory {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit.")) -> None:
+    """factory: validated training sets from real material and a teacher LLM, for tiny students."""
+
+
+def _fail(exc: FactoryError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def recipes() -> None:
+    """List the recipes with a one-line description."""
+    from factory.recipes import describe_all
+
+    for name, description in describe_all():
+        typer.echo(f"{name:<16} {description}")
+
+
+@app.command()
+def build(
+    recipe: str = typer.Argument(..., help="Recipe name (see `factory recipes`)."),
+    teacher: Optional[str] = typer.Option(None, help="Teacher model, e.g. gpt-4o (OpenAI API, needs OPENAI_API_KEY); with --teacher-url, the server's model name."),
+    teacher_url: Optional[str] = typer.Option(None, help="Any OpenAI-compatible base URL, e.g. http://localhost:11434/v1. Without --teacher or --teacher-url: the embedded SmolLM2 teacher."),
+    limit: Optional[int] = typer.Option(None, help="Cap the number of seeds (quick runs)."),
+    variations: Optional[int] = typer.Option(None, help="Variations per seed (default: the recipe's)."),
+    seeds: Optional[Path] = typer.Option(None, help="Extra seeds, JSON Lines ({\"input\": ..., \"rem\": ...} for rem_queries)."),
+    out: Path = typer.Option(Path("data"), help="Data root; the run goes to OUT/RECIPE/RUN."),
+    run: Optional[str] = typer.Option(None, help="Run id (default: a UTC timestamp); an existing run resumes."),
+    max_concurrency: int = typer.Option(8, help="Teacher requests in flight at once."),
+) -> None:
+    """Build a recipe's dataset: seeds -> teacher variations -> checks -> dataset.jsonl + report.json."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from factory.build import build as run_build
+    from factory.report import stage_table
+    from factory.stages.base import BuildOptions
+
+    console = Console(stderr=True)
+    options = BuildOptions(limit=limit, variations=variations, seeds_file=seeds, max_concurrency=max_concurrency)
+    progress = Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=False)
+    try:
+        report = run_build(recipe, options=options, out=out, teacher=teacher, teacher_url=teacher_url, run_id=run,
+                           progress=progress, command=shlex.join(["factory", *sys.argv[1:]]))
+    except FactoryError as exc:
+        _fail(exc)
+    Console().print(stage_table(report))
+    run_dir = out / report["recipe"] / report["run_id"]
+    typer.echo(f"{report['records']} records in {run_dir / 'dataset.jsonl'}; report: {run_dir / 'report.json'}")
+
+
+if __name__ == "__main__":
+    app()

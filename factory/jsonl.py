@@ -1,0 +1,71 @@
+"""JSON Lines in and out: streamed reads with file:line errors, atomic writes (temp + rename).
+
+Does not know about records; `factory.record` builds on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from factory.errors import InputError
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, object) for each non-blank line; a bad line raises InputError."""
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}); check the path and permissions") from exc
+    with handle:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg}); fix or remove that line") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}:{lineno + 1}: not UTF-8 text; convert the file to UTF-8") from exc
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+class AtomicWriter:
+    """Write a file under a temporary name and rename it into place on success only."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.count = 0
+
+    def __enter__(self) -> "AtomicWriter":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        return self
+
+    def write_json(self, obj: Any) -> None:
+        self._handle.write(dumps(obj) + "\n")
+        self.count += 1
+
+    def write_text(self, text: str) -> None:
+        self._handle.write(text)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        if exc_type is None:
+            os.replace(self._tmp, self.path)
+        else:
+            os.unlink(self._tmp)
+
+
+def write_json_file(path: Path, obj: Any) -> None:
+    with AtomicWriter(path) as out:
+        out.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,144 @@
+"""Recipes: discover `pipelines/<name>/recipe.yaml`, check the config up front, bind the recipe module.
+
+A recipe folder holds recipe.yaml (typed and checked here, every error named by its key),
+prompts, and recipe.py (seeds and the task validator, see pipelines/rem_queries/recipe.py).
+Adding a recipe means adding a folder; nothing here changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+
+from factory import PIPELINES_DIR, SCHEMAS_DIR
+from factory.errors import ConfigError
+from factory.stages import STAGES
+
+KNOWN_STAGES = tuple(STAGES)
+
+
+@dataclass
+class Recipe:
+    name: str
+    folder: Path
+    description: str
+    kind: str
+    schema_path: Path
+    schema_version: int
+    labels: list[str]
+    stages: list[str]
+    seed_count: int
+    random_seed: int
+    system_prompt: Path
+    prompt: Path
+    variations: int
+    temperature: float
+    max_tokens: int
+    faithfulness: tuple[float, float]
+    module: ModuleType = field(repr=False, default=None)  # type: ignore[assignment]
+
+    def schema(self) -> dict:
+        return json.loads(self.schema_path.read_text(encoding="utf-8"))
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.parent.name for p in PIPELINES_DIR.glob("*/recipe.yaml"))
+
+
+def describe_all() -> list[tuple[str, str]]:
+    return [(name, _read_yaml(PIPELINES_DIR / name / "recipe.yaml").get("description", "")) for name in recipe_names()]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the file") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    return data
+
+
+class _Checker:
+    """Reads typed values from a YAML mapping and collects every error before raising."""
+
+    def __init__(self, path: Path, data: dict):
+        self.path, self.data, self.errors = path, data, []
+
+    def get(self, dotted: str, kind: type | tuple, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in dotted.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            if default is None:
+                self.errors.append(f"{dotted}: missing")
+            return default
+        if not isinstance(node, kind) or isinstance(node, bool) and kind is not bool:
+            self.errors.append(f"{dotted}: expected {getattr(kind, '__name__', kind)}, got {node!r}")
+            return default
+        return node
+
+    def unknown(self, allowed: dict[str, tuple[str, ...]]) -> None:
+        for section, keys in allowed.items():
+            node = self.data if section == "" else self.data.get(section) or {}
+            for key in node if isinstance(node, dict) else []:
+                if key not in keys:
+                    name = f"{section}.{key}" if section else key
+                    self.errors.append(f"{name}: unknown key (known: {', '.join(keys)})")
+
+
+_ALLOWED = {
+    "": ("description", "kind", "schema", "schema_version", "labels", "seeds", "teacher", "faithfulness", "stages"),
+    "seeds": ("count", "random_seed"),
+    "teacher": ("system", "prompt", "variations", "temperature", "max_tokens"),
+    "faithfulness": ("min", "max"),
+}
+
+
+def load_recipe(name: str) -> Recipe:
+    """Load and check a recipe; raises ConfigError naming every bad key."""
+    folder = PIPELINES_DIR / name
+    path = folder / "recipe.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown recipe {name!r}; known recipes: {', '.join(recipe_names()) or 'none'} (see `factory recipes`)")
+    c = _Checker(path, _read_yaml(path))
+    c.unknown(_ALLOWED)
+    recipe = Recipe(
+        name=name, folder=folder,
+        description=c.get("description", str, ""),
+        kind=c.get("kind", str),
+        schema_path=SCHEMAS_DIR / c.get("schema", str, ""),
+        schema_version=c.get("schema_version", int, 1),
+        labels=c.get("labels", list, []),
+        stages=c.get("stages", list, list(KNOWN_STAGES)),
+        seed_count=c.get("seeds.count", int, 100),
+        random_seed=c.get("seeds.random_seed", int, 0),
+        system_prompt=folder / c.get("teacher.system", str, ""),
+        prompt=folder / c.get("teacher.prompt", str, ""),
+        variations=c.get("teacher.variations", int, 3),
+        temperature=float(c.get("teacher.temperature", (int, float), 0.7)),
+        max_tokens=c.get("teacher.max_tokens", int, 256),
+        faithfulness=(float(c.get("faithfulness.min", (int, float), 0.5)), float(c.get("faithfulness.max", (int, float), 0.97))),
+    )
+    for stage in recipe.stages:
+        if stage not in KNOWN_STAGES:
+            c.errors.append(f"stages: unknown stage {stage!r} (known: {', '.join(KNOWN_STAGES)})")
+    for key, file in (("schema", recipe.schema_path), ("teacher.system", recipe.system_prompt), ("teacher.prompt", recipe.prompt)):
+        if not file.is_file():
+            c.errors.append(f"{key}: file {file} does not exist")
+    low, high = recipe.faithfulness
+    if not 0.0 <= low < high <= 1.0:
+        c.errors.append(f"faithfulness: need 0 <= min < max <= 1, got min={low} max={high}")
+    if c.errors:
+        raise ConfigError(f"{path}: " + "; ".join(c.errors))
+    try:
+        recipe.module = importlib.import_module(f"pipelines.{name}.recipe")
+    except ImportError as exc:
+        raise ConfigError(f"{folder}/recipe.py cannot be imported ({exc}); every recipe needs one") from exc
+    return recipe

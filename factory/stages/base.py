@@ -1,0 +1,50 @@
+"""The stage seam: `Stage.process(records)` yields kept records (dicts) or `Rejected`.
+
+The build runner (factory.build) feeds a stage the previous stage's output, writes what
+it yields to stages/<name>.jsonl and rejected/<name>.jsonl, counts reasons, and shows
+progress over the records consumed. A stage that generates its input (seeds) receives
+an empty iterator. `BuildContext` carries what stages share: the recipe, the options,
+the run folder, and the teacher once it is up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from factory.recipes import Recipe
+from factory.record import Rejected
+
+
+@dataclass
+class BuildOptions:
+    limit: int | None = None
+    variations: int | None = None
+    seeds_file: Path | None = None
+    max_concurrency: int = 8
+
+
+@dataclass
+class BuildContext:
+    recipe: Recipe
+    options: BuildOptions
+    run_dir: Path
+    cache_path: Path
+    teacher: Any = None  # TeacherSpec once resolved or started
+
+
+class Stage:
+    name: str = ""
+    needs_teacher: bool = False
+
+    def __init__(self, context: BuildContext):
+        self.context = context
+        self.extras: dict[str, Any] = {}  # what the stage reports beyond counts (tokens, cache)
+
+    def expected_input(self) -> int | None:
+        """Records this stage will read, when it produces its own input (for progress)."""
+        return None
+
+    def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
+        raise NotImplementedError

@@ -1,0 +1,45 @@
+"""faithfulness: a teacher variation must stay close to its seed's text, but not copy it.
+
+Reads records; for those with provenance.origin `teacher`, computes the cosine
+similarity of input and provenance.seed_text (all-MiniLM-L6-v2) and keeps it in
+checks.faithfulness. Outside the recipe's band [min, max] it rejects:
+`variation_drifted` (below min) or `variation_copied` (above max). Other records pass.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Iterable, Iterator
+
+from factory.record import Rejected
+from factory.stages.base import Stage
+
+
+class FaithfulnessStage(Stage):
+    name = "faithfulness"
+    batch_size = 64
+
+    def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
+        from factory.embeddings import encode
+
+        low, high = self.context.recipe.faithfulness
+        iterator = iter(records)
+        while batch := list(islice(iterator, self.batch_size)):
+            teacher = [r for r in batch if r["provenance"].get("origin") == "teacher"]
+            scores = {}
+            if teacher:
+                left = encode([r["input"] for r in teacher])
+                right = encode([r["provenance"]["seed_text"] for r in teacher])
+                scores = {id(r): round(float(s), 4) for r, s in zip(teacher, (left * right).sum(axis=1))}
+            for record in batch:
+                if id(record) not in scores:
+                    yield record
+                    continue
+                score = scores[id(record)]
+                record["checks"]["faithfulness"] = score
+                if score < low:
+                    yield Rejected(record, "variation_drifted", f"similarity {score} < {low}")
+                elif score > high:
+                    yield Rejected(record, "variation_copied", f"similarity {score} > {high}")
+                else:
+                    yield record

@@ -1,0 +1,37 @@
+"""Tolerant JSON extraction from a model's reply: fences, prose around it, trailing commas.
+
+`extract_json(text)` returns the first JSON object or array found, or raises ValueError.
+It does not check the shape; the task's parser does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def _candidates(text: str) -> list[str]:
+    blocks = [m.group(1) for m in _FENCE.finditer(text)]
+    return blocks + [text]
+
+
+def extract_json(text: str | None) -> Any:
+    if not text or not text.strip():
+        raise ValueError("empty reply")
+    decoder = json.JSONDecoder()
+    for candidate in _candidates(text):
+        for variant in (candidate, _TRAILING_COMMA.sub(r"\1", candidate)):
+            for start, char in enumerate(variant):
+                if char not in "{[":
+                    continue
+                try:
+                    value, _ = decoder.raw_decode(variant, start)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(value, (dict, list)) and value:
+                    return value
+    raise ValueError("no JSON object or array in the reply")

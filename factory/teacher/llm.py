@@ -1,0 +1,82 @@
+"""The teacher as a distilabel LLM: distilabel's OpenAILLM with a response cache in front.
+
+`CachedOpenAILLM.agenerate` looks each (messages, params, sample index) up in the
+ResponseCache, calls the server only on a miss, stores the reply before returning it,
+and never caches or raises a failure: a failed call yields a None generation and its
+error is kept in `failures` (keyed by the messages) for the stage to report. Token
+counts of fresh calls add up in `prompt_tokens` / `completion_tokens`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from distilabel.models.llms import OpenAILLM
+from pydantic import PrivateAttr
+
+from factory.teacher.cache import ResponseCache, cache_key
+
+
+def messages_key(messages: Any) -> str:
+    return json.dumps(messages, sort_keys=True, ensure_ascii=False)
+
+
+class CachedOpenAILLM(OpenAILLM):
+    cache_path: Optional[str] = None
+
+    _cache: Optional[ResponseCache] = PrivateAttr(default=None)
+    _failures: dict = PrivateAttr(default_factory=dict)
+    _tokens: list = PrivateAttr(default_factory=lambda: [0, 0])
+
+    def load(self) -> None:
+        super().load()
+        if self.cache_path and self._cache is None:
+            self._cache = ResponseCache(self.cache_path)
+
+    @property
+    def cache(self) -> ResponseCache | None:
+        return self._cache
+
+    @property
+    def failures(self) -> dict[str, str]:
+        return self._failures
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self._tokens[0]
+
+    @property
+    def completion_tokens(self) -> int:
+        return self._tokens[1]
+
+    async def agenerate(self, input: Any, num_generations: int = 1, **kwargs: Any) -> dict:  # type: ignore[override]
+        generations, input_tokens, output_tokens = [], [], []
+        for index in range(num_generations):
+            reply = await self._one(input, index, kwargs)
+            generations.append(reply["text"])
+            input_tokens.append(reply["prompt_tokens"])
+            output_tokens.append(reply["completion_tokens"])
+        return {"generations": generations,
+                "statistics": {"input_tokens": input_tokens, "output_tokens": output_tokens}}
+
+    async def _one(self, messages: Any, index: int, params: dict) -> dict:
+        key = cache_key(self.model, messages, params, index)
+        if self._cache is not None and (hit := self._cache.get(key)) is not None:
+            return hit
+        try:
+            out = await super().agenerate(input=messages, num_generations=1, **params)
+        except Exception as exc:  # noqa: BLE001 - one failed call must not stop a run
+            self._failures[messages_key(messages)] = f"{type(exc).__name__}: {exc}"[:500]
+            return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}
+        text = out["generations"][0]
+        stats = out.get("statistics", {})
+        reply = {"text": text, "prompt_tokens": (stats.get("input_tokens") or [0])[0] or 0,
+                 "completion_tokens": (stats.get("output_tokens") or [0])[0] or 0}
+        self._tokens[0] += reply["prompt_tokens"]
+        self._tokens[1] += reply["completion_tokens"]
+        if text is None:
+            self._failures[messages_key(messages)] = "the server returned no content"
+        elif self._cache is not None:
+            self._cache.put(key, reply)
+        return reply

@@ -1,0 +1,83 @@
+"""The variations task (a distilabel Task): Jinja prompt -> messages, reply -> parsed variations.
+
+Inputs per row: `text` (the seed request), `keep` (values to copy verbatim). Outputs:
+`variations` (list of strings, or None) and `parse_error` (why not). The reply parser
+takes JSON ({"variations": [...]} or a bare list) found anywhere in the reply, and falls
+back to a numbered or bulleted list for servers without structured output.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from distilabel.steps.tasks import Task
+from jinja2 import Environment, StrictUndefined
+from pydantic import PrivateAttr
+
+from factory.teacher.extract import extract_json
+
+_LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$", re.M)
+
+
+def reply_schema(n: int) -> dict:
+    """JSON Schema of the reply, for servers that constrain generation to it."""
+    item = {"type": "string", "minLength": 8, "maxLength": 200}
+    return {"type": "object", "required": ["variations"], "additionalProperties": False,
+            "properties": {"variations": {"type": "array", "items": item, "minItems": n, "maxItems": n}}}
+
+
+def parse_variations(reply: str | None) -> list[str]:
+    """Variations from a reply; raises ValueError saying why there are none."""
+    if reply is None:
+        raise ValueError("no reply")
+    try:
+        data = extract_json(reply)
+    except ValueError:
+        items = _LIST_ITEM.findall(reply)
+        if not items:
+            raise
+        data = items
+    if isinstance(data, dict):
+        data = data.get("variations")
+    if not isinstance(data, list):
+        raise ValueError('expected {"variations": [...]}')
+    variations = [v.strip().strip('"').strip() for v in data if isinstance(v, str)]
+    variations = [v for v in variations if v]
+    if not variations:
+        raise ValueError("the variations list is empty or holds no strings")
+    return variations
+
+
+class WriteVariations(Task):
+    system_template: str
+    user_template: str
+    num_variations: int = 3
+
+    _system: Any = PrivateAttr(default=None)
+    _user: Any = PrivateAttr(default=None)
+
+    def load(self) -> None:
+        super().load()
+        env = Environment(undefined=StrictUndefined, keep_trailing_newline=False)
+        self._system = env.from_string(self.system_template)
+        self._user = env.from_string(self.user_template)
+
+    @property
+    def inputs(self) -> list[str]:
+        return ["text", "keep"]
+
+    @property
+    def outputs(self) -> list[str]:
+        return ["variations", "parse_error", "model_name"]
+
+    def format_input(self, input: dict[str, Any]) -> list[dict[str, str]]:
+        values = {"text": input["text"], "keep": input["keep"], "n": self.num_variations}
+        return [{"role": "system", "content": self._system.render(**values).strip()},
+                {"role": "user", "content": self._user.render(**values).strip()}]
+
+    def format_output(self, output: str | None, input: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            return {"variations": parse_variations(output), "parse_error": None}
+        except ValueError as exc:
+            return {"variations": None, "parse_error": str(exc)}

@@ -1,0 +1,101 @@
+"""Seed grammar for rem_queries: slot values x templates -> (natural language, REM query) pairs.
+
+`generate(count, random_seed)` is deterministic and cycles through the five operations,
+so any prefix of 5 or more pairs covers LOOKUP, SEARCH, SQL, FUZZY and TRAVERSE. Each pair
+is a dict {"text", "rem", "template"}; turning it into a record is recipe.py's job.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Callable, Iterator
+
+TOPICS = [
+    "machine learning", "morning activities", "budget planning", "team standup", "database migration",
+    "authentication service", "hiking trips", "quarterly review", "python testing", "sleep quality",
+    "product roadmap", "customer feedback", "kubernetes deployment", "reading notes", "family dinner",
+    "api deployment", "token refresh bug", "marathon training", "garden project", "hiring plan",
+]
+MISSPELLED = [
+    "machin lerning", "kubernets", "authentification", "quartely review", "databse migration",
+    "marathon trainning", "custmer feedback", "pyhton testing", "budjet planning", "hikking trips",
+]
+RESOURCE_KEYS = ["test-resource-1", "res-123", "res-100", "meeting-2024-11-17", "doc-api-design", "diary-2024-10-02"]
+ENTITY_KEYS = ["sarah-123", "mike-456", "project-apollo", "acme-corp", "berlin-office"]
+MOMENT_KEYS = ["moment-42", "standup-2024-11-17", "moment-run-0912"]
+CATEGORIES = ["diary", "meeting", "technical", "note", "reference"]
+MOMENT_TYPES = ["meeting", "coding", "reflection", "conversation", "exercise"]
+ENTITY_TYPES = ["person", "project", "organization", "place"]
+DATES = ["2024-09-01", "2024-10-01", "2024-10-15", "2024-11-01", "2024-11-10"]
+LIMITS = [3, 5, 10, 20]
+THRESHOLDS = [0.6, 0.7, 0.8, 0.9]
+EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
+
+
+def _lookup(r: random.Random) -> tuple[str, str, str]:
+    key = r.choice(RESOURCE_KEYS + ENTITY_KEYS + MOMENT_KEYS)
+    text = r.choice(["Get {k}", "Look up {k}", "Show me the item with key {k}", "Open {k}", "What is stored under {k}?"])
+    return text.format(k=key), f"LOOKUP {key}", "lookup"
+
+
+def _search(r: random.Random) -> tuple[str, str, str]:
+    topic, table = r.choice(TOPICS), r.choice(["resources", "resources", "moments"])
+    noun = {"resources": "resources", "moments": "moments"}[table]
+    if r.random() < 0.5:
+        limit = r.choice(LIMITS)
+        text = r.choice(["Find {n} {noun} about {t}", "Show the top {n} {noun} related to {t}"])
+        return text.format(n=limit, noun=noun, t=topic), f'SEARCH "{topic}" IN {table} LIMIT {limit}', "search_limit"
+    after = r.choice(DATES)
+    text = r.choice(["Find {noun} about {t} since {d}", "What {noun} mention {t} after {d}?"])
+    return text.format(noun=noun, t=topic, d=after), f"SEARCH \"{topic}\" IN {table} AFTER '{after}' LIMIT 10", "search_time"
+
+
+def _sql(r: random.Random) -> tuple[str, str, str]:
+    choice = r.randrange(4)
+    if choice == 0:
+        cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
+        return (f"Show the {n} most recent {cat} resources",
+                f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}", "sql_recent")
+    if choice == 1:
+        mt, d = r.choice(MOMENT_TYPES), r.choice(DATES)
+        return (f"How many {mt} moments happened since {d}?",
+                f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'", "sql_count")
+    if choice == 2:
+        et = r.choice(ENTITY_TYPES)
+        return (f"List the names of all {et} entities",
+                f"SELECT name FROM entities WHERE entity_type='{et}' ORDER BY name", "sql_names")
+    return ("Count resources per category",
+            "SELECT category, COUNT(*) AS n FROM resources GROUP BY category ORDER BY n DESC", "sql_group")
+
+
+def _fuzzy(r: random.Random) -> tuple[str, str, str]:
+    typo, threshold = r.choice(MISSPELLED), r.choice(THRESHOLDS)
+    text = r.choice(["Find resources roughly matching '{q}' with similarity {th}",
+                     "I think I misspelled it: '{q}', match at threshold {th}"])
+    return text.format(q=typo, th=threshold), f"FUZZY '{typo}' IN resources THRESHOLD {threshold}", "fuzzy"
+
+
+def _traverse(r: random.Random) -> tuple[str, str, str]:
+    key, depth, edge = r.choice(RESOURCE_KEYS), r.choice([1, 2, 3]), r.choice(EDGES)
+    plural = "s" if depth > 1 else ""
+    text = r.choice(["What is linked to {k} as {e}, up to {d} hop{s}?",
+                     "Follow {e} edges from {k} for {d} level{s}"])
+    return text.format(k=key, e=edge, d=depth, s=plural), f"TRAVERSE {key} DEPTH {depth} TYPE {edge}", "traverse"
+
+
+OPERATIONS: list[Callable[[random.Random], tuple[str, str, str]]] = [_lookup, _search, _sql, _fuzzy, _traverse]
+
+
+def generate(count: int, random_seed: int = 0) -> Iterator[dict]:
+    """Yield up to `count` distinct pairs, cycling through the operations."""
+    rng = random.Random(random_seed)
+    seen: set[tuple[str, str]] = set()
+    attempts = 0
+    while len(seen) < count and attempts < count * 50:
+        make = OPERATIONS[len(seen) % len(OPERATIONS)]
+        attempts += 1
+        text, rem, template = make(rng)
+        if (text, rem) in seen:
+            continue
+        seen.add((text, rem))
+        yield {"text": text, "rem": rem, "template": template}

@@ -1,0 +1,99 @@
+"""rem_queries: what the core needs from this recipe — seeds, records' outputs, the task validator.
+
+- `grammar_seeds(count, random_seed)`: the grammar's pairs as seed dicts (origin grammar).
+- `user_seed(obj)`: one line of a user seed file ({"input": ..., "rem": ..., "explanation"?}).
+- `keep_values(text, output)`: literal values a rewrite of `text` must keep verbatim.
+- `validate(record)`: None, or (reason, detail) — the REM query parses and executes, the
+  structured output agrees with it, and a teacher variation kept every literal value.
+Schema validation is done by the core against schemas/rem_query.schema.json.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from pipelines.rem_queries import grammar, rem
+
+LABELS = ("intent", "query_type")
+
+
+def explain(query_type: str, params: dict) -> str:
+    table = params.get("table_name") or "all tables"
+    if query_type == "LOOKUP":
+        return f"Using LOOKUP to fetch the item stored under key {params['key']} directly."
+    if query_type == "SEARCH":
+        extra = "".join(f", {k} {v}" for k, v in params.get("time_filter", {}).items())
+        return f"Using SEARCH for semantic similarity over {table}{extra}, top {params.get('limit', 'all')} results."
+    if query_type == "SQL":
+        return f"Using SQL because the request filters, sorts or counts by exact fields of {table}."
+    if query_type == "FUZZY":
+        return f"Using FUZZY because the text looks misspelled; matches in {table} above similarity {params['threshold']}."
+    return f"Using TRAVERSE to follow {', '.join(params['edge_types'])} edges from {params['key']} up to depth {params['depth']}."
+
+
+def build_output(rem_query: str, explanation: str | None = None) -> dict:
+    """The structured target of a REM string; raises rem.RemError if it does not parse."""
+    query_type, params = rem.parse(rem_query)
+    return {
+        "intent": rem.INTENTS[query_type],
+        "query_type": query_type,
+        "parameters": params,
+        "explanation": explanation or explain(query_type, params),
+        "rem": rem_query.strip(),
+    }
+
+
+def labels(output: dict) -> dict:
+    return {name: output[name] for name in LABELS}
+
+
+def grammar_seeds(count: int, random_seed: int) -> Iterator[dict[str, Any]]:
+    for pair in grammar.generate(count, random_seed):
+        output = build_output(pair["rem"])
+        yield {"input": pair["text"], "output": output, "labels": labels(output),
+               "provenance": {"origin": "grammar", "source": f"grammar:{pair['template']}"}}
+
+
+def user_seed(obj: Any) -> dict[str, Any]:
+    """A seed from a user file line; raises ValueError (missing fields) or rem.RemError."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not isinstance(obj.get("rem"), str):
+        raise ValueError('each line needs {"input": "<request>", "rem": "<REM query>"}')
+    output = build_output(obj["rem"], obj.get("explanation"))
+    return {"input": obj["input"], "output": output, "labels": labels(output)}
+
+
+def _literals(output: dict) -> list[str]:
+    params = output["parameters"]
+    values = [params.get("key"), params.get("query_text"), *params.get("time_filter", {}).values()]
+    if "sql" in params:
+        values += re.findall(r"'([^']*)'", params["sql"])
+    values += [str(params[name]) for name in ("limit", "threshold", "depth") if name in params]
+    values += params.get("edge_types", [])
+    return [v for v in values if v]
+
+
+def keep_values(text: str, output: dict) -> list[str]:
+    """The literal values of the query that the request spells out; a rewrite must keep them."""
+    lowered = text.lower()
+    seen: list[str] = []
+    for value in _literals(output):
+        if re.search(rf"(?<![\w.-]){re.escape(value.lower())}(?![\w-])", lowered) and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def validate(record: dict) -> tuple[str, str] | None:
+    output = record["output"]
+    try:
+        expected = build_output(output["rem"], output["explanation"])
+    except rem.RemError as exc:
+        return exc.reason, exc.detail
+    for name in ("query_type", "intent", "parameters"):
+        if output[name] != expected[name]:
+            return "output_mismatch", f"{name} is {output[name]!r} but the REM query says {expected[name]!r}"
+    text = record["input"].lower()
+    lost = [v for v in record["provenance"].get("keep_values", []) if v.lower() not in text]
+    if lost:
+        return "variation_lost_value", f"the rewrite dropped {lost[0]!r}"
+    return None
