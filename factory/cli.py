@@ -31,6 +31,17 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """factory: validated training sets from real material and a teacher LLM, for tiny students."""
 
 
+def _quiet_libraries() -> None:
+    """Library chatter (pydantic warnings from distilabel, weight-loading bars) is not the user's business."""
+    import os
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"pydantic\..*")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+
+
 def _fail(exc: FactoryError) -> None:
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(code=2)
@@ -65,6 +76,7 @@ def build(
     from factory.report import stage_table
     from factory.stages.base import BuildOptions
 
+    _quiet_libraries()
     console = Console(stderr=True)
     options = BuildOptions(limit=limit, variations=variations, seeds_file=seeds, max_concurrency=max_concurrency)
     progress = Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -4,12 +4,11 @@ Reads: nothing (the recipe's grammar; `--seeds FILE`, JSON Lines). Writes record
 provenance.origin `grammar` or `user` (source `file:line`) and seed_id = the record id.
 A user line whose query is invalid is rejected with the validator's reason (e.g.
 `rem_unknown_table`); a line that is not JSON stops the build before work (file:line).
-`--limit N` caps the grammar seeds plus user seeds at N.
+`--limit N` caps the kept seeds (user seeds first, then the grammar's) at N.
 """
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import Iterable, Iterator
 
 from factory.jsonl import read_jsonl
@@ -33,10 +32,13 @@ class SeedsStage(Stage):
         return list(read_jsonl(path)) if path else []
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
-        recipe = self.context.recipe
-        user_lines = self.check_inputs()
-        for seed in islice(self._all(user_lines), self._limit()):
-            yield seed
+        kept, limit = 0, self._limit()
+        for item in self._all(self.check_inputs()):
+            if not isinstance(item, Rejected):
+                if kept == limit:
+                    return
+                kept += 1
+            yield item
 
     def _all(self, user_lines: list) -> Iterator[dict | Rejected]:
         recipe = self.context.recipe

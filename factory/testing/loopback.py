@@ -1,0 +1,100 @@
+"""A loopback OpenAI-compatible chat server with fixed latency, for benchmarks and fast tests.
+
+It answers GET /v1/models and POST /v1/chat/completions on 127.0.0.1 after sleeping
+`latency` seconds, counts requests and records the peak number in flight. Its reply is
+deterministic: {"variations": [...]} built from the request line of the last user message
+("Request: ..."), so a build through it yields valid records. It is not a model and not a
+fault injector; use it where the teacher's quality does not matter.
+
+    with LoopbackTeacher(latency=0.2) as server:
+        server.base_url   # http://127.0.0.1:PORT/v1
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODEL = "loopback"
+_PHRASES = ["Please {t}", "Could you {t}", "I would like to {t}", "{t}, please", "Quick one: {t}"]
+
+
+def _reply(messages: list[dict], n: int = 3) -> str:
+    user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
+    found = re.search(r"^Request: (.+)$", user, re.M)
+    text = found.group(1).strip() if found else user.strip()
+    text = text[0].lower() + text[1:] if text else text
+    return json.dumps({"variations": [_PHRASES[i % len(_PHRASES)].format(t=text) for i in range(n)]})
+
+
+class LoopbackTeacher:
+    def __init__(self, latency: float = 0.0):
+        self.latency = latency
+        self.requests = 0
+        self.prompts: list[str] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._server.request_queue_size = 256
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _send(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/") == "/v1/models":
+                    self._send(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    return self._send(404, {"error": {"message": "not found"}})
+                with server._lock:
+                    server.requests += 1
+                    server.prompts.append(json.dumps(body.get("messages"), sort_keys=True))
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                try:
+                    time.sleep(server.latency)
+                    content = _reply(body.get("messages", []))
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+                self._send(200, {
+                    "id": f"cmpl-{server.requests}", "object": "chat.completion", "created": int(time.time()),
+                    "model": body.get("model", MODEL),
+                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80},
+                })
+
+        return Handler
+
+    def __enter__(self) -> "LoopbackTeacher":
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,76 @@
+"""The rem_queries recipe: grammar coverage, every seed valid, user seeds, values a rewrite must keep."""
+
+import pytest
+
+from factory.recipes import load_recipe, recipe_names
+from factory.stages.validate import schema_validator
+from pipelines.rem_queries import grammar, recipe as rq
+
+OPERATIONS = {"LOOKUP", "SEARCH", "SQL", "FUZZY", "TRAVERSE"}
+
+
+def test_any_five_consecutive_seeds_cover_all_operations():
+    seeds = list(rq.grammar_seeds(200, 7))
+    assert len(seeds) == 200
+    for start in range(0, 195, 5):
+        assert {s["output"]["query_type"] for s in seeds[start:start + 5]} == OPERATIONS
+
+
+def test_grammar_is_deterministic_and_distinct():
+    first, second = list(grammar.generate(100, 3)), list(grammar.generate(100, 3))
+    assert first == second
+    assert len({(p["text"], p["rem"]) for p in first}) == 100
+    assert list(grammar.generate(100, 4)) != first
+
+
+def test_every_grammar_seed_passes_schema_and_validator():
+    recipe = load_recipe("rem_queries")
+    validator = schema_validator(recipe)
+    for seed in rq.grammar_seeds(200, 7):
+        assert list(validator.iter_errors(seed["output"])) == []
+        record = {"input": seed["input"], "output": seed["output"], "provenance": seed["provenance"]}
+        assert rq.validate(record) is None, seed
+
+
+def test_seed_output_matches_the_seed_task_shape():
+    output = rq.build_output("SEARCH \"machine learning\" IN resources AFTER '2024-11-10' LIMIT 10")
+    assert output == {
+        "intent": "semantic_search", "query_type": "SEARCH",
+        "parameters": {"query_text": "machine learning", "table_name": "resources",
+                       "time_filter": {"after": "2024-11-10"}, "limit": 10},
+        "explanation": "Using SEARCH for semantic similarity over resources, after 2024-11-10, top 10 results.",
+        "rem": "SEARCH \"machine learning\" IN resources AFTER '2024-11-10' LIMIT 10",
+    }
+
+
+def test_keep_values_are_the_literals_the_request_spells_out():
+    output = rq.build_output("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5")
+    assert rq.keep_values("Show the 5 most recent diary resources", output) == ["diary", "5"]
+    traverse = rq.build_output("TRAVERSE meeting-2024-11-17 DEPTH 1 TYPE SEE_ALSO")
+    assert rq.keep_values("What is linked to meeting-2024-11-17 as SEE_ALSO, up to 1 hop?", traverse) == \
+        ["meeting-2024-11-17", "1", "SEE_ALSO"]
+
+
+def test_validator_rejects_a_rewrite_that_lost_a_value_and_a_mismatched_output():
+    output = rq.build_output('SEARCH "budget planning" IN resources LIMIT 10')
+    record = {"input": "Show me some finance notes", "output": output,
+              "provenance": {"origin": "teacher", "keep_values": ["budget planning", "10"]}}
+    assert rq.validate(record) == ("variation_lost_value", "the rewrite dropped 'budget planning'")
+    wrong = {**output, "query_type": "FUZZY"}
+    assert rq.validate({"input": "x", "output": wrong, "provenance": {}})[0] == "output_mismatch"
+
+
+def test_user_seed_errors():
+    with pytest.raises(ValueError, match="needs"):
+        rq.user_seed({"text": "x"})
+    with pytest.raises(ValueError) as caught:
+        rq.user_seed({"input": "x", "rem": "SELECT nope FROM resources"})
+    assert caught.value.reason == "rem_unknown_field"
+
+
+@pytest.mark.parametrize("name", recipe_names())
+def test_every_recipe_config_loads_and_binds(name):
+    recipe = load_recipe(name)
+    assert recipe.module is not None
+    assert recipe.description
+    schema_validator(recipe)

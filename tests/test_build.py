@@ -1,0 +1,126 @@
+"""`factory build` through the real CLI against a loopback OpenAI-compatible teacher on 127.0.0.1.
+
+Checks report.json, dataset.jsonl (every record validates), rejected/ accounting,
+resume and the cache (a second build asks the teacher nothing), and the errors
+raised before any work. The embedded SmolLM2 teacher has its own test (test_build_embedded).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from factory.jsonl import read_jsonl
+from factory.recipes import load_recipe
+from factory.stages.validate import schema_validator
+
+STAGES = ["seeds", "generate", "faithfulness", "validate"]
+
+
+def _records(path: Path) -> list[dict]:
+    return [obj for _, obj in read_jsonl(path)]
+
+
+def _assert_valid_run(run_dir: Path, report: dict) -> list[dict]:
+    recipe = load_recipe("rem_queries")
+    validator = schema_validator(recipe)
+    records = _records(run_dir / "dataset.jsonl")
+    assert report["records"] == len(records) > 0
+    assert [row["name"] for row in report["stages"]] == STAGES
+    for record in records:
+        assert list(validator.iter_errors(record["output"])) == []
+        assert recipe.module.validate(record) is None
+        assert record["checks"] == {**record["checks"], "schema": "ok", "validator": "ok"}
+        assert record["recipe"] == "rem_queries" and record["kind"] == "rem_query" and record["seed_id"]
+    assert len({r["id"] for r in records}) == len(records)
+    for row in report["stages"]:  # every record in is accounted for: kept, rejected, or (generate) added
+        rejected = _records(run_dir / "rejected" / f"{row['name']}.jsonl")
+        assert len(rejected) == sum(row["rejected"].values())
+        assert all(r["reason"] in row["rejected"] for r in rejected)
+        if row["name"] != "generate":
+            assert row["in"] == row["out"] + len(rejected)
+    return records
+
+
+def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path):
+    result = run_cli("build", "rem_queries", "--limit", "10", "--teacher-url", loopback.base_url, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    latest = tmp_path / "rem_queries" / "latest"
+    report = json.loads((latest / "report.json").read_text())
+    assert set(report) >= {"recipe", "run_id", "teacher", "stages", "tokens", "records"}
+    assert report["teacher"] == {"model": "loopback", "base_url": loopback.base_url, "embedded": False, "structured_output": "none"}
+    assert report["tokens"] == {"prompt": 500, "completion": 300}  # 10 calls x the server's usage
+    assert loopback.requests == 10
+    records = _assert_valid_run(latest.resolve(), report)
+    assert report["origins"]["grammar"] == 10 and report["origins"]["teacher"] > 0
+    teacher_record = next(r for r in records if r["provenance"]["origin"] == "teacher")
+    assert teacher_record["provenance"]["teacher"]["model"] == "loopback"
+    assert 0.55 <= teacher_record["checks"]["faithfulness"] <= 0.97
+    assert "records in" in result.stdout and "generate" in result.stdout
+
+    again = run_cli("build", "rem_queries", "--limit", "10", "--teacher-url", loopback.base_url,
+                    "--out", str(tmp_path), "--run", "second")
+    assert again.returncode == 0, again.stderr
+    second = json.loads((tmp_path / "rem_queries" / "second" / "report.json").read_text())
+    assert loopback.requests == 10  # nothing asked twice
+    assert second["cache"] == {"hits": 10, "misses": 0, "failed_calls": 0}
+    assert second["tokens"] == {"prompt": 0, "completion": 0}
+    assert _records(tmp_path / "rem_queries" / "second" / "dataset.jsonl") == records
+    assert (tmp_path / "rem_queries" / "latest").resolve().name == "second"
+
+
+def test_resume_skips_finished_stages(loopback, tmp_path):
+    args = ["build", "rem_queries", "--limit", "5", "--teacher-url", loopback.base_url, "--out", str(tmp_path), "--run", "r"]
+    assert run_cli(*args).returncode == 0
+    run_dir = tmp_path / "rem_queries" / "r"
+    (run_dir / "stages" / "validate.done").unlink()
+    first = (run_dir / "dataset.jsonl").read_text()
+    assert run_cli(*args).returncode == 0
+    assert (run_dir / "dataset.jsonl").read_text() == first
+    assert loopback.requests == 5
+
+
+def test_user_seed_file_records_and_rejections(loopback, tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(
+        '{"input": "Show my diary entries", "rem": "SELECT * FROM resources WHERE category=\'diary\'"}\n'
+        "\n"
+        '{"input": "What is in notes?", "rem": "SEARCH \\"x\\" IN notes"}\n'
+        '{"text": "no rem here"}\n', encoding="utf-8")
+    result = run_cli("build", "rem_queries", "--limit", "6", "--seeds", str(seeds), "--teacher-url", loopback.base_url,
+                     "--out", str(tmp_path / "d"), "--variations", "2")
+    assert result.returncode == 0, result.stderr
+    run_dir = (tmp_path / "d" / "rem_queries" / "latest").resolve()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["stages"][0]["rejected"] == {"bad_seed": 1, "rem_unknown_table": 1}
+    rejected = _records(run_dir / "rejected" / "seeds.jsonl")
+    assert [r["record"]["provenance"]["source"] for r in rejected] == [f"{seeds}:3", f"{seeds}:4"]
+    records = _assert_valid_run(run_dir, report)
+    user = [r for r in records if r["provenance"]["origin"] == "user"]
+    assert [r["input"] for r in user] == ["Show my diary entries"]
+    assert user[0]["provenance"]["source"] == f"{seeds}:1"
+    assert report["origins"]["grammar"] == 5  # --limit 6 caps the kept seeds: 1 user + 5 grammar
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nope"], "unknown recipe 'nope'; known recipes: rem_queries"),
+    (["rem_queries", "--teacher", "gpt-4"], "needs OPENAI_API_KEY"),
+    (["rem_queries", "--teacher-url", "http://127.0.0.1:9/v1"], "cannot reach http://127.0.0.1:9/v1/models"),
+    (["rem_queries", "--limit", "0"], "--limit must be at least 1"),
+    (["rem_queries", "--seeds", "/nonexistent/seeds.jsonl"], "/nonexistent/seeds.jsonl: cannot read"),
+])
+def test_errors_before_work_are_one_line(args, message, tmp_path):
+    result = run_cli("build", *args, "--out", str(tmp_path), env={"OPENAI_API_KEY": ""})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not (tmp_path / "rem_queries").exists()
+
+
+def test_malformed_seed_line_names_file_and_line(tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text('{"input": "a", "rem": "LOOKUP a"}\n{"input": oops}\n', encoding="utf-8")
+    result = run_cli("build", "rem_queries", "--seeds", str(seeds), "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {seeds}:2: not valid JSON (Expecting value); fix or remove that line"
