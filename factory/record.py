@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -38,8 +38,10 @@ class Record:
             self.id = content_hash(self.recipe, self.input, self.output)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {"id": data.pop("id"), **data}
+        """A plain dict, id first. Values are shared, not copied: records are written, not mutated."""
+        return {"id": self.id, "recipe": self.recipe, "kind": self.kind, "schema_version": self.schema_version,
+                "seed_id": self.seed_id, "input": self.input, "output": self.output, "labels": self.labels,
+                "provenance": self.provenance, "checks": self.checks}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Record":

@@ -10,37 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-from factory.jsonl import read_jsonl
-from factory.recipes import load_recipe
-from factory.stages.validate import schema_validator
-
-STAGES = ["seeds", "generate", "faithfulness", "validate"]
-
-
-def _records(path: Path) -> list[dict]:
-    return [obj for _, obj in read_jsonl(path)]
-
-
-def _assert_valid_run(run_dir: Path, report: dict) -> list[dict]:
-    recipe = load_recipe("rem_queries")
-    validator = schema_validator(recipe)
-    records = _records(run_dir / "dataset.jsonl")
-    assert report["records"] == len(records) > 0
-    assert [row["name"] for row in report["stages"]] == STAGES
-    for record in records:
-        assert list(validator.iter_errors(record["output"])) == []
-        assert recipe.module.validate(record) is None
-        assert record["checks"] == {**record["checks"], "schema": "ok", "validator": "ok"}
-        assert record["recipe"] == "rem_queries" and record["kind"] == "rem_query" and record["seed_id"]
-    assert len({r["id"] for r in records}) == len(records)
-    for row in report["stages"]:  # every record in is accounted for: kept, rejected, or (generate) added
-        rejected = _records(run_dir / "rejected" / f"{row['name']}.jsonl")
-        assert len(rejected) == sum(row["rejected"].values())
-        assert all(r["reason"] in row["rejected"] for r in rejected)
-        if row["name"] != "generate":
-            assert row["in"] == row["out"] + len(rejected)
-    return records
+from conftest import assert_valid_run as _assert_valid_run, records as _records, run_cli
 
 
 def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path):

@@ -5,12 +5,13 @@ seed's output and labels and provenance.origin `teacher` (seed text, values to k
 teacher model and URL, prompt hash, generation params). Rejects, keeping the seed and
 the raw reply: `teacher_failed` (the call failed after the client's retries),
 `teacher_unparseable` (no variations in the reply), `variation_duplicate`.
-Requests go out `max_concurrency` at a time; every reply passes through the cache.
+At most `max_concurrency` requests are in flight; every reply passes through the cache.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -28,6 +29,10 @@ class GenerateStage(Stage):
     name = "generate"
     needs_teacher = True
 
+    def batch_size(self) -> int:
+        """Seeds handed to the teacher at once: several times the concurrency, so requests flow."""
+        return 4 * self.context.options.max_concurrency
+
     def _task(self):
         from factory.teacher.llm import CachedOpenAILLM
         from factory.teacher.task import WriteVariations, reply_schema
@@ -40,38 +45,49 @@ class GenerateStage(Stage):
             params["extra_body"] = {"response_format": {"type": "json_object", "schema": reply_schema(n)}}
         elif spec.structured == "json_object":
             params["extra_body"] = {"response_format": {"type": "json_object"}}
-        llm = CachedOpenAILLM(model=spec.model, base_url=spec.base_url, api_key=spec.api_key,
-                              cache_path=str(self.context.cache_path), generation_kwargs=params, max_retries=3)
+        llm = CachedOpenAILLM(model=spec.model, base_url=spec.base_url, api_key=spec.api_key, max_retries=3,
+                              cache_path=str(self.context.cache_path), generation_kwargs=params,
+                              max_concurrency=self.context.options.max_concurrency)
         system, user = recipe.system_prompt.read_text(encoding="utf-8"), recipe.prompt.read_text(encoding="utf-8")
         task = WriteVariations(name="write_variations", llm=llm, system_template=system, user_template=user,
-                               num_variations=n, input_batch_size=self.context.options.max_concurrency)
+                               num_variations=n, input_batch_size=self.batch_size())
         task.load()
         self.provenance = {"origin": "teacher", "teacher": spec.public(), "prompt_hash": content_hash(system, user),
                            "params": {k: v for k, v in params.items() if k != "extra_body"}}
         return task, llm
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
-        from factory.teacher.llm import messages_key
-
+        """Batches go to the teacher in a worker thread, one batch ahead of the records written here."""
         task, llm = self._task()
         keep_values = self.context.recipe.module.keep_values
+        pending = None
         try:
-            for batch in _batches(records, self.context.options.max_concurrency):
-                rows = [{"text": seed["input"], "keep": keep_values(seed["input"], seed["output"])} for seed in batch]
-                outputs = next(task.process(rows))
-                for seed, row, out in zip(batch, rows, outputs):
-                    yield seed
-                    if out["variations"] is None:
-                        failure = llm.failures.get(messages_key(task.format_input(row)))
-                        raw = (out.get("distilabel_metadata") or {}).get("raw_output_write_variations")
-                        reason = "teacher_failed" if failure else "teacher_unparseable"
-                        yield Rejected({**seed, "raw_reply": raw}, reason, failure or out["parse_error"])
-                        continue
-                    yield from self._variations(seed, row["keep"], out["variations"])
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="teacher") as pool:
+                for batch in _batches(records, self.batch_size()):
+                    rows = [{"text": seed["input"], "keep": keep_values(seed["input"], seed["output"])} for seed in batch]
+                    future = pool.submit(lambda rows=rows: next(task.process(rows)))
+                    if pending is not None:
+                        yield from self._emit(task, llm, *pending)
+                    pending = (batch, rows, future)
+                if pending is not None:
+                    yield from self._emit(task, llm, *pending)
         finally:
             self.extras["tokens"] = {"prompt": llm.prompt_tokens, "completion": llm.completion_tokens}
             self.extras["cache"] = {"hits": llm.cache.hits, "misses": llm.cache.misses, "failed_calls": len(llm.failures)}
-            llm.cache.close()
+            llm.close()
+
+    def _emit(self, task, llm, batch: list[dict], rows: list[dict], future) -> Iterator[dict | Rejected]:
+        from factory.teacher.llm import messages_key
+
+        for seed, row, out in zip(batch, rows, future.result()):
+            yield seed
+            if out["variations"] is None:
+                failure = llm.failures.get(messages_key(task.format_input(row)))
+                raw = (out.get("distilabel_metadata") or {}).get("raw_output_write_variations")
+                reason = "teacher_failed" if failure else "teacher_unparseable"
+                yield Rejected({**seed, "raw_reply": raw}, reason, failure or out["parse_error"])
+                continue
+            yield from self._variations(seed, row["keep"], out["variations"])
 
     def _variations(self, seed: dict, keep: list[str], variations: list[str]) -> Iterator[dict | Rejected]:
         seen = {seed["input"].strip().lower()}

@@ -2,13 +2,15 @@
 
 `CachedOpenAILLM.agenerate` looks each (messages, params, sample index) up in the
 ResponseCache, calls the server only on a miss, stores the reply before returning it,
-and never caches or raises a failure: a failed call yields a None generation and its
+holds at most `max_concurrency` requests in flight (so a batch flows continuously instead
+of in waves), and never caches or raises a failure: a failed call yields a None generation and its
 error is kept in `failures` (keyed by the messages) for the stage to report. Token
 counts of fresh calls add up in `prompt_tokens` / `completion_tokens`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Optional
 
@@ -24,7 +26,9 @@ def messages_key(messages: Any) -> str:
 
 class CachedOpenAILLM(OpenAILLM):
     cache_path: Optional[str] = None
+    max_concurrency: int = 8  # requests in flight at once, however large the batch
 
+    _semaphore: Optional[asyncio.Semaphore] = PrivateAttr(default=None)
     _cache: Optional[ResponseCache] = PrivateAttr(default=None)
     _failures: dict = PrivateAttr(default_factory=dict)
     _tokens: list = PrivateAttr(default_factory=lambda: [0, 0])
@@ -33,6 +37,15 @@ class CachedOpenAILLM(OpenAILLM):
         super().load()
         if self.cache_path and self._cache is None:
             self._cache = ResponseCache(self.cache_path)
+
+    def close(self) -> None:
+        """Close the HTTP client on its own event loop, then the cache."""
+        client = getattr(self, "_aclient", None)
+        if client is not None and self._event_loop is not None and not self._event_loop.is_closed():
+            self._event_loop.run_until_complete(client.close())
+            self._event_loop.close()
+        if self._cache is not None:
+            self._cache.close()
 
     @property
     def cache(self) -> ResponseCache | None:
@@ -64,8 +77,11 @@ class CachedOpenAILLM(OpenAILLM):
         key = cache_key(self.model, messages, params, index)
         if self._cache is not None and (hit := self._cache.get(key)) is not None:
             return hit
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
         try:
-            out = await super().agenerate(input=messages, num_generations=1, **params)
+            async with self._semaphore:
+                out = await super().agenerate(input=messages, num_generations=1, **params)
         except Exception as exc:  # noqa: BLE001 - one failed call must not stop a run
             self._failures[messages_key(messages)] = f"{type(exc).__name__}: {exc}"[:500]
             return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}

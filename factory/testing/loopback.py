@@ -8,6 +8,9 @@ fault injector; use it where the teacher's quality does not matter.
 
     with LoopbackTeacher(latency=0.2) as server:
         server.base_url   # http://127.0.0.1:PORT/v1
+
+or in its own process (so that it does not share the client's interpreter lock), with
+GET /stats for the counts: `python -m factory.testing.loopback --port P --latency 0.2`.
 """
 
 from __future__ import annotations
@@ -30,17 +33,20 @@ def _reply(messages: list[dict], n: int = 3) -> str:
     return json.dumps({"variations": [_PHRASES[i % len(_PHRASES)].format(t=text) for i in range(n)]})
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the listen backlog: the default 5 drops bursts of new connections
+
+
 class LoopbackTeacher:
-    def __init__(self, latency: float = 0.0):
+    def __init__(self, latency: float = 0.0, port: int = 0):
         self.latency = latency
         self.requests = 0
         self.prompts: list[str] = []
         self.in_flight = 0
         self.peak_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 256
+        self._server = _Server(("127.0.0.1", port), self._handler())
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def _handler(self):
@@ -48,6 +54,7 @@ class LoopbackTeacher:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes
 
             def log_message(self, *args) -> None:
                 pass
@@ -61,7 +68,9 @@ class LoopbackTeacher:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/") == "/v1/models":
+                if self.path.rstrip("/") == "/stats":
+                    self._send(200, {"requests": server.requests, "peak_in_flight": server.peak_in_flight})
+                elif self.path.rstrip("/") == "/v1/models":
                     self._send(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
                 else:
                     self._send(404, {"error": {"message": "not found"}})
@@ -98,3 +107,21 @@ class LoopbackTeacher:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve the loopback OpenAI-compatible teacher on 127.0.0.1.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    server = LoopbackTeacher(latency=args.latency, port=args.port)
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

