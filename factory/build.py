@@ -27,6 +27,7 @@ from factory.record import Rejected
 from factory.stages import stage_class
 from factory.stages.base import BuildContext, BuildOptions, Stage
 from factory.teacher import spec as teacher_spec
+from factory.teacher.embedded import EmbeddedTeacher, model_path
 
 
 def _records(path: Path | None) -> Iterator[dict]:
@@ -93,64 +94,79 @@ def _summary(dataset: Path, recipe) -> dict:
     return {"origins": dict(sorted(origins.items())), "labels": {k: dict(sorted(v.items())) for k, v in labels.items()}}
 
 
+def default_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+
+
+def _check_options(options: BuildOptions) -> None:
+    for flag, value in (("--limit", options.limit), ("--variations", options.variations),
+                        ("--max-concurrency", options.max_concurrency)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{flag} must be at least 1, got {value}")
+
+
+def _publish(source: Path, dataset: Path) -> None:
+    tmp = dataset.with_name(f".{dataset.name}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, dataset)
+
+
 def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | None = None,
           teacher_url: str | None = None, run_id: str | None = None, progress=None, command: str = "") -> dict:
     """Run a build and return its report (also written to report.json)."""
-    from contextlib import nullcontext
-
     recipe = load_recipe(recipe_name)
-    if options.limit is not None and options.limit < 1:
-        raise ConfigError(f"--limit must be at least 1, got {options.limit}")
-    if options.variations is not None and options.variations < 1:
-        raise ConfigError(f"--variations must be at least 1, got {options.variations}")
-    if options.max_concurrency < 1:
-        raise ConfigError(f"--max-concurrency must be at least 1, got {options.max_concurrency}")
-    run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(out) / recipe.name / run_id
+    _check_options(options)
+    run_dir = Path(out) / recipe.name / (run_id or default_run_id())
     context = BuildContext(recipe=recipe, options=options, run_dir=run_dir, cache_path=Path(out) / "_cache" / "teacher.sqlite")
     stages = [stage_class(name)(context) for name in recipe.stages]
     for stage in stages:  # inputs the user gave are read before any work
-        if hasattr(stage, "check_inputs"):
-            stage.check_inputs()
+        stage.check_inputs()
     spec = teacher_spec.resolve(teacher, teacher_url)
     if spec is None and any(s.needs_teacher for s in stages):
-        from factory.teacher.embedded import EmbeddedTeacher, model_path
-
-        model_path()
+        model_path()  # fail now, not after the seeds, if the embedded teacher's model is missing
     run_dir.mkdir(parents=True, exist_ok=True)
     rows, source, started = [], None, time.monotonic()
+    progress = progress if progress is not None else _SilentProgress()
     with ExitStack() as stack:
-        bar = progress if progress is not None else _SilentProgress()
-        stack.enter_context(bar if hasattr(bar, "__enter__") else nullcontext())
+        stack.enter_context(progress)
         for stage in stages:
-            if stage.needs_teacher and context.teacher is None:
-                done = (run_dir / "stages" / f"{stage.name}.done").is_file()
-                context.teacher = spec or (None if done else stack.enter_context(EmbeddedTeacher(run_dir / "teacher-server.log")))
-            rows.append(run_stage(stage, source, run_dir, bar))
+            done = (run_dir / "stages" / f"{stage.name}.done").is_file()
+            if stage.needs_teacher and context.teacher is None and not done:
+                context.teacher = spec or stack.enter_context(EmbeddedTeacher(run_dir / "teacher-server.log"))
+            rows.append(run_stage(stage, source, run_dir, progress))
             source = run_dir / "stages" / f"{stage.name}.jsonl"
-    dataset = run_dir / "dataset.jsonl"
-    shutil.copyfile(source, dataset)
-    tokens = Counter()
-    cache = Counter()
+    _publish(source, run_dir / "dataset.jsonl")
+    report = _report(recipe, run_dir, rows, spec or context.teacher, command, time.monotonic() - started)
+    write_json_file(run_dir / "report.json", report)
+    _point_latest(run_dir.parent, run_dir.name)
+    return report
+
+
+def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seconds: float) -> dict:
+    tokens, cache = Counter(), Counter()
     for row in rows:
         tokens.update(row.get("tokens", {}))
         cache.update(row.get("cache", {}))
-    report = {
-        "recipe": recipe.name, "run_id": run_id, "kind": recipe.kind, "schema_version": recipe.schema_version,
+    dataset = run_dir / "dataset.jsonl"
+    return {
+        "recipe": recipe.name, "run_id": run_dir.name, "kind": recipe.kind, "schema_version": recipe.schema_version,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
-        "teacher": (spec or context.teacher).public() if (spec or context.teacher) else {"embedded": True},
+        "teacher": teacher.public() if teacher else {"embedded": True, "note": "all teacher stages were already done"},
         "stages": rows, "tokens": {"prompt": tokens["prompt"], "completion": tokens["completion"]},
         "cache": dict(cache), "records": _count_lines(dataset),
-        "rejected": sum(sum(row["rejected"].values()) for row in rows), "seconds": round(time.monotonic() - started, 2),
+        "rejected": sum(sum(row["rejected"].values()) for row in rows), "seconds": round(seconds, 2),
         **_summary(dataset, recipe),
     }
-    write_json_file(run_dir / "report.json", report)
-    _point_latest(run_dir.parent, run_id)
-    return report
 
 
 class _SilentProgress:
     """The progress interface of rich.progress.Progress, doing nothing (library use)."""
+
+    def __enter__(self) -> "_SilentProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
 
     def add_task(self, *args, **kwargs) -> int:
         return 0

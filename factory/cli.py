@@ -72,7 +72,7 @@ def build(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from factory.build import build as run_build
+    from factory.build import build as run_build, default_run_id
     from factory.report import stage_table
     from factory.stages.base import BuildOptions
 
@@ -81,11 +81,15 @@ def build(
     options = BuildOptions(limit=limit, variations=variations, seeds_file=seeds, max_concurrency=max_concurrency)
     progress = Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=False)
+    run = run or default_run_id()
     try:
         report = run_build(recipe, options=options, out=out, teacher=teacher, teacher_url=teacher_url, run_id=run,
                            progress=progress, command=shlex.join(["factory", *sys.argv[1:]]))
     except FactoryError as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; what finished is kept. Resume with: factory build {recipe} --run {run} --out {out}", err=True)
+        raise typer.Exit(code=130) from None
     Console().print(stage_table(report))
     run_dir = out / report["recipe"] / report["run_id"]
     typer.echo(f"{report['records']} records in {run_dir / 'dataset.jsonl'}; report: {run_dir / 'report.json'}")

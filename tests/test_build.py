@@ -6,7 +6,6 @@ raised before any work. The embedded SmolLM2 teacher has its own test (test_buil
 """
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -42,6 +42,9 @@ class Stage:
         self.context = context
         self.extras: dict[str, Any] = {}  # what the stage reports beyond counts (tokens, cache)
 
+    def check_inputs(self) -> None:
+        """Read what the user gave this stage (files) and raise InputError now, before any work."""
+
     def expected_input(self) -> int | None:
         """Records this stage will read, when it produces its own input (for progress)."""
         return None

@@ -30,7 +30,7 @@ class FaithfulnessStage(Stage):
             if teacher:
                 left = encode([r["input"] for r in teacher])
                 right = encode([r["provenance"]["seed_text"] for r in teacher])
-                scores = {id(r): round(float(s), 4) for r, s in zip(teacher, (left * right).sum(axis=1))}
+                scores = {id(r): round(float(s), 4) for r, s in zip(teacher, (left * right).sum(axis=1), strict=True)}
             for record in batch:
                 if id(record) not in scores:
                     yield record

@@ -79,7 +79,7 @@ class GenerateStage(Stage):
     def _emit(self, task, llm, batch: list[dict], rows: list[dict], future) -> Iterator[dict | Rejected]:
         from factory.teacher.llm import messages_key
 
-        for seed, row, out in zip(batch, rows, future.result()):
+        for seed, row, out in zip(batch, rows, future.result(), strict=True):
             yield seed
             if out["variations"] is None:
                 failure = llm.failures.get(messages_key(task.format_input(row)))
