@@ -3,6 +3,8 @@
 For concurrency c and latency L, the ideal rate is c / L requests/s. The script runs the
 real generate stage (distilabel Task + cached OpenAILLM, fresh cache each time) over
 enough seeds for several waves and prints achieved / ideal. Goal: >= 0.9 at c = 32.
+As a baseline it sends the same number of requests through a bare `openai.AsyncOpenAI`
+client (no distilabel, no cache, no records): what one Python event loop can do here.
 
     .venv/bin/python bench/teacher_throughput.py [--latency 0.2] [--waves 6]
 """
@@ -10,6 +12,7 @@ enough seeds for several waves and prints achieved / ideal. Goal: >= 0.9 at c = 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import subprocess
 import sys
@@ -30,6 +33,28 @@ from factory.teacher.spec import resolve  # noqa: E402
 from factory.teacher.embedded import free_port  # noqa: E402
 import factory.teacher.llm  # noqa: E402,F401  - imported here so that import time is not measured
 import factory.teacher.task  # noqa: E402,F401
+
+
+def measure_bare_client(concurrency: int, latency: float, waves: int) -> float:
+    """Baseline: the same number of requests through a bare AsyncOpenAI client and a semaphore."""
+    from openai import AsyncOpenAI
+
+    async def run(base_url: str) -> float:
+        client, gate = AsyncOpenAI(base_url=base_url, api_key="none"), asyncio.Semaphore(concurrency)
+
+        async def one(i: int) -> None:
+            async with gate:
+                await client.chat.completions.create(model="loopback", max_tokens=320,
+                                                     messages=[{"role": "user", "content": f"Request: find note {i}"}])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(concurrency * waves)))
+        elapsed = time.perf_counter() - started
+        await client.close()
+        return concurrency * waves / elapsed
+
+    with loopback_process(latency) as base_url:
+        return asyncio.run(run(base_url))
 
 
 def measure(concurrency: int, latency: float, waves: int) -> tuple[float, int]:
@@ -76,16 +101,20 @@ def loopback_process(latency: float):
 def main() -> None:  # noqa: D103
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--waves", type=int, default=12)
+    parser.add_argument("--waves", type=int, default=24)
     args = parser.parse_args()
     logging.getLogger("distilabel").setLevel(logging.ERROR)
     print(f"loopback teacher, fixed latency {args.latency * 1000:.0f} ms, {args.waves} waves per concurrency")
-    print(f"{'concurrency':>11} {'ideal req/s':>12} {'achieved':>9} {'ratio':>6} {'peak in flight':>15}")
+    print("ratio = achieved / (concurrency / latency); bare = a bare AsyncOpenAI client, same server, same count")
+    print(f"{'concurrency':>11} {'ideal req/s':>12} {'achieved':>9} {'ratio':>6} {'peak in flight':>15} "
+          f"{'bare req/s':>11} {'bare ratio':>11} {'stage/bare':>11}")
     measure(4, 0.0, 1)  # warm-up: first client and event loop set-up are not measured
     for concurrency in (1, 8, 32):
         achieved, peak = measure(concurrency, args.latency, args.waves)
+        bare = measure_bare_client(concurrency, args.latency, args.waves)
         ideal = concurrency / args.latency
-        print(f"{concurrency:>11} {ideal:>12.1f} {achieved:>9.1f} {achieved / ideal:>6.2f} {peak:>15}")
+        print(f"{concurrency:>11} {ideal:>12.1f} {achieved:>9.1f} {achieved / ideal:>6.2f} {peak:>15} "
+              f"{bare:>11.1f} {bare / ideal:>11.2f} {achieved / bare:>11.2f}")
 
 
 if __name__ == "__main__":

@@ -56,8 +56,9 @@ def run_stage(stage: Stage, source: Path | None, run_dir: Path, progress) -> dic
     total = stage.expected_input() if source is None else _count_lines(source)
     task = progress.add_task(stage.name, total=total)
     started, rejected = time.monotonic(), Counter()
+    stage.advance = lambda n: progress.advance(task, n)
     records = _records(source)
-    if source is not None:
+    if source is not None and not stage.reports_progress:
         records = _consumed(records, lambda: progress.advance(task))
     with AtomicWriter(out_path) as kept, AtomicWriter(run_dir / "rejected" / f"{stage.name}.jsonl") as dropped:
         for item in stage.process(records):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from factory.recipes import Recipe
 from factory.record import Rejected
@@ -37,10 +37,14 @@ class BuildContext:
 class Stage:
     name: str = ""
     needs_teacher: bool = False
+    # A stage that reads ahead (batches) says itself how many inputs it has finished, by
+    # calling self.advance(n); for the others the runner counts the records they consume.
+    reports_progress: bool = False
 
     def __init__(self, context: BuildContext):
         self.context = context
         self.extras: dict[str, Any] = {}  # what the stage reports beyond counts (tokens, cache)
+        self.advance: Callable[[int], None] = lambda n: None
 
     def check_inputs(self) -> None:
         """Read what the user gave this stage (files) and raise InputError now, before any work."""

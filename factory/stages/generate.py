@@ -28,10 +28,12 @@ def _batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
 class GenerateStage(Stage):
     name = "generate"
     needs_teacher = True
+    reports_progress = True  # it reads ahead; progress counts the teacher's replies
 
     def batch_size(self) -> int:
-        """Seeds handed to the teacher at once: several times the concurrency, so requests flow."""
-        return 4 * self.context.options.max_concurrency
+        """Seeds handed to the teacher at once: many times the concurrency, so that requests flow
+        and the batch boundaries (where in-flight requests drain) are rare."""
+        return 16 * self.context.options.max_concurrency
 
     def _task(self):
         from factory.teacher.llm import CachedOpenAILLM
@@ -59,6 +61,7 @@ class GenerateStage(Stage):
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         """Batches go to the teacher in a worker thread, one batch ahead of the records written here."""
         task, llm = self._task()
+        llm.on_reply(lambda: self.advance(1))
         keep_values = self.context.recipe.module.keep_values
         pending = None
         try:

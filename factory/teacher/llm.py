@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from distilabel.models.llms import OpenAILLM
 from pydantic import PrivateAttr
@@ -29,6 +29,7 @@ class CachedOpenAILLM(OpenAILLM):
     max_concurrency: int = 8  # requests in flight at once, however large the batch
 
     _semaphore: Optional[asyncio.Semaphore] = PrivateAttr(default=None)
+    _on_reply: Optional[Callable[[], None]] = PrivateAttr(default=None)
     _cache: Optional[ResponseCache] = PrivateAttr(default=None)
     _failures: dict = PrivateAttr(default_factory=dict)
     _tokens: list = PrivateAttr(default_factory=lambda: [0, 0])
@@ -37,6 +38,10 @@ class CachedOpenAILLM(OpenAILLM):
         super().load()
         if self.cache_path and self._cache is None:
             self._cache = ResponseCache(self.cache_path)
+
+    def on_reply(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after each reply, cached or fresh, failed or not (progress bars)."""
+        self._on_reply = callback
 
     def close(self) -> None:
         """Close the HTTP client on its own event loop, then the cache."""
@@ -70,6 +75,8 @@ class CachedOpenAILLM(OpenAILLM):
             generations.append(reply["text"])
             input_tokens.append(reply["prompt_tokens"])
             output_tokens.append(reply["completion_tokens"])
+        if self._on_reply is not None:
+            self._on_reply()
         return {"generations": generations,
                 "statistics": {"input_tokens": input_tokens, "output_tokens": output_tokens}}
 
