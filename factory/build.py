@@ -5,7 +5,7 @@ Layout of a run:
     rejected/<stage>.jsonl what it rejected, with reason and detail
     dataset.jsonl          the final records         report.json           counts, tokens, teacher
 and data/<recipe>/latest points at the newest run. A rerun with the same --run skips
-stages that are done. Everything the user can get wrong is checked before the first stage.
+the leading stages that are done; from the first one that is not, every stage runs again. Everything the user can get wrong is checked before the first stage.
 """
 
 from __future__ import annotations
@@ -47,12 +47,15 @@ def _consumed(records: Iterable[dict], advance) -> Iterator[dict]:
         advance()
 
 
+def _done(run_dir: Path, stage: Stage) -> bool:
+    out_path = run_dir / "stages" / f"{stage.name}.jsonl"
+    return out_path.is_file() and out_path.with_suffix(".done").is_file()
+
+
 def run_stage(stage: Stage, source: Path | None, run_dir: Path, progress) -> dict:
     """Run one stage from `source` into stages/<name>.jsonl; return its stats row."""
     out_path = run_dir / "stages" / f"{stage.name}.jsonl"
     done_path = out_path.with_suffix(".done")
-    if done_path.is_file() and out_path.is_file():
-        return json.loads(done_path.read_text())
     total = stage.expected_input() if source is None else _count_lines(source)
     task = progress.add_task(stage.name, total=total)
     started, rejected = time.monotonic(), Counter()
@@ -100,6 +103,10 @@ def default_run_id() -> str:
 
 
 def _check_options(options: BuildOptions) -> None:
+    from factory.recipes import PII_POLICIES
+
+    if options.pii_policy is not None and options.pii_policy not in PII_POLICIES:
+        raise ConfigError(f"--pii-policy must be one of {', '.join(PII_POLICIES)}, got {options.pii_policy!r}")
     for flag, value in (("--limit", options.limit), ("--variations", options.variations),
                         ("--max-concurrency", options.max_concurrency)):
         if value is not None and value < 1:
@@ -130,11 +137,15 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
     progress = progress if progress is not None else _SilentProgress()
     with ExitStack() as stack:
         stack.enter_context(progress)
+        resuming = True  # stages already done are skipped until one has to run; all after it run again
         for stage in stages:
-            done = (run_dir / "stages" / f"{stage.name}.done").is_file()
-            if stage.needs_teacher and context.teacher is None and not done:
-                context.teacher = spec or stack.enter_context(EmbeddedTeacher(run_dir / "teacher-server.log"))
-            rows.append(run_stage(stage, source, run_dir, progress))
+            resuming = resuming and _done(run_dir, stage)
+            if resuming:
+                rows.append(json.loads((run_dir / "stages" / f"{stage.name}.done").read_text()))
+            else:
+                if stage.needs_teacher and context.teacher is None:
+                    context.teacher = spec or stack.enter_context(EmbeddedTeacher(run_dir / "teacher-server.log"))
+                rows.append(run_stage(stage, source, run_dir, progress))
             source = run_dir / "stages" / f"{stage.name}.jsonl"
     _publish(source, run_dir / "dataset.jsonl")
     report = _report(recipe, run_dir, rows, spec or context.teacher, command, time.monotonic() - started)

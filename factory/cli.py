@@ -67,6 +67,7 @@ def build(
     out: Path = typer.Option(Path("data"), help="Data root; the run goes to OUT/RECIPE/RUN."),
     run: Optional[str] = typer.Option(None, help="Run id (default: a UTC timestamp); an existing run resumes."),
     max_concurrency: int = typer.Option(8, help="Teacher requests in flight at once."),
+    pii_policy: Optional[str] = typer.Option(None, help="redact | drop | off (default: the recipe's)."),
 ) -> None:
     """Build a recipe's dataset: seeds -> teacher variations -> checks -> dataset.jsonl + report.json."""
     from rich.console import Console
@@ -78,7 +79,8 @@ def build(
 
     _quiet_libraries()
     console = Console(stderr=True)
-    options = BuildOptions(limit=limit, variations=variations, seeds_file=seeds, max_concurrency=max_concurrency)
+    options = BuildOptions(limit=limit, variations=variations, seeds_file=seeds, max_concurrency=max_concurrency,
+                           pii_policy=pii_policy)
     progress = Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=False)
     run = run or default_run_id()

@@ -26,6 +26,9 @@ def model_dir() -> Path:
 def _model():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" is not the user's business
 
     return SentenceTransformer(str(model_dir()), device="cpu")
 

@@ -20,6 +20,9 @@ from factory import PIPELINES_DIR, SCHEMAS_DIR
 from factory.errors import ConfigError
 from factory.stages import STAGES
 
+DEFAULT_PII_ENTITIES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
+                        "US_SSN", "URL_WITH_CREDENTIALS", "API_KEY", "PRIVATE_KEY")
+
 KNOWN_STAGES = tuple(STAGES)
 
 
@@ -41,6 +44,12 @@ class Recipe:
     temperature: float
     max_tokens: int
     faithfulness: tuple[float, float]
+    pii_policy: str = "redact"
+    pii_entities: tuple[str, ...] = ()
+    pii_thresholds: dict = field(default_factory=dict)
+    pii_allow: tuple[str, ...] = ()
+    dedup_threshold: float = 0.87  # bench/dedup_calibration.py
+    dedup_same_output_only: bool = False
     module: ModuleType = field(repr=False, default=None)  # type: ignore[assignment]
 
     def schema(self) -> dict:
@@ -94,11 +103,15 @@ class _Checker:
 
 
 _ALLOWED = {
-    "": ("description", "kind", "schema", "schema_version", "labels", "seeds", "teacher", "faithfulness", "stages"),
+    "": ("description", "kind", "schema", "schema_version", "labels", "seeds", "teacher", "faithfulness", "pii", "dedup",
+         "stages"),
     "seeds": ("count", "random_seed"),
     "teacher": ("system", "prompt", "variations", "temperature", "max_tokens"),
     "faithfulness": ("min", "max"),
+    "pii": ("policy", "entities", "thresholds", "allow"),
+    "dedup": ("threshold", "same_output_only"),
 }
+PII_POLICIES = ("redact", "drop", "off")
 
 
 def load_recipe(name: str) -> Recipe:
@@ -125,6 +138,12 @@ def load_recipe(name: str) -> Recipe:
         temperature=float(c.get("teacher.temperature", (int, float), 0.7)),
         max_tokens=c.get("teacher.max_tokens", int, 256),
         faithfulness=(float(c.get("faithfulness.min", (int, float), 0.5)), float(c.get("faithfulness.max", (int, float), 0.97))),
+        pii_policy=c.get("pii.policy", str, "redact"),
+        pii_entities=tuple(c.get("pii.entities", list, list(DEFAULT_PII_ENTITIES))),
+        pii_thresholds=c.get("pii.thresholds", dict, {}),
+        pii_allow=tuple(str(term) for term in c.get("pii.allow", list, [])),
+        dedup_threshold=float(c.get("dedup.threshold", (int, float), 0.87)),
+        dedup_same_output_only=c.get("dedup.same_output_only", bool, False),
     )
     for stage in recipe.stages:
         if stage not in KNOWN_STAGES:
@@ -132,6 +151,10 @@ def load_recipe(name: str) -> Recipe:
     for key, file in (("schema", recipe.schema_path), ("teacher.system", recipe.system_prompt), ("teacher.prompt", recipe.prompt)):
         if not file.is_file():
             c.errors.append(f"{key}: file {file} does not exist")
+    if recipe.pii_policy not in PII_POLICIES:
+        c.errors.append(f"pii.policy: expected one of {', '.join(PII_POLICIES)}, got {recipe.pii_policy!r}")
+    if not 0.0 < recipe.dedup_threshold <= 1.0:
+        c.errors.append(f"dedup.threshold: need 0 < threshold <= 1, got {recipe.dedup_threshold}")
     low, high = recipe.faithfulness
     if not 0.0 <= low < high <= 1.0:
         c.errors.append(f"faithfulness: need 0 <= min < max <= 1, got min={low} max={high}")

@@ -37,6 +37,9 @@ class Record:
         if not self.id:
             self.id = content_hash(self.recipe, self.input, self.output)
 
+    def rehash(self) -> None:
+        self.id = content_hash(self.recipe, self.input, self.output)
+
     def to_dict(self) -> dict[str, Any]:
         """A plain dict, id first. Values are shared, not copied: records are written, not mutated."""
         return {"id": self.id, "recipe": self.recipe, "kind": self.kind, "schema_version": self.schema_version,
@@ -55,6 +58,7 @@ class Rejected:
     record: dict[str, Any]
     reason: str
     detail: str = ""
+    refs: dict[str, Any] = field(default_factory=dict)  # e.g. {"duplicate_of": id}
 
     def to_dict(self, stage: str) -> dict[str, Any]:
-        return {"stage": stage, "reason": self.reason, "detail": self.detail, "record": self.record}
+        return {"stage": stage, "reason": self.reason, "detail": self.detail, **self.refs, "record": self.record}

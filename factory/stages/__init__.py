@@ -12,6 +12,8 @@ STAGES = {
     "seeds": "factory.stages.seeds:SeedsStage",
     "generate": "factory.stages.generate:GenerateStage",
     "faithfulness": "factory.stages.faithfulness:FaithfulnessStage",
+    "scrub": "factory.stages.scrub:ScrubStage",
+    "dedup": "factory.stages.dedup:DedupStage",
     "validate": "factory.stages.validate:ValidateStage",
 }
 

