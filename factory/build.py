@@ -155,17 +155,18 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
 
 
 def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seconds: float) -> dict:
-    tokens, cache = Counter(), Counter()
+    tokens, cache, pii = Counter(), Counter(), Counter()
     for row in rows:
         tokens.update(row.get("tokens", {}))
         cache.update(row.get("cache", {}))
+        pii.update(row.get("entities", {}))
     dataset = run_dir / "dataset.jsonl"
     return {
         "recipe": recipe.name, "run_id": run_dir.name, "kind": recipe.kind, "schema_version": recipe.schema_version,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
         "teacher": teacher.public() if teacher else {"embedded": True, "note": "all teacher stages were already done"},
         "stages": rows, "tokens": {"prompt": tokens["prompt"], "completion": tokens["completion"]},
-        "cache": dict(cache), "records": _count_lines(dataset),
+        "cache": dict(cache), "pii": dict(sorted(pii.items())), "records": _count_lines(dataset),
         "rejected": sum(sum(row["rejected"].values()) for row in rows), "seconds": round(seconds, 2),
         **_summary(dataset, recipe),
     }

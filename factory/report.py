@@ -15,6 +15,8 @@ def stage_table(report: dict) -> Table:
         reasons = ", ".join(f"{reason}: {count}" for reason, count in row["rejected"].items()) or "-"
         table.add_row(row["name"], str(row["in"]), str(row["out"]), reasons, f"{row['seconds']:.1f}")
     tokens, cache = report["tokens"], report.get("cache", {})
+    pii = ", ".join(f"{kind} {count}" for kind, count in report.get("pii", {}).items()) or "none"
     table.caption = (f"{report['records']} records, {report['rejected']} rejected; tokens {tokens['prompt']} prompt + "
-                     f"{tokens['completion']} completion; cache {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses")
+                     f"{tokens['completion']} completion; cache {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses; "
+                     f"PII replaced: {pii}")
     return table

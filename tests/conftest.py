@@ -17,7 +17,7 @@ from factory.testing.loopback import LoopbackTeacher
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
-STAGES = ["seeds", "generate", "faithfulness", "validate"]
+STAGES = ["seeds", "generate", "faithfulness", "scrub", "dedup", "validate"]
 
 
 @pytest.fixture
@@ -46,6 +46,7 @@ def assert_valid_run(run_dir: Path, report: dict) -> list[dict]:
         assert list(validator.iter_errors(record["output"])) == []
         assert recipe.module.validate(record) is None
         assert record["checks"] == {**record["checks"], "schema": "ok", "validator": "ok"}
+        assert isinstance(record["checks"]["pii"], dict)  # scrubbed: {type: count}, never the values
         assert record["recipe"] == "rem_queries" and record["kind"] == "rem_query" and record["seed_id"]
     assert len({r["id"] for r in kept}) == len(kept)
     for row in report["stages"]:  # every record in is accounted for: kept, rejected, or (generate) added

@@ -22,7 +22,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODEL = "loopback"
-_PHRASES = ["Please {t}", "Could you {t}", "I would like to {t}", "{t}, please", "Quick one: {t}"]
+_PHRASES = ["Quick question about my knowledge base: {t}", "{t}. I need it for a report I am writing this afternoon",
+            "My manager asked me this morning, so: {t}", "Hey assistant, {t}, thanks a lot", "Please {t}"]
 
 
 def _reply(messages: list[dict], n: int = 3) -> str:

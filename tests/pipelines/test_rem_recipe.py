@@ -73,4 +73,5 @@ def test_every_recipe_config_loads_and_binds(name):
     recipe = load_recipe(name)
     assert recipe.module is not None
     assert recipe.description
+    assert {"scrub", "dedup"} <= set(recipe.stages)  # every build cleans
     schema_validator(recipe)

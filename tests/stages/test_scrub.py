@@ -3,7 +3,7 @@
 import json
 
 from factory.stages.scrub import ScrubStage
-from stages.conftest import rem_record, run
+from stage_helpers import rem_record, run
 
 
 def test_redaction_is_consistent_across_input_output_and_provenance(tmp_path):

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
 from factory.recipes import load_recipe
 from factory.record import Record, Rejected
 from factory.stages.base import BuildContext, BuildOptions
@@ -24,8 +22,3 @@ def run(stage_cls, records: list[dict], tmp_path: Path, **options) -> tuple[list
     stage = stage_cls(context)
     out = list(stage.process(iter(records)))
     return [r for r in out if not isinstance(r, Rejected)], [r for r in out if isinstance(r, Rejected)], stage
-
-
-@pytest.fixture
-def recipe():
-    return load_recipe("rem_queries")
