@@ -102,6 +102,18 @@ def default_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
 
 
+def _stages(names: list[str], context: BuildContext) -> list[Stage]:
+    """Instances of the recipe's stages; a stage listed twice writes its files as <name>-2 the second time."""
+    stages, seen = [], Counter()
+    for name in names:
+        seen[name] += 1
+        stage = stage_class(name)(context)
+        if seen[name] > 1:
+            stage.name = f"{name}-{seen[name]}"
+        stages.append(stage)
+    return stages
+
+
 def _check_options(options: BuildOptions) -> None:
     from factory.recipes import PII_POLICIES
 
@@ -126,7 +138,7 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
     _check_options(options)
     run_dir = Path(out) / recipe.name / (run_id or default_run_id())
     context = BuildContext(recipe=recipe, options=options, run_dir=run_dir, cache_path=Path(out) / "_cache" / "teacher.sqlite")
-    stages = [stage_class(name)(context) for name in recipe.stages]
+    stages = _stages(recipe.stages, context)
     for stage in stages:  # inputs the user gave are read before any work
         stage.check_inputs()
     spec = teacher_spec.resolve(teacher, teacher_url)

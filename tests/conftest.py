@@ -17,7 +17,7 @@ from factory.testing.loopback import LoopbackTeacher
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
-STAGES = ["seeds", "generate", "faithfulness", "scrub", "dedup", "validate"]
+STAGES = ["seeds", "scrub", "generate", "faithfulness", "scrub-2", "dedup", "validate"]
 
 
 @pytest.fixture

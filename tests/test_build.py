@@ -72,6 +72,26 @@ def test_user_seed_file_records_and_rejections(loopback, tmp_path):
     assert report["origins"]["grammar"] == 5  # --limit 6 caps the kept seeds: 1 user + 5 grammar
 
 
+def test_personal_data_never_reaches_the_teacher_or_the_dataset(loopback, tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text('{"input": "Find notes from Maria Garcia", "rem": "SEARCH \\"Maria Garcia\\" IN resources"}\n'
+                     '{"input": "Send the diary list to anne@example.org", '
+                     '"rem": "SELECT * FROM resources WHERE category=\'diary\'"}\n', encoding="utf-8")
+    result = run_cli("build", "rem_queries", "--limit", "4", "--seeds", str(seeds), "--teacher-url", loopback.base_url,
+                     "--out", str(tmp_path / "d"))
+    assert result.returncode == 0, result.stderr
+    run_dir = (tmp_path / "d" / "rem_queries" / "latest").resolve()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["pii"]["PERSON"] >= 3 and report["pii"]["EMAIL_ADDRESS"] >= 1  # input, rem, query_text, explanation
+    user = [r for r in _records(run_dir / "dataset.jsonl") if r["provenance"]["origin"] == "user"]
+    assert [r["input"] for r in user] == ["Find notes from <PERSON_1>", "Send the diary list to <EMAIL_ADDRESS_1>"]
+    assert user[0]["output"]["rem"] == 'SEARCH "<PERSON_1>" IN resources'
+    assert not any("Maria" in prompt or "anne@" in prompt for prompt in loopback.prompts)  # scrubbed before the teacher
+    for path in run_dir.rglob("*.jsonl"):
+        if path.name != "seeds.jsonl":  # stages/seeds.jsonl mirrors the user's own seed file
+            assert "Maria" not in path.read_text() and "anne@" not in path.read_text(), path
+
+
 @pytest.mark.parametrize("args, message", [
     (["nope"], "unknown recipe 'nope'; known recipes: rem_queries"),
     (["rem_queries", "--teacher", "gpt-4"], "needs OPENAI_API_KEY"),

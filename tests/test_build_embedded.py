@@ -28,7 +28,7 @@ def test_embedded_build_then_cached_rebuild(tmp_path):
     assert teacher["embedded"] is True and teacher["model"] == "smollm2-135m-instruct-q4_1"
     assert teacher["base_url"].startswith("http://127.0.0.1:") and teacher["structured_output"] == "llamacpp_schema"
     assert_valid_run(run_dir, report)
-    generate = report["stages"][1]
+    generate = next(row for row in report["stages"] if row["name"] == "generate")
     assert generate["cache"]["hits"] == 0
     assert generate["cache"]["misses"] == 10 == _completions_served(run_dir)
     assert report["tokens"]["prompt"] > 0 and report["tokens"]["completion"] > 0
