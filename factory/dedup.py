@@ -1,8 +1,9 @@
 """Exact and semantic near-duplicate detection over texts: normalisation, cached embeddings, faiss.
 
 - `normalise(text)`: case-folded, whitespace collapsed, trailing punctuation dropped.
-- `EmbeddingCache(path)`: float32 vectors by record id in SQLite, so a rerun does not re-encode.
-- `embed(ids, texts, cache)`: vectors for all, encoding only the cache misses, in batches.
+- `EmbeddingCache(path)`: float32 vectors in SQLite keyed by a hash of the text, so neither a
+  rerun nor a later stage (faithfulness, then dedup) encodes the same text twice.
+- `embed(texts, cache)`: vectors for all, encoding only the cache misses, in batches.
 - `similar_pairs(vectors, threshold)`: every pair (i, j, cosine) with i < j above the threshold,
   from an exact IndexFlatIP up to FLAT_MAX vectors and an IVF index past it.
 It does not decide which record survives; the dedup stage does.
@@ -55,10 +56,12 @@ class EmbeddingCache:
         self._conn.close()
 
 
-def embed(keys: list[str], texts: list[str], cache: EmbeddingCache | None, batch_size: int = 256) -> np.ndarray:
-    """Normalised float32 vectors (n x 384); keys name the cache entries (e.g. a hash of the text)."""
+def embed(texts: list[str], cache: EmbeddingCache | None, batch_size: int = 256) -> np.ndarray:
+    """Normalised float32 vectors (n x 384) of the texts, from the cache where it has them."""
     from factory.embeddings import encode
+    from factory.record import content_hash
 
+    keys = [content_hash(text) for text in texts]
     vectors = np.zeros((len(texts), DIM), dtype=np.float32)
     known = cache.get_many(keys) if cache is not None else {}
     missing = [i for i, key in enumerate(keys) if key not in known]

@@ -118,23 +118,25 @@ class Scrubber:
         placeholders: dict[tuple[str, str], str] = {}
         counts: dict[str, int] = {}
 
-        def placeholder(entity: str, value: str) -> str:
+        def assign(entity: str, value: str) -> str:
             key = (entity, value.strip().casefold())
             if key not in placeholders:
-                number = sum(1 for kind, _ in placeholders if kind == entity) + 1
-                placeholders[key] = f"<{entity}_{number}>"
-            counts[entity] = counts.get(entity, 0) + 1
+                placeholders[key] = f"<{entity}_{sum(1 for kind, _ in placeholders if kind == entity) + 1}>"
             return placeholders[key]
+
+        def replace(entity: str, value: str) -> str:
+            counts[entity] = counts.get(entity, 0) + 1
+            return assign(entity, value)
 
         redacted = []
         for text, results in zip(texts, findings, strict=True):
             if not results:
                 redacted.append(text)
                 continue
-            for result in sorted(results, key=lambda r: r.start):  # number values in reading order
-                placeholders.setdefault((result.entity_type, text[result.start:result.end].strip().casefold()),
-                                        f"<{result.entity_type}_{sum(1 for k, _ in placeholders if k == result.entity_type) + 1}>")
-            operators = {entity: OperatorConfig("custom", {"lambda": lambda value, entity=entity: placeholder(entity, value)})
+            # the anonymizer works from the end of the text: number the values in reading order first
+            for result in sorted(results, key=lambda r: r.start):
+                assign(result.entity_type, text[result.start:result.end])
+            operators = {entity: OperatorConfig("custom", {"lambda": lambda value, entity=entity: replace(entity, value)})
                          for entity in {r.entity_type for r in results}}
             redacted.append(self._anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text)
         return redacted, dict(sorted(counts.items()))

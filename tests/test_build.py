@@ -27,6 +27,8 @@ def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path)
     assert teacher_record["provenance"]["teacher"]["model"] == "loopback"
     assert 0.55 <= teacher_record["checks"]["faithfulness"] <= 0.97
     assert "records in" in result.stdout and "generate" in result.stdout
+    dedup = next(row for row in report["stages"] if row["name"] == "dedup")
+    assert dedup["embedding_cache"]["hits"] >= report["origins"]["teacher"]  # faithfulness already embedded them
 
     again = run_cli("build", "rem_queries", "--limit", "10", "--teacher-url", loopback.base_url,
                     "--out", str(tmp_path), "--run", "second")

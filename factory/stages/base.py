@@ -34,6 +34,10 @@ class BuildContext:
     cache_path: Path
     teacher: Any = None  # TeacherSpec once resolved or started
 
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.cache_path.with_name("embeddings.sqlite")
+
 
 class Stage:
     name: str = ""

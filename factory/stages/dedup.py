@@ -5,7 +5,7 @@ side of each pair:
 1. exact: same normalised input text (factory.dedup.normalise). Same output too: the
    extras are rejected as `exact_duplicate`. Different outputs: every record of that
    input is rejected as `conflicting_outputs` (nobody can tell which is right).
-2. semantic: all-MiniLM-L6-v2 vectors of the inputs (cached by record id), faiss pairs with
+2. semantic: all-MiniLM-L6-v2 vectors of the inputs (cached by text), faiss pairs with
    cosine >= the recipe's `dedup.threshold` join one cluster (with `dedup.same_output_only`,
    only pairs whose outputs are equal). One representative per cluster survives: the
    record closest to its seed (a seed itself: 1.0; a teacher variation: checks.faithfulness),
@@ -82,9 +82,9 @@ class DedupStage(Stage):
 
     def _semantic(self, records: list[dict]) -> Iterator[dict | Rejected]:
         recipe = self.context.recipe
-        cache = EmbeddingCache(self.context.cache_path.with_name("embeddings.sqlite"))
+        cache = EmbeddingCache(self.context.embedding_cache_path)
         try:
-            vectors = embed([r["id"] for r in records], [str(r["input"]) for r in records], cache)
+            vectors = embed([str(r["input"]) for r in records], cache)
             self.extras["embedding_cache"] = {"hits": cache.hits, "misses": cache.misses}
         finally:
             cache.close()

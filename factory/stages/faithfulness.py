@@ -1,7 +1,8 @@
 """faithfulness: a teacher variation must stay close to its seed's text, but not copy it.
 
 Reads records; for those with provenance.origin `teacher`, computes the cosine
-similarity of input and provenance.seed_text (all-MiniLM-L6-v2) and keeps it in
+similarity of input and provenance.seed_text (all-MiniLM-L6-v2, vectors cached by text
+for the dedup stage) and keeps it in
 checks.faithfulness. Outside the recipe's band [min, max] it rejects:
 `variation_drifted` (below min) or `variation_copied` (above max). Other records pass.
 """
@@ -11,25 +12,31 @@ from __future__ import annotations
 from itertools import islice
 from typing import Iterable, Iterator
 
+from factory.dedup import EmbeddingCache, embed
 from factory.record import Rejected
 from factory.stages.base import Stage
 
 
 class FaithfulnessStage(Stage):
     name = "faithfulness"
-    batch_size = 64
+    batch_size = 256
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
-        from factory.embeddings import encode
+        cache = EmbeddingCache(self.context.embedding_cache_path)
+        try:
+            yield from self._scored(records, cache)
+        finally:
+            cache.close()
 
+    def _scored(self, records: Iterable[dict], cache: EmbeddingCache) -> Iterator[dict | Rejected]:
         low, high = self.context.recipe.faithfulness
         iterator = iter(records)
         while batch := list(islice(iterator, self.batch_size)):
             teacher = [r for r in batch if r["provenance"].get("origin") == "teacher"]
             scores = {}
             if teacher:
-                left = encode([r["input"] for r in teacher])
-                right = encode([r["provenance"]["seed_text"] for r in teacher])
+                left = embed([r["input"] for r in teacher], cache)
+                right = embed([r["provenance"]["seed_text"] for r in teacher], cache)
                 scores = {id(r): round(float(s), 4) for r, s in zip(teacher, (left * right).sum(axis=1), strict=True)}
             for record in batch:
                 if id(record) not in scores:
