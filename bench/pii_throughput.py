@@ -21,7 +21,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore")
 
-from factory.pii import DEFAULT_THRESHOLDS, SPACY_MODEL, Scrubber, _offline_tldextract, _secret_recognizers  # noqa: E402
+from factory.pii import DEFAULT_THRESHOLDS, Scrubber, registry, spacy_engine  # noqa: E402
 from factory.recipes import DEFAULT_PII_ENTITIES, load_recipe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,18 +45,11 @@ def corpus(n: int) -> list[str]:
 
 
 def naive_engine():
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer import AnalyzerEngine
 
-    _offline_tldextract()
-    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
-              "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]}}
-    nlp_engine = NlpEngineProvider(nlp_configuration=config).create_engine()
-    registry = RecognizerRegistry(supported_languages=["en"])
-    registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
-    for recognizer in _secret_recognizers(DEFAULT_PII_ENTITIES):
-        registry.add_recognizer(recognizer)
-    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+    nlp_engine = spacy_engine()
+    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry(nlp_engine, DEFAULT_PII_ENTITIES),
+                          supported_languages=["en"])
 
 
 def spans(results_per_text) -> set:

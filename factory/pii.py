@@ -59,10 +59,8 @@ def _secret_recognizers(entities: Iterable[str]):
             for entity in entities if entity in SECRET_PATTERNS]
 
 
-@lru_cache(maxsize=4)
-def analyzer(entities: tuple[str, ...]):
-    """An AnalyzerEngine with just the recognizers for `entities` (built once per process)."""
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+def spacy_engine():
+    """presidio's spaCy NLP engine on the PyPI small English model, offline and quiet."""
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     for name in ("presidio-analyzer", "presidio-anonymizer"):
@@ -70,14 +68,30 @@ def analyzer(entities: tuple[str, ...]):
     _offline_tldextract()
     config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
               "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]}}
-    nlp_engine = NlpEngineProvider(nlp_configuration=config).create_engine()
-    nlp_engine.nlp["en"].disable_pipe("parser")  # presidio needs tokens, lemmas and entities, not the parse
-    registry = RecognizerRegistry(supported_languages=["en"])
-    registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
+    return NlpEngineProvider(nlp_configuration=config).create_engine()
+
+
+def registry(nlp_engine, entities: Iterable[str]):
+    """presidio's predefined recognizers plus ours for secrets."""
+    from presidio_analyzer import RecognizerRegistry
+
+    result = RecognizerRegistry(supported_languages=["en"])
+    result.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
     for recognizer in _secret_recognizers(entities):
-        registry.add_recognizer(recognizer)
-    registry.recognizers = [r for r in registry.recognizers if set(r.supported_entities) & set(entities)]
-    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+        result.add_recognizer(recognizer)
+    return result
+
+
+@lru_cache(maxsize=4)
+def analyzer(entities: tuple[str, ...]):
+    """An AnalyzerEngine with just the recognizers for `entities` (built once per process)."""
+    from presidio_analyzer import AnalyzerEngine
+
+    nlp_engine = spacy_engine()
+    nlp_engine.nlp["en"].disable_pipe("parser")  # presidio needs tokens, lemmas and entities, not the parse
+    recognizers = registry(nlp_engine, entities)
+    recognizers.recognizers = [r for r in recognizers.recognizers if set(r.supported_entities) & set(entities)]
+    return AnalyzerEngine(nlp_engine=nlp_engine, registry=recognizers, supported_languages=["en"])
 
 
 class Scrubber:
