@@ -1,4 +1,5 @@
-"""Tolerant JSON extraction from a model's reply: fences, prose around it, trailing commas.
+"""Tolerant JSON extraction from a model's reply: fences, prose around it, trailing commas,
+raw control characters inside strings.
 
 `extract_json(text)` returns the first JSON object or array found, or raises ValueError.
 It does not check the shape; the task's parser does.
@@ -22,7 +23,7 @@ def _candidates(text: str) -> list[str]:
 def extract_json(text: str | None) -> Any:
     if not text or not text.strip():
         raise ValueError("empty reply")
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)  # models put raw newlines and tabs inside strings
     for candidate in _candidates(text):
         for variant in (candidate, _TRAILING_COMMA.sub(r"\1", candidate)):
             for start, char in enumerate(variant):

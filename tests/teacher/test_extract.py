@@ -12,6 +12,7 @@ MESSY = [
     ('```\n["x", "y"]\n```', ["x", "y"]),
     ('text {not json} then {"ok": 1}', {"ok": 1}),
     ('{"variations": ["a"]} and later {"other": 2}', {"variations": ["a"]}),
+    ('{"variations": ["line one\nline two", "tab\there"]}', {"variations": ["line one\nline two", "tab\there"]}),
 ]
 
 
