@@ -19,7 +19,10 @@ from typing import Iterator
 
 import numpy as np
 
-FLAT_MAX = 50_000  # exact search below this; measured in bench/dedup_throughput.py
+# Exact search up to here. Measured on 2 cores, clustered 384-d vectors, threshold 0.87: flat range search
+# 0.6 s at 10k, 2.4 s at 25k, 9.4 s at 50k (IVF 0.2 / 0.9 / 3.1 s, same pairs there); encoding 50k inputs
+# takes ~140 s, so exact search costs < 7% of the stage up to 50k and grows quadratically past it.
+FLAT_MAX = 50_000
 DIM = 384
 _SPACES = re.compile(r"\s+")
 
