@@ -97,5 +97,36 @@ def build(
     typer.echo(f"{report['records']} records in {run_dir / 'dataset.jsonl'}; report: {run_dir / 'report.json'}")
 
 
+@app.command()
+def export(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    split: str = typer.Option("80/10/10", help="train/validation/test (or train/test), percentages or fractions."),
+    stratify: Optional[str] = typer.Option(None, help="Label fields to stratify on, comma-separated (default: the recipe's labels)."),
+    format: str = typer.Option("messages", "--format", help="messages | sharegpt | alpaca."),
+    seed: int = typer.Option(0, help="Shuffle seed; the same seed gives the same splits."),
+    decontaminate: Optional[Path] = typer.Option(None, help="Your own eval set (JSON Lines with an input/text field): training records too close to it are removed."),
+    run: str = typer.Option("latest", help="Build run to export."),
+    out: Path = typer.Option(Path("data"), help="Data root."),
+    push_to_hub: Optional[str] = typer.Option(None, help="Also push the DatasetDict to this hub repo (needs a hub and a token)."),
+) -> None:
+    """Split a build's dataset (grouped by seed, stratified, leakage-checked) into a training format with a card."""
+    _quiet_libraries()
+    from factory.export import export as run_export
+
+    fields = None if stratify is None else [f.strip() for f in stratify.split(",") if f.strip()]
+    try:
+        summary = run_export(recipe, out=out, run=run, split=split, stratify=fields, fmt=format, seed=seed,
+                             decontaminate=decontaminate, push_to_hub=push_to_hub,
+                             command=shlex.join(["factory", *sys.argv[1:]]))
+    except FactoryError as exc:
+        _fail(exc)
+    target = out / recipe / run / "export"
+    counts = ", ".join(f"{name} {s['records']}" for name, s in summary["splits"].items())
+    typer.echo(f"{counts}; moved to train for leakage: {summary['leakage']['moved_records']}; "
+               f"decontaminated: {summary['rejected']}. Card: {target / 'README.md'}")
+    for note in summary["notes"]:
+        typer.echo(f"note: {note}", err=True)
+
+
 if __name__ == "__main__":
     app()

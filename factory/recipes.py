@@ -50,6 +50,7 @@ class Recipe:
     pii_allow: tuple[str, ...] = ()
     dedup_threshold: float = 0.87  # bench/dedup_calibration.py
     dedup_same_output_only: bool = False
+    student_prompt: str = ""
     module: ModuleType = field(repr=False, default=None)  # type: ignore[assignment]
 
     def schema(self) -> dict:
@@ -104,12 +105,13 @@ class _Checker:
 
 _ALLOWED = {
     "": ("description", "kind", "schema", "schema_version", "labels", "seeds", "teacher", "faithfulness", "pii", "dedup",
-         "stages"),
+         "export", "stages"),
     "seeds": ("count", "random_seed"),
     "teacher": ("system", "prompt", "variations", "temperature", "max_tokens"),
     "faithfulness": ("min", "max"),
     "pii": ("policy", "entities", "thresholds", "allow"),
     "dedup": ("threshold", "same_output_only"),
+    "export": ("system_prompt",),
 }
 PII_POLICIES = ("redact", "drop", "off")
 
@@ -144,6 +146,7 @@ def load_recipe(name: str) -> Recipe:
         pii_allow=tuple(str(term) for term in c.get("pii.allow", list, [])),
         dedup_threshold=float(c.get("dedup.threshold", (int, float), 0.87)),
         dedup_same_output_only=c.get("dedup.same_output_only", bool, False),
+        student_prompt=c.get("export.system_prompt", str, "").strip(),
     )
     for stage in recipe.stages:
         if stage not in KNOWN_STAGES:
