@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from factory import __version__
-from factory.errors import FactoryError
+from factory.errors import ConfigError, FactoryError
 
 app = typer.Typer(help="factory: validated training sets from real material and a teacher LLM, for tiny students.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -126,6 +126,69 @@ def export(
                f"decontaminated: {summary['rejected']}. Card: {target / 'README.md'}")
     for note in summary["notes"]:
         typer.echo(f"note: {note}", err=True)
+
+
+@app.command()
+def train(
+    recipe: str = typer.Argument(..., help="Recipe name; its train.yaml holds the defaults."),
+    run: str = typer.Option("latest", help="Build run whose export to train on (run `factory export` first)."),
+    name: Optional[str] = typer.Option(None, help="Model run name (default: a UTC timestamp); an existing one resumes."),
+    base: Optional[str] = typer.Option(None, help="Base model: smollm2-135m (packaged), a local folder or a hub id."),
+    epochs: Optional[float] = typer.Option(None, help="Training epochs."),
+    lr: Optional[float] = typer.Option(None, help="Learning rate."),
+    rank: Optional[int] = typer.Option(None, help="LoRA rank."),
+    max_steps: Optional[int] = typer.Option(None, help="Stop after this many optimizer steps."),
+    report_to: Optional[str] = typer.Option(None, help="tensorboard | mlflow | wandb, where installed."),
+    out: Path = typer.Option(Path("data"), help="Data root."),
+) -> None:
+    """LoRA-fine-tune a small student on an export (TRL SFTTrainer + PEFT); writes data/RECIPE/models/NAME."""
+    _quiet_libraries()
+    from factory.build import default_run_id
+    from factory.training import train_config
+
+    overrides = {"base": base, "epochs": epochs, "lr": lr, "rank": rank, "max_steps": max_steps, "report_to": report_to}
+    try:
+        config = train_config(recipe, out=out, run=run, name=name or default_run_id(), overrides=overrides)
+    except FactoryError as exc:
+        _fail(exc)
+    from train.sft import train as run_train
+
+    summary = run_train(config)
+    losses = (f"loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}" if summary["first_loss"] is not None
+              else "no loss logged (fewer steps than logging_steps)")
+    typer.echo(f"{summary['steps']} steps, {losses}; model: {config.out}/merged (adapter: {config.out}/adapter)")
+
+
+@app.command(name="eval")
+def evaluate(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    model: Optional[str] = typer.Option(None, help="base | a model folder (e.g. data/RECIPE/models/NAME/merged) | an OpenAI-compatible URL."),
+    teacher: Optional[str] = typer.Option(None, help="With a URL: the model name to ask."),
+    label: Optional[str] = typer.Option(None, help="Name of this eval (default: from the model)."),
+    limit: Optional[int] = typer.Option(None, help="Score only the first N test examples."),
+    compare: Optional[str] = typer.Option(None, help="Instead of evaluating: put evals side by side, e.g. base,my-run (first = baseline)."),
+    run: str = typer.Option("latest", help="Build run whose export to use."),
+    out: Path = typer.Option(Path("data"), help="Data root."),
+) -> None:
+    """Score a model on the export's test split with the recipe's metrics, or --compare earlier evals."""
+    _quiet_libraries()
+    from factory import evaluate as ev
+
+    try:
+        if compare:
+            table, decisions = ev.compare(recipe, [c.strip() for c in compare.split(",") if c.strip()], out=out)
+            typer.echo(table)
+            for decision in decisions:
+                typer.echo(decision)
+            return
+        if not model:
+            raise ConfigError("give --model (base, a folder or a URL) or --compare LABELS")
+        summary = ev.evaluate(recipe, model, out=out, run=run, limit=limit, teacher=teacher, label=label)
+    except FactoryError as exc:
+        _fail(exc)
+    metrics = ", ".join(f"{name} {value:.1f}" for name, value in summary["metrics"].items())
+    typer.echo(f"{summary['label']}: {summary['examples']} examples; {metrics}; latency p50 {summary['latency_p50_s']} s, "
+               f"p95 {summary['latency_p95_s']} s; {summary['tokens_per_s']} tok/s")
 
 
 if __name__ == "__main__":

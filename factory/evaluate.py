@@ -1,0 +1,155 @@
+"""`factory eval`: generate on an export's test split with a model and score it with the recipe's metrics.
+
+A model is `base` (the packaged student base), a local transformers folder (e.g. a trained
+run's merged/), or an OpenAI-compatible URL (how the teacher itself is scored; `--teacher`
+names its model). Greedy decoding, one request at a time, so latency is per query.
+Writes data/<recipe>/evals/<label>.json (summary) and <label>.predictions.jsonl.
+`compare(labels)` puts summaries side by side (markdown + PNG) with seed 004's decision:
+deploy when a model beats the first (its base) by >= 5 points on the recipe's main metric.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import statistics
+import time
+from pathlib import Path
+
+from factory.errors import ConfigError
+from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
+from factory.recipes import load_recipe
+from factory.stages.validate import schema_validator
+
+DEPLOY_MARGIN = 5.0
+
+
+class LocalModel:
+    def __init__(self, path: str, max_new_tokens: int = 256):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.torch, self.max_new_tokens = torch, max_new_tokens
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModelForCausalLM.from_pretrained(path)
+        self.model.eval()
+
+    def __call__(self, messages: list[dict]) -> tuple[str, int]:
+        inputs = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        with self.torch.no_grad():
+            output = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False,
+                                         pad_token_id=self.tokenizer.eos_token_id)
+        new = output[0, inputs["input_ids"].shape[1]:]
+        return self.tokenizer.decode(new, skip_special_tokens=True), int(new.shape[0])
+
+
+class Endpoint:
+    def __init__(self, base_url: str, model: str | None, max_new_tokens: int = 256):
+        from openai import OpenAI
+
+        from factory.teacher.spec import resolve
+
+        spec = resolve(model, base_url)
+        self.model, self.max_new_tokens = spec.model, max_new_tokens
+        self.client = OpenAI(base_url=spec.base_url, api_key=spec.api_key)
+
+    def __call__(self, messages: list[dict]) -> tuple[str, int]:
+        reply = self.client.chat.completions.create(model=self.model, messages=messages, temperature=0,
+                                                    max_tokens=self.max_new_tokens)
+        usage = reply.usage.completion_tokens if reply.usage else 0
+        return reply.choices[0].message.content or "", usage
+
+
+def _generator(model: str, teacher: str | None):
+    if model.startswith(("http://", "https://")):
+        return Endpoint(model, teacher), teacher or model
+    if model == "base":
+        from train.base_model import ensure_base
+
+        return LocalModel(ensure_base()), "base"
+    path = Path(model)
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"--model {model}: not `base`, a URL, or a model folder with config.json (e.g. .../merged)")
+    return LocalModel(str(path)), path.name if path.name != "merged" else path.parent.name
+
+
+def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str = "latest", limit: int | None = None,
+             teacher: str | None = None, label: str | None = None, progress=None) -> dict:
+    recipe = load_recipe(recipe_name)
+    test = Path(out) / recipe.name / run / "export" / "records" / "test.jsonl"
+    if not test.is_file():
+        raise ConfigError(f"no test split at {test}; run `factory export {recipe.name}` first")
+    metrics = importlib.import_module(f"pipelines.{recipe.name}.metrics")
+    records = [obj for _, obj in read_jsonl(test)][:limit]
+    if not records:
+        raise ConfigError(f"{test} is empty; export with a larger test split")
+    generate, default_label = _generator(model, teacher)
+    label = label or default_label
+    validator = schema_validator(recipe)
+    scores, latencies, tokens = [], [], 0
+    target = Path(out) / recipe.name / "evals"
+    with AtomicWriter(target / f"{label}.predictions.jsonl") as predictions:
+        for record in records:
+            messages = [{"role": "system", "content": recipe.student_prompt}, {"role": "user", "content": str(record["input"])}]
+            started = time.perf_counter()
+            reply, new_tokens = generate(messages)
+            latencies.append(time.perf_counter() - started)
+            tokens += new_tokens
+            scores.append(metrics.score(reply, record, validator))
+            predictions.write_json({"id": record["id"], "input": record["input"], "reply": reply, "scores": scores[-1]})
+            if progress:
+                progress()
+    summary = {
+        "recipe": recipe.name, "model": model, "label": label, "examples": len(records), "main_metric": metrics.MAIN,
+        "metrics": {name: round(100 * statistics.fmean(s[name] for s in scores), 1) for name in metrics.METRICS},
+        "latency_p50_s": round(statistics.median(latencies), 3),
+        "latency_p95_s": round(sorted(latencies)[max(0, int(0.95 * len(latencies)) - 1)], 3),
+        "tokens_per_s": round(tokens / sum(latencies), 1) if sum(latencies) else 0.0,
+    }
+    write_json_file(target / f"{label}.json", summary)
+    return summary
+
+
+def compare(recipe_name: str, labels: list[str], *, out: Path = Path("data")) -> tuple[str, list[str]]:
+    """A markdown table of the evals named by `labels` (the first is the baseline) and the decisions."""
+    target = Path(out) / recipe_name / "evals"
+    summaries = []
+    for label in labels:
+        path = target / f"{label}.json"
+        if not path.is_file():
+            raise ConfigError(f"no eval named {label!r} in {target}; run `factory eval {recipe_name} --model ...` first")
+        summaries.append(json.loads(path.read_text()))
+    names = list(summaries[0]["metrics"])
+    lines = ["| model | " + " | ".join(names) + " | p50 s | p95 s | tok/s |", "|---" * (len(names) + 4) + "|"]
+    for s in summaries:
+        lines.append(f"| {s['label']} | " + " | ".join(f"{s['metrics'][n]:.1f}" for n in names)
+                     + f" | {s['latency_p50_s']} | {s['latency_p95_s']} | {s['tokens_per_s']} |")
+    main, base = summaries[0]["main_metric"], summaries[0]
+    decisions = []
+    for s in summaries[1:]:
+        gain = s["metrics"][main] - base["metrics"][main]
+        verdict = "deploy" if gain >= DEPLOY_MARGIN else "do not deploy"
+        decisions.append(f"{s['label']} vs {base['label']}: {main} {gain:+.1f} points -> {verdict} (needs >= {DEPLOY_MARGIN:g})")
+    table = "\n".join(lines)
+    (target / "compare.md").write_text(table + "\n\n" + "\n".join(f"- {d}" for d in decisions) + "\n")
+    _chart(summaries, names, target / "compare.png")
+    return table, decisions
+
+
+def _chart(summaries: list[dict], names: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    width = 0.8 / len(summaries)
+    for n, s in enumerate(summaries):
+        ax.bar([i + n * width for i in range(len(names))], [s["metrics"][m] for m in names], width, label=s["label"])
+    ax.set_xticks([i + width * (len(summaries) - 1) / 2 for i in range(len(names))], names)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

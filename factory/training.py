@@ -1,0 +1,40 @@
+"""Bind `factory train` to the trainer script: the recipe's train.yaml + flags -> train.sft.TrainConfig.
+
+Checks before any work: the export exists, train.yaml has only known keys of the right type.
+The trainer itself is train/sft.py (one readable script; it also runs on its own).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import yaml
+
+from factory.errors import ConfigError
+from factory.recipes import load_recipe
+
+
+def train_config(recipe_name: str, *, out: Path, run: str, name: str, overrides: dict):
+    from train.sft import TrainConfig
+
+    recipe = load_recipe(recipe_name)
+    export_dir = Path(out) / recipe.name / run / "export"
+    if not (export_dir / "train.jsonl").is_file():
+        raise ConfigError(f"no export at {export_dir}; run `factory export {recipe.name}` first")
+    with open(export_dir / "train.jsonl", encoding="utf-8") as handle:
+        if "messages" not in json.loads(handle.readline() or "{}"):
+            raise ConfigError(f"{export_dir}/train.jsonl is not in the messages format; "
+                              f"run `factory export {recipe.name} --format messages`")
+    path = recipe.folder / "train.yaml"
+    values = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    known = {f.name: f for f in fields(TrainConfig) if f.name not in ("data", "out")}
+    errors = [f"{key}: unknown key (known: {', '.join(known)})" for key in values if key not in known]
+    for key, value in values.items():
+        if key in known and not isinstance(value, (type(known[key].default), int)):
+            errors.append(f"{key}: expected {type(known[key].default).__name__}, got {value!r}")
+    if errors:
+        raise ConfigError(f"{path}: " + "; ".join(errors))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig(data=str(export_dir), out=str(Path(out) / recipe.name / "models" / name), **values)

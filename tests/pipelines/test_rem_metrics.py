@@ -1,0 +1,94 @@
+"""rem_queries metrics against hand-written expected values, and eval through an OpenAI-compatible URL."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from factory.evaluate import compare, evaluate
+from factory.recipes import load_recipe
+from factory.stages.validate import schema_validator
+from pipelines.rem_queries.metrics import score
+from pipelines.rem_queries.recipe import build_output
+
+EXPECTED = {"output": build_output("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5")}
+
+
+@pytest.fixture(scope="module")
+def validator():
+    return schema_validator(load_recipe("rem_queries"))
+
+
+def _reply(rem: str, **changes) -> str:
+    return json.dumps({**build_output(rem), **changes})
+
+
+@pytest.mark.parametrize("reply, expected", [
+    (_reply("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5"),
+     {"intent": 1.0, "valid": 1.0, "parameters": 1.0, "executes": 1.0, "exact": 1.0}),
+    ("Sure! " + _reply("select *  from resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5;"),
+     {"intent": 1.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 1.0}),
+    (_reply("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 10"),  # sql and limit wrong
+     {"intent": 1.0, "valid": 1.0, "parameters": 1 / 3, "executes": 1.0, "exact": 0.0}),
+    (_reply("SEARCH \"diary\" IN resources LIMIT 5"),
+     {"intent": 0.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 0.0}),
+    (json.dumps({"intent": "structured_query", "query_type": "SQL", "parameters": {}, "explanation": "x",
+                 "rem": "SELECT nope FROM resources"}),
+     {"intent": 1.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0}),
+    (_reply("LOOKUP res-1", intent="structured_query"),
+     {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 1.0, "exact": 0.0}),
+    ("I'm glad you asked!", {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0}),
+])
+def test_score_by_hand(reply, expected, validator):
+    assert score(reply, EXPECTED, validator) == pytest.approx(expected)
+
+
+def _export(root, records):
+    folder = root / "rem_queries" / "r" / "export" / "records"
+    folder.mkdir(parents=True)
+    (folder / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (root / "rem_queries" / "latest").symlink_to("r")
+
+
+def test_eval_through_an_openai_compatible_url_and_compare(tmp_path):
+    records = [{"id": "a", "input": "Show the 5 most recent diary resources", "output": EXPECTED["output"]},
+               {"id": "b", "input": "Look up res-1", "output": build_output("LOOKUP res-1")}]
+    answers = {"Show the 5 most recent diary resources": json.dumps(EXPECTED["output"]), "Look up res-1": "no idea"}
+    _export(tmp_path, records)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, body):
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self._send({"data": [{"id": "oracle"}]})
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            content = answers[body["messages"][-1]["content"]]
+            self._send({"id": "x", "object": "chat.completion", "created": 0, "model": "oracle",
+                        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 7, "total_tokens": 17}})
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        summary = evaluate("rem_queries", f"http://127.0.0.1:{server.server_address[1]}/v1", out=tmp_path, label="oracle")
+    finally:
+        server.shutdown()
+    assert summary["examples"] == 2 and summary["metrics"] == {"intent": 50.0, "valid": 50.0, "parameters": 50.0,
+                                                               "executes": 50.0, "exact": 50.0}
+    base = {**summary, "label": "base", "metrics": dict.fromkeys(summary["metrics"], 0.0)}
+    (tmp_path / "rem_queries" / "evals" / "base.json").write_text(json.dumps(base))
+    table, decisions = compare("rem_queries", ["base", "oracle"], out=tmp_path)
+    assert table.splitlines()[0] == "| model | intent | valid | parameters | executes | exact | p50 s | p95 s | tok/s |"
+    assert decisions == ["oracle vs base: intent +50.0 points -> deploy (needs >= 5)"]
+    assert (tmp_path / "rem_queries" / "evals" / "compare.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,138 @@
+"""LoRA SFT of a small student on an export (TRL SFTTrainer + PEFT), in one readable script.
+
+    python -m train.sft --data data/rem_queries/latest/export --out data/rem_queries/models/run1 [--max-steps 30]
+
+Reads <data>/train.jsonl (and validation.jsonl if present) in the `messages` format of
+`factory export`, turns each example into prompt (system + user) and completion (assistant),
+so the loss covers the assistant's answer only, with the model's own chat template.
+QLoRA (4-bit, bitsandbytes) when CUDA is present; plain LoRA on CPU. Writes to <out>:
+adapter/, merged/ (adapter merged into the base, with the tokenizer), train_log.jsonl,
+loss.png and config.json (the exact config). Rerun with the same --out to resume from the
+last checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import MISSING, asdict, dataclass, fields
+from pathlib import Path
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    base: str = "smollm2-135m"
+    epochs: float = 3.0
+    max_steps: int = -1
+    lr: float = 2e-4
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    batch_size: int = 8
+    grad_accum: int = 1
+    max_length: int = 512
+    logging_steps: int = 5
+    save_steps: int = 200
+    seed: int = 0
+    report_to: str = "none"
+
+
+def load_split(data: Path, name: str):
+    from datasets import load_dataset
+
+    path = data / f"{name}.jsonl"
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    rows = load_dataset("json", data_files=str(path), split="train")
+    return rows.map(lambda row: {"prompt": row["messages"][:-1], "completion": row["messages"][-1:]},
+                    remove_columns=rows.column_names)
+
+
+def last_checkpoint(out: Path) -> str | None:
+    checkpoints = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    return str(checkpoints[-1]) if checkpoints else None
+
+
+def plot_loss(history: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key in ("loss", "eval_loss"):
+        points = [(h["step"], h[key]) for h in history if key in h]
+        if points:
+            ax.plot(*zip(*points), marker="o", markersize=3, label=key)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def train(config: TrainConfig) -> dict:
+    import datasets
+    import torch
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    from train.base_model import ensure_base
+
+    datasets.disable_progress_bars()
+    out, data = Path(config.out), Path(config.data)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
+    base = ensure_base(config.base)
+    cuda = torch.cuda.is_available()
+    quantization = None
+    if cuda:
+        from transformers import BitsAndBytesConfig
+
+        quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForCausalLM.from_pretrained(base, quantization_config=quantization, dtype=torch.float32 if not cuda else None)
+    train_rows, eval_rows = load_split(data, "train"), load_split(data, "validation")
+    args = SFTConfig(
+        output_dir=str(out), num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.lr,
+        per_device_train_batch_size=config.batch_size, gradient_accumulation_steps=config.grad_accum,
+        max_length=config.max_length, logging_steps=config.logging_steps, save_steps=config.save_steps,
+        save_total_limit=2, seed=config.seed, report_to=config.report_to, use_cpu=not cuda,
+        eval_strategy="epoch" if eval_rows is not None else "no", completion_only_loss=True,
+        lr_scheduler_type="cosine", disable_tqdm=True,
+    )
+    peft_config = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
+                             target_modules="all-linear", task_type="CAUSAL_LM")
+    trainer = SFTTrainer(model=model, args=args, train_dataset=train_rows, eval_dataset=eval_rows,
+                         processing_class=tokenizer, peft_config=peft_config)
+    trainer.train(resume_from_checkpoint=last_checkpoint(out))
+    trainer.save_model(str(out / "adapter"))
+    merged = trainer.model.merge_and_unload()
+    merged.save_pretrained(out / "merged")
+    tokenizer.save_pretrained(out / "merged")
+    history = trainer.state.log_history
+    (out / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+    plot_loss(history, out / "loss.png")
+    losses = [h["loss"] for h in history if "loss" in h]
+    return {"out": str(out), "steps": trainer.state.global_step, "first_loss": losses[0] if losses else None,
+            "last_loss": losses[-1] if losses else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for field in fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        if field.default is MISSING:
+            parser.add_argument(flag, required=True, type=str)
+        else:
+            parser.add_argument(flag, type=type(field.default), default=field.default)
+    args = parser.parse_args()
+    print(json.dumps(train(TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)}))))
+
+
+if __name__ == "__main__":
+    main()
