@@ -127,7 +127,8 @@ def _write(recipe, target: Path, splits: dict[str, list[dict]], dropped: list[Re
 
     if (target / "hf").exists():
         shutil.rmtree(target / "hf")
-    rows = {name: [FORMATS[fmt](r, recipe.student_prompt) for r in records] for name, records in splits.items()}
+    order = tuple(recipe.schema().get("required", ()))
+    rows = {name: [FORMATS[fmt](r, recipe.student_prompt, order) for r in records] for name, records in splits.items()}
     for name, records in splits.items():
         with AtomicWriter(target / f"{name}.jsonl") as out:
             for row in rows[name]:

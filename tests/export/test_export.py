@@ -98,7 +98,7 @@ def test_formats_round_trip_through_datasets(fmt, key, tmp_path):
     assert load_dataset("json", data_files=str(target / "train.jsonl"), split="train").to_list() == rows
     answer = {"messages": lambda r: r["messages"][2]["content"], "sharegpt": lambda r: r["conversations"][2]["value"],
               "alpaca": lambda r: r["output"]}[fmt](rows[0])
-    assert set(json.loads(answer)) == {"intent", "query_type", "parameters", "explanation", "rem"}
+    assert list(json.loads(answer)) == ["intent", "query_type", "parameters", "explanation", "rem"]  # schema order
 
 
 def test_leaks_are_found_by_cosine_and_by_ngram(tmp_path):
