@@ -183,7 +183,13 @@ def evaluate(
             return
         if not model:
             raise ConfigError("give --model (base, a folder or a URL) or --compare LABELS")
-        summary = ev.evaluate(recipe, model, out=out, run=run, limit=limit, teacher=teacher, label=label)
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True)) as bar:
+            task = bar.add_task("eval", total=None)
+            summary = ev.evaluate(recipe, model, out=out, run=run, limit=limit, teacher=teacher, label=label,
+                                  progress=lambda: bar.advance(task))
     except FactoryError as exc:
         _fail(exc)
     metrics = ", ".join(f"{name} {value:.1f}" for name, value in summary["metrics"].items())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import statistics
 import time
 from pathlib import Path
@@ -103,7 +104,7 @@ def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str
         "recipe": recipe.name, "model": model, "label": label, "examples": len(records), "main_metric": metrics.MAIN,
         "metrics": {name: round(100 * statistics.fmean(s[name] for s in scores), 1) for name in metrics.METRICS},
         "latency_p50_s": round(statistics.median(latencies), 3),
-        "latency_p95_s": round(sorted(latencies)[max(0, int(0.95 * len(latencies)) - 1)], 3),
+        "latency_p95_s": round(sorted(latencies)[math.ceil(0.95 * len(latencies)) - 1], 3),  # nearest rank
         "tokens_per_s": round(tokens / sum(latencies), 1) if sum(latencies) else 0.0,
     }
     write_json_file(target / f"{label}.json", summary)
