@@ -1,7 +1,8 @@
 """Seed grammar for rem_queries: slot values x templates -> (natural language, REM query) pairs.
 
 `generate(count, random_seed)` is deterministic and cycles through the five operations,
-so any prefix of 5 or more pairs covers LOOKUP, SEARCH, SQL, FUZZY and TRAVERSE. Each pair
+so any 5 consecutive pairs cover LOOKUP, SEARCH, SQL, FUZZY and TRAVERSE until the smallest
+operation runs out of distinct pairs (after ~400); the grammar holds ~1,300 distinct pairs. Each pair
 is a dict {"text", "rem", "template"}; turning it into a record is recipe.py's job.
 """
 
@@ -20,9 +21,11 @@ MISSPELLED = [
     "machin lerning", "kubernets", "authentification", "quartely review", "databse migration",
     "marathon trainning", "custmer feedback", "pyhton testing", "budjet planning", "hikking trips",
 ]
-RESOURCE_KEYS = ["test-resource-1", "res-123", "res-100", "meeting-2024-11-17", "doc-api-design", "diary-2024-10-02"]
-ENTITY_KEYS = ["sarah-123", "mike-456", "project-apollo", "acme-corp", "berlin-office"]
-MOMENT_KEYS = ["moment-42", "standup-2024-11-17", "moment-run-0912"]
+RESOURCE_KEYS = ["test-resource-1", "res-123", "res-100", "meeting-2024-11-17", "doc-api-design", "diary-2024-10-02",
+                 "res-7", "res-2048", "notes-q4-planning", "doc-onboarding", "meeting-2024-10-03", "diary-2024-11-01",
+                 "spec-auth-v2", "retro-sprint-14"]
+ENTITY_KEYS = ["sarah-123", "mike-456", "project-apollo", "acme-corp", "berlin-office", "team-platform", "vendor-stripe"]
+MOMENT_KEYS = ["moment-42", "standup-2024-11-17", "moment-run-0912", "moment-1001", "review-2024-10-20"]
 CATEGORIES = ["diary", "meeting", "technical", "note", "reference"]
 MOMENT_TYPES = ["meeting", "coding", "reflection", "conversation", "exercise"]
 ENTITY_TYPES = ["person", "project", "organization", "place"]
@@ -51,11 +54,18 @@ def _search(r: random.Random) -> tuple[str, str, str]:
 
 
 def _sql(r: random.Random) -> tuple[str, str, str]:
-    choice = r.randrange(4)
+    choice = r.randrange(5)
     if choice == 0:
         cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
-        return (f"Show the {n} most recent {cat} resources",
+        text = r.choice(["Show the {n} most recent {c} resources", "List my last {n} {c} resources by date"])
+        return (text.format(n=n, c=cat),
                 f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}", "sql_recent")
+    if choice == 4:
+        mt, (start, end) = r.choice(MOMENT_TYPES), sorted(r.sample(DATES, 2))
+        return (f"List {mt} moments between {start} and {end}",
+                f"SELECT name, resource_timestamp FROM moments WHERE moment_type='{mt}' "
+                f"AND resource_timestamp >= '{start}' AND resource_timestamp < '{end}' ORDER BY resource_timestamp",
+                "sql_between")
     if choice == 1:
         mt, d = r.choice(MOMENT_TYPES), r.choice(DATES)
         return (f"How many {mt} moments happened since {d}?",
@@ -86,16 +96,24 @@ def _traverse(r: random.Random) -> tuple[str, str, str]:
 OPERATIONS: list[Callable[[random.Random], tuple[str, str, str]]] = [_lookup, _search, _sql, _fuzzy, _traverse]
 
 
+GIVE_UP_AFTER = 200  # draws in a row without a new pair: that operation's space is used up
+
+
 def generate(count: int, random_seed: int = 0) -> Iterator[dict]:
-    """Yield up to `count` distinct pairs, cycling through the operations."""
+    """Yield up to `count` distinct pairs, cycling through the operations; an operation whose
+    slot space is used up drops out of the cycle and the others go on."""
     rng = random.Random(random_seed)
     seen: set[tuple[str, str]] = set()
-    attempts = 0
-    while len(seen) < count and attempts < count * 50:
-        make = OPERATIONS[len(seen) % len(OPERATIONS)]
-        attempts += 1
+    live, misses = list(OPERATIONS), 0
+    while len(seen) < count and live:
+        make = live[len(seen) % len(live)]
         text, rem, template = make(rng)
         if (text, rem) in seen:
+            misses += 1
+            if misses >= GIVE_UP_AFTER:
+                live.remove(make)
+                misses = 0
             continue
+        misses = 0
         seen.add((text, rem))
         yield {"text": text, "rem": rem, "template": template}

@@ -26,7 +26,10 @@ def test_grammar_is_deterministic_and_distinct():
 def test_every_grammar_seed_passes_schema_and_validator():
     recipe = load_recipe("rem_queries")
     validator = schema_validator(recipe)
-    for seed in rq.grammar_seeds(200, 7):
+    seeds = list(rq.grammar_seeds(recipe.seed_count, recipe.random_seed))
+    assert len(seeds) > 1200  # seed 002 asks for 1,000+ pairs
+    assert {s["output"]["query_type"] for s in seeds[-50:]} < OPERATIONS  # small operations ran out, big ones went on
+    for seed in seeds:
         assert list(validator.iter_errors(seed["output"])) == []
         record = {"input": seed["input"], "output": seed["output"], "provenance": seed["provenance"]}
         assert rq.validate(record) is None, seed
