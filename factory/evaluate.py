@@ -138,19 +138,6 @@ def compare(recipe_name: str, labels: list[str], *, out: Path = Path("data")) ->
 
 
 def _chart(summaries: list[dict], names: list[str], path: Path) -> None:
-    import matplotlib
+    from factory.charts import grouped_bars
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    width = 0.8 / len(summaries)
-    for n, s in enumerate(summaries):
-        ax.bar([i + n * width for i in range(len(names))], [s["metrics"][m] for m in names], width, label=s["label"])
-    ax.set_xticks([i + width * (len(summaries) - 1) / 2 for i in range(len(names))], names)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("%")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    grouped_bars({s["label"]: s["metrics"] for s in summaries}, names, path, ylabel="%", ylim=(0, 100))

@@ -10,6 +10,7 @@ drops training records too close to the user's own eval texts. Deterministic for
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -112,8 +113,6 @@ def export(recipe_name: str, *, out: Path = Path("data"), run: str = "latest", s
 
 
 def _read_report(run_dir: Path) -> dict:
-    import json
-
     path = run_dir / "report.json"
     return json.loads(path.read_text()) if path.is_file() else {}
 

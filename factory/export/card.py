@@ -29,24 +29,11 @@ def quality(records: list[dict], field: str, known: list | None) -> dict:
 
 
 def chart(splits: dict[str, list[dict]], field: str, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from factory.charts import grouped_bars
 
     values = sorted({str(label_value(r, field)) for rows in splits.values() for r in rows})
-    fig, ax = plt.subplots(figsize=(max(6, len(values) * 1.1), 3.6))
-    width = 0.8 / max(1, len(splits))
-    for n, (name, rows) in enumerate(splits.items()):
-        counts = Counter(str(label_value(r, field)) for r in rows)
-        ax.bar([i + n * width for i in range(len(values))], [counts[v] for v in values], width, label=name)
-    ax.set_xticks([i + width * (len(splits) - 1) / 2 for i in range(len(values))], values, rotation=20, ha="right")
-    ax.set_ylabel("records")
-    ax.set_title(f"{field} by split")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    counts = {name: Counter(str(label_value(r, field)) for r in rows) for name, rows in splits.items()}
+    grouped_bars(counts, values, path, ylabel="records", title=f"{field} by split")
 
 
 def _table(header: list[str], rows: list[list]) -> str:
