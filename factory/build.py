@@ -5,7 +5,8 @@ Layout of a run:
     rejected/<stage>.jsonl what it rejected, with reason and detail
     dataset.jsonl          the final records         report.json           counts, tokens, teacher
 and data/<recipe>/latest points at the newest run. A rerun with the same --run skips
-the leading stages that are done; from the first one that is not, every stage runs again. Everything the user can get wrong is checked before the first stage.
+the leading stages that are done; from the first one that is not, every stage runs again.
+Everything the user can get wrong is checked before the first stage.
 """
 
 from __future__ import annotations

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 
 from factory.recipes import Recipe
 from factory.record import Rejected
+
+
+def batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    """Consecutive lists of up to `size` records, read lazily."""
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 @dataclass

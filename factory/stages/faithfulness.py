@@ -9,12 +9,11 @@ checks.faithfulness. Outside the recipe's band [min, max] it rejects:
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import Iterable, Iterator
 
 from factory.dedup import EmbeddingCache, embed
 from factory.record import Rejected
-from factory.stages.base import Stage
+from factory.stages.base import Stage, batches
 
 
 class FaithfulnessStage(Stage):
@@ -30,8 +29,7 @@ class FaithfulnessStage(Stage):
 
     def _scored(self, records: Iterable[dict], cache: EmbeddingCache) -> Iterator[dict | Rejected]:
         low, high = self.context.recipe.faithfulness
-        iterator = iter(records)
-        while batch := list(islice(iterator, self.batch_size)):
+        for batch in batches(records, self.batch_size):
             teacher = [r for r in batch if r["provenance"].get("origin") == "teacher"]
             scores = {}
             if teacher:

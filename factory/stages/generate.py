@@ -12,17 +12,10 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from itertools import islice
 from typing import Iterable, Iterator
 
 from factory.record import Record, Rejected, content_hash
-from factory.stages.base import Stage
-
-
-def _batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
+from factory.stages.base import Stage, batches
 
 
 class GenerateStage(Stage):
@@ -66,7 +59,7 @@ class GenerateStage(Stage):
         pending = None
         try:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="teacher") as pool:
-                for batch in _batches(records, self.batch_size()):
+                for batch in batches(records, self.batch_size()):
                     rows = [{"text": seed["input"], "keep": keep_values(seed["input"], seed["output"])} for seed in batch]
                     future = pool.submit(lambda rows=rows: next(task.process(rows)))
                     if pending is not None:

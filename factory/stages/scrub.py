@@ -13,11 +13,10 @@ passes records through with checks.pii = "off". Counts by type go to the report.
 from __future__ import annotations
 
 from collections import Counter
-from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from factory.record import Record, Rejected
-from factory.stages.base import Stage
+from factory.stages.base import Stage, batches
 from factory.stages.validate import first_problem, schema_validator
 
 SKIPPED_KEYS = {"role"}  # chat message roles are not text
@@ -68,8 +67,7 @@ class ScrubStage(Stage):
         scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, recipe.pii_allow)
         validator = schema_validator(recipe)
         totals: Counter = Counter()
-        iterator = iter(records)
-        while batch := list(islice(iterator, self.batch_size)):
+        for batch in batches(records, self.batch_size):
             fields = [text_fields(record) for record in batch]
             redacted = scrubber.redact_groups([[text for _, text in group] for group in fields])
             for record, group, (texts, found) in zip(batch, fields, redacted, strict=True):

@@ -18,6 +18,7 @@ from factory.stages.base import Stage
 
 class SeedsStage(Stage):
     name = "seeds"
+    _user_lines: list | None = None  # the user's seed file, read once by check_inputs
 
     def _limit(self) -> int:
         recipe, limit = self.context.recipe, self.context.options.limit
@@ -26,14 +27,16 @@ class SeedsStage(Stage):
     def expected_input(self) -> int:
         return self._limit()
 
-    def check_inputs(self) -> list[tuple[int, object]]:
-        """Read the user seed file up front: a bad line is an error before any work."""
+    def check_inputs(self) -> None:
+        """Read the user seed file up front (once): a bad line is an error before any work."""
         path = self.context.options.seeds_file
-        return list(read_jsonl(path)) if path else []
+        self._user_lines = list(read_jsonl(path)) if path else []
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
+        if self._user_lines is None:  # a caller that skipped check_inputs
+            self.check_inputs()
         kept, limit = 0, self._limit()
-        for item in self._all(self.check_inputs()):
+        for item in self._all(self._user_lines):
             if not isinstance(item, Rejected):
                 if kept == limit:
                     return
