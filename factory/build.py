@@ -26,7 +26,7 @@ from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.stages import stage_class
-from factory.stages.base import BuildContext, BuildOptions, Stage
+from factory.stages.base import BuildContext, BuildOptions, Stage, cache_file
 from factory.teacher import spec as teacher_spec
 from factory.teacher.embedded import EmbeddedTeacher, model_path
 
@@ -138,7 +138,7 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
     recipe = load_recipe(recipe_name)
     _check_options(options)
     run_dir = Path(out) / recipe.name / (run_id or default_run_id())
-    context = BuildContext(recipe=recipe, options=options, run_dir=run_dir, cache_path=Path(out) / "_cache" / "teacher.sqlite")
+    context = BuildContext(recipe=recipe, options=options, run_dir=run_dir, cache_path=cache_file(out, "teacher.sqlite"))
     stages = _stages(recipe.stages, context)
     for stage in stages:  # inputs the user gave are read before any work
         stage.check_inputs()

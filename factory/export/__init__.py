@@ -23,6 +23,7 @@ from factory.export.split import NGRAM, check_fields, find_leaks, label_value, p
 from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
 from factory.recipes import load_recipe
 from factory.record import Rejected
+from factory.stages.base import cache_file
 
 TEXT_KEYS = ("input", "text", "prompt", "question", "instruction")
 
@@ -84,7 +85,7 @@ def export(recipe_name: str, *, out: Path = Path("data"), run: str = "latest", s
     check_fields(records, stratify)
     eval_texts = _eval_texts(decontaminate) if decontaminate else []
     splits, notes = split_groups(records, fractions, stratify, seed)
-    cache = EmbeddingCache(Path(out) / "_cache" / "embeddings.sqlite")
+    cache = EmbeddingCache(cache_file(out, "embeddings.sqlite"))
     try:
         moved_groups, moved_records, remaining = _move_leaks(splits, recipe.dedup_threshold, cache)
         splits["train"], dropped = _decontaminate(splits["train"], eval_texts, recipe.dedup_threshold, cache)

@@ -18,6 +18,11 @@ from factory.recipes import Recipe
 from factory.record import Rejected
 
 
+def cache_file(data_root: Path, name: str) -> Path:
+    """Where the caches shared by all runs under a data root live (teacher replies, embeddings)."""
+    return Path(data_root) / "_cache" / name
+
+
 def batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
     """Consecutive lists of up to `size` records, read lazily."""
     iterator = iter(records)
@@ -44,7 +49,7 @@ class BuildContext:
 
     @property
     def embedding_cache_path(self) -> Path:
-        return self.cache_path.with_name("embeddings.sqlite")
+        return self.cache_path.with_name("embeddings.sqlite")  # beside the teacher cache: cache_file(root, ...)
 
 
 class Stage:
