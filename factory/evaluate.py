@@ -1,7 +1,8 @@
 """`factory eval`: generate on an export's test split with a model and score it with the recipe's metrics.
 
 A model is `base` (the packaged student base), a local transformers folder (e.g. a trained
-run's merged/), or an OpenAI-compatible URL (how the teacher itself is scored; `--teacher`
+run's merged/), a GGUF file (run by llama.cpp in process, as `factory train --gguf` writes
+it), or an OpenAI-compatible URL (how the teacher itself is scored; `--teacher`
 names its model). Greedy decoding, one request at a time, so latency is per query.
 Writes data/<recipe>/evals/<label>.json (summary) and <label>.predictions.jsonl.
 `compare(labels)` puts summaries side by side (markdown + PNG) with seed 004's decision:
@@ -13,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import os
 import statistics
 import time
 from pathlib import Path
@@ -44,6 +46,18 @@ class LocalModel:
         return self.tokenizer.decode(new, skip_special_tokens=True), int(new.shape[0])
 
 
+class GGUFModel:
+    def __init__(self, path: str, max_new_tokens: int = 256):
+        from llama_cpp import Llama
+
+        self.max_new_tokens = max_new_tokens
+        self.model = Llama(path, n_ctx=2048, n_threads=max(1, min(os.cpu_count() or 1, 4)), verbose=False)
+
+    def __call__(self, messages: list[dict]) -> tuple[str, int]:
+        reply = self.model.create_chat_completion(messages=messages, max_tokens=self.max_new_tokens, temperature=0)
+        return reply["choices"][0]["message"]["content"] or "", reply["usage"]["completion_tokens"]
+
+
 class Endpoint:
     def __init__(self, base_url: str, model: str | None, max_new_tokens: int = 256):
         from openai import OpenAI
@@ -69,8 +83,11 @@ def _generator(model: str, teacher: str | None):
 
         return LocalModel(ensure_base()), "base"
     path = Path(model)
+    if path.suffix == ".gguf" and path.is_file():
+        return GGUFModel(str(path)), path.parent.name + "-" + path.stem.removeprefix("student-")
     if not (path / "config.json").is_file():
-        raise ConfigError(f"--model {model}: not `base`, a URL, or a model folder with config.json (e.g. .../merged)")
+        raise ConfigError(f"--model {model}: not `base`, a URL, a .gguf file or a model folder with config.json "
+                          "(e.g. .../merged)")
     return LocalModel(str(path)), path.name if path.name != "merged" else path.parent.name
 
 

@@ -2,6 +2,8 @@
 
 Checks before any work: the export exists, train.yaml has only known keys of the right type.
 The trainer itself is train/sft.py (one readable script; it also runs on its own).
+`export_gguf()` converts a trained run's merged model with train/gguf.py and asks it one
+request from the export's test split through llama.cpp (written to gguf.json).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from factory.errors import ConfigError
+from factory.jsonl import read_jsonl, write_json_file
 from factory.recipes import load_recipe
 
 
@@ -38,3 +41,18 @@ def train_config(recipe_name: str, *, out: Path, run: str, name: str, overrides:
         raise ConfigError(f"{path}: " + "; ".join(errors))
     values.update({k: v for k, v in overrides.items() if v is not None})
     return TrainConfig(data=str(export_dir), out=str(Path(out) / recipe.name / "models" / name), **values)
+
+
+def export_gguf(recipe_name: str, model_dir: Path, outtype: str, *, out: Path, run: str) -> dict:
+    from train.gguf import answer, convert
+
+    recipe = load_recipe(recipe_name)
+    path = convert(model_dir / "merged", outtype, model_dir / f"student-{outtype}.gguf")
+    test = Path(out) / recipe.name / run / "export" / "records" / "test.jsonl"
+    request = next((str(obj["input"]) for _, obj in read_jsonl(test)), None) if test.is_file() else None
+    request = request or "Find the notes about the quarterly budget."
+    reply = answer(path, [{"role": "system", "content": recipe.student_prompt}, {"role": "user", "content": request}],
+                   max_tokens=recipe.max_tokens)
+    result = {"file": str(path), "outtype": outtype, "bytes": path.stat().st_size, "prompt": request, "answer": reply}
+    write_json_file(model_dir / "gguf.json", result)
+    return result

@@ -1,4 +1,4 @@
-"""Shared fixtures: a loopback OpenAI-compatible teacher and a runner for the real CLI."""
+"""Shared fixtures: a loopback OpenAI-compatible teacher, a runner for the real CLI, a tiny Llama (folder and GGUF)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,33 @@ from factory.testing.loopback import LoopbackTeacher
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
 STAGES = ["seeds", "scrub", "generate", "faithfulness", "scrub-2", "dedup", "validate"]
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory) -> Path:
+    """A random 2-layer Llama with the real SmolLM2 tokenizer, saved as a transformers folder."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from factory.teacher.embedded import model_path
+
+    gguf = model_path()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True,
+                         architectures=["LlamaForCausalLM"])
+    folder = tmp_path_factory.mktemp("tiny")
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tiny_llama, tmp_path_factory) -> Path:
+    """The tiny Llama through llama.cpp's converter (f16)."""
+    from train.gguf import convert
+
+    return convert(tiny_llama, "f16", tmp_path_factory.mktemp("gguf") / "tiny-f16.gguf")
 
 
 @pytest.fixture

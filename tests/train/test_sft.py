@@ -14,23 +14,6 @@ from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def tiny_base(tmp_path_factory):
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from factory.teacher.embedded import model_path
-
-    gguf = model_path()
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True)
-    folder = tmp_path_factory.mktemp("tiny")
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def export_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("export")
     system = "Translate the request into a REM query. Reply with JSON."
@@ -45,10 +28,10 @@ def export_dir(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_trainer_script_trains_saves_reloads_and_generates(tiny_base, export_dir, tmp_path):
+def test_trainer_script_trains_saves_reloads_and_generates(tiny_llama, export_dir, tmp_path):
     out = tmp_path / "model"
     result = subprocess.run([sys.executable, "-m", "train.sft", "--data", str(export_dir), "--out", str(out),
-                             "--base", str(tiny_base), "--max-steps", "30", "--lr", "0.005", "--batch-size", "4",
+                             "--base", str(tiny_llama), "--max-steps", "30", "--lr", "0.005", "--batch-size", "4",
                              "--logging-steps", "5", "--rank", "8"],
                             capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -68,7 +51,7 @@ def test_trainer_script_trains_saves_reloads_and_generates(tiny_base, export_dir
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(out / "merged")
-    reloaded = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_base), out / "adapter")
+    reloaded = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_llama), out / "adapter")
     merged = AutoModelForCausalLM.from_pretrained(out / "merged")
     prompt = tokenizer.apply_chat_template([{"role": "user", "content": "Look up res-1"}], add_generation_prompt=True,
                                            return_tensors="pt", return_dict=True)

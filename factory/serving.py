@@ -1,0 +1,133 @@
+"""OpenAI-compatible model servers on 127.0.0.1, started as child processes and stopped by PID.
+
+`ModelServer` runs one existing server: llama.cpp's (`python -m llama_cpp.server`, for a
+GGUF file) or `transformers serve` (for a transformers folder such as a trained run's
+merged/). It is a context manager: it starts the process in its own session, waits until
+GET /v1/models answers, and on exit terminates it (then kills it after 10 s). The embedded
+teacher and `factory serve` both use it. `resolve_model()` turns what a user typed (a
+.gguf file, a model folder, a trained run's folder, `base`) into an engine and a path. It
+does not download models and does not expose anything beyond 127.0.0.1 unless asked.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from factory.errors import ConfigError, MissingDependency, TeacherError
+from factory.teacher.spec import TeacherSpec, preflight
+
+ENGINES = ("llama.cpp", "transformers")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def default_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def resolve_model(model: str) -> tuple[str, Path]:
+    """(engine, path) for `factory serve MODEL`: a GGUF file is served by llama.cpp, a folder by transformers."""
+    if model == "base":
+        from train.base_model import ensure_base
+
+        return "transformers", Path(ensure_base())
+    path = Path(model)
+    if path.is_file() and path.suffix == ".gguf":
+        return "llama.cpp", path
+    if (path / "config.json").is_file():
+        return "transformers", path
+    if path.is_dir():  # a trained run: data/RECIPE/models/NAME
+        ggufs = sorted(path.glob("*.gguf"))
+        if ggufs:
+            return "llama.cpp", ggufs[0]
+        if (path / "merged" / "config.json").is_file():
+            return "transformers", path / "merged"
+    raise ConfigError(f"MODEL {model}: not a .gguf file, a model folder with config.json, a trained run "
+                      f"(data/RECIPE/models/NAME) or `base`")
+
+
+class ModelServer:
+    def __init__(self, engine: str, model: Path, *, log_path: Path, alias: str | None = None, host: str = "127.0.0.1",
+                 port: int | None = None, threads: int | None = None, n_ctx: int = 2048, startup_timeout: float = 180.0):
+        if engine not in ENGINES:
+            raise ConfigError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
+        self.engine, self.model, self.log_path = engine, Path(model), Path(log_path)
+        self.alias = alias or self.model.stem
+        self.host, self.port = host, port or free_port()
+        self.threads, self.n_ctx, self.startup_timeout = threads or default_threads(), n_ctx, startup_timeout
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        if self.engine == "llama.cpp":
+            if importlib.util.find_spec("llama_cpp") is None:
+                raise MissingDependency("serving a GGUF needs llama.cpp's server: pip install 'llama-cpp-python[server]==0.3.16' "
+                                        "(or run `make setup`)")
+            return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", self.alias,
+                    "--host", self.host, "--port", str(self.port), "--n_threads", str(self.threads), "--n_ctx", str(self.n_ctx)]
+        cli = shutil.which("transformers", path=str(Path(sys.executable).parent)) or shutil.which("transformers")
+        if cli is None:
+            raise MissingDependency("serving a model folder needs `transformers serve`: pip install 'transformers[serving]'")
+        return [cli, "serve", str(self.model), "--host", self.host, "--port", str(self.port), "--device", "cpu"]
+
+    def spec(self) -> TeacherSpec:
+        model = self.alias if self.engine == "llama.cpp" else str(self.model)
+        return TeacherSpec(model=model, base_url=self.base_url, api_key="none",
+                           structured="llamacpp_schema" if self.engine == "llama.cpp" else "none", embedded=True)
+
+    def start(self) -> TeacherSpec:
+        command = self.command()
+        env = dict(os.environ)
+        if self.engine == "transformers":  # it refuses to start without a hub cache folder, even for a local path
+            hub = Path(env.get("HF_HUB_CACHE") or Path(env.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub")
+            hub.mkdir(parents=True, exist_ok=True)
+            env.setdefault("HF_HUB_OFFLINE", "1")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        spec = self.spec()
+        self._wait_ready(spec)
+        return spec
+
+    def _wait_ready(self, spec: TeacherSpec) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise TeacherError(f"the {self.engine} server exited with code {self.process.returncode}; see {self.log_path}")
+            try:
+                preflight(spec, timeout=2.0)
+                return
+            except TeacherError:
+                time.sleep(0.5)
+        self.stop()
+        raise TeacherError(f"the {self.engine} server did not answer within {self.startup_timeout:.0f}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> TeacherSpec:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

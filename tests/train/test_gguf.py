@@ -1,0 +1,49 @@
+"""GGUF export: llama.cpp's converter on a tiny Llama, then llama.cpp computes what transformers computes."""
+
+import json
+
+import numpy as np
+import pytest
+
+from factory.errors import ConfigError
+from train.gguf import answer, convert
+
+
+def test_converted_model_matches_transformers(tiny_llama, tiny_gguf):
+    import torch
+    from llama_cpp import Llama
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    assert tiny_gguf.read_bytes()[:4] == b"GGUF"
+    text = "LOOKUP res-1 and SEARCH notes about the budget"
+    tokenizer = AutoTokenizer.from_pretrained(tiny_llama)
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    llama = Llama(str(tiny_gguf), n_ctx=128, n_threads=2, logits_all=True, verbose=False)
+    try:
+        assert llama.tokenize(text.encode(), add_bos=False, special=False) == ids  # the tokenizer survived conversion
+        llama.eval(ids)
+        ours = np.array(llama.scores[: len(ids)])
+    finally:
+        llama.close()
+    with torch.no_grad():
+        theirs = AutoModelForCausalLM.from_pretrained(tiny_llama)(torch.tensor([ids])).logits[0].numpy()
+    for position in range(len(ids)):  # f16 weights: close, not equal
+        assert np.corrcoef(ours[position], theirs[position])[0, 1] > 0.999, position
+    assert np.abs(ours - theirs).max() < 0.05
+
+
+def test_answer_runs_the_chat_template(tiny_gguf):
+    reply = answer(tiny_gguf, [{"role": "system", "content": "Reply."}, {"role": "user", "content": "Look up res-1"}],
+                   max_tokens=6)
+    assert isinstance(reply, str) and reply  # a random model's words, but words from llama.cpp
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    with pytest.raises(ConfigError, match="expected one of q8_0, f16"):
+        convert(tmp_path, "q4_k")
+    with pytest.raises(ConfigError, match="no config.json"):
+        convert(tmp_path, "q8_0")
+    (tmp_path / "config.json").write_text(json.dumps({"architectures": ["NoSuchModel"]}))
+    with pytest.raises(ConfigError, match="converter failed .* full log: "):
+        convert(tmp_path, "q8_0")
+    assert not list(tmp_path.glob("*.gguf"))  # no half-written file left behind

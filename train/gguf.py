@@ -1,0 +1,129 @@
+"""GGUF export of a trained student: llama.cpp's own converter, then a load-and-answer check.
+
+    python -m train.gguf --fetch                       # once, at set-up (needs the package index)
+    python -m train.gguf MODEL_DIR --outtype q8_0      # MODEL_DIR/../student-q8_0.gguf
+
+The converter (`convert_hf_to_gguf.py` and its `gguf-py`) ships in the llama-cpp-python
+sdist, not in the wheel; `fetch_converter()` downloads the sdist of the installed version
+with pip and keeps only those files under FACTORY_CACHE/llama.cpp-<version>/, so the
+converter always matches the llama.cpp that will load the result. `convert()` runs it in a
+subprocess (its log next to the output), and `answer()` loads the file with llama.cpp and
+answers one prompt. It converts transformers folders of architectures llama.cpp knows
+(Llama, SmolLM2, Qwen, ...); it does not quantize below q8_0 (that needs llama.cpp's
+C++ quantize tool, which the wheel does not ship).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from factory.errors import ConfigError, MissingDependency
+from train.base_model import cache_root
+
+OUTTYPES = ("q8_0", "f16")
+KEEP = ("vendor/llama.cpp/convert_hf_to_gguf.py", "vendor/llama.cpp/gguf-py/")
+
+
+def llama_cpp_version() -> str:
+    try:
+        return importlib.metadata.version("llama-cpp-python")
+    except importlib.metadata.PackageNotFoundError:
+        raise MissingDependency("GGUF export needs llama.cpp: pip install 'llama-cpp-python[server]==0.3.16' "
+                                "(or run `make setup`)") from None
+
+
+def converter_dir() -> Path:
+    return cache_root() / f"llama.cpp-{llama_cpp_version()}"
+
+
+def converter_path() -> Path | None:
+    script = converter_dir() / "convert_hf_to_gguf.py"
+    return script if script.is_file() else None
+
+
+def fetch_converter() -> Path:
+    """Download the llama-cpp-python sdist once and keep its converter; returns the script's path."""
+    if script := converter_path():
+        return script
+    version, target = llama_cpp_version(), converter_dir()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                                 f"llama-cpp-python=={version}", "-d", tmp], capture_output=True, text=True)
+        archives = list(Path(tmp).glob("*.tar.gz"))
+        if result.returncode != 0 or not archives:
+            last = (result.stderr.strip().splitlines() or ["no sdist downloaded"])[-1]
+            raise MissingDependency(f"could not download the llama-cpp-python {version} sdist for its GGUF converter: {last}")
+        staging = Path(tmp) / "converter"
+        with tarfile.open(archives[0]) as archive:
+            for member in archive.getmembers():
+                inner = member.name.split("/", 1)[-1]
+                if member.isfile() and inner.startswith(KEEP):
+                    member.name = inner.removeprefix("vendor/llama.cpp/")
+                    archive.extract(member, staging, filter="data")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.move(str(staging), target)
+    return target / "convert_hf_to_gguf.py"
+
+
+def convert(model_dir: Path, outtype: str = "q8_0", out: Path | None = None) -> Path:
+    """Convert a transformers folder to one GGUF file; returns its path."""
+    if outtype not in OUTTYPES:
+        raise ConfigError(f"--gguf {outtype}: expected one of {', '.join(OUTTYPES)}")
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").is_file():
+        raise ConfigError(f"{model_dir}: not a transformers model folder (no config.json)")
+    script = converter_path() or fetch_converter()
+    out = Path(out or model_dir.parent / f"student-{outtype}.gguf")
+    log = out.with_suffix(".log")
+    partial = out.with_name(out.name + ".partial")
+    with open(log, "w") as handle:
+        code = subprocess.run([sys.executable, str(script), str(model_dir), "--outfile", str(partial), "--outtype", outtype],
+                              stdout=handle, stderr=subprocess.STDOUT).returncode
+    if code != 0 or not partial.is_file():
+        lines = log.read_text(errors="replace").strip().splitlines() or ["no output"]
+        raise ConfigError(f"llama.cpp's converter failed on {model_dir} ({lines[-1]}); full log: {log}")
+    partial.replace(out)
+    return out
+
+
+def answer(gguf: Path, messages: list[dict], max_tokens: int = 64) -> str:
+    """Load the file with llama.cpp and answer once (greedy): proof that the student runs from RAM."""
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        llama_cpp_version()
+        raise
+    model = Llama(str(gguf), n_ctx=1024, n_threads=2, verbose=False)
+    try:
+        reply = model.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0)
+    finally:
+        model.close()
+    return reply["choices"][0]["message"]["content"] or ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model_dir", nargs="?", help="a transformers folder, e.g. data/RECIPE/models/NAME/merged")
+    parser.add_argument("--outtype", default="q8_0", choices=OUTTYPES)
+    parser.add_argument("--fetch", action="store_true", help="only download the converter (set-up)")
+    args = parser.parse_args()
+    if args.fetch:
+        print(fetch_converter())
+        return
+    if not args.model_dir:
+        parser.error("give MODEL_DIR or --fetch")
+    path = convert(Path(args.model_dir), args.outtype)
+    print(path)
+    print(answer(path, [{"role": "user", "content": "Say hello."}]))
+
+
+if __name__ == "__main__":
+    main()
