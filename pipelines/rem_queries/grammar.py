@@ -2,7 +2,7 @@
 
 `generate(count, random_seed)` is deterministic and cycles through the five operations,
 so any 5 consecutive pairs cover LOOKUP, SEARCH, SQL, FUZZY and TRAVERSE until the smallest
-operation runs out of distinct pairs (after ~400); the grammar holds ~1,300 distinct pairs. Each pair
+operation runs out of distinct pairs; the grammar holds about 4,000 distinct pairs. Each pair
 is a dict {"text", "rem", "template"}; turning it into a record is recipe.py's job.
 """
 
@@ -16,20 +16,34 @@ TOPICS = [
     "authentication service", "hiking trips", "quarterly review", "python testing", "sleep quality",
     "product roadmap", "customer feedback", "kubernetes deployment", "reading notes", "family dinner",
     "api deployment", "token refresh bug", "marathon training", "garden project", "hiring plan",
+    "travel plans", "onboarding checklist", "incident postmortem", "meal prep", "tax documents",
+    "design review", "load testing", "vacation photos", "reading list", "mentoring sessions",
+    "cost optimization", "release checklist", "home renovation", "meditation practice", "sprint planning",
+    "vendor contracts", "data pipeline", "mobile app crash", "team offsite", "language learning",
+    "security audit", "podcast ideas", "cache invalidation", "board meeting", "running injuries",
 ]
 MISSPELLED = [
     "machin lerning", "kubernets", "authentification", "quartely review", "databse migration",
     "marathon trainning", "custmer feedback", "pyhton testing", "budjet planning", "hikking trips",
+    "onbording checklist", "incedent postmortem", "secruity audit", "relase checklist", "kuberentes deploy",
+    "reciept scans", "tax docuemnts", "meditaion practice", "sprnt planning", "data pipline",
+    "vacaton photos", "langauge learning", "chache invalidation", "bord meeting", "prodcut roadmap",
 ]
 RESOURCE_KEYS = ["test-resource-1", "res-123", "res-100", "meeting-2024-11-17", "doc-api-design", "diary-2024-10-02",
                  "res-7", "res-2048", "notes-q4-planning", "doc-onboarding", "meeting-2024-10-03", "diary-2024-11-01",
-                 "spec-auth-v2", "retro-sprint-14"]
-ENTITY_KEYS = ["sarah-123", "mike-456", "project-apollo", "acme-corp", "berlin-office", "team-platform", "vendor-stripe"]
-MOMENT_KEYS = ["moment-42", "standup-2024-11-17", "moment-run-0912", "moment-1001", "review-2024-10-20"]
+                 "spec-auth-v2", "retro-sprint-14", "res-1", "res-42", "res-314", "res-9001", "doc-release-notes",
+                 "doc-security-policy", "doc-style-guide", "meeting-2024-09-12", "meeting-2024-11-04", "diary-2024-09-30",
+                 "diary-2024-11-15", "notes-offsite-2024", "spec-billing-v1", "spec-search-v3", "retro-sprint-15",
+                 "runbook-db-failover", "invoice-2024-0042"]
+ENTITY_KEYS = ["sarah-123", "mike-456", "project-apollo", "acme-corp", "berlin-office", "team-platform", "vendor-stripe",
+               "anna-789", "tom-321", "priya-654", "project-hermes", "project-atlas", "globex-inc", "paris-office",
+               "team-data", "vendor-twilio"]
+MOMENT_KEYS = ["moment-42", "standup-2024-11-17", "moment-run-0912", "moment-1001", "review-2024-10-20", "moment-7",
+               "standup-2024-11-18", "review-2024-11-03", "retro-2024-10-31", "call-2024-11-12"]
 CATEGORIES = ["diary", "meeting", "technical", "note", "reference"]
 MOMENT_TYPES = ["meeting", "coding", "reflection", "conversation", "exercise"]
 ENTITY_TYPES = ["person", "project", "organization", "place"]
-DATES = ["2024-09-01", "2024-10-01", "2024-10-15", "2024-11-01", "2024-11-10"]
+DATES = ["2024-08-15", "2024-09-01", "2024-09-15", "2024-10-01", "2024-10-15", "2024-11-01", "2024-11-10"]
 LIMITS = [3, 5, 10, 20]
 THRESHOLDS = [0.6, 0.7, 0.8, 0.9]
 EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
@@ -37,7 +51,8 @@ EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
 
 def _lookup(r: random.Random) -> tuple[str, str, str]:
     key = r.choice(RESOURCE_KEYS + ENTITY_KEYS + MOMENT_KEYS)
-    text = r.choice(["Get {k}", "Look up {k}", "Show me the item with key {k}", "Open {k}", "What is stored under {k}?"])
+    text = r.choice(["Get {k}", "Look up {k}", "Show me the item with key {k}", "Open {k}", "What is stored under {k}?",
+                     "Fetch {k} for me", "Pull up the record {k}", "I need the entry called {k}"])
     return text.format(k=key), f"LOOKUP {key}", "lookup"
 
 
@@ -46,10 +61,12 @@ def _search(r: random.Random) -> tuple[str, str, str]:
     noun = {"resources": "resources", "moments": "moments"}[table]
     if r.random() < 0.5:
         limit = r.choice(LIMITS)
-        text = r.choice(["Find {n} {noun} about {t}", "Show the top {n} {noun} related to {t}"])
+        text = r.choice(["Find {n} {noun} about {t}", "Show the top {n} {noun} related to {t}",
+                         "Give me {n} {noun} that discuss {t}"])
         return text.format(n=limit, noun=noun, t=topic), f'SEARCH "{topic}" IN {table} LIMIT {limit}', "search_limit"
     after = r.choice(DATES)
-    text = r.choice(["Find {noun} about {t} since {d}", "What {noun} mention {t} after {d}?"])
+    text = r.choice(["Find {noun} about {t} since {d}", "What {noun} mention {t} after {d}?",
+                     "Anything in my {noun} on {t} newer than {d}?"])
     return text.format(noun=noun, t=topic, d=after), f"SEARCH \"{topic}\" IN {table} AFTER '{after}' LIMIT 10", "search_time"
 
 
@@ -81,12 +98,13 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
 def _fuzzy(r: random.Random) -> tuple[str, str, str]:
     typo, threshold = r.choice(MISSPELLED), r.choice(THRESHOLDS)
     text = r.choice(["Find resources roughly matching '{q}' with similarity {th}",
-                     "I think I misspelled it: '{q}', match at threshold {th}"])
+                     "I think I misspelled it: '{q}', match at threshold {th}",
+                     "Fuzzy match '{q}' in my resources, at least {th} similar"])
     return text.format(q=typo, th=threshold), f"FUZZY '{typo}' IN resources THRESHOLD {threshold}", "fuzzy"
 
 
 def _traverse(r: random.Random) -> tuple[str, str, str]:
-    key, depth, edge = r.choice(RESOURCE_KEYS), r.choice([1, 2, 3]), r.choice(EDGES)
+    key, depth, edge = r.choice(RESOURCE_KEYS + ENTITY_KEYS), r.choice([1, 2, 3]), r.choice(EDGES)
     plural = "s" if depth > 1 else ""
     text = r.choice(["What is linked to {k} as {e}, up to {d} hop{s}?",
                      "Follow {e} edges from {k} for {d} level{s}"])
