@@ -24,6 +24,8 @@ DEFAULT_PII_ENTITIES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"
                         "US_SSN", "URL_WITH_CREDENTIALS", "API_KEY", "PRIVATE_KEY")
 
 KNOWN_STAGES = tuple(STAGES)
+# What an annotator can tick when a record is wrong (recipe key annotation.issues overrides).
+DEFAULT_ISSUE_TAGS = ("wrong_label", "wrong_output", "unnatural_input", "personal_data", "other")
 
 
 @dataclass
@@ -51,6 +53,9 @@ class Recipe:
     dedup_threshold: float = 0.87  # bench/dedup_calibration.py
     dedup_same_output_only: bool = False
     student_prompt: str = ""
+    annotation_issues: tuple[str, ...] = DEFAULT_ISSUE_TAGS
+    annotation_guidelines: str = ""
+    annotation_overlap: int = 1
     module: ModuleType = field(repr=False, default=None)  # type: ignore[assignment]
 
     def schema(self) -> dict:
@@ -105,13 +110,14 @@ class _Checker:
 
 _ALLOWED = {
     "": ("description", "kind", "schema", "schema_version", "labels", "seeds", "teacher", "faithfulness", "pii", "dedup",
-         "export", "stages"),
+         "export", "stages", "annotation"),
     "seeds": ("count", "random_seed"),
     "teacher": ("system", "prompt", "variations", "temperature", "max_tokens"),
     "faithfulness": ("min", "max"),
     "pii": ("policy", "entities", "thresholds", "allow"),
     "dedup": ("threshold", "same_output_only"),
     "export": ("system_prompt",),
+    "annotation": ("issues", "guidelines", "overlap"),
 }
 PII_POLICIES = ("redact", "drop", "off")
 
@@ -147,6 +153,9 @@ def load_recipe(name: str) -> Recipe:
         dedup_threshold=float(c.get("dedup.threshold", (int, float), 0.87)),
         dedup_same_output_only=c.get("dedup.same_output_only", bool, False),
         student_prompt=c.get("export.system_prompt", str, "").strip(),
+        annotation_issues=tuple(str(tag) for tag in c.get("annotation.issues", list, list(DEFAULT_ISSUE_TAGS))),
+        annotation_guidelines=c.get("annotation.guidelines", str, "").strip(),
+        annotation_overlap=c.get("annotation.overlap", int, 1),
     )
     for stage in recipe.stages:
         if stage not in KNOWN_STAGES:
@@ -156,6 +165,10 @@ def load_recipe(name: str) -> Recipe:
             c.errors.append(f"{key}: file {file} does not exist")
     if recipe.pii_policy not in PII_POLICIES:
         c.errors.append(f"pii.policy: expected one of {', '.join(PII_POLICIES)}, got {recipe.pii_policy!r}")
+    if recipe.annotation_overlap < 1:
+        c.errors.append(f"annotation.overlap: need >= 1 annotators per record, got {recipe.annotation_overlap}")
+    if not recipe.annotation_issues:
+        c.errors.append("annotation.issues: need at least one issue tag")
     if not 0.0 < recipe.dedup_threshold <= 1.0:
         c.errors.append(f"dedup.threshold: need 0 < threshold <= 1, got {recipe.dedup_threshold}")
     low, high = recipe.faithfulness

@@ -1,0 +1,54 @@
+"""Connect the Argilla SDK to a server: flags, then ARGILLA_API_URL / ARGILLA_API_KEY, then the embedded one.
+
+The embedded server (`factory annotate serve`) leaves its URL and owner API key in
+data/argilla/credentials.json (mode 0600); any other Argilla (a Hugging Face Space, a
+team deployment) is reached with the environment variables or flags. Failures become one
+line: unreachable server, refused key. It never prints or stores a key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from factory.errors import ConfigError
+
+WORKSPACE = "factory"
+
+
+def embedded_credentials(data_root: Path) -> dict | None:
+    path = Path(data_root) / "argilla" / "credentials.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def connect(data_root: Path, api_url: str | None = None, api_key: str | None = None):
+    import argilla as rg
+    import httpx
+
+    api_url = api_url or os.environ.get("ARGILLA_API_URL")
+    api_key = api_key or os.environ.get("ARGILLA_API_KEY")
+    if not (api_url and api_key):
+        creds = embedded_credentials(data_root)
+        if creds is None:
+            raise ConfigError("no Argilla to talk to: start one with `factory annotate serve`, or set ARGILLA_API_URL "
+                              "and ARGILLA_API_KEY (or --api-url/--api-key)")
+        api_url, api_key = api_url or creds["api_url"], api_key or creds["owner"]["api_key"]
+    try:
+        client = rg.Argilla(api_url=api_url, api_key=api_key, timeout=120)
+        client.me  # noqa: B018  (one authenticated call: fails here, not halfway through a push)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise ConfigError(f"Argilla at {api_url} is unreachable ({exc}); is `factory annotate serve` running?") from None
+    except Exception as exc:  # the SDK wraps HTTP errors in its own exception types
+        status = getattr(getattr(exc, "response", None), "status_code", None) or getattr(exc, "status_code", None)
+        if status in (401, 403) or "401" in str(exc) or "Unauthorized" in str(exc):
+            raise ConfigError(f"Argilla at {api_url} refused the API key (401); check ARGILLA_API_KEY or --api-key") from None
+        raise ConfigError(f"Argilla at {api_url} failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    return client
+
+
+def workspace(client, name: str = WORKSPACE):
+    import argilla as rg
+
+    found = client.workspaces(name)
+    return found if found is not None else rg.Workspace(name=name, client=client).create()

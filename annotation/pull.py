@@ -1,0 +1,218 @@
+"""`factory annotate pull`: submitted Argilla responses merged back into a build's dataset.
+
+Rules, per record, over its *submitted* responses (drafts and discards do not count):
+- no response: the record is kept as it was (never dropped).
+- more `reject` than `accept`: the record moves to rejected/human.jsonl (reason
+  `human_rejected`) with the union of the rejecting annotators' issue tags.
+- as many `reject` as `accept`: kept unchanged, `checks.human.status = "tie"`, listed in
+  annotation/review.jsonl.
+- more `accept`: `checks.human.status = "accepted"`; if accepting annotators edited the
+  output (an answer that differs from the generated output), the most common edit replaces
+  the output only if it parses as JSON and passes the recipe's schema and validator (the
+  record gets a new content id, the old one in `provenance.human_corrected_from`); else the
+  record keeps its output, is flagged `human_correction_invalid` (with the reason) and
+  listed in review.jsonl. Two different edits with equal support: `human_correction_conflict`.
+Agreement on the verdict over records with 2+ responses: mean pairwise percent agreement and
+Fleiss' kappa. Pull is idempotent: it always merges into the build's own records (kept as
+dataset.built.jsonl on the first pull) and rewrites dataset.jsonl, rejected/human.jsonl,
+annotation/review.jsonl and annotation/report.json whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from factory.jsonl import AtomicWriter, write_json_file
+from factory.record import content_hash
+from factory.recipes import Recipe
+
+
+@dataclass
+class Vote:
+    user: str
+    verdict: str
+    corrected_output: str | None = None
+    issues: list[str] = field(default_factory=list)
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _edits(record: dict, votes: list[Vote]) -> list[str]:
+    """Canonical JSON (or raw text, if it does not parse) of each accepting vote's real edit."""
+    original = _canonical(record["output"])
+    edits = []
+    for vote in votes:
+        text = (vote.corrected_output or "").strip()
+        if not text:
+            continue
+        try:
+            canonical = _canonical(json.loads(text))
+        except json.JSONDecodeError:
+            edits.append(text)
+            continue
+        if canonical != original:
+            edits.append(canonical)
+    return edits
+
+
+def _corrected(record: dict, edit: str, recipe: Recipe, validator) -> tuple[dict | None, str]:
+    from factory.stages.validate import first_problem
+
+    try:
+        output = json.loads(edit)
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON ({exc.msg} at character {exc.pos})"
+    candidate = copy.deepcopy(record)
+    candidate["output"] = output
+    try:
+        problem = first_problem(recipe, validator, candidate)
+    except (KeyError, TypeError, AttributeError) as exc:  # a validator meeting a shape the schema did not stop
+        problem = ("schema_invalid", f"{type(exc).__name__}: {exc}")
+    if problem:
+        return None, f"{problem[0]}: {problem[1]}"
+    if hasattr(recipe.module, "labels"):
+        candidate["labels"] = recipe.module.labels(output)
+    candidate["provenance"] = {**candidate.get("provenance", {}), "human_corrected_from": record["id"]}
+    candidate["id"] = content_hash(record["recipe"], candidate["input"], output)
+    return candidate, ""
+
+
+def merge(records: list[dict], votes: dict[str, list[Vote]], recipe: Recipe) -> dict:
+    """Apply the rules above; returns {"dataset", "rejected", "review", "counts"} (nothing written)."""
+    from factory.stages.validate import schema_validator
+
+    validator = schema_validator(recipe)
+    dataset, rejected, review = [], [], []
+    counts = Counter()
+    for record in records:
+        record_votes = votes.get(record["id"], [])
+        if not record_votes:
+            dataset.append(record)
+            counts["unlabelled"] += 1
+            continue
+        tally = Counter(vote.verdict for vote in record_votes)
+        human = {"annotators": sorted(vote.user for vote in record_votes),
+                 "accept": tally["accept"], "reject": tally["reject"]}
+        if tally["reject"] > tally["accept"]:
+            tags = sorted({tag for vote in record_votes if vote.verdict == "reject" for tag in vote.issues})
+            rejected.append({"stage": "human", "reason": "human_rejected", "detail": ", ".join(tags) or "no tags",
+                             "tags": tags, "annotators": human["annotators"], "record": record})
+            counts["rejected"] += 1
+            continue
+        kept = copy.deepcopy(record)
+        if tally["reject"] == tally["accept"]:
+            human["status"] = "tie"
+        else:
+            human["status"] = "accepted"
+            edits = Counter(_edits(record, [vote for vote in record_votes if vote.verdict == "accept"])).most_common()
+            if edits and len(edits) > 1 and edits[0][1] == edits[1][1]:
+                human["status"] = "human_correction_conflict"
+            elif edits:
+                corrected, problem = _corrected(record, edits[0][0], recipe, validator)
+                if corrected is None:
+                    human.update(status="human_correction_invalid", problem=problem, correction=edits[0][0])
+                else:
+                    kept, human["status"] = corrected, "corrected"
+        kept.setdefault("checks", {})["human"] = human
+        dataset.append(kept)
+        counts[human["status"]] += 1
+        if human["status"] not in ("accepted", "corrected"):
+            review.append({"id": record["id"], "reason": human["status"], "human": human, "record": record})
+    return {"dataset": _unique(dataset, rejected), "rejected": rejected, "review": review, "counts": dict(counts)}
+
+
+def _unique(dataset: list[dict], rejected: list[dict]) -> list[dict]:
+    """A correction can turn a record into a copy of another: the later one goes to rejected."""
+    seen, unique = set(), []
+    for record in dataset:
+        if record["id"] in seen:
+            rejected.append({"stage": "human", "reason": "duplicate_id", "detail": "a correction made it a copy",
+                             "record": record})
+            continue
+        seen.add(record["id"])
+        unique.append(record)
+    return unique
+
+
+def agreement(votes: dict[str, list[Vote]]) -> dict:
+    """Percent agreement and Fleiss' kappa on the verdict, over records with 2+ submitted responses."""
+    items = [Counter(vote.verdict for vote in record_votes) for record_votes in votes.values() if len(record_votes) >= 2]
+    if not items:
+        return {"records_with_overlap": 0, "percent_agreement": None, "fleiss_kappa": None}
+    pairwise = [sum(c * (c - 1) for c in item.values()) / (sum(item.values()) * (sum(item.values()) - 1)) for item in items]
+    return {"records_with_overlap": len(items), "percent_agreement": round(100 * sum(pairwise) / len(pairwise), 1),
+            "fleiss_kappa": fleiss_kappa(items)}
+
+
+def fleiss_kappa(items: list[Counter]) -> float | None:
+    """Fleiss' kappa; items may have different numbers of raters (each item's P_i uses its own n)."""
+    categories = sorted({category for item in items for category in item})
+    total = sum(sum(item.values()) for item in items)
+    p_j = [sum(item[c] for item in items) / total for c in categories]
+    p_e = sum(p * p for p in p_j)
+    p_bar = sum(sum(c * (c - 1) for c in item.values()) / (sum(item.values()) * (sum(item.values()) - 1))
+                for item in items) / len(items)
+    if p_e == 1.0:
+        return None  # one category only: kappa is undefined
+    return round((p_bar - p_e) / (1 - p_e), 3)
+
+
+def write(run_path: Path, merged: dict, report: dict) -> None:
+    built = run_path / "dataset.built.jsonl"
+    if not built.is_file():
+        shutil.copyfile(run_path / "dataset.jsonl", built)
+    for path, rows in ((run_path / "dataset.jsonl", merged["dataset"]),
+                       (run_path / "rejected" / "human.jsonl", merged["rejected"]),
+                       (run_path / "annotation" / "review.jsonl", merged["review"])):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with AtomicWriter(path) as handle:
+            for row in rows:
+                handle.write_json(row)
+    write_json_file(run_path / "annotation" / "report.json", report)
+
+
+def fetch_votes(client, dataset) -> dict[str, list[Vote]]:
+    """Submitted responses per record id, one Vote per annotator."""
+    usernames = {str(user.id): user.username for user in client.users}
+    votes: dict[str, list[Vote]] = {}
+    for record in dataset.records(with_responses=True, with_suggestions=False, with_vectors=False):
+        answers: dict[str, dict] = {}
+        for response in record.responses:
+            if str(getattr(response.status, "value", response.status)) != "submitted":
+                continue
+            answers.setdefault(str(response.user_id), {})[response.question_name] = response.value
+        record_votes = [Vote(user=usernames.get(user_id, user_id), verdict=str(answer.get("verdict")),
+                             corrected_output=answer.get("corrected_output"), issues=list(answer.get("issues") or []))
+                        for user_id, answer in sorted(answers.items()) if answer.get("verdict")]
+        if record_votes:
+            votes[str(record.id)] = record_votes
+    return votes
+
+
+def pull(client, recipe: Recipe, run_path: Path, dataset_name: str) -> dict:
+    from annotation.client import WORKSPACE
+    from annotation.push import source_records
+    from factory.errors import ConfigError
+
+    dataset = client.datasets(name=dataset_name, workspace=WORKSPACE)
+    if dataset is None:
+        raise ConfigError(f"no Argilla dataset {dataset_name!r} in workspace {WORKSPACE!r}; "
+                          f"run `factory annotate push {recipe.name}` first")
+    records = source_records(run_path)
+    votes = fetch_votes(client, dataset)
+    known = {record["id"] for record in records}
+    merged = merge(records, votes, recipe)
+    report = {"recipe": recipe.name, "run": run_path.name, "dataset": dataset_name, "records": len(records),
+              "labelled": sum(1 for record_id in votes if record_id in known),
+              "not_in_this_run": sorted(set(votes) - known)[:20], "outcomes": merged["counts"],
+              "human_share": round(sum(1 for record_id in votes if record_id in known) / len(records), 4) if records else 0.0,
+              "agreement": agreement({k: v for k, v in votes.items() if k in known})}
+    write(run_path, merged, report)
+    return report

@@ -1,0 +1,117 @@
+"""Pull's merge rules, sampling strategies and agreement, on hand-made votes (no server: see test_annotate_flow)."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from annotation.pull import Vote, agreement, fleiss_kappa, merge
+from annotation.push import sample
+from factory.errors import ConfigError
+from factory.record import Record
+from factory.recipes import load_recipe
+from pipelines.rem_queries.recipe import build_output, labels
+
+RECIPE = load_recipe("rem_queries")
+
+
+def record(text: str, rem: str, **provenance) -> dict:
+    output = build_output(rem)
+    return Record(recipe="rem_queries", kind="rem_query", schema_version=1, seed_id="s-" + text[:8], input=text,
+                  output=output, labels=labels(output), provenance={"origin": "grammar", **provenance},
+                  checks={"schema": "ok", "validator": "ok"}).to_dict()
+
+
+RECORDS = [record("Get res-7", "LOOKUP res-7"),                                      # 0 accepted
+           record("Open res-8", "LOOKUP res-9"),                                     # 1 rejected (wrong key)
+           record("Look up res-1", "LOOKUP res-1"),                                  # 2 tie
+           record("Find 5 resources about hiking", 'SEARCH "hiking" IN resources LIMIT 10'),  # 3 corrected
+           record("Fetch doc-x", "LOOKUP doc-x"),                                    # 4 invalid correction
+           record("Count resources per category",
+                  "SELECT category, COUNT(*) AS n FROM resources GROUP BY category ORDER BY n DESC")]  # 5 unlabelled
+
+
+def votes() -> dict[str, list[Vote]]:
+    fixed = build_output('SEARCH "hiking" IN resources LIMIT 5')
+    unchanged = json.dumps(RECORDS[0]["output"], indent=2)  # the suggestion submitted as is: not an edit
+    return {
+        RECORDS[0]["id"]: [Vote("ann-1", "accept", unchanged), Vote("ann-2", "accept")],
+        RECORDS[1]["id"]: [Vote("ann-1", "reject", None, ["wrong_parameters"]), Vote("ann-2", "reject", None, ["other"]),
+                           Vote("ann-3", "accept")],
+        RECORDS[2]["id"]: [Vote("ann-1", "accept"), Vote("ann-2", "reject", None, ["wrong_intent"])],
+        RECORDS[3]["id"]: [Vote("ann-1", "accept", json.dumps(fixed))],
+        RECORDS[4]["id"]: [Vote("ann-2", "accept", '{"intent": "lookup", "rem": "LOOKUP"}')],
+    }
+
+
+def test_merge_applies_every_rule_and_drops_nothing():
+    merged = merge(RECORDS, votes(), RECIPE)
+    by_input = {r["input"]: r for r in merged["dataset"]}
+    assert len(merged["dataset"]) + len(merged["rejected"]) == len(RECORDS)
+    assert merged["counts"] == {"accepted": 1, "rejected": 1, "tie": 1, "corrected": 1, "human_correction_invalid": 1,
+                                "unlabelled": 1}
+    assert by_input["Get res-7"]["checks"]["human"] == {"annotators": ["ann-1", "ann-2"], "accept": 2, "reject": 0,
+                                                        "status": "accepted"}
+    assert by_input["Get res-7"]["output"] == RECORDS[0]["output"]
+    [rejected] = merged["rejected"]
+    assert rejected["reason"] == "human_rejected" and rejected["tags"] == ["other", "wrong_parameters"]
+    assert rejected["record"] == RECORDS[1]
+    assert by_input["Look up res-1"]["checks"]["human"]["status"] == "tie"
+    corrected = by_input["Find 5 resources about hiking"]
+    assert corrected["output"]["rem"] == 'SEARCH "hiking" IN resources LIMIT 5'
+    assert corrected["output"]["parameters"]["limit"] == 5
+    assert corrected["provenance"]["human_corrected_from"] == RECORDS[3]["id"] != corrected["id"]
+    invalid = by_input["Fetch doc-x"]
+    assert invalid["output"] == RECORDS[4]["output"]  # kept as generated, for review
+    assert invalid["checks"]["human"]["status"] == "human_correction_invalid"
+    assert invalid["checks"]["human"]["problem"].startswith("schema_invalid")
+    assert "human" not in by_input["Count resources per category"]["checks"]
+    assert sorted(row["reason"] for row in merged["review"]) == ["human_correction_invalid", "tie"]
+
+
+def test_merge_is_idempotent_and_leaves_its_input_alone():
+    before = json.dumps(RECORDS, sort_keys=True)
+    first, second = merge(RECORDS, votes(), RECIPE), merge(RECORDS, votes(), RECIPE)
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    assert json.dumps(RECORDS, sort_keys=True) == before
+
+
+def test_conflicting_corrections_are_flagged_not_guessed():
+    a, b = build_output('SEARCH "hiking" IN resources LIMIT 5'), build_output('SEARCH "hiking" IN resources LIMIT 3')
+    merged = merge([RECORDS[3]], {RECORDS[3]["id"]: [Vote("x", "accept", json.dumps(a)), Vote("y", "accept", json.dumps(b))]},
+                   RECIPE)
+    assert merged["dataset"][0]["checks"]["human"]["status"] == "human_correction_conflict"
+    assert merged["dataset"][0]["output"] == RECORDS[3]["output"]
+
+
+def test_fleiss_kappa_matches_the_textbook_example():
+    # Fleiss (1971) as worked on Wikipedia: 10 subjects, 14 raters, 5 categories -> kappa 0.210
+    rows = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1], [7, 7, 0, 0, 0],
+            [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    items = [Counter({str(c): n for c, n in enumerate(row) if n}) for row in rows]
+    assert fleiss_kappa(items) == 0.21
+
+
+def test_agreement_over_shared_records_only():
+    result = agreement(votes())
+    # shared: record 0 (2 agree: 1.0), record 1 (2 of 3 agree: 1/3), record 2 (disagree: 0.0)
+    assert result["records_with_overlap"] == 3
+    assert result["percent_agreement"] == round(100 * (1 + 1 / 3 + 0) / 3, 1)
+    assert result["fleiss_kappa"] is not None and result["fleiss_kappa"] < 0.5
+
+
+def test_sampling_strategies():
+    records = [record(f"Get res-{i}", f"LOOKUP res-{i}") for i in range(20)]
+    records += [record(f"Find resources about topic {i}", f'SEARCH "topic {i}" IN resources LIMIT 10') for i in range(5)]
+    for i, r in enumerate(records[:6]):
+        r["checks"]["faithfulness"] = 0.6 + i / 100
+    assert sample(records, RECIPE, 5, "random", seed=1) == sample(records, RECIPE, 5, "random", seed=1)
+    stratified = sample(records, RECIPE, 5, "stratified", seed=1)
+    assert Counter(r["labels"]["intent"] for r in stratified) == {"lookup": 4, "semantic_search": 1}
+    low = sample(records, RECIPE, 3, "low_confidence")
+    assert [r["checks"]["faithfulness"] for r in low] == [0.6, 0.61, 0.62]
+    assert len(sample(records, RECIPE, None, "random")) == len(records)
+    with pytest.raises(ConfigError, match="--strategy best: expected one of random, stratified, low_confidence"):
+        sample(records, RECIPE, 5, "best")
+    with pytest.raises(ConfigError, match="--sample 0"):
+        sample(records, RECIPE, 0, "random")
