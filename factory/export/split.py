@@ -64,9 +64,11 @@ def split_groups(records: list[dict], fractions: dict[str, float], stratify: lis
         total = sum(len(groups[s]) for s in seed_ids)
         counts = dict.fromkeys(fractions, 0)
         for seed_id in seed_ids:
-            # the split furthest below its target in this stratum; ties go to the one furthest behind overall
-            name = max(fractions, key=lambda n: (round(fractions[n] * total - counts[n], 9),
-                                                 fractions[n] * len(records) - len(splits[n])))
+            # the split furthest below its target, in this stratum plus overall so far (so that the
+            # rounding of one stratum is made up in the next, not piled up); ties by name order
+            assigned = sum(len(rows) for rows in splits.values()) + len(groups[seed_id])
+            name = max(fractions, key=lambda n: round(fractions[n] * total - counts[n]
+                                                      + fractions[n] * assigned - len(splits[n]), 9))
             counts[name] += len(groups[seed_id])
             splits[name] += groups[seed_id]
         if len(seed_ids) < len(fractions):
