@@ -1,0 +1,65 @@
+"""The embedded Argilla's life cycle: private credentials, no default logins, workspace access, restart, stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import httpx
+import pytest
+
+from argilla_helpers import api, sdk
+
+pytestmark = pytest.mark.slow
+
+
+def test_credentials_are_private_and_defaults_refused(argilla_server):
+    path = argilla_server.data_dir / "credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    creds = json.loads(path.read_text())
+    assert creds == argilla_server.credentials and creds["api_url"] == argilla_server.api_url
+    assert [a["username"] for a in creds["annotators"]] == ["annotator-1", "annotator-2"]
+    assert creds["owner"]["username"] == "owner" and creds["workspace"] == "factory"
+    secrets = [u[k] for u in [creds["owner"], *creds["annotators"]] for k in ("password", "api_key")]
+    assert len(set(secrets)) == 6 and not {"1234", "12345678", "owner.apikey", "argilla.apikey"} & set(secrets)
+    token = f"{argilla_server.api_url}/api/v1/token"
+    for username in ("owner", "argilla", "annotator-1"):
+        for password in ("1234", "12345678"):
+            assert httpx.post(token, data={"username": username, "password": password}).status_code == 401
+    for key in ("owner.apikey", "argilla.apikey", "admin.apikey"):
+        assert httpx.get(f"{argilla_server.api_url}/api/v1/me", headers={"X-Argilla-Api-Key": key}).status_code == 401
+    assert httpx.post(token, data={"username": "owner", "password": creds["owner"]["password"]}).status_code == 201
+
+
+def test_annotators_log_in_and_see_their_workspaces(argilla_server, argilla_dataset):
+    annotator = argilla_server.credentials["annotators"][0]
+    login = httpx.post(f"{argilla_server.api_url}/api/v1/token",
+                       data={"username": annotator["username"], "password": annotator["password"]})
+    assert login.status_code == 201
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    me = httpx.get(f"{argilla_server.api_url}/api/v1/me/datasets", headers=headers).json()
+    assert [d["name"] for d in me["items"]] == ["engine-test"]
+    argilla_server.add_annotators_to_workspace("second")
+    argilla_server.add_annotators_to_workspace("second")  # idempotent
+    with api(argilla_server, "annotator-2") as client:
+        assert sorted(w["name"] for w in client.get("/me/workspaces").json()["items"]) == ["factory", "second"]
+
+
+def test_restart_keeps_data_and_stop_leaves_no_process(argilla_server, argilla_dataset):
+    before = json.loads(argilla_server.credentials_file.read_text())
+    pids = argilla_server.pids
+    assert len(pids) == 3
+    argilla_server.stop()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pid, 0)  # nor any child (the rq worker forks its workers)
+    argilla_server.start()
+    assert json.loads(argilla_server.credentials_file.read_text()) == before
+    assert set(argilla_server.pids).isdisjoint(pids)
+    dataset = sdk(argilla_server).datasets(name="engine-test", workspace="factory")
+    assert len(list(dataset.records)) == 30
+    with api(argilla_server, "annotator-1") as client:
+        assert client.get("/me").json()["username"] == "annotator-1"
