@@ -34,7 +34,8 @@ def setup(credentials_file: str, workspace: str) -> None:
 
     migrate_db(revision="head")
     credentials = json.loads(Path(credentials_file).read_text())
-    users = [(credentials["owner"], UserRole.owner)] + [(user, UserRole.annotator) for user in credentials["annotators"]]
+    users = [(credentials["owner"], UserRole.owner)]
+    users += [(user, UserRole.annotator) for user in credentials["annotators"]]
 
     async def create_all():
         for user, role in users:

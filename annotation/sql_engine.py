@@ -166,7 +166,8 @@ class SQLSearchEngine(SearchEngine):
             ids, matrix = await _unit_vectors(db, vector_settings)
             allowed = None
             if query is not None or filter is not None:
-                allowed = set((await db.scalars(select(Record.id).where(*await _where(db, dataset, query, filter)))).all())
+                where = await _where(db, dataset, query, filter)
+                allowed = set((await db.scalars(select(Record.id).where(*where))).all())
         if not ids:
             return SearchResponses(items=[], total=0)
         target = np.asarray(value, dtype=np.float32)

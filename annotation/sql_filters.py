@@ -27,7 +27,6 @@ from argilla_server.models import Question, Record, Response, Suggestion
 from argilla_server.search_engine import (
     AndFilter,
     MetadataFilterScope,
-    RangeFilter,
     RecordFilterScope,
     ResponseFilterScope,
     SuggestionFilterScope,

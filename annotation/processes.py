@@ -1,0 +1,89 @@
+"""Processes of the embedded Argilla: free loopback ports, readiness probes, stopping a process group.
+
+Stdlib only. A process started with `start_new_session=True` leads its own group, so its children
+(the rq pool's forked workers) end with it. Nothing here starts a process; `end_leftovers` ends
+only groups whose leader still runs in the data folder of the server that wrote their PIDs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def stop_group(process: subprocess.Popen, grace: float) -> None:
+    """SIGTERM to the process's group, SIGKILL to what is left after `grace` seconds; reap the leader."""
+    end_group(process.pid, grace, alive=lambda: process.poll() is None)
+    process.wait()
+
+
+def end_group(pgid: int, grace: float, alive=lambda: False) -> None:
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and (alive() or _group_exists(pgid)):
+        time.sleep(0.1)
+    if alive() or _group_exists(pgid):
+        _signal_group(pgid, signal.SIGKILL)
+
+
+def end_leftovers(pid_file: Path, cwd: Path, grace: float = 10) -> list[int]:
+    """End the groups a killed predecessor left running: PIDs from `pid_file` whose working folder is still `cwd`."""
+    try:
+        pids = json.loads(pid_file.read_text())
+    except (OSError, ValueError):
+        return []
+    ended = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/cwd").resolve() != cwd.resolve():
+                continue  # gone, or a reused PID of someone else's process
+        except OSError:
+            continue
+        end_group(pid, grace)
+        ended.append(pid)
+    return ended
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
