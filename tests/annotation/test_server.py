@@ -33,6 +33,8 @@ def test_credentials_are_private_and_defaults_refused(argilla_server):
 
 
 def test_annotators_log_in_and_see_their_workspaces(argilla_server, argilla_dataset):
+    ui = httpx.get(f"{argilla_server.api_url}/", follow_redirects=True)
+    assert ui.status_code == 200 and "<html" in ui.text.lower()  # the web UI is served
     annotator = argilla_server.credentials["annotators"][0]
     login = httpx.post(f"{argilla_server.api_url}/api/v1/token",
                        data={"username": annotator["username"], "password": annotator["password"]})
@@ -63,3 +65,12 @@ def test_restart_keeps_data_and_stop_leaves_no_process(argilla_server, argilla_d
     assert len(list(dataset.records)) == 30
     with api(argilla_server, "annotator-1") as client:
         assert client.get("/me").json()["username"] == "annotator-1"
+
+
+def test_a_second_server_on_the_same_folder_is_refused(argilla_server):
+    from annotation.server import EmbeddedArgilla
+    from factory.errors import FactoryError
+
+    with pytest.raises(FactoryError, match="already runs on"):
+        EmbeddedArgilla(argilla_server.data_dir).start()
+    assert len(argilla_server.pids) == 3
