@@ -12,9 +12,10 @@ most/least similar, threshold, the query record excluded, with filters/text), da
 per-user progress, metadata metrics, ping, info. Scores follow Elasticsearch's cosine
 `_score` = (1 + cos) / 2 (least similar: (1 - cos) / 2).
 
-Not done: relevance ranking (unsorted results come in insertion order, not Elasticsearch's
-per-user random order), and an approximate vector index (a similarity search loads the
-dataset's vectors once, cached until they change, then does exact numpy cosine).
+Not done: relevance ranking (unsorted results come in insertion order; an annotator's unsorted
+queue in an order fixed per annotator, like Elasticsearch's per-user random score), and an
+approximate vector index (a similarity search loads the dataset's vectors once, cached until
+they change, then does exact numpy cosine).
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ class SQLSearchEngine(SearchEngine):
         async with AsyncSessionLocal() as db:
             where = await _where(db, dataset, query, filter)
             total = await db.scalar(select(func.count()).select_from(Record).where(*where))
-            ids = (await db.scalars(select(Record.id).where(*where).order_by(*order_by(sort))
+            ids = (await db.scalars(select(Record.id).where(*where).order_by(*order_by(sort, user_id))
                                     .offset(offset).limit(limit))).all()
         return SearchResponses(items=[SearchResponseItem(record_id=i, score=1.0) for i in ids], total=total)
 

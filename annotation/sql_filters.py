@@ -182,10 +182,30 @@ def _sort_expression(scope):
     raise ValueError(f"cannot sort on scope {scope}")
 
 
-def order_by(sort) -> list:
-    """ORDER BY terms for a list of Order; records without the value last; then insertion order."""
+def order_by(sort, user_id=None) -> list:
+    """ORDER BY terms for a list of Order; records without the value last; then insertion order.
+
+    Unsorted searches of one user (the annotation queue) come in an order of their own, fixed per
+    user, as Elasticsearch's per-user random score does, so that annotators start on different
+    records: by (the record id's first 32 bits) XOR (the user id's), ids being random UUIDs.
+    """
     terms = []
     for order in sort or []:
         expr = _sort_expression(order.scope)
         terms += [expr.is_(None), expr.desc() if order.order == SortOrder.desc else expr.asc()]
+    if not terms and user_id is not None:
+        terms.append(_xor(_id_bits(), UUID(str(user_id)).int >> 96))
     return terms + [Record.inserted_at.asc(), Record.id.asc()]
+
+
+def _id_bits():
+    """The first 8 hex digits of records.id (stored as 32 lowercase hex digits) as an integer."""
+    bits = None
+    for j in range(1, 9):
+        digit = func.instr("0123456789abcdef", func.substr(Record.id, j, 1)) - 1
+        bits = digit if bits is None else bits * 16 + digit
+    return bits
+
+
+def _xor(expr, mask: int):
+    return expr.op("|")(mask) - expr.op("&")(mask)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
 from argilla_helpers import api, cosine, vector
@@ -71,23 +73,38 @@ def test_sort_and_pages(argilla_server, argilla_dataset):
 def test_response_filters_per_user(argilla_server, answered):
     dataset, ids = answered
     status = lambda *values: terms("response", list(values), property="status")  # noqa: E731
-    one = lambda *values: search(argilla_server, dataset, ids, "annotator-1", filters=[status(*values)])  # noqa: E731
+
+    def mine(user, *filters):  # an annotator's queue comes in an order of its own: compare sorted
+        found, total = search(argilla_server, dataset, ids, user, filters=list(filters))
+        return sorted(found), total
+
     pending = [r for r in R if r not in ("r00", "r01", "r02", "r03")]
-    assert one("pending") == (pending, 26)
-    assert one("submitted") == (["r00", "r01"], 2)
-    assert one("discarded") == (["r02"], 1)
-    assert one("draft") == (["r03"], 1)
-    assert one("pending", "discarded") == (["r02", *pending], 27)
-    two = search(argilla_server, dataset, ids, "annotator-2", filters=[status("pending")])
-    assert two == (R[1:], 29)
+    assert mine("annotator-1", status("pending")) == (pending, 26)
+    assert mine("annotator-1", status("submitted")) == (["r00", "r01"], 2)
+    assert mine("annotator-1", status("discarded")) == (["r02"], 1)
+    assert mine("annotator-1", status("draft")) == (["r03"], 1)
+    assert mine("annotator-1", status("pending", "discarded")) == (["r02", *pending], 27)
+    assert mine("annotator-2", status("pending")) == (R[1:], 29)
+    assert mine("annotator-2", terms("response", ["good"], question="quality")) == ([], 0)
+    assert mine("annotator-2", terms("response", ["bad"], question="quality")) == (["r00"], 1)
     # the owner's search sees every user's responses: pending = no response at all
-    assert search(argilla_server, dataset, ids, filters=[status("pending")]) == (pending, 26)
-    assert search(argilla_server, dataset, ids, filters=[status("submitted")]) == (["r00", "r01"], 2)
-    assert search(argilla_server, dataset, ids, filters=[terms("response", ["good"], question="quality")])[0] == ["r00", "r03"]
-    assert search(argilla_server, dataset, ids, filters=[terms("response", ["python"], question="topics")])[0] == ["r01"]
-    assert search(argilla_server, dataset, ids, "annotator-2",
-                  filters=[terms("response", ["good"], question="quality")]) == ([], 0)
+    owner = lambda *filters: search(argilla_server, dataset, ids, filters=list(filters))  # noqa: E731
+    assert owner(status("pending")) == (pending, 26)
+    assert owner(status("submitted")) == (["r00", "r01"], 2)
+    assert owner(terms("response", ["good"], question="quality")) == (["r00", "r03"], 2)
+    assert owner(terms("response", ["python"], question="topics")) == (["r01"], 1)
     assert sdk_ids(dataset, filter=("status", "==", "completed")) == ["r00", "r01"]
+
+
+def test_each_annotator_has_a_fixed_order_of_its_own(argilla_server, argilla_dataset):
+    dataset, ids = argilla_dataset
+    for user in ("annotator-1", "annotator-2"):
+        with api(argilla_server, user) as client:
+            mask = UUID(client.get("/me").json()["id"]).int >> 96
+        expected = sorted(R, key=lambda r: int(ids[r].hex[:8], 16) ^ mask)  # first 32 bits of the id XOR the user's
+        assert search(argilla_server, dataset, ids, user)[0] == expected
+    score = {"scope": {"entity": "metadata", "metadata_property": "score"}, "order": "asc"}
+    assert search(argilla_server, dataset, ids, "annotator-2", sort=[score])[0] == R  # a sort wins
 
 
 def test_progress(argilla_server, answered):
