@@ -4,7 +4,8 @@ Reads seed records; yields each seed unchanged, then one record per variation wi
 seed's output and labels and provenance.origin `teacher` (seed text, values to keep,
 teacher model and URL, prompt hash, generation params). Rejects, keeping the seed and
 the raw reply: `teacher_failed` (the call failed after the client's retries),
-`teacher_unparseable` (no variations in the reply), `variation_duplicate`.
+`teacher_unparseable` (no variations in the reply), `variation_duplicate`, `variation_bad_text`
+(invalid Unicode, e.g. a lone "\\ud8a3" escape, shown as U+FFFD).
 At most `max_concurrency` requests are in flight; every reply passes through the cache.
 """
 
@@ -93,6 +94,9 @@ class GenerateStage(Stage):
             record = Record(recipe=seed["recipe"], kind=seed["kind"], schema_version=seed["schema_version"],
                             seed_id=seed["seed_id"], input=text, output=seed["output"], labels=seed["labels"],
                             provenance=provenance).to_dict()
+            if "\ufffd" in text:
+                yield Rejected(record, "variation_bad_text", "invalid Unicode in the teacher's text (shown as U+FFFD)")
+                continue
             if text.strip().lower() in seen:
                 yield Rejected(record, "variation_duplicate", "same text as the seed or an earlier variation")
                 continue

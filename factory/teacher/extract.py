@@ -36,3 +36,12 @@ def extract_json(text: str | None) -> Any:
                 if isinstance(value, (dict, list)) and value:
                     return value
     raise ValueError("no JSON object or array in the reply")
+
+
+def valid_unicode(text: str | None) -> str | None:
+    """The text with lone UTF-16 surrogates (a JSON reply may escape them: "\\ud8a3") made U+FFFD.
+
+    Such a string cannot be written as UTF-8 or hashed; a small teacher does produce them."""
+    if text is None:
+        return None
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

@@ -18,6 +18,7 @@ from distilabel.models.llms import OpenAILLM
 from pydantic import PrivateAttr
 
 from factory.teacher.cache import ResponseCache, cache_key
+from factory.teacher.extract import valid_unicode
 
 
 def messages_key(messages: Any) -> str:
@@ -72,7 +73,7 @@ class CachedOpenAILLM(OpenAILLM):
         generations, input_tokens, output_tokens = [], [], []
         for index in range(num_generations):
             reply = await self._one(input, index, kwargs)
-            generations.append(reply["text"])
+            generations.append(valid_unicode(reply["text"]))
             input_tokens.append(reply["prompt_tokens"])
             output_tokens.append(reply["completion_tokens"])
         if self._on_reply is not None:

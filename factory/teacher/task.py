@@ -15,7 +15,7 @@ from distilabel.steps.tasks import Task
 from jinja2 import Environment, StrictUndefined
 from pydantic import PrivateAttr
 
-from factory.teacher.extract import extract_json
+from factory.teacher.extract import extract_json, valid_unicode
 
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$", re.M)
 
@@ -42,7 +42,7 @@ def parse_variations(reply: str | None) -> list[str]:
         data = data.get("variations")
     if not isinstance(data, list):
         raise ValueError('expected {"variations": [...]}')
-    variations = [v.strip().strip('"').strip() for v in data if isinstance(v, str)]
+    variations = [valid_unicode(v).strip().strip('"').strip() for v in data if isinstance(v, str)]
     variations = [v for v in variations if v]
     if not variations:
         raise ValueError("the variations list is empty or holds no strings")

@@ -43,3 +43,11 @@ def test_parse_variations_accepts_lists_and_numbered_lines():
 def test_parse_variations_says_why(reply, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("{", r"\{")):
         parse_variations(reply)
+
+
+def test_lone_surrogate_escapes_become_replacement_characters():
+    from factory.teacher.task import parse_variations
+
+    # a small teacher wrote this: JSON escapes of half a UTF-16 pair cannot be encoded as UTF-8
+    assert parse_variations('{"variations": ["Get res-7 \\ud8a3 now", "Open \\ud83d\\ude00 res-7"]}') == [
+        "Get res-7 \ufffd now", "Open \U0001F600 res-7"]
