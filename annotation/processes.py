@@ -26,21 +26,21 @@ def free_port(host: str) -> int:
 
 def stop_group(process: subprocess.Popen, grace: float) -> None:
     """SIGTERM to the process's group, SIGKILL to what is left after `grace` seconds; reap the leader."""
-    end_group(process.pid, grace, alive=lambda: process.poll() is None)
+    end_group(process.pid, grace, alive=lambda: process.poll() is None or _group_exists(process.pid))
     process.wait()
 
 
-def end_group(pgid: int, grace: float, alive=lambda: False) -> None:
+def end_group(pgid: int, grace: float, alive) -> None:
     _signal_group(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and (alive() or _group_exists(pgid)):
+    while time.monotonic() < deadline and alive():
         time.sleep(0.1)
-    if alive() or _group_exists(pgid):
-        _signal_group(pgid, signal.SIGKILL)
+    _signal_group(pgid, signal.SIGKILL)  # whatever is left of the group
 
 
 def end_leftovers(pid_file: Path, cwd: Path, grace: float = 10) -> list[int]:
-    """End the groups a killed predecessor left running: PIDs from `pid_file` whose working folder is still `cwd`."""
+    """End the groups a killed predecessor left running: PIDs from `pid_file` still working in `cwd` or below it
+    (Redis moves into its --dir)."""
     try:
         pids = json.loads(pid_file.read_text())
     except (OSError, ValueError):
@@ -48,11 +48,12 @@ def end_leftovers(pid_file: Path, cwd: Path, grace: float = 10) -> list[int]:
     ended = []
     for pid in pids:
         try:
-            if Path(f"/proc/{pid}/cwd").resolve() != cwd.resolve():
+            where = Path(os.readlink(f"/proc/{pid}/cwd"))
+            if where != cwd.resolve() and cwd.resolve() not in where.parents:
                 continue  # gone, or a reused PID of someone else's process
         except OSError:
             continue
-        end_group(pid, grace)
+        end_group(pid, grace, alive=lambda: _running(pid))
         ended.append(pid)
     return ended
 
@@ -62,6 +63,14 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except ProcessLookupError:
         pass
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (a leftover's parent may not reap it at once)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _group_exists(pgid: int) -> bool:

@@ -42,12 +42,14 @@ def test_leftovers_of_a_killed_server_are_ended_and_nothing_else(tmp_path):
 
     from annotation.processes import end_leftovers
 
+    (tmp_path / "redis").mkdir()
     ours = subprocess.Popen(["sleep", "60"], cwd=tmp_path, start_new_session=True)
+    below = subprocess.Popen(["sleep", "60"], cwd=tmp_path / "redis", start_new_session=True)
     other = subprocess.Popen(["sleep", "60"], cwd="/", start_new_session=True)
     try:
-        (tmp_path / "pids.json").write_text(json.dumps([ours.pid, other.pid, 999999999]))
-        assert end_leftovers(tmp_path / "pids.json", tmp_path, grace=5) == [ours.pid]
-        assert ours.wait(timeout=5) == -15 and other.poll() is None
+        (tmp_path / "pids.json").write_text(json.dumps([ours.pid, below.pid, other.pid, 999999999]))
+        assert end_leftovers(tmp_path / "pids.json", tmp_path, grace=5) == [ours.pid, below.pid]
+        assert ours.wait(timeout=5) == below.wait(timeout=5) == -15 and other.poll() is None
     finally:
         other.kill()
         other.wait()
