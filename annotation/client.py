@@ -25,6 +25,7 @@ def embedded_credentials(data_root: Path) -> dict | None:
 def connect(data_root: Path, api_url: str | None = None, api_key: str | None = None):
     import argilla as rg
     import httpx
+    from argilla._exceptions import ArgillaCredentialsError
 
     api_url = api_url or os.environ.get("ARGILLA_API_URL")
     api_key = api_key or os.environ.get("ARGILLA_API_KEY")
@@ -37,6 +38,8 @@ def connect(data_root: Path, api_url: str | None = None, api_key: str | None = N
     try:
         client = rg.Argilla(api_url=api_url, api_key=api_key, timeout=120)
         client.me  # noqa: B018  (one authenticated call: fails here, not halfway through a push)
+    except ArgillaCredentialsError:
+        raise ConfigError(f"Argilla at {api_url} refused the API key (401); check ARGILLA_API_KEY or --api-key") from None
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise ConfigError(f"Argilla at {api_url} is unreachable ({exc}); is `factory annotate serve` running?") from None
     except Exception as exc:  # the SDK wraps HTTP errors in its own exception types

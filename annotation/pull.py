@@ -178,21 +178,25 @@ def write(run_path: Path, merged: dict, report: dict) -> None:
     write_json_file(run_path / "annotation" / "report.json", report)
 
 
-def fetch_votes(client, dataset) -> dict[str, list[Vote]]:
-    """Submitted responses per record id, one Vote per annotator."""
+def fetch_votes(client, dataset, page: int = 500) -> dict[str, list[Vote]]:
+    """Submitted responses per record id, one Vote per annotator.
+
+    Reads the API's record models, not the SDK's Record objects: the argilla 2.8 SDK fails to
+    build a record that holds a discarded response without values."""
     usernames = {str(user.id): user.username for user in client.users}
     votes: dict[str, list[Vote]] = {}
-    for record in dataset.records(with_responses=True, with_suggestions=False, with_vectors=False):
-        answers: dict[str, dict] = {}
-        for response in record.responses:
-            if str(getattr(response.status, "value", response.status)) != "submitted":
-                continue
-            answers.setdefault(str(response.user_id), {})[response.question_name] = response.value
-        record_votes = [Vote(user=usernames.get(user_id, user_id), verdict=str(answer.get("verdict")),
-                             corrected_output=answer.get("corrected_output"), issues=list(answer.get("issues") or []))
-                        for user_id, answer in sorted(answers.items()) if answer.get("verdict")]
-        if record_votes:
-            votes[str(record.id)] = record_votes
+    offset = 0
+    while models := client.api.records.list(dataset.id, offset=offset, limit=page, with_suggestions=False,
+                                            with_responses=True, with_vectors=False):
+        offset += len(models)
+        for model in models:
+            answers = {str(r.user_id): {name: v.get("value") for name, v in (r.values or {}).items()}
+                       for r in model.responses or [] if str(getattr(r.status, "value", r.status)) == "submitted"}
+            record_votes = [Vote(user=usernames.get(user_id, user_id), verdict=str(answer.get("verdict")),
+                                 corrected_output=answer.get("corrected_output"), issues=list(answer.get("issues") or []))
+                            for user_id, answer in sorted(answers.items()) if answer.get("verdict")]
+            if record_votes:
+                votes[str(model.external_id or model.id)] = record_votes
     return votes
 
 

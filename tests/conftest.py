@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from factory_cli import FACTORY, ROOT, run_cli  # noqa: F401  (re-exported for the tests)
 
 from factory.jsonl import read_jsonl
 from factory.recipes import load_recipe
 from factory.stages.validate import schema_validator
-
 from factory.testing.loopback import LoopbackTeacher
 
-ROOT = Path(__file__).resolve().parent.parent
-FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
 STAGES = ["seeds", "scrub", "generate", "faithfulness", "scrub-2", "dedup", "validate"]
 
 
@@ -51,11 +46,6 @@ def tiny_gguf(tiny_llama, tmp_path_factory) -> Path:
 def loopback():
     with LoopbackTeacher(latency=0.0) as server:
         yield server
-
-
-def run_cli(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", **(env or {})}
-    return subprocess.run([*FACTORY, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT)
 
 
 def records(path: Path) -> list[dict]:
