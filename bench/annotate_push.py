@@ -219,7 +219,10 @@ def warm_up(client, recipe, tmp: Path) -> None:
 
 def report(r: dict) -> None:
     n = r["n"]
-    rate = lambda seconds: n / seconds  # noqa: E731
+
+    def rate(seconds: float) -> float:
+        return n / seconds
+
     print(f"\n{n} records  (vectors: {r['vectors_s']:.1f} s, {rate(r['vectors_s']):.0f} records/s, not in push)")
     print(f"  {'step':<26}{'ours rec/s':>12}{'baseline rec/s':>16}{'ratio':>8}")
     print(f"  {'push':<26}{rate(r['push_s']):>12.0f}{rate(r['raw_push_s']):>16.0f}{r['raw_push_s'] / r['push_s']:>8.2f}")
