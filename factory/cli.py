@@ -159,8 +159,13 @@ def train(
             fetch_converter()  # before hours of training, not after
     except FactoryError as exc:
         _fail(exc)
+    from train.sft import check_resumable
     from train.sft import train as run_train
 
+    try:
+        check_resumable(Path(config.out), config)
+    except FactoryError as exc:
+        _fail(exc)
     summary = run_train(config)
     losses = (f"loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}" if summary["first_loss"] is not None
               else "no loss logged (fewer steps than logging_steps)")

@@ -1,4 +1,4 @@
-"""Run the installed `factory` console script as a user would (importable from any test folder)."""
+"""Test helpers importable from any test folder: run the installed `factory` as a user would, check a build run."""
 
 from __future__ import annotations
 
@@ -7,10 +7,42 @@ import subprocess
 import sys
 from pathlib import Path
 
+from factory.jsonl import read_jsonl
+from factory.recipes import load_recipe
+from factory.stages.validate import schema_validator
+
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
+STAGES = ["seeds", "scrub", "generate", "faithfulness", "scrub-2", "dedup", "validate"]
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", **(env or {})}
     return subprocess.run([*FACTORY, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT)
+
+
+def records(path: Path) -> list[dict]:
+    return [obj for _, obj in read_jsonl(path)]
+
+
+def assert_valid_run(run_dir: Path, report: dict) -> list[dict]:
+    """Every kept record validates and is unique; every rejection is counted in the report."""
+    recipe = load_recipe("rem_queries")
+    validator = schema_validator(recipe)
+    kept = records(run_dir / "dataset.jsonl")
+    assert report["records"] == len(kept) > 0
+    assert [row["name"] for row in report["stages"]] == STAGES
+    for record in kept:
+        assert list(validator.iter_errors(record["output"])) == []
+        assert recipe.module.validate(record) is None
+        assert record["checks"] == {**record["checks"], "schema": "ok", "validator": "ok"}
+        assert isinstance(record["checks"]["pii"], dict)  # scrubbed: {type: count}, never the values
+        assert record["recipe"] == "rem_queries" and record["kind"] == "rem_query" and record["seed_id"]
+    assert len({r["id"] for r in kept}) == len(kept)
+    for row in report["stages"]:  # every record in is accounted for: kept, rejected, or (generate) added
+        rejected = records(run_dir / "rejected" / f"{row['name']}.jsonl")
+        assert len(rejected) == sum(row["rejected"].values())
+        assert all(r["reason"] in row["rejected"] for r in rejected)
+        if row["name"] != "generate":
+            assert row["in"] == row["out"] + len(rejected)
+    return kept

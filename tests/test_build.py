@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import assert_valid_run as _assert_valid_run, records as _records, run_cli
+from factory_cli import assert_valid_run as _assert_valid_run, records as _records, run_cli
 
 
 def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path):

@@ -11,7 +11,7 @@ import json
 import httpx
 import pytest
 
-from conftest import assert_valid_run, run_cli
+from factory_cli import assert_valid_run, run_cli
 
 
 def _completions_served(run_dir) -> int:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import ROOT
+from factory_cli import ROOT
 from factory.pii import Scrubber
 
 PLANTED = [json.loads(line) for line in (ROOT / "tests" / "assets" / "pii_texts.jsonl").read_text().splitlines()]

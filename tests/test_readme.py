@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT, run_cli
+from factory_cli import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

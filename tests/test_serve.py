@@ -9,7 +9,7 @@ import time
 import pytest
 from openai import OpenAI
 
-from conftest import FACTORY, ROOT, run_cli
+from factory_cli import FACTORY, ROOT, run_cli
 from factory.serving import free_port
 
 

@@ -55,6 +55,21 @@ def last_checkpoint(out: Path) -> str | None:
     return str(checkpoints[-1]) if checkpoints else None
 
 
+def check_resumable(out: Path, config: TrainConfig) -> None:
+    """A run folder with checkpoints resumes only with the config it started with (else the
+    optimizer, schedule and data would silently mix two runs)."""
+    saved = out / "config.json"
+    if not (last_checkpoint(out) and saved.is_file()):
+        return
+    before = json.loads(saved.read_text())
+    changed = [f"{key} {before.get(key)!r} -> {value!r}" for key, value in asdict(config).items() if before.get(key) != value]
+    if changed:
+        from factory.errors import ConfigError
+
+        raise ConfigError(f"{out} holds checkpoints of a run with another config ({'; '.join(changed)}); "
+                          "resume with the same settings, or pick another --name")
+
+
 def plot_loss(history: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -85,6 +100,7 @@ def train(config: TrainConfig) -> dict:
 
     datasets.disable_progress_bars()
     out, data = Path(config.out), Path(config.data)
+    check_resumable(out, config)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
     base = ensure_base(config.base)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from factory_cli import run_cli
 from factory.dedup import EmbeddingCache
 from factory.errors import ConfigError
 from factory.export import _move_leaks, export

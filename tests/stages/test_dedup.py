@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from conftest import ROOT
+from factory_cli import ROOT
 from factory.stages.dedup import DedupStage
 from stage_helpers import rem_record, run
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from factory_cli import run_cli
 
 
 @pytest.mark.slow

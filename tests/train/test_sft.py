@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from factory_cli import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +61,18 @@ def test_trainer_script_trains_saves_reloads_and_generates(tiny_llama, export_di
     assert torch.allclose(a, b, atol=1e-4)  # the saved adapter, merged again, is the saved merged model
     generated = merged.generate(**prompt, max_new_tokens=8, do_sample=False)
     assert generated.shape[1] > prompt["input_ids"].shape[1]
+
+
+def test_a_run_with_checkpoints_resumes_only_with_its_own_config(tmp_path):
+    from dataclasses import asdict, replace
+
+    from factory.errors import ConfigError
+    from train.sft import TrainConfig, check_resumable
+
+    config = TrainConfig(data="d", out=str(tmp_path))
+    check_resumable(tmp_path, replace(config, lr=1.0))  # nothing to resume: anything goes
+    (tmp_path / "config.json").write_text(json.dumps(asdict(config)))
+    (tmp_path / "checkpoint-5").mkdir()
+    check_resumable(tmp_path, config)
+    with pytest.raises(ConfigError, match=r"another config \(epochs 3.0 -> 1.0; lr 0.0002 -> 0.001\); resume with the same"):
+        check_resumable(tmp_path, replace(config, lr=0.001, epochs=1.0))
