@@ -10,16 +10,38 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
+from annotation.server import WORKSPACE  # the workspace the embedded server makes
 from factory.errors import ConfigError
-
-WORKSPACE = "factory"
 
 
 def embedded_credentials(data_root: Path) -> dict | None:
     path = Path(data_root) / "argilla" / "credentials.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        creds = json.loads(path.read_text())
+        creds["api_url"], creds["owner"]["api_key"]  # noqa: B018  (the keys everything below relies on)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is not the embedded server's credentials file ({exc}); "
+                          "restore it or remove data/argilla to start over") from None
+    return creds
+
+
+@contextmanager
+def argilla_errors(client):
+    """Turn the SDK's and httpx's errors in the middle of a push or pull into one ConfigError line."""
+    import httpx
+    from argilla._exceptions import ArgillaError
+
+    try:
+        yield
+    except (ArgillaError, httpx.HTTPError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        url = str(client.api.http_client.base_url).rstrip("/")
+        raise ConfigError(f"Argilla at {url} failed: {first[:300]}") from None
 
 
 def connect(data_root: Path, api_url: str | None = None, api_key: str | None = None):
@@ -31,7 +53,8 @@ def connect(data_root: Path, api_url: str | None = None, api_key: str | None = N
     api_key = api_key or os.environ.get("ARGILLA_API_KEY")
     if not (api_url and api_key):
         creds = embedded_credentials(data_root)
-        if creds is None:
+        if creds is None or (api_url and api_url.rstrip("/") != creds["api_url"].rstrip("/")):
+            # never send the embedded owner's key to another server
             raise ConfigError("no Argilla to talk to: start one with `factory annotate serve`, or set ARGILLA_API_URL "
                               "and ARGILLA_API_KEY (or --api-url/--api-key)")
         api_url, api_key = api_url or creds["api_url"], api_key or creds["owner"]["api_key"]

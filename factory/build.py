@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from factory.errors import ConfigError
-from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
+from factory.jsonl import AtomicWriter, copy_atomically, read_jsonl, write_json_file
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.stages import stage_class
@@ -127,9 +126,10 @@ def _check_options(options: BuildOptions) -> None:
 
 
 def _publish(source: Path, dataset: Path) -> None:
-    tmp = dataset.with_name(f".{dataset.name}.tmp")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, dataset)
+    """Copy atomically; a fresh dataset.jsonl also retires the copy that `annotate pull` merges into."""
+    copy_atomically(source, dataset)
+    dataset.with_name("dataset.built.jsonl").unlink(missing_ok=True)
+
 
 
 def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | None = None,

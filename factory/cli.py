@@ -238,9 +238,9 @@ def annotate_serve(
     from annotation.server import EmbeddedArgilla
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    before = embedded_credentials(out) or {}
-    known = {user["username"] for user in [before.get("owner") or {}, *before.get("annotators", [])] if user}
     try:
+        before = embedded_credentials(out) or {}
+        known = {user["username"] for user in [before.get("owner") or {}, *before.get("annotators", [])] if user}
         with EmbeddedArgilla(out / "argilla", host=host, port=port, annotators=annotators) as server:
             typer.echo(f"Argilla UI and API at {server.api_url}; credentials (passwords, API keys): "
                        f"{server.credentials_file} (readable by you only); Ctrl-C stops it")
@@ -271,14 +271,16 @@ def annotate_push(
 ) -> None:
     """Send a sample of a build's records to Argilla for review (pushing twice adds nothing twice)."""
     _quiet_libraries()
+    from annotation.client import argilla_errors
     from annotation.push import push_run
     from factory.recipes import load_recipe
 
     try:
         loaded = load_recipe(recipe)
         client = _argilla(out, api_url, api_key)
-        result = push_run(client, loaded, out=out, run=run, n=sample, strategy=strategy, seed=seed,
-                          dataset_name=dataset or loaded.name)
+        with argilla_errors(client):
+            result = push_run(client, loaded, out=out, run=run, n=sample, strategy=strategy, seed=seed,
+                              dataset_name=dataset or loaded.name)
     except FactoryError as exc:
         _fail(exc)
     typer.echo(f"pushed {result['sent']} records ({result['strategy']}) to {result['workspace']}/{result['dataset']}: "
@@ -296,6 +298,7 @@ def annotate_pull(
 ) -> None:
     """Merge submitted labels into the build: rejects out, valid corrections in, ties and bad fixes flagged."""
     _quiet_libraries()
+    from annotation.client import argilla_errors
     from annotation.pull import pull
     from annotation.push import run_dir
     from factory.recipes import load_recipe
@@ -303,7 +306,9 @@ def annotate_pull(
     try:
         loaded = load_recipe(recipe)
         path = run_dir(out, loaded, run)
-        report = pull(_argilla(out, api_url, api_key), loaded, path, dataset or loaded.name)
+        client = _argilla(out, api_url, api_key)
+        with argilla_errors(client):
+            report = pull(client, loaded, path, dataset or loaded.name)
     except FactoryError as exc:
         _fail(exc)
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items()))
@@ -323,12 +328,15 @@ def annotate_status(
 ) -> None:
     """Labelling progress of a recipe's dataset, per annotator."""
     _quiet_libraries()
+    from annotation.client import argilla_errors
     from annotation.status import status
     from factory.recipes import load_recipe
 
     try:
         loaded = load_recipe(recipe)
-        progress = status(_argilla(out, api_url, api_key), dataset or loaded.name)
+        client = _argilla(out, api_url, api_key)
+        with argilla_errors(client):
+            progress = status(client, dataset or loaded.name)
     except FactoryError as exc:
         _fail(exc)
     typer.echo(f"{dataset or loaded.name}: {progress['completed']} of {progress['total']} records completed, "

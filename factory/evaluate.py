@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import json
 import math
-import os
 import statistics
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from factory.errors import ConfigError
 from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
 from factory.recipes import load_recipe
 from factory.stages.validate import schema_validator
+from factory.teacher.extract import valid_unicode
 
 DEPLOY_MARGIN = 5.0
 
@@ -48,14 +48,12 @@ class LocalModel:
 
 class GGUFModel:
     def __init__(self, path: str, max_new_tokens: int = 256):
-        from llama_cpp import Llama
+        from train.gguf import GGUFChat
 
-        self.max_new_tokens = max_new_tokens
-        self.model = Llama(path, n_ctx=2048, n_threads=max(1, min(os.cpu_count() or 1, 4)), verbose=False)
+        self.max_new_tokens, self.model = max_new_tokens, GGUFChat(Path(path))
 
     def __call__(self, messages: list[dict]) -> tuple[str, int]:
-        reply = self.model.create_chat_completion(messages=messages, max_tokens=self.max_new_tokens, temperature=0)
-        return reply["choices"][0]["message"]["content"] or "", reply["usage"]["completion_tokens"]
+        return self.model.chat(messages, self.max_new_tokens)
 
 
 class Endpoint:
@@ -111,6 +109,7 @@ def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str
             messages = [{"role": "system", "content": recipe.student_prompt}, {"role": "user", "content": str(record["input"])}]
             started = time.perf_counter()
             reply, new_tokens = generate(messages)
+            reply = valid_unicode(reply)  # a lone surrogate from a model must not break predictions.jsonl
             latencies.append(time.perf_counter() - started)
             tokens += new_tokens
             scores.append(metrics.score(reply, record, validator))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -69,3 +70,10 @@ class AtomicWriter:
 def write_json_file(path: Path, obj: Any) -> None:
     with AtomicWriter(path) as out:
         out.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy to a temporary name beside the target, then rename: readers see the old file or the new one."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)

@@ -14,22 +14,16 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from factory.errors import ConfigError, MissingDependency, TeacherError
+from factory.processes import free_port, stop_group
 from factory.teacher.spec import TeacherSpec, preflight
 
 ENGINES = ("llama.cpp", "transformers")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def default_threads() -> int:
@@ -97,10 +91,18 @@ class ModelServer:
             hub.mkdir(parents=True, exist_ok=True)
             env.setdefault("HF_HUB_OFFLINE", "1")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # another server already on a port we were given would answer our readiness probe
+            free_port(self.host, self.port)
+        except OSError:
+            raise ConfigError(f"port {self.port} on {self.host} is in use; pick another --port") from None
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         spec = self.spec()
-        self._wait_ready(spec)
+        try:
+            self._wait_ready(spec)
+        except BaseException:  # Ctrl-C or a timeout while it starts: it must not outlive us
+            self.stop()
+            raise
         return spec
 
     def _wait_ready(self, spec: TeacherSpec) -> None:
@@ -113,18 +115,11 @@ class ModelServer:
                 return
             except TeacherError:
                 time.sleep(0.5)
-        self.stop()
         raise TeacherError(f"the {self.engine} server did not answer within {self.startup_timeout:.0f}s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_group(self.process, grace=10)
 
     def __enter__(self) -> TeacherSpec:
         return self.start()

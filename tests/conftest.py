@@ -14,6 +14,7 @@ from factory.testing.loopback import LoopbackTeacher
 @pytest.fixture(scope="session")
 def tiny_llama(tmp_path_factory) -> Path:
     """A random 2-layer Llama with the real SmolLM2 tokenizer, saved as a transformers folder."""
+    import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     from factory.teacher.embedded import model_path
@@ -25,6 +26,7 @@ def tiny_llama(tmp_path_factory) -> Path:
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True,
                          architectures=["LlamaForCausalLM"])
     folder = tmp_path_factory.mktemp("tiny")
+    torch.manual_seed(0)  # the same random weights every run
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

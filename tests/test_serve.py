@@ -10,7 +10,9 @@ import pytest
 from openai import OpenAI
 
 from factory_cli import FACTORY, ROOT, run_cli
-from factory.serving import free_port
+from factory.processes import free_port
+
+pytestmark = pytest.mark.slow  # starts real servers
 
 
 def serve(model, port: int) -> tuple[subprocess.Popen, str]:
@@ -42,7 +44,7 @@ def test_serve_answers_chat_completions_and_stops_on_ctrl_c(kind, tiny_gguf, tin
             assert [m.id for m in client.models.list().data] == [served]
         reply = client.chat.completions.create(model=served, messages=[{"role": "user", "content": "Look up res-1"}],
                                                max_tokens=5, temperature=0)
-        assert reply.choices[0].message.content is not None
+        assert reply.choices[0].message.content is not None and reply.usage.completion_tokens > 0
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0

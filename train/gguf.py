@@ -82,31 +82,51 @@ def convert(model_dir: Path, outtype: str = "q8_0", out: Path | None = None) -> 
         raise ConfigError(f"{model_dir}: not a transformers model folder (no config.json)")
     script = converter_path() or fetch_converter()
     out = Path(out or model_dir.parent / f"student-{outtype}.gguf")
+    out.parent.mkdir(parents=True, exist_ok=True)
     log = out.with_suffix(".log")
     partial = out.with_name(out.name + ".partial")
     with open(log, "w") as handle:
         code = subprocess.run([sys.executable, str(script), str(model_dir), "--outfile", str(partial), "--outtype", outtype],
                               stdout=handle, stderr=subprocess.STDOUT).returncode
     if code != 0 or not partial.is_file():
+        partial.unlink(missing_ok=True)
         lines = log.read_text(errors="replace").strip().splitlines() or ["no output"]
         raise ConfigError(f"llama.cpp's converter failed on {model_dir} ({lines[-1]}); full log: {log}")
     partial.replace(out)
     return out
 
 
+class GGUFChat:
+    """A GGUF file loaded by llama.cpp in this process; `chat(messages)` -> (reply, new tokens), greedy."""
+
+    def __init__(self, gguf: Path, n_ctx: int = 2048):
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            llama_cpp_version()  # names the install command
+            raise
+        from factory.serving import default_threads
+
+        try:
+            self.model = Llama(str(gguf), n_ctx=n_ctx, n_threads=default_threads(), verbose=False)
+        except ValueError as exc:  # llama.cpp refused the file
+            raise ConfigError(f"llama.cpp cannot load {gguf} ({exc})") from None
+
+    def chat(self, messages: list[dict], max_tokens: int) -> tuple[str, int]:
+        reply = self.model.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0)
+        return reply["choices"][0]["message"]["content"] or "", reply["usage"]["completion_tokens"]
+
+    def close(self) -> None:
+        self.model.close()
+
+
 def answer(gguf: Path, messages: list[dict], max_tokens: int = 64) -> str:
-    """Load the file with llama.cpp and answer once (greedy): proof that the student runs from RAM."""
+    """Load the file with llama.cpp and answer once: proof that the student runs from RAM."""
+    model = GGUFChat(gguf, n_ctx=1024)
     try:
-        from llama_cpp import Llama
-    except ImportError:
-        llama_cpp_version()
-        raise
-    model = Llama(str(gguf), n_ctx=1024, n_threads=2, verbose=False)
-    try:
-        reply = model.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0)
+        return model.chat(messages, max_tokens)[0]
     finally:
         model.close()
-    return reply["choices"][0]["message"]["content"] or ""
 
 
 def main() -> None:

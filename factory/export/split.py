@@ -65,7 +65,7 @@ def split_groups(records: list[dict], fractions: dict[str, float], stratify: lis
         counts = dict.fromkeys(fractions, 0)
         for seed_id in seed_ids:
             # the split furthest below its target, in this stratum plus overall so far (so that the
-            # rounding of one stratum is made up in the next, not piled up); ties by name order
+            # rounding of one stratum is made up in the next, not piled up); ties: the first in --split order
             assigned = sum(len(rows) for rows in splits.values()) + len(groups[seed_id])
             name = max(fractions, key=lambda n: round(fractions[n] * total - counts[n]
                                                       + fractions[n] * assigned - len(splits[n]), 9))

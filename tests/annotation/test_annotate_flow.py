@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 
 from argilla_helpers import respond, sdk
-from factory_cli import run_cli
-from factory.jsonl import read_jsonl
+from factory_cli import records as rows, run_cli
 from test_merge import RECORDS
 
 from pipelines.rem_queries.recipe import build_output
+
+pytestmark = pytest.mark.slow  # starts real servers
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +27,6 @@ def data_root(tmp_path_factory) -> Path:
 def cli(server, root: Path, *args: str, key: str | None = None):
     return run_cli(*args, "--out", str(root), "--api-url", server.api_url,
                    "--api-key", key or server.credentials["owner"]["api_key"])
-
-
-def rows(path: Path) -> list[dict]:
-    return [obj for _, obj in read_jsonl(path)]
 
 
 @pytest.fixture(scope="module")

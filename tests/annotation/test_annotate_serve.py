@@ -9,9 +9,12 @@ import subprocess
 import time
 
 import httpx
+import pytest
 
-from factory.serving import free_port
+from factory.processes import free_port
 from factory_cli import FACTORY, ROOT
+
+pytestmark = pytest.mark.slow  # starts real servers
 
 
 def serve(root, port: int) -> tuple[subprocess.Popen, list[str]]:

@@ -9,9 +9,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from factory.jsonl import read_jsonl
-from factory_cli import ROOT, run_cli
+import pytest
+
+from factory_cli import ROOT, records, run_cli
 from test_merge import RECORDS
+
+pytestmark = pytest.mark.slow  # starts real servers
 
 SCRIPT = ROOT / "tests" / "browser" / "annotate.js"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -40,7 +43,7 @@ def test_annotator_submits_in_the_ui_and_pull_gets_it(argilla_server, tmp_path):
 
     pulled = run_cli("annotate", "pull", "rem_queries", "--run", "b1", "--dataset", "browser", *owner)
     assert pulled.returncode == 0, pulled.stderr
-    [rejected] = [obj for _, obj in read_jsonl(run / "rejected" / "human.jsonl")]
+    [rejected] = records(run / "rejected" / "human.jsonl")
     assert rejected["record"]["input"] == request
     assert rejected["tags"] == ["wrong_intent"] and rejected["annotators"] == [annotator["username"]]
-    assert len([obj for _, obj in read_jsonl(run / "dataset.jsonl")]) == 2  # the other two, unlabelled, kept
+    assert len(records(run / "dataset.jsonl")) == 2  # the other two, unlabelled, kept

@@ -40,7 +40,7 @@ def test_leftovers_of_a_killed_server_are_ended_and_nothing_else(tmp_path):
     import json
     import subprocess
 
-    from annotation.processes import end_leftovers
+    from factory.processes import end_leftovers
 
     (tmp_path / "redis").mkdir()
     ours = subprocess.Popen(["sleep", "60"], cwd=tmp_path, start_new_session=True)

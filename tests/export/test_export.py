@@ -163,3 +163,26 @@ def test_bad_inputs_through_the_cli(tmp_path):
     (run_dir / "dataset.jsonl").write_text("")
     result = run_cli("export", "rem_queries", "--out", str(tmp_path))
     assert result.returncode == 2 and "has no records; nothing to export" in result.stderr
+
+
+def test_split_sizes_stay_within_one_seed_group_overall_and_per_stratum():
+    """The rounding of one stratum is made up in the next: 60 random datasets, groups of 1-3, 2-5 strata."""
+    import random
+    from collections import Counter
+
+    from factory.export.split import split_groups
+
+    fractions = {"train": 0.8, "validation": 0.1, "test": 0.1}
+    for trial in range(60):
+        rng = random.Random(trial)
+        rows = []
+        for group in range(rng.randint(40, 400)):
+            intent = rng.choice("abcde"[:rng.randint(2, 5)])
+            rows += [{"id": f"{group}-{v}", "seed_id": str(group), "labels": {"intent": intent}}
+                     for v in range(rng.randint(1, 3))]
+        splits, _ = split_groups(rows, fractions, ["intent"], seed=trial)
+        totals = Counter(r["labels"]["intent"] for r in rows)
+        for name, fraction in fractions.items():
+            assert abs(len(splits[name]) - fraction * len(rows)) <= 3, (trial, name)
+            got = Counter(r["labels"]["intent"] for r in splits[name])
+            assert all(abs(got[s] - fraction * n) <= 3 for s, n in totals.items()), (trial, name)

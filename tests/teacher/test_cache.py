@@ -3,7 +3,7 @@
 import sqlite3
 
 from factory.teacher.cache import ResponseCache, cache_key
-from factory.serving import free_port
+from factory.processes import free_port
 from factory.teacher.llm import CachedOpenAILLM
 
 MESSAGES = [{"role": "user", "content": "Request: find notes"}]

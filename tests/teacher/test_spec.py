@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from factory.errors import TeacherError
-from factory.serving import free_port
+from factory.processes import free_port
 from factory.teacher.spec import TeacherSpec, resolve
 
 

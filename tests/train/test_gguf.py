@@ -45,5 +45,5 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
         convert(tmp_path, "q8_0")
     (tmp_path / "config.json").write_text(json.dumps({"architectures": ["NoSuchModel"]}))
     with pytest.raises(ConfigError, match="converter failed .* full log: "):
-        convert(tmp_path, "q8_0")
-    assert not list(tmp_path.glob("*.gguf"))  # no half-written file left behind
+        convert(tmp_path, "q8_0", tmp_path / "out" / "student.gguf")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["student.log"]  # no (half-written) GGUF left behind

@@ -1,4 +1,4 @@
-"""Processes of the embedded Argilla: free loopback ports, readiness probes, stopping a process group.
+"""Child servers (model servers, the embedded Argilla): free loopback ports, readiness probes, stopping a process group.
 
 Stdlib only. A process started with `start_new_session=True` leads its own group, so its children
 (the rq pool's forked workers) end with it. Nothing here starts a process; `end_leftovers` ends
@@ -18,9 +18,10 @@ import urllib.request
 from pathlib import Path
 
 
-def free_port(host: str) -> int:
+def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
+    """A port nobody listens on (`port` 0: any; else that one, or OSError if it is taken)."""
     with socket.socket() as sock:
-        sock.bind((host, 0))
+        sock.bind((host, port))
         return sock.getsockname()[1]
 
 
@@ -81,9 +82,11 @@ def _group_exists(pgid: int) -> bool:
         return False
 
 
-def redis_ping(port: int) -> bool:
+def redis_ping(unix_socket: Path) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1)
+            sock.connect(str(unix_socket))
             sock.sendall(b"PING\r\n")
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
