@@ -217,6 +217,12 @@ annotate_app = typer.Typer(help="Human labels through Argilla: serve | push | pu
 app.add_typer(annotate_app, name="annotate")
 
 
+# the options every Argilla client command shares (typer reads the same OptionInfo for each)
+_DATASET = typer.Option(None, help="Argilla dataset name (default: the recipe's name).")
+_API_URL = typer.Option(None, help="Argilla URL (default: ARGILLA_API_URL, else the embedded server).")
+_API_KEY = typer.Option(None, help="Argilla API key (default: ARGILLA_API_KEY, else the embedded owner's).")
+
+
 def _argilla(out: Path, api_url: Optional[str], api_key: Optional[str]):
     from annotation.client import connect
 
@@ -264,9 +270,9 @@ def annotate_push(
     sample: Optional[int] = typer.Option(None, help="Records to push (default: all)."),
     strategy: str = typer.Option("random", help="random | stratified | low_confidence"),
     seed: int = typer.Option(0, help="Random seed of the sample."),
-    dataset: Optional[str] = typer.Option(None, help="Argilla dataset name (default: the recipe's name)."),
-    api_url: Optional[str] = typer.Option(None, help="Argilla URL (default: ARGILLA_API_URL, else the embedded server)."),
-    api_key: Optional[str] = typer.Option(None, help="Argilla API key (default: ARGILLA_API_KEY, else the embedded owner's)."),
+    dataset: Optional[str] = _DATASET,
+    api_url: Optional[str] = _API_URL,
+    api_key: Optional[str] = _API_KEY,
     out: Path = typer.Option(Path("data"), help="Data root."),
 ) -> None:
     """Send a sample of a build's records to Argilla for review (pushing twice adds nothing twice)."""
@@ -291,9 +297,9 @@ def annotate_push(
 def annotate_pull(
     recipe: str = typer.Argument(..., help="Recipe name."),
     run: str = typer.Option("latest", help="Build run to merge the labels into."),
-    dataset: Optional[str] = typer.Option(None, help="Argilla dataset name (default: the recipe's name)."),
-    api_url: Optional[str] = typer.Option(None, help="Argilla URL (default: ARGILLA_API_URL, else the embedded server)."),
-    api_key: Optional[str] = typer.Option(None, help="Argilla API key (default: ARGILLA_API_KEY, else the embedded owner's)."),
+    dataset: Optional[str] = _DATASET,
+    api_url: Optional[str] = _API_URL,
+    api_key: Optional[str] = _API_KEY,
     out: Path = typer.Option(Path("data"), help="Data root."),
 ) -> None:
     """Merge submitted labels into the build: rejects out, valid corrections in, ties and bad fixes flagged."""
@@ -321,9 +327,9 @@ def annotate_pull(
 @annotate_app.command("status")
 def annotate_status(
     recipe: str = typer.Argument(..., help="Recipe name."),
-    dataset: Optional[str] = typer.Option(None, help="Argilla dataset name (default: the recipe's name)."),
-    api_url: Optional[str] = typer.Option(None, help="Argilla URL (default: ARGILLA_API_URL, else the embedded server)."),
-    api_key: Optional[str] = typer.Option(None, help="Argilla API key (default: ARGILLA_API_KEY, else the embedded owner's)."),
+    dataset: Optional[str] = _DATASET,
+    api_url: Optional[str] = _API_URL,
+    api_key: Optional[str] = _API_KEY,
     out: Path = typer.Option(Path("data"), help="Data root."),
 ) -> None:
     """Labelling progress of a recipe's dataset, per annotator."""
