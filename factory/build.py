@@ -8,6 +8,9 @@ and data/<recipe>/latest points at the newest run. `.lock` keeps a second build 
 run out while one is running (released by the kernel when the process ends, SIGKILL too). A rerun with the same --run skips
 the leading stages that are done; from the first one that is not, every stage runs again.
 Everything the user can get wrong is checked before the first stage.
+With --engine ray, each run of per-record stages (scrub, generate, faithfulness) is one
+distilabel RayPipeline (factory.ray_engine) writing the same files; seeds, dedup and
+validate stay here, in the driver.
 """
 
 from __future__ import annotations
@@ -82,6 +85,14 @@ def run_stage(stage: Stage, source: Path | None, run_dir: Path, progress) -> dic
     return row
 
 
+def _segment(stages: list[Stage], start: int) -> list[Stage]:
+    """The run of per-record stages from `start` (what one Ray pipeline does), or just that stage."""
+    end = start
+    while end < len(stages) and stages[end].per_record:
+        end += 1
+    return stages[start:end] or [stages[start]]
+
+
 def _point_latest(recipe_dir: Path, run_id: str) -> None:
     link, tmp = recipe_dir / "latest", recipe_dir / f".latest.{os.getpid()}"
     for stale in recipe_dir.glob(".latest.*"):  # a build killed between the two lines below left it
@@ -141,6 +152,17 @@ def _check_options(options: BuildOptions) -> None:
             raise ConfigError(f"{flag} must be at least 1, got {value}")
     if options.max_rps is not None and not options.max_rps > 0:
         raise ConfigError(f"--max-rps must be above 0, got {options.max_rps}")
+    if options.engine not in ("local", "ray"):
+        raise ConfigError(f"--engine must be local or ray, got {options.engine!r}")
+    if options.ray_address and options.engine != "ray":
+        raise ConfigError("--ray-address needs --engine ray")
+    if options.engine == "ray" and (options.max_tokens is not None or options.max_cost is not None):
+        raise ConfigError("--max-tokens / --max-cost are not enforced across Ray replicas yet; "
+                          "drop them or use --engine local")
+    if options.engine == "ray":
+        from factory.ray_engine import ray_module
+
+        ray_module()  # a clear message now if Ray is not installed
 
 
 @contextmanager
@@ -201,20 +223,33 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
         stack.enter_context(run_lock(run_dir, recipe.name))
         remove_partials(run_dir)  # what a killed build was writing; finished files are whole (renamed into place)
         stack.enter_context(progress)
-        resuming = True  # stages already done are skipped until one has to run; all after it run again
-        for stage in stages:
+        resuming, ray_cpus = True, None  # done stages are skipped until one has to run; all after it run again
+        position = 0
+        while position < len(stages):
+            stage = stages[position]
             resuming = resuming and _done(run_dir, stage)
             if resuming:
                 rows.append(json.loads((run_dir / "stages" / f"{stage.name}.done").read_text()))
+                done = [stage]
             else:
-                if stage.needs_teacher and context.teacher is None:
+                done = _segment(stages, position) if options.engine == "ray" and source is not None else [stage]
+                if any(s.needs_teacher for s in done) and context.teacher is None:
                     context.teacher = spec or stack.enter_context(EmbeddedTeacher(run_dir / "teacher-server.log"))
-                rows.append(run_stage(stage, source, run_dir, progress))
-            source = run_dir / "stages" / f"{stage.name}.jsonl"
+                if done[0].per_record and options.engine == "ray":
+                    from factory.ray_engine import ray_session, run_segment
+
+                    if ray_cpus is None:
+                        ray_cpus = int(stack.enter_context(ray_session(options.ray_address)).get("CPU", 1))
+                    rows += run_segment(done, list(range(position, position + len(done))), source, context,
+                                        replicas=max(1, ray_cpus), progress=progress)
+                else:
+                    rows.append(run_stage(stage, source, run_dir, progress))
+            source = run_dir / "stages" / f"{done[-1].name}.jsonl"
             if stage is stages[0] and rows[-1]["out"] == 0:
                 read = ", ".join([*options.source_paths, *([str(options.seeds_file)] if options.seeds_file else [])])
                 raise InputError(f"no seeds from {read or 'the recipe'}: every input was rejected or none was found; "
                                  f"the reasons are in {run_dir / 'rejected' / (stage.name + '.jsonl')}")
+            position += len(done)
     _publish(source, run_dir / "dataset.jsonl")
     report = _report(recipe, run_dir, rows, spec or context.teacher, command, time.monotonic() - started)
     write_json_file(run_dir / "report.json", report)

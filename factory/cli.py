@@ -78,6 +78,8 @@ def build(
     price_in: Optional[float] = typer.Option(None, help="USD per million prompt tokens of the teacher (overrides the table)."),
     price_out: Optional[float] = typer.Option(None, help="USD per million completion tokens of the teacher (overrides the table)."),
     pii_policy: Optional[str] = typer.Option(None, help="redact | drop | off (default: the recipe's)."),
+    engine: str = typer.Option("local", help="local | ray: ray runs the per-record stages as distilabel's RayPipeline (pip install 'factory[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, help="With --engine ray: an existing Ray cluster (e.g. ray://host:10001); default: a local Ray on 127.0.0.1 for this build."),
 ) -> None:
     """Build a recipe's dataset: seeds -> teacher -> checks -> dataset.jsonl + report.json."""
     from rich.console import Console
@@ -93,7 +95,7 @@ def build(
     options = BuildOptions(limit=limit, variations=variations, seeds_file=seeds, max_concurrency=max_concurrency,
                            pii_policy=pii_policy, source_paths=tuple(source or ()), max_rps=max_rps,
                            teacher_timeout=teacher_timeout, max_tokens=max_tokens, max_cost=max_cost,
-                           price_in=price_in, price_out=price_out)
+                           price_in=price_in, price_out=price_out, engine=engine, ray_address=ray_address)
     if dry_run:
         from factory.build import dry_run as estimate_build
 

@@ -44,6 +44,8 @@ class BuildOptions:
     max_cost: float | None = None  # USD this build may spend (needs the teacher's price)
     price_in: float | None = None  # USD per 1M prompt tokens (default: factory.budget.PRICES)
     price_out: float | None = None  # USD per 1M completion tokens
+    engine: str = "local"  # "ray": per-record stages run as distilabel's RayPipeline (factory.ray_engine)
+    ray_address: str | None = None  # an existing Ray cluster; None: a local instance for the build
 
 
 @dataclass
@@ -65,6 +67,9 @@ class Stage:
     # A stage that reads ahead (batches) says itself how many inputs it has finished, by
     # calling self.advance(n); for the others the runner counts the records they consume.
     reports_progress: bool = False
+    # A stage that judges each record on its own (no state across records, any chunking gives the
+    # same output) can run in chunks on Ray replicas; seeds and dedup need everything at once.
+    per_record: bool = False
 
     def __init__(self, context: BuildContext):
         self.context = context

@@ -18,6 +18,7 @@ from factory.stages.base import Stage, batches
 
 class FaithfulnessStage(Stage):
     name = "faithfulness"
+    per_record = True
     batch_size = 256
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:

@@ -37,6 +37,7 @@ MAX_RETRIES = 3  # the openai client's own retries of a failed request (backoff;
 
 class GenerateStage(Stage):
     name = "generate"
+    per_record = True
     needs_teacher = True
     reports_progress = True  # it reads ahead; progress counts the teacher's replies
 

@@ -82,6 +82,7 @@ def _too_long(fields: list[tuple[tuple, str]]) -> str | None:
 
 class ScrubStage(Stage):
     name = "scrub"
+    per_record = True
     batch_size = 64
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:

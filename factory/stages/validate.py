@@ -38,6 +38,7 @@ def first_problem(recipe, validator, record: dict) -> tuple[str, str] | None:
 
 class ValidateStage(Stage):
     name = "validate"
+    # not per_record: a duplicate id is found across all records
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         recipe = self.context.recipe

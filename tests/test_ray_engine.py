@@ -1,0 +1,120 @@
+"""`factory build --engine ray`: distilabel's RayPipeline on a local Ray (127.0.0.1) started by the build.
+
+The same build on both engines writes the same files; a Ray worker killed mid-generation
+loses nothing (the segment runs again, the teacher's finished replies come from the cache).
+"""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from factory.build import _segment
+from factory.ray_engine import _add
+from factory.testing.loopback import LoopbackTeacher
+
+pytest.importorskip("ray")
+FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
+FILES = ["dataset.jsonl", "dedup/clusters.jsonl", *(f"{kind}/{stage}.jsonl" for kind in ("stages", "rejected")
+                                                  for stage in ("seeds", "scrub", "generate", "faithfulness",
+                                                                "scrub-2", "dedup", "validate"))]
+
+
+def build(out: Path, engine: str, teacher: LoopbackTeacher, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([*FACTORY, "build", "rem_queries", "--teacher-url", teacher.base_url, "--out", str(out),
+                             "--run", "r", "--engine", engine, *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finished(process: subprocess.Popen, timeout: float = 600) -> str:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    return out
+
+
+def same_files(left: Path, right: Path) -> None:
+    for name in FILES:
+        assert (left / name).read_bytes() == (right / name).read_bytes(), name
+    for stage in ("scrub", "generate", "faithfulness", "scrub-2"):
+        a, b = (json.loads((run / "stages" / f"{stage}.done").read_text()) for run in (left, right))
+        assert (a["in"], a["out"], a["rejected"]) == (b["in"], b["out"], b["rejected"]), stage
+
+
+def test_ray_and_local_write_the_same_records(tmp_path):
+    with LoopbackTeacher(latency=0.0) as teacher:
+        finished(build(tmp_path / "local", "local", teacher, "--limit", "30"))
+        local_requests = teacher.requests
+        output = finished(build(tmp_path / "ray", "ray", teacher, "--limit", "30"))
+        assert teacher.requests == 2 * local_requests  # two data roots, two caches: each build asked once
+    local, ray = tmp_path / "local" / "rem_queries" / "r", tmp_path / "ray" / "rem_queries" / "r"
+    same_files(local, ray)
+    assert sum(1 for _ in open(ray / "dataset.jsonl")) > 30
+    report = json.loads((ray / "report.json").read_text())
+    generate = next(row for row in report["stages"] if row["name"] == "generate")
+    assert generate["engine"] == "ray" and generate["cache"]["misses"] == local_requests
+    assert report["tokens"] == json.loads((local / "report.json").read_text())["tokens"]
+    assert not (ray / ".ray-pipeline").exists()  # distilabel's working copy is removed
+    assert "records in" in output
+
+
+def _generate_workers() -> list[int]:
+    listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [int(line.split()[0]) for line in listing.splitlines() if "ray::factory-step" in line and "generate" in line]
+
+
+def test_a_killed_ray_worker_loses_no_record(tmp_path):
+    with LoopbackTeacher(latency=0.3) as teacher:
+        process = build(tmp_path / "ray", "ray", teacher, "--limit", "60", "--max-concurrency", "2")
+        killed, deadline = None, time.monotonic() + 300
+        while killed is None and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            workers = _generate_workers()
+            if workers and teacher.requests >= 6:
+                os.kill(workers[0], signal.SIGKILL)
+                killed = (workers[0], teacher.requests)
+        assert killed is not None, "the build ended before a generate worker could be killed"
+        finished(process)
+        prompts_asked, requests = len(set(teacher.prompts)), len(teacher.prompts)
+        finished(build(tmp_path / "local", "local", teacher, "--limit", "60"))
+    ray_run, local_run = tmp_path / "ray" / "rem_queries" / "r", tmp_path / "local" / "rem_queries" / "r"
+    same_files(local_run, ray_run)
+    with sqlite3.connect(tmp_path / "ray" / "_cache" / "teacher.sqlite") as cache:
+        cached = cache.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    seeds = json.loads((ray_run / "stages" / "scrub.done").read_text())["out"]
+    assert cached == seeds == prompts_asked  # every seed's prompt answered and kept once, none lost
+    # what was in flight when the worker died is asked again, nothing else: 2 replicas x 1 request each
+    assert requests <= seeds + 2
+
+
+def test_segments_are_runs_of_per_record_stages():
+    class S:
+        def __init__(self, per_record):
+            self.per_record = per_record
+
+    stages = [S(False), S(True), S(True), S(True), S(False), S(False)]
+    assert _segment(stages, 1) == stages[1:4]
+    assert _segment(stages, 0) == stages[0:1] and _segment(stages, 4) == stages[4:5]
+
+
+def test_stage_extras_add_up_over_chunks():
+    assert _add({"tokens": {"prompt": 3}, "entities": {"PERSON": 1}}, {"tokens": {"prompt": 4}, "entities": {"IP": 2}}) \
+        == {"tokens": {"prompt": 7}, "entities": {"PERSON": 1, "IP": 2}}
+    assert _add({}, {"clusters": 2}) == {"clusters": 2}
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--ray-address", "127.0.0.1:6379"], "--ray-address needs --engine ray"),
+    (["--engine", "spark"], "--engine must be local or ray"),
+    (["--engine", "ray", "--max-tokens", "100"], "not enforced across Ray replicas"),
+])
+def test_engine_flag_errors_are_one_line(tmp_path, flags, message):
+    result = subprocess.run([*FACTORY, "build", "rem_queries", "--limit", "2", "--out", str(tmp_path), *flags],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not any(tmp_path.iterdir())
