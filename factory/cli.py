@@ -79,7 +79,7 @@ def build(
     price_out: Optional[float] = typer.Option(None, help="USD per million completion tokens of the teacher (overrides the table)."),
     pii_policy: Optional[str] = typer.Option(None, help="redact | drop | off (default: the recipe's)."),
     engine: str = typer.Option("local", help="local | ray: ray runs the per-record stages as distilabel's RayPipeline (pip install 'factory[ray]')."),
-    ray_address: Optional[str] = typer.Option(None, help="With --engine ray: an existing Ray cluster (e.g. ray://host:10001); default: a local Ray on 127.0.0.1 for this build."),
+    ray_address: Optional[str] = typer.Option(None, help="With --engine ray: an existing Ray cluster (e.g. ray://host:10001); default: a local Ray started for this build and stopped after."),
 ) -> None:
     """Build a recipe's dataset: seeds -> teacher -> checks -> dataset.jsonl + report.json."""
     from rich.console import Console

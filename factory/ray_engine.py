@@ -17,6 +17,7 @@ depend on the engine. Teacher replies go through the same SQLite cache (safe for
 writers), so a rerun after a crash pays for nothing twice.
 
 `ray_session(address)` connects to a cluster, or starts a local Ray instance and stops it after.
+Each stage gets one replica per CPU of the cluster.
 
 Not here: stages that need all records at once (seeds reads the sources, dedup compares all
 pairs) run in the driver. Budgets (--max-tokens/--max-cost) are refused: one budget cannot be
@@ -55,9 +56,11 @@ def ray_module():
 @contextmanager
 def ray_session(address: str | None) -> Iterator[dict]:
     """Connected to Ray for the block: the cluster at `address`, else a local instance started
-    here on 127.0.0.1 and shut down after. Yields the cluster's resources."""
+    here and shut down after. Yields the cluster's resources. Ray will not run a node on the
+    loopback address (it swaps 127.0.0.1 for the machine's own) and its servers listen on all
+    interfaces, so the local instance keeps Ray's token authentication on (the token is in
+    ~/.ray/auth_token) and lives only as long as the build."""
     ray = ray_module()
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a local instance on loopback for one build
     os.environ.setdefault("DISTILABEL_LOG_LEVEL", "ERROR")  # read by the driver and by the workers Ray starts
     if ray.is_initialized():  # a caller (a test, a notebook) already connected: use it, leave it up
         yield ray.cluster_resources()
@@ -66,8 +69,7 @@ def ray_session(address: str | None) -> Iterator[dict]:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         else:
-            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
-                     _node_ip_address="127.0.0.1")
+            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"--ray-address {address}" if address else "a local Ray instance"
         raise ConfigError(f"{where}: Ray did not start or answer ({str(exc).splitlines()[0]}); "

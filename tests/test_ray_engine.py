@@ -1,4 +1,4 @@
-"""`factory build --engine ray`: distilabel's RayPipeline on a local Ray (127.0.0.1) started by the build.
+"""`factory build --engine ray`: distilabel's RayPipeline on a local Ray instance that the build starts and stops.
 
 The same build on both engines writes the same files; a Ray worker killed mid-generation
 loses nothing (the segment runs again, the teacher's finished replies come from the cache).
