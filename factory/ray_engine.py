@@ -122,6 +122,8 @@ def _steps():
         settings: Dict[str, Any]
         position: int
         first: bool = False
+        segment: List[int] = []  # set on the last step: it writes every stage's results of a chunk to
+        work: str = ""           # <work>/chunks/<chunk>.jsonl and passes on only the chunk's number
         _secret: Optional[str] = PrivateAttr(default=None)
         _stage: Any = PrivateAttr(default=None)
 
@@ -153,7 +155,23 @@ def _steps():
                 row[f"stats_{self.position}"] = json.dumps({
                     "in": len(records), "out": len(kept), "rejected": counts,
                     "seconds": time.monotonic() - started, "extras": self._stage.extras})
+                if self.segment:
+                    self._write_chunk(row)
             yield inputs
+
+        def _write_chunk(self, row: dict) -> None:
+            """The chunk's results in a file of their own, so that they leave distilabel's data (which
+            it would copy into the Hugging Face cache) and the driver can read them in order, one by one."""
+            path = Path(self.work) / "chunks" / f"{row['chunk']:09d}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path.with_suffix(".partial"), "w", encoding="utf-8") as out:
+                for p in self.segment:
+                    out.write(f'{{"position": {p}, "stats": {row[f"stats_{p}"]}, "kept": {row[f"kept_{p}"]}, '
+                              f'"rejected": {row[f"rejected_{p}"]}}}\n')
+            os.replace(path.with_suffix(".partial"), path)
+            for column in list(row):
+                if column != "chunk":
+                    row[column] = ""
 
     return ReadChunks, StageStep
 
@@ -266,9 +284,14 @@ def run_segment(stages: list, positions: list[int], source: Path, context, repli
     to ATTEMPTS times. Progress shows each stage once its files are written (distilabel reports
     no counts while it runs)."""
     tasks = [progress.add_task(f"{stage.name} (ray)", total=None) for stage in stages]
-    for attempt in range(1, ATTEMPTS + 1):
+    chunks: list[Path] = []
+    work = context.run_dir / ".ray-pipeline"  # distilabel's cache of this run and the chunks' results
+    with open(source, "rb") as handle:
+        empty = not any(line.strip() for line in handle)
+    for attempt in range(1, 0 if empty else ATTEMPTS + 1):  # nothing to read: nothing to start
+        shutil.rmtree(work, ignore_errors=True)
         try:
-            rows = _run_pipeline(stages, positions, source, context, replicas)
+            chunks = _run_pipeline(stages, positions, source, context, replicas, work)
             break
         except WorkerDied as exc:
             if attempt == ATTEMPTS:
@@ -276,28 +299,36 @@ def run_segment(stages: list, positions: list[int], source: Path, context, repli
                                   "same command (same --run) to resume, teacher replies come from the cache") from None
             logging.getLogger("factory").warning("a Ray worker died (%s); running %s again", exc,
                                                  ", ".join(s.name for s in stages))
-    written = _write(stages, positions, rows, context.run_dir)
+    try:
+        written = _write(stages, positions, chunks, context.run_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     for task, row in zip(tasks, written):
         progress.update(task, total=row["in"], completed=row["in"])
     return written
 
 
-def _run_pipeline(stages: list, positions: list[int], source: Path, context, replicas: int) -> list[dict]:
+def _run_pipeline(stages: list, positions: list[int], source: Path, context, replicas: int, work: Path) -> list[Path]:
+    """The chunk files of one run of the pipeline, in order; WorkerDied if a worker died."""
     from distilabel.steps import StepResources
 
     ReadChunks, StageStep = _steps()
-    work = context.run_dir / ".ray-pipeline"  # distilabel's cache of this run: batches and logs, removed after
-    shutil.rmtree(work, ignore_errors=True)
     with _pipeline_class()(name=f"factory-{context.recipe.name}-{stages[0].name}", cache_dir=str(work)) as pipeline:
         previous = ReadChunks(name="read", path=str(source), batch_size=1)
         for index, (stage, position) in enumerate(zip(stages, positions)):
+            last = index == len(stages) - 1
             step = StageStep(name=f"stage-{position}-{stage.name}", settings=settings_of(context, position, replicas),
                              position=position, first=index == 0, input_batch_size=1,
+                             segment=positions if last else [], work=str(work),
                              resources=StepResources(replicas=replicas))
             if stage.needs_teacher and context.teacher is not None:
                 step._secret = context.teacher.api_key
             previous.connect(step)
             previous = step
+    import datasets.config
+
+    hf_cache = datasets.config.HF_DATASETS_CACHE  # where distilabel's closing load_dataset copies its rows
+    datasets.config.HF_DATASETS_CACHE = work / "hf-datasets"
     quiet = threading.excepthook
     threading.excepthook = lambda args: None if pipeline.died else quiet(args)  # distilabel's threads on dead queues
     try:
@@ -309,40 +340,47 @@ def _run_pipeline(stages: list, positions: list[int], source: Path, context, rep
             raise
         if pipeline.died:
             raise WorkerDied(pipeline.died)
-        return sorted(distiset["default"]["train"], key=lambda row: row["chunk"])
+        chunks = sorted((work / "chunks").glob("*.jsonl"))
+        expected = len(distiset["default"]["train"]) if "default" in distiset else 0
+        if len(chunks) != expected:
+            raise WorkerDied(f"{expected} chunks went through the pipeline, {len(chunks)} were written")
+        return chunks
     finally:
-        threading.excepthook = quiet
+        threading.excepthook, datasets.config.HF_DATASETS_CACHE = quiet, hf_cache
         pipeline.kill_actors()
-        shutil.rmtree(work, ignore_errors=True)
 
 
-def _write(stages: list, positions: list[int], rows: list[dict], run_dir: Path) -> list[dict]:
+def _write(stages: list, positions: list[int], chunks: list[Path], run_dir: Path) -> list[dict]:
+    """Each stage's kept and rejected records, chunk after chunk in file order, and its .done row."""
     from factory.jsonl import AtomicWriter, write_json_file
 
-    stats_rows = []
+    index = {position: k for k, position in enumerate(positions)}
+    totals = [{"in": 0, "out": 0, "rejected": Counter(), "seconds": 0.0, "extras": {}} for _ in stages]
     with ExitStack() as files:
         kept = [files.enter_context(AtomicWriter(run_dir / "stages" / f"{s.name}.jsonl")) for s in stages]
         dropped = [files.enter_context(AtomicWriter(run_dir / "rejected" / f"{s.name}.jsonl")) for s in stages]
-        totals = [{"in": 0, "out": 0, "rejected": Counter(), "seconds": 0.0, "extras": {}} for _ in stages]
-        for row in rows:
-            for k, position in enumerate(positions):
-                for record in json.loads(row[f"kept_{position}"]):
-                    kept[k].write_json(record)
-                for rejection in json.loads(row[f"rejected_{position}"]):
-                    dropped[k].write_json(rejection)
-                stats = json.loads(row[f"stats_{position}"])
-                totals[k]["in"] += stats["in"]
-                totals[k]["out"] += stats["out"]
-                totals[k]["rejected"].update(stats["rejected"])
-                totals[k]["seconds"] += stats["seconds"]
-                totals[k]["extras"] = _add(totals[k]["extras"], stats["extras"])
+        for chunk in chunks:
+            with open(chunk, encoding="utf-8") as lines:
+                for line in lines:
+                    part = json.loads(line)
+                    k, stats = index[part["position"]], part["stats"]
+                    for record in part["kept"]:
+                        kept[k].write_json(record)
+                    for rejection in part["rejected"]:
+                        dropped[k].write_json(rejection)
+                    totals[k]["in"] += stats["in"]
+                    totals[k]["out"] += stats["out"]
+                    totals[k]["rejected"].update(stats["rejected"])
+                    totals[k]["seconds"] += stats["seconds"]
+                    totals[k]["extras"] = _add(totals[k]["extras"], stats["extras"])
+    rows = []
     for stage, total in zip(stages, totals):
         row = {"name": stage.name, "in": total["in"], "out": total["out"],
                "rejected": dict(sorted(total["rejected"].items())), "seconds": round(total["seconds"], 2),
                "engine": "ray", **_sorted(total["extras"])}
         write_json_file(run_dir / "stages" / f"{stage.name}.done", row)
-        stats_rows.append(row)
-    return stats_rows
+        rows.append(row)
+    return rows
 
 
 def _add(left: Any, right: Any) -> Any:
