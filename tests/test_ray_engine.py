@@ -118,3 +118,36 @@ def test_engine_flag_errors_are_one_line(tmp_path, flags, message):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not any(tmp_path.iterdir())
+
+
+@pytest.fixture
+def ray_cluster(tmp_path):
+    """A Ray head started here (`ray start --head`), with a token of its own, killed by its process group."""
+    import secrets
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    head = subprocess.Popen([str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--port", str(port),
+                             "--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats"],
+                            stdout=open(tmp_path / "ray-head.log", "w"), stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+    try:
+        yield f"127.0.0.1:{port}", env, head
+    finally:
+        os.killpg(head.pid, signal.SIGKILL)
+        head.wait(30)
+
+
+def test_a_build_on_an_existing_cluster_leaves_it_running(tmp_path, ray_cluster):
+    address, env, head = ray_cluster
+    with LoopbackTeacher(latency=0.0) as teacher:
+        result = subprocess.run([*FACTORY, "build", "rem_queries", "--limit", "10", "--teacher-url", teacher.base_url,
+                                 "--out", str(tmp_path), "--run", "r", "--engine", "ray", "--ray-address", address],
+                                capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "rem_queries" / "r" / "report.json").read_text())
+    assert report["records"] > 10 and next(r for r in report["stages"] if r["name"] == "generate")["engine"] == "ray"
+    assert head.poll() is None  # the build connected to the cluster and left it up
