@@ -69,11 +69,14 @@ def ray_session(address: str | None) -> Iterator[dict]:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         else:
-            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+            # "local": a new instance, never a cluster that `ray start` once left in /tmp/ray
+            ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = f"--ray-address {address}" if address else "a local Ray instance"
-        raise ConfigError(f"{where}: Ray did not start or answer ({str(exc).splitlines()[0]}); "
-                          "check the address, or drop --ray-address to start one here") from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if address:
+            raise ConfigError(f"--ray-address {address}: Ray did not answer ({first}); check the address and the "
+                              "cluster's token (RAY_AUTH_TOKEN), or drop --ray-address to start Ray here") from None
+        raise ConfigError(f"--engine ray: a local Ray instance did not start ({first}); see /tmp/ray/session_latest/logs") from None
     try:
         yield ray.cluster_resources()
     finally:

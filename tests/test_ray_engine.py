@@ -139,6 +139,9 @@ def ray_cluster(tmp_path):
     finally:
         os.killpg(head.pid, signal.SIGKILL)
         head.wait(30)
+        current = Path("/tmp/ray/ray_current_cluster")  # what `ray start` leaves for later ray.init() calls
+        if current.is_file() and current.read_text().strip().endswith(f":{port}"):
+            current.unlink()
 
 
 def test_a_build_on_an_existing_cluster_leaves_it_running(tmp_path, ray_cluster):
