@@ -44,6 +44,14 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
 
 
+def _command_line() -> str:
+    """The command as typed, for report.json and the dataset card, with secrets in it (a teacher URL's
+    password, a key passed as an argument) replaced by placeholders: those files are shared."""
+    from factory.pii import redact_secrets
+
+    return redact_secrets(shlex.join(["factory", *sys.argv[1:]]))[0]
+
+
 def _fail(exc: FactoryError) -> None:
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(code=2)
@@ -110,7 +118,7 @@ def build(
     run = run or default_run_id()
     try:
         report = run_build(recipe, options=options, out=out, teacher=teacher, teacher_url=teacher_url, run_id=run,
-                           progress=progress, command=shlex.join(["factory", *sys.argv[1:]]))
+                           progress=progress, command=_command_line())
     except BudgetExhausted as exc:
         typer.echo(f"stopped: {exc}. Resume with: factory build {recipe} --run {run} --out {out} "
                    "and a higher --max-tokens / --max-cost", err=True)
@@ -145,7 +153,7 @@ def export(
     try:
         summary = run_export(recipe, out=out, run=run, split=split, stratify=fields, fmt=format, seed=seed,
                              decontaminate=decontaminate, push_to_hub=push_to_hub,
-                             command=shlex.join(["factory", *sys.argv[1:]]))
+                             command=_command_line())
     except FactoryError as exc:
         _fail(exc)
     target = out / recipe / run / "export"

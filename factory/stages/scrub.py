@@ -12,12 +12,22 @@ still passes the schema and the recipe's validator, else rejects it as `pii_brok
 (an `unlabeled` seed has no output to check yet: the teacher's answer is checked later);
 `drop` rejects every record with findings as `pii_found` (stored already redacted); `off`
 passes records through with checks.pii = "off". Counts by type go to the report. A record with
-a text over 1,000,000 characters (what spaCy reads at once) is rejected as `text_too_long`.
+a text over 1,000,000 characters (what spaCy reads at once) is rejected as `text_too_long`, with
+that text left out (it could not be read, so it cannot be written) and the rest redacted.
+A record scrubbed before (checks.pii already counts) is read again, and the counts add up.
+
+The work is `Redactor` (the recipe's policy over a stream of records), which the seeds stage
+runs too, on everything it yields: no raw seed text reaches stages/seeds.jsonl or
+rejected/seeds.jsonl. What the seeds stage rejects before a record exists (a seed line the
+recipe cannot use, what a source skipped) comes as a `RawRejection`: its payload and the
+message (which may quote a value: a schema error) are redacted like a record's texts.
+It does not decide which records a recipe keeps beyond PII, nor scrub a rejection's location.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from factory.record import Record, Rejected
@@ -71,13 +81,142 @@ def text_fields(record: dict, context: bool = True) -> list[tuple[tuple, str]]:
 MAX_TEXT_CHARS = 1_000_000  # spaCy's nlp.max_length: a longer text cannot be scanned, so cannot be trusted
 
 
-def _too_long(fields: list[tuple[tuple, str]]) -> str | None:
-    """Why a record's longest text cannot be scanned (over spaCy's limit), or None."""
-    path, text = max(fields, key=lambda field: len(field[1]), default=((), ""))
-    if len(text) <= MAX_TEXT_CHARS:
-        return None
+def _drop_too_long(item: dict, fields: list[tuple[tuple, str]]) -> tuple[list[tuple[tuple, str]], str | None]:
+    """The fields spaCy can read; a text over its limit is replaced in `item` by a note (unread, it
+    cannot be kept). Returns the readable fields and why the longest text was dropped, or None."""
+    too_long = [(path, text) for path, text in fields if len(text) > MAX_TEXT_CHARS]
+    if not too_long:
+        return fields, None
+    path, text = max(too_long, key=lambda field: len(field[1]))
     where = "/".join(str(part) for part in path)
-    return f"{where}: {len(text):,} characters, over the {MAX_TEXT_CHARS:,} the PII scanner reads; shorten it"
+    for long_path, long_text in too_long:
+        set_text(item, long_path, f"[{len(long_text):,} characters left out: over the PII scanner's limit]")
+    readable = [(p, t) for p, t in fields if len(t) <= MAX_TEXT_CHARS]
+    return readable, f"{where}: {len(text):,} characters, over the {MAX_TEXT_CHARS:,} the PII scanner reads; shorten it"
+
+
+@dataclass
+class RawRejection:
+    """A rejection whose payload and message may hold the user's raw text (the seeds stage's: a seed
+    line the recipe cannot use, what a source skipped). `Redactor.stream` redacts both and yields
+    Rejected(record, reason, prefix + message + suffix); prefix and suffix (a file:line) are kept as they are."""
+
+    record: dict
+    reason: str
+    message: str = ""
+    prefix: str = ""
+    suffix: str = ""
+
+    def rejected(self) -> Rejected:
+        return Rejected(self.record, self.reason, f"{self.prefix}{self.message}{self.suffix}")
+
+
+def _raw_fields(holder: dict, context: bool) -> list[tuple[tuple, str]]:
+    """The texts of a raw rejection held as {"message", "record"}: the message, every string (and
+    dict key) of the payload's input and output, and the provenance texts a record's scrub reads."""
+    record = holder["record"]
+    fields = [(("message",), holder["message"])] if holder["message"] else []
+    for key in ("input", "output"):
+        fields += list(_strings(record.get(key), ("record", key), keys=True))
+    provenance = record.get("provenance") or {}
+    for key in ("seed_text", "keep_values", "context") if context else ("seed_text", "keep_values"):
+        if key in provenance:
+            fields += list(_strings(provenance[key], ("record", "provenance", key), keys=key == "context"))
+    return fields
+
+
+def _added(previous: Any, found: dict[str, int]) -> dict[str, int]:
+    """checks.pii after another pass: the counts of an earlier scrub and this one's, added."""
+    if not isinstance(previous, dict):
+        return found
+    return dict(sorted((Counter(previous) + Counter(found)).items()))
+
+
+class Redactor:
+    """A recipe's PII policy over a stream of records (and RawRejections), in batches of `batch_size`;
+    `totals` counts the entities found by type."""
+
+    batch_size = 64
+
+    def __init__(self, recipe, policy: str):
+        self.recipe, self.policy = recipe, policy
+        self.totals: Counter = Counter()
+        self._scrubber = self._validator = None
+
+    def stream(self, items: Iterable[dict | RawRejection]) -> Iterator[dict | Rejected]:
+        if self.policy == "off":
+            for item in items:
+                if isinstance(item, RawRejection):
+                    yield item.rejected()
+                else:
+                    item["checks"]["pii"] = "off"
+                    yield item
+            return
+        for batch in batches(items, self.batch_size):
+            yield from self._batch(batch)
+
+    def _batch(self, batch: list) -> Iterator[dict | Rejected]:
+        """Every text of the batch through presidio at once (one group per item), then each item judged."""
+        targets, groups, problems = [], [], []
+        context = self.recipe.pii_context
+        for item in batch:
+            if isinstance(item, RawRejection):
+                target = {"message": item.message, "record": item.record}
+                fields = _raw_fields(target, context)
+            else:
+                target, fields = item, text_fields(item, context)
+            fields, problem = _drop_too_long(target, fields)
+            targets.append(target)
+            groups.append(fields)
+            problems.append(problem)
+        redacted = self._scrub().redact_groups([[text for _, text in group] for group in groups]) \
+            if any(groups) else [([], {}) for _ in groups]
+        for item, target, fields, problem, (texts, found) in zip(batch, targets, groups, problems, redacted,
+                                                                 strict=True):
+            self.totals.update(found)
+            for (path, _), text in zip(fields, texts, strict=True):
+                set_text(target, path, text)
+            if isinstance(item, RawRejection):
+                item.message = target["message"]
+                yield item.rejected()
+            else:
+                yield from self._judged(item, found, problem)
+
+    def _judged(self, record: dict, found: dict, problem: str | None) -> Iterator[dict | Rejected]:
+        """The redacted record kept or rejected by the policy (its texts are already replaced)."""
+        record["checks"]["pii"] = _added(record["checks"].get("pii"), found)
+        if found or problem:
+            rebuilt = Record.from_dict(record)
+            rebuilt.rehash()
+            record["id"] = rebuilt.id
+        if problem is not None:
+            yield Rejected(record, "text_too_long", problem)
+            return
+        if not found:
+            yield record
+            return
+        summary = ", ".join(f"{kind}: {count}" for kind, count in found.items())
+        if self.policy == "drop":
+            yield Rejected(record, "pii_found", summary)
+        elif record["provenance"].get("unlabeled"):
+            yield record
+        elif (problem := first_problem(self.recipe, self._schema(), record)) is not None:
+            yield Rejected(record, "pii_broke_schema", f"after redacting {summary}: {problem[0]}: {problem[1]}")
+        else:
+            yield record
+
+    def _scrub(self):
+        if self._scrubber is None:  # spaCy loads on the first text to read, not before
+            from factory.pii import Scrubber
+
+            recipe = self.recipe
+            self._scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, recipe.pii_allow)
+        return self._scrubber
+
+    def _schema(self):
+        if self._validator is None:
+            self._validator = schema_validator(self.recipe)
+        return self._validator
 
 
 class ScrubStage(Stage):
@@ -87,45 +226,8 @@ class ScrubStage(Stage):
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         recipe = self.context.recipe
-        policy = self.context.options.pii_policy or recipe.pii_policy
-        if policy == "off":
-            for record in records:
-                record["checks"]["pii"] = "off"
-                yield record
-            return
-        from factory.pii import Scrubber
-
-        scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, recipe.pii_allow)
-        validator = schema_validator(recipe)
-        totals: Counter = Counter()
-        for batch in batches(records, self.batch_size):
-            readable = []
-            for record in batch:
-                group = text_fields(record, recipe.pii_context)
-                if (problem := _too_long(group)) is not None:
-                    yield Rejected(record, "text_too_long", problem)
-                else:
-                    readable.append((record, group))
-            batch, fields = [record for record, _ in readable], [group for _, group in readable]
-            redacted = scrubber.redact_groups([[text for _, text in group] for group in fields])
-            for record, group, (texts, found) in zip(batch, fields, redacted, strict=True):
-                record["checks"]["pii"] = found
-                totals.update(found)
-                if not found:
-                    yield record
-                    continue
-                for (path, _), text in zip(group, texts, strict=True):
-                    set_text(record, path, text)
-                rebuilt = Record.from_dict(record)
-                rebuilt.rehash()
-                record["id"] = rebuilt.id
-                summary = ", ".join(f"{kind}: {count}" for kind, count in found.items())
-                if policy == "drop":
-                    yield Rejected(record, "pii_found", summary)
-                elif record["provenance"].get("unlabeled"):
-                    yield record
-                elif (problem := first_problem(recipe, validator, record)) is not None:
-                    yield Rejected(record, "pii_broke_schema", f"after redacting {summary}: {problem[0]}: {problem[1]}")
-                else:
-                    yield record
-        self.extras["entities"] = dict(sorted(totals.items()))
+        redactor = Redactor(recipe, self.context.options.pii_policy or recipe.pii_policy)
+        redactor.batch_size = self.batch_size
+        yield from redactor.stream(records)
+        if redactor.policy != "off":
+            self.extras["entities"] = dict(sorted(redactor.totals.items()))

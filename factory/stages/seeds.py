@@ -12,17 +12,29 @@ A user line whose query is invalid is rejected with the validator's reason (e.g.
 What a source could not use (a binary file, a malformed line, a page without NAME...) is
 rejected with the source's reason and where it was, so the report counts it.
 `--limit N` caps the kept seeds (user seeds first, then the grammar's or source's) at N.
+An empty `--seeds` file is said in one line on stderr (a warning of logger factory.stages.seeds).
+
+No raw text reaches disk: everything this stage yields passes through the recipe's PII policy
+first (factory.stages.scrub.Redactor, as the scrub stage does): kept seeds are redacted (and
+kept or rejected by the policy, e.g. `pii_broke_schema`), and so are the raw line of a rejected
+user seed, a rejection's message (a schema error quotes the value) and what a source skipped;
+file:line locations are kept as they are. A seed's id and seed_id are those of its redacted
+content. Counts by type go to the report (`entities`, as the scrub stage's).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Iterable, Iterator
 
 from factory.errors import ConfigError
 from factory.jsonl import read_jsonl
-from factory.record import Record, Rejected
+from factory.record import Record, Rejected, content_hash
 from factory.sources.base import Skipped
 from factory.stages.base import Stage
+from factory.stages.scrub import RawRejection, Redactor
+
+log = logging.getLogger(__name__)
 
 
 class SeedsStage(Stage):
@@ -44,19 +56,33 @@ class SeedsStage(Stage):
                               "give your own seeds with --seeds FILE")
         path = self.context.options.seeds_file
         self._user_lines = list(read_jsonl(path)) if path else []
+        if path and not self._user_lines:
+            log.warning("note: --seeds %s is empty (no seed lines); the build goes on with the recipe's own seeds",
+                        path)
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         if self._user_lines is None:  # a caller that skipped check_inputs
             self.check_inputs()
+        recipe = self.context.recipe
+        redactor = Redactor(recipe, self.context.options.pii_policy or recipe.pii_policy)
+        for item in redactor.stream(self._limited()):
+            record = item.record if isinstance(item, Rejected) else item
+            if "recipe" in record and "id" in record:  # a seed is its own seed, as written (redacted)
+                record["id"] = record["seed_id"] = content_hash(record["recipe"], record["input"], record["output"])
+            yield item
+        if redactor.policy != "off":
+            self.extras["entities"] = dict(sorted(redactor.totals.items()))
+
+    def _limited(self) -> Iterator[dict | RawRejection]:
         kept, limit = 0, self._limit()
         for item in self._all(self._user_lines):
-            if not isinstance(item, Rejected):
+            if not isinstance(item, RawRejection):
                 if kept == limit:
                     return
                 kept += 1
             yield item
 
-    def _all(self, user_lines: list) -> Iterator[dict | Rejected]:
+    def _all(self, user_lines: list) -> Iterator[dict | RawRejection]:
         recipe = self.context.recipe
         path = self.context.options.seeds_file
         for lineno, obj in user_lines:
@@ -66,7 +92,7 @@ class SeedsStage(Stage):
             except (ValueError, KeyError, TypeError) as exc:  # a line in the wrong shape, however the recipe notices
                 exc = exc if isinstance(exc, ValueError) else ValueError(f"{type(exc).__name__}: {exc}")
                 reason = getattr(exc, "reason", "bad_seed")
-                yield Rejected({"input": obj, "provenance": provenance}, reason, f"{path}:{lineno}: {exc}")
+                yield RawRejection({"input": obj, "provenance": provenance}, reason, str(exc), f"{path}:{lineno}: ")
                 continue
             yield self._seed_record(seed, provenance)
         module = recipe.module
@@ -78,13 +104,15 @@ class SeedsStage(Stage):
         else:
             seeds = module.grammar_seeds(recipe.seed_count, recipe.random_seed)
         for seed in seeds:
-            if isinstance(seed, Skipped):
-                yield Rejected({"input": None, "provenance": {"source": seed.where}}, seed.reason, seed.line())
+            if isinstance(seed, Skipped):  # its detail may quote a value; the location and reason are ours
+                yield RawRejection({"input": None, "provenance": {"source": seed.where}}, seed.reason, seed.detail,
+                                   f"{seed.where}: {seed.reason}" + (" (" if seed.detail else ""),
+                                   ")" if seed.detail else "")
                 continue
             record = self._seed_record(seed, seed["provenance"])
             if seed.get("unlabeled") and not self._teacher_answers():
-                yield Rejected(record, "unlabeled_without_teacher", "a seed with no output needs teacher.mode answer "
-                                                                    "or pairs and a generate stage")
+                yield RawRejection(record, "unlabeled_without_teacher", prefix="a seed with no output needs "
+                                   "teacher.mode answer or pairs and a generate stage")
                 continue
             yield record
 

@@ -2,7 +2,8 @@
 
 Key = sha256 of (model, messages, params, sample index). A response is stored before it
 is used; only successful responses are stored, never errors. `hits` and `misses` count
-this process's lookups. It does not know about HTTP or distilabel.
+this process's lookups. It stores what it is given: the teacher LLM (factory.teacher.llm)
+redacts the secrets in a reply first. It does not know about HTTP or distilabel.
 """
 
 from __future__ import annotations

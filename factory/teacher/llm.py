@@ -8,6 +8,11 @@ sits in the HTTP client's request hook), and never caches or raises a failure: a
 error is kept in `failures` (keyed by the messages) for the stage to report. Token
 counts of fresh calls add up in `prompt_tokens` / `completion_tokens`, and in a
 factory.budget.Budget if one is set: once it is spent, calls are not sent (`budget.refused`).
+Secrets in a reply's text and in a failure's message (keys, tokens, private keys, URLs with
+credentials) are replaced by placeholders before the reply is stored or used
+(factory.pii.redact_secrets, a regex pass), so a secret a teacher echoes or invents reaches
+neither the cache nor the run's files; a cached reply reads exactly as the fresh one did. The
+personal data a teacher writes is left to the scrub stage that follows generation.
 """
 
 from __future__ import annotations
@@ -19,12 +24,23 @@ from typing import Any, Callable, Optional
 from distilabel.models.llms import OpenAILLM
 from pydantic import PrivateAttr
 
+from factory.pii import redact_secrets
 from factory.teacher.cache import ResponseCache, cache_key
 from factory.teacher.extract import valid_unicode
 
 
 def messages_key(messages: Any) -> str:
     return json.dumps(messages, sort_keys=True, ensure_ascii=False)
+
+
+def _redacted(text: str | None, messages: Any = ()) -> str | None:
+    """`text` without secrets; a new one is numbered after the placeholders of the prompt, which the
+    reply may repeat (`<API_KEY_1>` in a seed stays that value's)."""
+    if not isinstance(text, str):
+        return text
+    prompt = [m.get("content") for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str)] \
+        if isinstance(messages, list) else []
+    return redact_secrets(text, after=prompt)[0]
 
 
 class RateLimit:
@@ -118,7 +134,7 @@ class CachedOpenAILLM(OpenAILLM):
     async def _one(self, messages: Any, index: int, params: dict) -> dict:
         key = cache_key(self.model, messages, params, index)
         if self._cache is not None and (hit := self._cache.get(key)) is not None:
-            return hit
+            return {**hit, "text": _redacted(hit.get("text"), messages)}  # a cache written before replies were redacted
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_concurrency)
         try:
@@ -128,12 +144,14 @@ class CachedOpenAILLM(OpenAILLM):
                     return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}
                 out = await super().agenerate(input=messages, num_generations=1, **params)
         except (TypeError, AttributeError, KeyError) as exc:  # the client met a body that is no chat completion
-            self._failures[messages_key(messages)] = f"the server's reply is not a chat completion ({exc})"[:500]
+            failure = f"the server's reply is not a chat completion ({exc})"
+            self._failures[messages_key(messages)] = _redacted(failure[:500])
             return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}
         except Exception as exc:  # noqa: BLE001 - one failed call must not stop a run
-            self._failures[messages_key(messages)] = f"{type(exc).__name__}: {exc}"[:500]
+            failure = f"{type(exc).__name__}: {exc}"  # may quote the server's body
+            self._failures[messages_key(messages)] = _redacted(failure[:500])
             return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}
-        text = (out.get("generations") or [None])[0]  # "choices": [] gives no generation at all
+        text = _redacted((out.get("generations") or [None])[0], messages)  # "choices": [] gives no generation at all
         stats = out.get("statistics", {})
         reply = {"text": text, "prompt_tokens": (stats.get("input_tokens") or [0])[0] or 0,
                  "completion_tokens": (stats.get("output_tokens") or [0])[0] or 0}

@@ -20,8 +20,9 @@ the same faults. The attempt is the client's own retry count (the OpenAI SDK's
 `x-stainless-retry-count` header) plus one; without the header, the server's count of that
 prompt's requests so far. Every request is logged (`log`: arrival time, prompt hash, attempt,
 fault, when the reply ended), and the server keeps the peak number of requests in flight (a
-held connection stops counting once its client hangs up) and the most request starts seen in
-any window of a second (`max_starts_in_window`).
+held connection stops counting once its client hangs up), the most request starts seen in
+any window of a second (`max_starts_in_window`) and the `Authorization` headers it was sent
+(`authorization`: which key the client used; kept in memory only, never written).
 
     with FaultyTeacher({"rate_limit": 0.1, "error_500": 0.05}, seed=1) as server:
         server.base_url   # http://127.0.0.1:PORT/v1
@@ -87,6 +88,7 @@ class FaultyTeacher:
         self.rates, self.seed, self.retry_after = rates, seed, retry_after
         self.hold, self.latency, self.reply = hold, latency, reply or _reply
         self.log: list[Request] = []
+        self.authorization: set[str] = set()
         self.in_flight = 0
         self.peak_in_flight = 0
         self._seen: Counter = Counter()
@@ -156,7 +158,7 @@ class FaultyTeacher:
                     return self._send(404, b'{"error": {"message": "not found"}}')
                 body = json.loads(raw or b"{}")
                 messages = body.get("messages", [])
-                request = server._arrive(messages, self.headers.get(RETRY_HEADER))
+                request = server._arrive(messages, self.headers.get(RETRY_HEADER), self.headers.get("Authorization"))
                 try:
                     self._answer(request, body, messages)
                 finally:
@@ -212,7 +214,7 @@ class FaultyTeacher:
 
         return Handler
 
-    def _arrive(self, messages: list, retry_count: str | None) -> Request:
+    def _arrive(self, messages: list, retry_count: str | None, authorization: str | None = None) -> Request:
         prompt = prompt_hash(messages)
         user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
         line = next((l[len("Request: "):].strip() for l in str(user).splitlines() if l.startswith("Request: ")), "")
@@ -221,6 +223,8 @@ class FaultyTeacher:
             attempt = int(retry_count) + 1 if retry_count and retry_count.isdigit() else self._seen[prompt]
             request = Request(time.monotonic(), prompt, attempt, self.fault_for(prompt, attempt), line)
             self.log.append(request)
+            if authorization:
+                self.authorization.add(authorization)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         return request

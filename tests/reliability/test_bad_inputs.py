@@ -14,8 +14,8 @@ fresh folder with a loopback teacher on 127.0.0.1:
 The CLI reads recipes from the installed pipelines/ only (factory.recipes.PIPELINES_DIR, no flag or
 variable), so the recipe-config and schema rows run the same CLI (factory.cli.app) in a child
 process whose PIPELINES_DIR points at an edited copy of pipelines/rem_queries; the rest run the
-installed `factory` script (tests/factory_cli.run_cli). Rows where the factory falls short today
-are strict xfails whose reason says what happens and where.
+installed `factory` script (tests/factory_cli.run_cli). Rows where the factory falls short
+are strict xfails (`xfail(reason)`) whose reason says what happens and where; none is left.
 """
 
 from __future__ import annotations
@@ -146,11 +146,7 @@ ROWS = [
         (*BUILD_REM, "--seeds", "{empty.jsonl}"), exit=0,
         files={"empty.jsonl": ""},
         note=("{empty.jsonl}", "empty"),
-    ), id="seeds-empty-file", marks=xfail(
-        "an empty --seeds file is read as zero seeds without a word (factory/stages/seeds.py check_inputs: "
-        "list(read_jsonl(path)) == []): the build goes on from the grammar alone and exits 0, and nothing on "
-        "stderr names the file. Fix: say so in one line (e.g. 'note: FILE is empty; building from the "
-        "recipe's own seeds only'), or refuse it.")),
+    ), id="seeds-empty-file"),
     pytest.param(Row(
         (*BUILD_REM, "--seeds", "{seeds.jsonl}"), exit=0,
         files={"seeds.jsonl": GOOD_SEED + '{"input": "Show my notes"}\n'},
