@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 class SeedsStage(Stage):
     name = "seeds"
-    _user_lines: list | None = None  # the user's seed file, read once by check_inputs
+    _user_count: int | None = None  # lines of the user's seed file, counted (and checked) by check_inputs
 
     def _limit(self) -> int:
         recipe, limit = self.context.recipe, self.context.options.limit
@@ -49,19 +49,20 @@ class SeedsStage(Stage):
         return self._limit()
 
     def check_inputs(self) -> None:
-        """Read the user seed file up front (once): a bad line is an error before any work."""
+        """Read the user seed file through once up front: a bad line is an error before any work.
+        Nothing is kept: process reads it again, line by line (a seed file may be larger than memory)."""
         recipe = self.context.recipe
         if self.context.options.source_paths and not hasattr(recipe.module, "source_seeds"):
             raise ConfigError(f"--source: recipe {recipe.name} reads no source (its seeds come from a grammar); "
                               "give your own seeds with --seeds FILE")
         path = self.context.options.seeds_file
-        self._user_lines = list(read_jsonl(path)) if path else []
-        if path and not self._user_lines:
+        self._user_count = sum(1 for _ in read_jsonl(path)) if path else 0
+        if path and not self._user_count:
             log.warning("note: --seeds %s is empty (no seed lines); the build goes on with the recipe's own seeds",
                         path)
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
-        if self._user_lines is None:  # a caller that skipped check_inputs
+        if self._user_count is None:  # a caller that skipped check_inputs
             self.check_inputs()
         recipe = self.context.recipe
         redactor = Redactor(recipe, self.context.options.pii_policy or recipe.pii_policy)
@@ -75,14 +76,15 @@ class SeedsStage(Stage):
 
     def _limited(self) -> Iterator[dict | RawRejection]:
         kept, limit = 0, self._limit()
-        for item in self._all(self._user_lines):
+        path = self.context.options.seeds_file
+        for item in self._all(read_jsonl(path) if path else iter(())):
             if not isinstance(item, RawRejection):
                 if kept == limit:
                     return
                 kept += 1
             yield item
 
-    def _all(self, user_lines: list) -> Iterator[dict | RawRejection]:
+    def _all(self, user_lines: Iterable[tuple[int, dict]]) -> Iterator[dict | RawRejection]:
         recipe = self.context.recipe
         path = self.context.options.seeds_file
         for lineno, obj in user_lines:
