@@ -189,7 +189,7 @@ def settings_of(context, position: int, replicas: int = 1) -> dict:
     if context.teacher is not None:
         teacher = {k: v for k, v in asdict(context.teacher).items() if k != "api_key"}
     return {"recipe": context.recipe.name, "options": options, "run_dir": str(context.run_dir),
-            "cache_path": str(context.cache_path), "teacher": teacher, "position": position}
+            "cache_path": str(context.cache_path), "teacher": teacher}
 
 
 def stage_from_settings(settings: dict, position: int, api_key: str | None):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from factory.build import _segment
-from factory.ray_engine import _add
+from factory.ray_engine import _add, _steps
 from factory.testing.loopback import LoopbackTeacher
 
 pytest.importorskip("ray")
@@ -100,6 +100,16 @@ def test_segments_are_runs_of_per_record_stages():
     stages = [S(False), S(True), S(True), S(True), S(False), S(False)]
     assert _segment(stages, 1) == stages[1:4]
     assert _segment(stages, 0) == stages[0:1] and _segment(stages, 4) == stages[4:5]
+
+
+def test_the_teacher_key_reaches_the_workers_but_is_never_written():
+    import ray.cloudpickle
+
+    _, StageStep = _steps()
+    step = StageStep(name="stage-2-generate", settings={"teacher": {"model": "m"}}, position=2, input_batch_size=1)
+    step._secret = "sk-planted-0123456789abcdefghij"
+    assert ray.cloudpickle.loads(ray.cloudpickle.dumps(step))._secret == step._secret  # what Ray ships to an actor
+    assert step._secret not in json.dumps(step.dump())  # what distilabel writes (pipeline.yaml, signature)
 
 
 def test_stage_extras_add_up_over_chunks():
