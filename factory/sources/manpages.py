@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from factory.errors import MissingDependency
+from factory.processes import stop_group
 from factory.sources.base import Skipped, expand, read_text
 
 RENDER_TIMEOUT_S = 20
@@ -165,18 +166,22 @@ def render(source: str, where: str) -> str | Skipped:
     command = ["groff", "-k", "-Kutf-8", *_preprocessors(source), "-mandoc", "-Tutf8", "-P-cbou", f"-rLL={WIDTH}n",
                "-rHY=0"]
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
-    try:
-        done = subprocess.run(command, input=(_PRELUDE + source).encode("utf-8"), capture_output=True,
-                              timeout=RENDER_TIMEOUT_S, env=env)
-    except subprocess.TimeoutExpired:
-        return Skipped(where, "man_render_timeout", f"groff took over {RENDER_TIMEOUT_S} s")
+    try:  # groff runs troff, preconv and grotty as its children: its own group, so a timeout ends them all
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=env, start_new_session=True)
     except FileNotFoundError as exc:
         raise MissingDependency("man pages need groff: apt-get install groff-base man-db") from exc
-    text = done.stdout.decode("utf-8", errors="replace")
-    if done.returncode != 0 or not text.strip():
-        error = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+    try:
+        stdout, stderr = process.communicate((_PRELUDE + source).encode("utf-8"), timeout=RENDER_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        stop_group(process, grace=0)  # a troff left behind would spin on a core forever
+        process.communicate()
+        return Skipped(where, "man_render_timeout", f"groff took over {RENDER_TIMEOUT_S} s")
+    text = stdout.decode("utf-8", errors="replace")
+    if process.returncode != 0 or not text.strip():
+        error = stderr.decode("utf-8", errors="replace").strip().splitlines()
         last = error[-1] if error else "no output"
-        return Skipped(where, "man_render_failed", f"groff exit {done.returncode}: {last}")
+        return Skipped(where, "man_render_failed", f"groff exit {process.returncode}: {last}")
     return text.translate(_ASCII)
 
 

@@ -221,3 +221,23 @@ def test_synopsis_flags():
         "-46A": None, "-B": "bind_interface", "-o": "opt", "-s": "sigspec", "-n": "signum", ANY_NUMBER: None,
         "-4": None, "-6": None, "-A": None}
     assert synopsis_flags("ls [OPTION]... [FILE]...") == {}
+
+
+def _troffs() -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().startswith(b"troff"):
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_page_that_never_ends_is_skipped_and_leaves_no_troff_behind(monkeypatch):
+    monkeypatch.setattr(manpages, "RENDER_TIMEOUT_S", 2)
+    before = _troffs()
+    page = ".TH LOOP 1\n.SH NAME\nloop \\- spins\n.nr a 0\n.while 1 .nr a +1\n"
+    result = manpages.render(page, "loop.1")
+    assert isinstance(result, Skipped) and result.reason == "man_render_timeout"
+    assert _troffs() - before == set()  # groff's children end with it (an orphaned troff spun a core for hours)
