@@ -338,29 +338,6 @@ def run_build(engine: str, seeds_file: str, seeds: str, out: str, teacher_url: s
             "rss_mib": _peak_rss_mib()}
 
 
-@contextmanager
-def loopback_teacher():
-    """The loopback teacher (zero latency) in its own process."""
-    import httpx
-
-    from factory.processes import free_port
-
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--port", str(port), "--latency", "0"])
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base_url + "/models", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait()
-
-
 def dedup_part(work: Path, sizes: list[int], baseline: list[int], recall_queries: int) -> None:
     made = sorted((int(p.name.split("-")[1]), p) for p in work.glob("dedup-*") if (p / "done").exists())
     data = next((p for m, p in made if m >= max(sizes)), work / f"dedup-{max(sizes)}")  # reuse a larger corpus's prefix
@@ -408,7 +385,9 @@ def build_part(work: Path, sizes: list[int], engines: list[str]) -> None:
           "latency; faithfulness and dedup read synthetic vectors from the embedding cache")
     print(f"{'engine':<7} {'records':>9} {'seconds':>8} {'records/s':>10} {'peak RSS MiB':>13} {'tree PSS MiB':>13}  "
           "seconds per stage")
-    with loopback_teacher() as teacher_url:
+    from factory.testing.loopback import loopback_process
+
+    with loopback_process(0.0) as teacher_url:
         for n in sizes:
             data = work / f"build-{n}"
             if not (data / "seeds.jsonl").exists():

@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -30,7 +28,7 @@ from factory.recipes import load_recipe  # noqa: E402
 from factory.stages.base import BuildContext, BuildOptions  # noqa: E402
 from factory.stages.generate import GenerateStage  # noqa: E402
 from factory.teacher.spec import resolve  # noqa: E402
-from factory.processes import free_port  # noqa: E402
+from factory.testing.loopback import loopback_process  # noqa: E402
 import factory.teacher.llm  # noqa: E402,F401  - imported here so that import time is not measured
 import factory.teacher.task  # noqa: E402,F401
 
@@ -77,25 +75,6 @@ def measure(concurrency: int, latency: float, waves: int) -> tuple[float, int]:
         stats = httpx.get(base_url.removesuffix("/v1") + "/stats").json()
         assert stats["requests"] == len(seeds), (stats, len(seeds))
         return stats["requests"] / elapsed, stats["peak_in_flight"]
-
-
-@contextmanager
-def loopback_process(latency: float):
-    """The loopback teacher in its own process, so it does not compete for this one's GIL."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--port", str(port), "--latency", str(latency)])
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base_url + "/models", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait()
 
 
 def main() -> None:  # noqa: D103

@@ -43,7 +43,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from factory.testing.loopback import MODEL, _reply, _Server
+from factory.testing.loopback import MODEL, ServedInThread, _reply, _Server
 
 FAULTS = ("rate_limit", "error_500", "error_502", "error_503", "timeout", "reset", "truncated", "empty_choices",
           "wrong_shape", "prose")
@@ -77,7 +77,7 @@ def by_prompt(log: list[Request]) -> dict[str, list[Request]]:
     return out
 
 
-class FaultyTeacher:
+class FaultyTeacher(ServedInThread):
     def __init__(self, rates: dict[str, float] | None = None, *, seed: int = 0, retry_after: float = 1.0,
                  hold: float = 30.0, latency: float = 0.0, port: int = 0, reply=None):
         rates = dict(rates or {})
@@ -234,11 +234,3 @@ class FaultyTeacher:
             self.in_flight -= 1
             request.ended = time.monotonic()
 
-    def __enter__(self) -> "FaultyTeacher":
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()

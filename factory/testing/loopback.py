@@ -11,7 +11,8 @@ model and not a fault injector; use it where the teacher's quality does not matt
         server.base_url   # http://127.0.0.1:PORT/v1
 
 or in its own process (so that it does not share the client's interpreter lock), with
-GET /stats for the counts: `python -m factory.testing.loopback --port P --latency 0.2`.
+GET /stats for the counts: `python -m factory.testing.loopback --port P --latency 0.2`, or
+`with loopback_process(0.2) as base_url:` from Python.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import json
 import re
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
 
 MODEL = "loopback"
 _PHRASES = ["Quick question about my knowledge base: {t}", "{t}. I need it for a report I am writing this afternoon",
@@ -40,7 +43,20 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the listen backlog: the default 5 drops bursts of new connections
 
 
-class LoopbackTeacher:
+class ServedInThread:
+    """Serves `self._server` from a daemon thread inside a `with` block (the loopback and faulty teachers)."""
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class LoopbackTeacher(ServedInThread):
     def __init__(self, latency: float = 0.0, port: int = 0, reply=None):
         self.latency = latency
         self.reply = reply or _reply
@@ -102,14 +118,33 @@ class LoopbackTeacher:
 
         return Handler
 
-    def __enter__(self) -> "LoopbackTeacher":
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+@contextmanager
+def loopback_process(latency: float = 0.0) -> Iterator[str]:
+    """The loopback teacher in a process of its own (so that it does not compete for the caller's
+    interpreter lock), until the block ends; yields its base URL once it answers."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from factory.processes import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--port", str(port),
+                                "--latency", str(latency)])
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(base_url + "/models", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def main() -> None:
