@@ -4,8 +4,10 @@ It answers GET /v1/models and POST /v1/chat/completions on 127.0.0.1 after sleep
 `latency` seconds, counts requests and records the peak number in flight. Its reply is
 deterministic: {"variations": [...]} built from the request line of the last user message
 ("Request: ..."), so a build through it yields valid records; `reply=` (messages -> text)
-answers otherwise, e.g. with pairs or code for recipes in other teacher modes. It is not a
-model and not a fault injector; use it where the teacher's quality does not matter.
+answers otherwise, e.g. with pairs or code for recipes in other teacher modes, or with a whole
+message (a dict, e.g. native `tool_calls`). With `stream: true` it answers in server-sent
+events, a chunk a word. It is not a model and not a fault injector; use it where the
+teacher's quality does not matter.
 
     with LoopbackTeacher(latency=0.2) as server:
         server.base_url   # http://127.0.0.1:PORT/v1
@@ -109,12 +111,34 @@ class LoopbackTeacher(ServedInThread):
                 finally:
                     with server._lock:
                         server.in_flight -= 1
-                self._send(200, {
-                    "id": f"cmpl-{server.requests}", "object": "chat.completion", "created": int(time.time()),
-                    "model": body.get("model", MODEL),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-                    "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80},
-                })
+                # a reply is the text, or a whole message (e.g. with native `tool_calls`)
+                message = content if isinstance(content, dict) else {"role": "assistant", "content": content}
+                finish = "tool_calls" if message.get("tool_calls") else "stop"
+                head = {"id": f"cmpl-{server.requests}", "created": int(time.time()), "model": body.get("model", MODEL)}
+                usage = {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80}
+                if body.get("stream") is True:
+                    return self._stream(head, message, finish, usage)
+                self._send(200, {**head, "object": "chat.completion", "usage": usage,
+                                 "choices": [{"index": 0, "finish_reason": finish, "message": message}]})
+
+            def _stream(self, head: dict, message: dict, finish: str, usage: dict) -> None:
+                """`stream: true`: the reply as server-sent events, a chunk per word, then the finish and [DONE]."""
+                calls = [{"index": i, **call} for i, call in enumerate(message.get("tool_calls") or [])]
+                words = re.findall(r"\S+\s*", message.get("content") or "")
+                deltas = [{"role": "assistant", "content": ""}, *({"content": word} for word in words),
+                          *([{"tool_calls": calls}] if calls else [])]
+                chunks = [{**head, "object": "chat.completion.chunk",
+                           "choices": [{"index": 0, "delta": delta, "finish_reason": None}]} for delta in deltas]
+                chunks.append({**head, "object": "chat.completion.chunk", "usage": usage,
+                               "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for chunk in chunks:
+                    self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.close_connection = True
 
         return Handler
 

@@ -1,0 +1,11 @@
+"""`factory proxy`: an OpenAI-compatible server in front of a teacher and a student, for a gradual rollout.
+
+- checks.py: how the student is asked (the recipe's student prompt) and how its reply is judged
+  (the recipe's JSON Schema and task validator, and its metrics against the teacher in shadow mode)
+- app.py: the HTTP server (aiohttp): routing by share, fallback to the teacher, streaming, shadow
+- logwriter.py: every exchange appended, PII-scrubbed, to JSON Lines that `factory build --source` reads
+- settings.py: the flags checked up front, the proxy's API key, the student server
+- status.py: the rollout report of a log directory (`factory proxy status`) and the gate
+
+Importing this package is cheap: the modules import aiohttp, presidio and the recipe when used.
+"""
