@@ -258,7 +258,8 @@ def parse_tag(text: str) -> list[tuple[str, str | None, bool]] | None:
             items.append(text[start:i])
             start = i + 1
     items.append(text[start:])
-    result = []
+    items = [part for item in items for part in re.split(r"(?<=^-[A-Za-z0-9])\s+(?=--[A-Za-z])", item.strip())]
+    result = []  # "-c  --format=FORMAT" (no comma) is two flags
     for item in (i.strip() for i in items):
         if _PLACEHOLDER.match(item.split(" ", 1)[0]):
             result.append((ANY_NUMBER, None, False))
@@ -308,8 +309,8 @@ def _tag_at(lines: list[str], i: int) -> tuple[list, str, int] | None:
     line, indent = lines[i], _indent(lines[i])
     tags: list = []
     j = i
-    while j < len(lines) and _indent(lines[j]) == indent and "  " not in lines[j].strip() and (
-            parsed := parse_tag(lines[j].strip())):
+    while j < len(lines) and _indent(lines[j]) == indent and "  " not in _tag_text(lines[j]) and (
+            parsed := parse_tag(_tag_text(lines[j]))):
         tags += parsed  # stacked tags ("-<signal>" / "-s <signal>" / "--signal <signal>") share one description
         j += 1
     below = j + 1 if j + 1 < len(lines) and not lines[j].strip() else j  # one blank line may come between
@@ -323,6 +324,11 @@ def _tag_at(lines: list[str], i: int) -> tuple[list, str, int] | None:
     if split and (parsed := parse_tag(split[1])):
         return parsed, split[2], i + 1  # "-F     same as --follow=name --retry", a one-line description
     return None
+
+
+def _tag_text(line: str) -> str:
+    """A tag line with "-c  --format=FORMAT" (two flags, no comma) joined to "-c --format=FORMAT"."""
+    return re.sub(r"^(-[A-Za-z0-9])\s{2,}(?=--[A-Za-z])", r"\1 ", line.strip())
 
 
 def _description(lines: list[str], start: int, indent: int, first: str) -> str:

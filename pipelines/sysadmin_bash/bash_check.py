@@ -1,36 +1,41 @@
 """bash_check: is a bash command line well formed, made of known commands, with documented options?
 
-- `check(command)`: None, or (reason, detail) with reason `bash_syntax_error` (`bash -n` says so),
-  `bash_unknown_command` (not a builtin or keyword, not on PATH, no man page, not a function the
-  line defines) or `bash_unknown_option` (a flag the command's man page does not document).
-- `commands(command)`: every simple command as a `Command` (name, options with the man page's
-  canonical flag, operands, redirections, undocumented flags), for the metrics.
+- `check(command)`: None, or (reason, detail), checked in this order: `bash_syntax_error` (`bash -n`
+  says so, or it is empty), `bash_not_a_command` (garbage.py: markup, JSON, Markdown, placeholders,
+  prose, no command at all, a program word that is a flag or a data file's path), `dangerous_command`
+  (danger.py: rm -rf /, mkfs or dd onto a disk, a fork bomb...: refused, never a training answer),
+  `bash_unknown_command` (not a builtin or keyword, not in the committed tables of known.py, and not
+  on this machine's PATH or man pages either), `bash_unknown_option` (a flag its documentation does not
+  name), `bash_missing_argument` (`find . -name`, `tar file.tar` without a mode, `cp a`).
+- `commands(command)`: every simple command as a `Command` (name, options with their canonical flag,
+  operands, redirections, undocumented flags), for the metrics.
 - `syntax_error(command)`: bash -n's complaint, or None.
-Options of builtins come from `help -s`; of other commands from their man page (sections 1, 8,
-see factory.sources.manpages), plus `<command>-<subcommand>` pages (git log -> git-log(1)).
-A command without either is not option-checked. Wrappers (sudo, xargs, env, nice, timeout,
-watch...) are checked, and so is the command they run; so is `find -exec ... ;`.
-A path (./deploy.sh, /usr/bin/ls) is taken as a program; its options are checked when its base
-name has a page. It does not run anything, expand variables, or look into strings passed to
-another shell (bash -c '...', ssh host '...').
+Options come from known.py (the same on every machine for the programs it lists). Wrappers (sudo, env,
+nice, timeout, xargs, watch...) are checked and so is the command they run, against its own options;
+so is `find -exec/-execdir/-ok ... ;`. Attached values (`-c%s`, `-n5`, `--lines=5`), clusters (`-czf`),
+old numeric forms (`tail -1`, `kill -9`) and `--` are understood. A program that nothing documents is
+known but not option-checked. A path (./deploy.sh, /usr/bin/ls) is a program when it can be one.
+It does not run anything, expand variables, or look into strings given to another shell (bash -c '...').
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from factory.sources.manpages import ANY_NUMBER, option_table, options_of, page_of, page_path, synopsis_flags
+from factory.sources.manpages import ANY_NUMBER
+from pipelines.sysadmin_bash import danger, garbage
+from pipelines.sysadmin_bash.known import (BASH_TIMEOUT_S, Rules, builtins_and_keywords, in_table, no_options,
+                                           program_known, rules_for)
 from pipelines.sysadmin_bash.shell import Word, split
 
-BASH_TIMEOUT_S = 10
+__all__ = ["check", "commands", "syntax_error", "Command", "Rules", "WRAPPERS", "builtins_and_keywords", "rules_for"]
 # command -> how many operands come before the command it runs
 WRAPPERS = {"sudo": 0, "doas": 0, "env": 0, "nice": 0, "nohup": 0, "time": 0, "timeout": 1, "xargs": 0, "exec": 0,
-            "command": 0, "builtin": 0, "stdbuf": 0, "ionice": 0, "setsid": 0, "chroot": 1, "watch": 0}
-UNCHECKED_OPTIONS = {"test", "[", "eval", "let", ":", "true", "false", "printf"}  # their "-x" words are not options
+            "command": 0, "builtin": 0, "stdbuf": 0, "ionice": 0, "setsid": 0, "chroot": 1, "watch": 0, "strace": 0,
+            "ltrace": 0, "flock": 1, "runuser": 0, "nsenter": 0, "unshare": 0, "systemd-run": 0, "fakeroot": 0,
+            "torsocks": 0, "proxychains": 0, "caffeinate": 0}
 OPERAND_LOOKALIKES = {"chmod": re.compile(r"-[rwxXst]+$")}  # chmod -x file: a mode, not an option
 _SIGNAL_OR_NUMBER = re.compile(r"-(\d+|(SIG)?[A-Z][A-Z0-9+-]*)$")
 
@@ -43,17 +48,9 @@ class Command:
     redirects: list[tuple[str, str]] = field(default_factory=list)
     unknown: list[tuple[str, str]] = field(default_factory=list)  # (word as written, the undocumented flag)
     known: bool | None = True  # None: the name is a variable or substitution
-    checked_against: str = ""  # where its options come from: "man:ls", "bash's help cd"; "" when unchecked
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What a command's options are: flag -> argument it needs, every documented flag, canonical names."""
-
-    arguments: dict
-    documented: frozenset
-    canonical: dict
-    where: str
+    checked_against: str = ""  # where its options come from: "man:ls(1)", "bash's help cd"; "" when unchecked
+    missing: list[str] = field(default_factory=list)  # what it needs and lacks ("-name needs an argument")
+    raw_operands: list[tuple[str, str]] = field(default_factory=list)  # (text, as written), for the prose check
 
 
 def syntax_error(command: str) -> str | None:
@@ -74,13 +71,27 @@ def check(command: str) -> tuple[str, str] | None:
     error = syntax_error(command)
     if error:
         return "bash_syntax_error", error
-    for cmd in commands(command):
+    found = commands(command)
+    harm = danger.dangerous(command, found)
+    if harm:
+        return "dangerous_command", harm
+    problem = garbage.text_problem(command) or (None if found else garbage.empty_problem(command))
+    for cmd in found:
+        problem = problem or (cmd.known is not None and not in_table(cmd.name) and garbage.name_problem(cmd.name))
+    if problem:
+        return "bash_not_a_command", problem
+    for cmd in found:
         if cmd.known is False:
-            return "bash_unknown_command", f"{cmd.name!r} is not a builtin, not on PATH and has no man page"
+            return "bash_unknown_command", f"{cmd.name!r} is not a builtin, not a known program and has no man page"
+        prose = garbage.prose_problem(cmd.name, cmd.raw_operands) if cmd.known else None
+        if prose:
+            return "bash_not_a_command", prose
         if cmd.unknown:
             word, flag = cmd.unknown[0]
             shown = word if word == flag else f"{word} ({flag})"
             return "bash_unknown_option", f"{cmd.name}: {shown} is not documented in {cmd.checked_against}"
+        if cmd.missing:
+            return "bash_missing_argument", f"{cmd.name}: {cmd.missing[0]}"
     return None
 
 
@@ -94,12 +105,13 @@ def commands(command: str) -> list[Command]:
 
 
 def _functions(command: str) -> set[str]:
-    return set(re.findall(r"(?:^|[;&|{(\s])(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\s*\)", command)) | set(
+    return set(re.findall(r"(?:^|[;&|{(\s])(?:function\s+)?([A-Za-z_:][\w:-]*)\s*\(\s*\)", command)) | set(
         re.findall(r"\bfunction\s+([A-Za-z_][\w-]*)", command))
 
 
-def _read_simple(words: list[Word], redirects: list, defined: set[str]) -> list[Command]:
-    """The command these words start with, then the one it wraps (sudo ls -> sudo, ls) and -exec's."""
+def _read_simple(words: list[Word], redirects: list, defined: set[str], fed: bool = False) -> list[Command]:
+    """The command these words start with, then the one it wraps (sudo ls -> sudo, ls) and -exec's.
+    fed: its operands come from elsewhere (xargs rm): operand counts are not checked."""
     if not words:  # find . -exec ;
         return []
     head = words[0]
@@ -109,23 +121,36 @@ def _read_simple(words: list[Word], redirects: list, defined: set[str]) -> list[
     if head.dynamic:
         cmd.known = None
     elif name not in defined and "/" not in name:
-        cmd.known = known_command(name)
-    unchecked = head.dynamic or name in defined or base in UNCHECKED_OPTIONS
+        cmd.known = program_known(name)
+    unchecked = head.dynamic or name in defined or no_options(base)
     rules = None if unchecked else rules_for(base, _subcommand(words))
     cmd.checked_against = rules.where if rules else ""
     rest, inner = _read_arguments(cmd, base, words[1:], rules)
+    if rules and not fed and not rest:
+        _needs(cmd, rules)
     found = [cmd]
     if len(rest) == 1 and " " in rest[0].text.strip():  # watch 'df -h': a command line in one word
         found += commands(rest[0].text)
     elif rest:
-        found += _read_simple(rest, [], defined)
+        found += _read_simple(rest, [], defined, fed=fed or base == "xargs")
     for words_run in inner:
-        found += _read_simple(words_run, [], defined)
+        found += _read_simple(words_run, [], defined, fed=True)
     return found
 
 
 def _subcommand(words: list[Word]) -> str | None:
     return next((w.text for w in words[1:] if not w.text.startswith("-")), None)
+
+
+def _needs(cmd: Command, rules: Rules) -> None:
+    """The program fails without these: a mode option (tar), enough operands (cp a b)."""
+    flags = {flag for flag, _ in cmd.options}
+    needs = {rules.canonical.get(f, f) for f in rules.needs_one_of} | set(rules.needs_one_of)
+    if needs and not flags & needs:
+        cmd.missing.append(f"needs one of {', '.join(rules.needs_one_of[:8])}...")
+    unless = {rules.canonical.get(f, f) for f in rules.unless} | set(rules.unless)
+    if len(cmd.operands) < rules.min_operands and not flags & unless:
+        cmd.missing.append(f"needs {rules.min_operands} operand(s), got {len(cmd.operands)}")
 
 
 def _read_arguments(cmd: Command, base: str, args: list[Word], rules: Rules | None) -> tuple[list[Word], list]:
@@ -134,6 +159,9 @@ def _read_arguments(cmd: Command, base: str, args: list[Word], rules: Rules | No
     inner: list[list[Word]] = []
     i, options_done = 0, False
     lookalike = OPERAND_LOOKALIKES.get(base)
+    if rules and rules.bundle and args and re.fullmatch(r"[A-Za-z]+", args[0].text) and all(
+            f"-{c}" in rules.documented for c in args[0].text):  # tar xzf a.tar: -x -z -f a.tar
+        args = [Word("-" + args[0].text, args[0].raw, False), *args[1:]]
     while i < len(args):
         text = args[i].text
         i += 1
@@ -144,6 +172,7 @@ def _read_arguments(cmd: Command, base: str, args: list[Word], rules: Rules | No
                     return args[i - 1:], inner
                 fixed -= 1
             cmd.operands.append(text)
+            cmd.raw_operands.append((text, args[i - 1].raw))
             continue
         if text == "--":
             options_done = True
@@ -152,14 +181,21 @@ def _read_arguments(cmd: Command, base: str, args: list[Word], rules: Rules | No
             cmd.options.append((text, None))
             continue
         matched, used, bad = _match(text, args[i:], rules)
+        if matched[:1] == [(ANY_NUMBER, text[1:])] and any(f == ANY_NUMBER for f, _ in cmd.options):
+            cmd.operands.append(text)  # kill -9 -1: the second is a process (group), not a signal
+            continue
         if bad:
             cmd.unknown.append((text, bad))
         for flag, value in matched:
             argument = rules.arguments.get(flag) or ""
-            if value is None and argument.endswith(";"):  # find -exec command ; / -exec command {} +
+            if flag in rules.runs or "command" in argument and argument.endswith((";", "+")):  # find -exec ... ;
                 end = next((k for k in range(i, len(args)) if args[k].text in (";", "+")), len(args))
                 inner.append(args[i:end])
                 value, used = " ".join(w.text for w in args[i:end + 1]), end + 1 - i
+                if end == len(args):
+                    cmd.missing.append(f"{flag} needs a command ended by ';' or '+'")
+            elif value is None and argument and not optional(argument):
+                cmd.missing.append(f"{flag} needs an argument ({argument})")
             cmd.options.append((rules.canonical.get(flag, flag), value))
         i += used
     return [], inner
@@ -170,23 +206,29 @@ def _match(text: str, following: list[Word], rules: Rules) -> tuple[list[tuple[s
     first undocumented flag (or None)."""
     arguments, documented = rules.arguments, rules.documented
     name, eq, value = text.partition("=")
-    if text.startswith("--") or text in arguments or (eq and name in arguments):
+    if (rules.numeric or ANY_NUMBER in documented) and re.fullmatch(r"-\d+", text) or (
+            ANY_NUMBER in documented and _SIGNAL_OR_NUMBER.match(text)):
+        return [(ANY_NUMBER, text[1:])], 0, None
+    if text.startswith("--") or text in documented or (eq and name in arguments):
+        if text in documented:
+            name, eq = text, ""
         if name not in documented:
             name = _unique_prefix(name, documented) if name.startswith("--") else None
             if name is None:
                 return [], 0, text.partition("=")[0]
         return _with_value(name, value if eq else None, following, arguments)
-    if ANY_NUMBER in documented and _SIGNAL_OR_NUMBER.match(text):
-        return [(ANY_NUMBER, text[1:])], 0, None
+    pattern = next((argument for regex, argument in rules.patterns if regex.match(text)), False)
+    if pattern is not False:  # find -newermt DATE
+        return ([(text, following[0].text)], 1, None) if pattern and following else ([(text, None)], 0, None)
+    if rules.single_dash:
+        return [], 0, text
     flags: list[tuple[str, str | None]] = []
     for k, letter in enumerate(text[1:], start=1):
         flag = f"-{letter}"
         if flag not in documented:
-            if text in documented:  # a single-dash word the page names (find -newerXY ...)
-                return [(text, None)], 0, None
             return flags, 0, flag
         argument = arguments.get(flag)
-        if argument and not argument.endswith(";"):  # the rest of the word, or the next word, is its value
+        if argument and not (flag in rules.runs or argument.endswith(";")):  # the rest of the word, or the next
             rest = text[k + 1:]
             pairs, used, _ = _with_value(flag, rest or None, following, arguments)
             return [*flags, *pairs], used, None
@@ -196,7 +238,7 @@ def _match(text: str, following: list[Word], rules: Rules) -> tuple[list[tuple[s
 
 def _with_value(flag: str, value: str | None, following: list[Word], arguments: dict) -> tuple[list, int, None]:
     needed = arguments.get(flag)  # "FILE"; "[WHEN]" is optional: only attached (--color=always, -i.bak)
-    if value is None and needed and not optional(needed) and not needed.endswith(";") and following:
+    if value is None and needed and not optional(needed) and not needed.endswith((";", "+")) and following:
         return [(flag, following[0].text)], 1, None
     return [(flag, value)], 0, None
 
@@ -209,37 +251,3 @@ def optional(argument: str) -> bool:
 def _unique_prefix(name: str, documented: frozenset) -> str | None:
     matches = [flag for flag in documented if flag.startswith(name) and flag.startswith("--")]
     return matches[0] if len(matches) == 1 else None
-
-
-@functools.lru_cache(maxsize=1)
-def builtins_and_keywords() -> frozenset[str]:
-    done = subprocess.run(["bash", "--norc", "-c", "compgen -b; compgen -k"], capture_output=True, text=True,
-                          timeout=BASH_TIMEOUT_S)
-    return frozenset(done.stdout.split())
-
-
-@functools.lru_cache(maxsize=512)
-def known_command(name: str) -> bool:
-    return name in builtins_and_keywords() or shutil.which(name) is not None or page_path(name) is not None
-
-
-@functools.lru_cache(maxsize=512)
-def rules_for(name: str, subcommand: str | None = None) -> Rules | None:
-    """The option rules of a command (a builtin's from `help -s`, else its man page's), None if unknown."""
-    if name in builtins_and_keywords():
-        done = subprocess.run(["bash", "--norc", "-c", f"help -s {name}"], capture_output=True, text=True,
-                              timeout=BASH_TIMEOUT_S)
-        if done.returncode == 0:
-            flags = synopsis_flags(done.stdout.split(":", 1)[-1])
-            return Rules(flags, frozenset(flags), {}, f"bash's help {name}")
-    table = option_table(name)
-    if table is None:
-        return None
-    arguments, documented = dict(table), set(options_of(name) or ())
-    canonical = {flag: option["flags"][0] for option in page_of(name)["options"] for flag in option["flags"]}
-    where = f"man:{name}"
-    if subcommand and re.fullmatch(r"[a-z][a-z0-9-]*", subcommand) and option_table(f"{name}-{subcommand}"):
-        arguments = {**option_table(f"{name}-{subcommand}"), **arguments}
-        documented |= options_of(f"{name}-{subcommand}")
-        where += f" or man:{name}-{subcommand}"
-    return Rules(arguments, frozenset(documented), canonical, where)
