@@ -469,10 +469,10 @@ def proxy_serve(
     _stop_on_signals()
 
     def ready(base_url: str, student_upstream) -> None:
-        typer.echo(f"proxy for {recipe} at {base_url}: student {student_upstream.model!r} ({student_upstream.base_url}) "
-                   f"{'shadows' if shadow else 'answers'} {share:.0%}; logs in {log_dir}; Ctrl-C stops it")
         if generated:
             typer.echo(f"new proxy API key (shown once, kept in {log_dir / settings.KEY_FILE}): {key}")
+        typer.echo(f"proxy for {recipe} at {base_url}: student {student_upstream.model!r} ({student_upstream.base_url}) "
+                   f"{'shadows' if shadow else 'answers'} {share:.0%}; logs in {log_dir}; Ctrl-C stops it")
         sys.stdout.flush()
 
     try:
