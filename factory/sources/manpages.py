@@ -297,6 +297,10 @@ def parse_options(lines: list[str]) -> list[dict]:
         tags, text, end = found
         previous_tag = end - 1
         description = _description(lines, end, indent, text)
+        bare = [flag for flag, arg, _ in tags if not arg and not flag.startswith("--")]
+        if bare and any(arg and not flag.startswith("--") for flag, arg, _ in tags):  # "-u, -U NUM": -u takes none
+            options.append({"flags": bare, "argument": None, "description": description})
+            tags = [tag for tag in tags if tag[0] not in bare]
         flags = list(dict.fromkeys(flag for flag, _, _ in tags))
         argument = next((arg if not optional else f"[{arg}]" for _, arg, optional in tags if arg), None)
         options.append({"flags": flags, "argument": argument, "description": description})

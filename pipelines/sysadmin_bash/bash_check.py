@@ -207,7 +207,7 @@ def _match(text: str, following: list[Word], rules: Rules) -> tuple[list[tuple[s
     arguments, documented = rules.arguments, rules.documented
     name, eq, value = text.partition("=")
     if (rules.numeric or ANY_NUMBER in documented) and re.fullmatch(r"-\d+", text) or (
-            ANY_NUMBER in documented and _SIGNAL_OR_NUMBER.match(text)):
+            ANY_NUMBER in documented and text not in documented and _SIGNAL_OR_NUMBER.match(text)):
         return [(ANY_NUMBER, text[1:])], 0, None
     if text.startswith("--") or text in documented or (eq and name in arguments):
         if text in documented:

@@ -22,6 +22,8 @@ _DISK = re.compile(r"^/dev/(sd[a-z]+\d*|hd[a-z]+\d*|vd[a-z]+\d*|xvd[a-z]+\d*|nvm
                    r"|md\d+|dm-\d+|disk/.+|mapper/.+|root|mem|kmem|port)$")
 _FORK_BOMB = re.compile(r"([\w:.-]+)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&[^}]*\}")
 _FORMATTERS = re.compile(r"^(mkfs(\.\w+)?|mke2fs|mkswap|wipefs|shred|mkfs\.\w+)$")
+_REDIRECT = re.compile(r"(?<![<>&0-9])[0-9]?(?:>>?|>\|)\s*([^\s;&|<>()]+)")
+_VITAL = {"/proc/sysrq-trigger", "/etc/passwd", "/etc/shadow", "/etc/fstab", "/etc/sudoers"}
 _RECURSIVE = {"-r", "-R", "--recursive"}
 
 
@@ -44,10 +46,9 @@ def dangerous(command: str, found: list) -> str | None:
         problem = _one(cmd)
         if problem:
             return problem
-        for operator, target in cmd.redirects:
-            if operator.lstrip("0123456789&") in (">", ">>", ">|") and (_DISK.match(target) or target in (
-                    "/proc/sysrq-trigger", "/etc/passwd", "/etc/shadow")):
-                return f"it writes over {target}"
+    for target in _REDIRECT.findall(command):  # also "> /etc/passwd", which has no command
+        if _DISK.match(target.strip("'\"")) or target.strip("'\"") in _VITAL:
+            return f"it writes over {target}"
     return None
 
 

@@ -266,3 +266,76 @@ def test_score_without_options_and_reply_forms(validator):
     assert reply_command(json.dumps({"command": "ls -l"})) == "ls -l"
     assert reply_command("Run this:\n```sh\nls -l\n```\nIt lists files.") == "ls -l"
     assert normal_form("ls -l -a /tmp") == normal_form("ls  -la '/tmp'") != normal_form("ls -la /tmp > out")
+
+
+@pytest.mark.parametrize("command", [  # issue 20, trap 6: real commands the validator refused
+    'find . -newermt "2024-01-01" -type f',
+    "perl -pe 's/a/b/g' f.txt",
+    "stat -c%s /etc/passwd",
+    "sudo -u postgres psql -c 'select 1'",
+    "crontab -l",
+    "cal -3",
+    "nc -zv example.com 22",
+    r"find . -execdir diff -u {} /srv/ref/{} \;",
+    "find . -name '*.c' | xargs -n1 -I{} diff -u {} {}.orig",
+    "tail -1 /var/log/syslog",
+    "head -20 /etc/passwd",
+    "kill -9 1234",
+    "cut -d: -f1 -- /etc/passwd",
+    "head -n5 /etc/group",
+    "ls --color=auto -la",
+    "tar xzf backup.tar.gz -C /opt",
+    "timeout 10s nice -n 5 sort -u big.txt",
+])
+def test_trap_6_real_commands_pass(command):
+    assert check(command) is None
+
+
+@pytest.mark.parametrize("command, expected", [  # issue 20, trap 6: garbage and destruction it accepted
+    ("<a href=", ("bash_not_a_command", "markup (HTML or XML), not a command line")),
+    ("../config.json", ("bash_not_a_command", "'../config.json' is a path to a file or folder, not a program")),
+    ("-la", ("bash_not_a_command", "'-la' is not a program name")),
+    ("find all files larger than 10MB", ("bash_not_a_command", "its operands read as English prose, not as a command line")),
+    ("ls [OPTION]... [FILE]...", ("bash_not_a_command", "'[OPTION]...' is a placeholder, not a value")),
+    ("find . -name", ("bash_missing_argument", "find: -name needs an argument (pattern)")),
+    ("find . -exec rm {}", ("bash_missing_argument", "find: -exec needs a command ended by ';' or '+'")),
+    ("tar backup.tar", ("bash_missing_argument", "tar: needs one of -A, -c, -d, -r, -t, -u, -x, --catenate...")),
+    ("cp a.txt", ("bash_missing_argument", "cp: needs 2 operand(s), got 1")),
+    ("find . -execdir diff -Q {} \\;", ("bash_unknown_option", "diff: -Q is not documented in man:diff")),
+    ("rm -rf /", ("dangerous_command", "rm -r /: it removes the system or a home folder")),
+    ("sudo rm -rf ~/", ("dangerous_command", "rm -r ~/: it removes the system or a home folder")),
+    ("mkfs.ext4 /dev/sdb1", ("dangerous_command", "mkfs.ext4 onto a disk: it destroys what is on /dev/sdb1")),
+    ("dd if=x.iso of=/dev/sdb bs=4M", ("dangerous_command", "dd of=/dev/sdb: it overwrites a disk")),
+    (":(){ :|:& };:", ("dangerous_command", "a fork bomb: it starts processes until the system stops")),
+    ("chmod -R 777 /", ("dangerous_command", "chmod -R ... /: it changes every file of the system")),
+    ("echo x > /dev/sda", ("dangerous_command", "it writes over /dev/sda")),
+])
+def test_trap_6_refusals(command, expected):
+    assert check(command) == expected
+
+
+def test_trap_6_options_of_run_commands_are_their_own():
+    find, diff = commands(r"find . -execdir diff -u {} /srv/ref/{} \;")
+    assert find.options == [("-execdir", "diff -u {} /srv/ref/{} ;")] and diff.options == [("-u", None)]
+    xargs, rm = commands("xargs -0 -n 10 rm -f")
+    assert xargs.options == [("-0", None), ("-n", "10")] and (rm.name, rm.options) == ("rm", [("-f", None)])
+    (stat,) = commands("stat -c%s f")
+    assert stat.options == [("-c", "%s")] and stat.operands == ["f"]
+    (tail,) = commands("tail -1 f")
+    assert tail.options == [("-NUM", "1")]
+
+
+def test_the_committed_corpora_meet_their_goals():
+    """bench/bash_validator.py's figures: >= 97% of real one-liners, no garbage, every destruction refused."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "bash_validator.py"
+    spec = importlib.util.spec_from_file_location("bash_validator_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    m = bench.measure()
+    assert m["real"] >= 300 and m["garbage"] >= 100 and m["dangerous"] >= 30
+    assert m["real_accepted"] / m["real"] >= 0.97, m["real_rejected"]
+    assert m["garbage_accepted"] == []
+    assert m["dangerous_missed"] == []
