@@ -10,9 +10,11 @@
   option_count ("0", "1", "2", "3+").
 - `keep_values(text, output)` (variations mode): operands and option values the task spells out.
 - `validate(record)`: one command line, a non-blank explanation, no PII placeholder (`<EMAIL_ADDRESS_1>`),
-  then bash_check.check (syntax, known commands, documented options).
+  then bash_check.check (syntax, garbage, dangerous commands, known commands, documented options,
+  required arguments).
 - `student_answer(record)`: the bare command line, which is what the student learns to reply.
-It does not run any command; what "known" means depends on the machine's PATH and man pages.
+It does not run any command; what "known" means comes from the committed tables of known.py, and
+only for programs outside them from the machine's PATH and man pages.
 """
 
 from __future__ import annotations
