@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from annotation.server import WORKSPACE  # the workspace the embedded server makes
-from factory.errors import ConfigError
+from factory.errors import ConfigError, command_hint
 
 
 def embedded_credentials(data_root: Path) -> dict | None:
@@ -55,8 +55,8 @@ def connect(data_root: Path, api_url: str | None = None, api_key: str | None = N
         creds = embedded_credentials(data_root)
         if creds is None or (api_url and api_url.rstrip("/") != creds["api_url"].rstrip("/")):
             # never send the embedded owner's key to another server
-            raise ConfigError("no Argilla to talk to: start one with `factory annotate serve`, or set ARGILLA_API_URL "
-                              "and ARGILLA_API_KEY (or --api-url/--api-key)")
+            raise ConfigError(f"no Argilla to talk to: start one with {command_hint('factory annotate serve', data_root)}, "
+                              "or set ARGILLA_API_URL and ARGILLA_API_KEY (or --api-url/--api-key)")
         api_url, api_key = api_url or creds["api_url"], api_key or creds["owner"]["api_key"]
     try:
         client = rg.Argilla(api_url=api_url, api_key=api_key, timeout=120)
@@ -64,7 +64,8 @@ def connect(data_root: Path, api_url: str | None = None, api_key: str | None = N
     except ArgillaCredentialsError:
         raise ConfigError(f"Argilla at {api_url} refused the API key (401); check ARGILLA_API_KEY or --api-key") from None
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise ConfigError(f"Argilla at {api_url} is unreachable ({exc}); is `factory annotate serve` running?") from None
+        raise ConfigError(f"Argilla at {api_url} is unreachable ({exc}); is "
+                          f"{command_hint('factory annotate serve', data_root)} running?") from None
     except Exception as exc:  # the SDK wraps HTTP errors in its own exception types
         status = getattr(getattr(exc, "response", None), "status_code", None) or getattr(exc, "status_code", None)
         if status in (401, 403) or "401" in str(exc) or "Unauthorized" in str(exc):

@@ -18,7 +18,8 @@ Rules, per record, over its *submitted* responses (drafts and discards do not co
 Agreement on the verdict over records with 2+ responses: mean pairwise percent agreement and
 Fleiss' kappa. Pull is idempotent: it always merges into the build's own records (kept as
 dataset.built.jsonl on the first pull) and rewrites dataset.jsonl, rejected/human.jsonl,
-annotation/review.jsonl and annotation/report.json whole.
+annotation/review.jsonl and annotation/report.json whole, and recounts the run's report.json
+(annotation.pull_report, which also computes the agreement and the line the CLI prints).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotation.pull_report import agreement, refresh_build_report
 from annotation.settings import BUILT_IN
 from factory.jsonl import AtomicWriter, copy_atomically, write_json_file
 from factory.record import Rejected, content_hash
@@ -155,29 +157,6 @@ def _unique(dataset: list[dict], rejected: list[dict], counts: Counter) -> list[
     return unique
 
 
-def agreement(votes: dict[str, list[Vote]]) -> dict:
-    """Percent agreement and Fleiss' kappa on the verdict, over records with 2+ submitted responses."""
-    items = [Counter(vote.verdict for vote in record_votes) for record_votes in votes.values() if len(record_votes) >= 2]
-    if not items:
-        return {"records_with_overlap": 0, "percent_agreement": None, "fleiss_kappa": None}
-    pairwise = [sum(c * (c - 1) for c in item.values()) / (sum(item.values()) * (sum(item.values()) - 1)) for item in items]
-    return {"records_with_overlap": len(items), "percent_agreement": round(100 * sum(pairwise) / len(pairwise), 1),
-            "fleiss_kappa": fleiss_kappa(items)}
-
-
-def fleiss_kappa(items: list[Counter]) -> float | None:
-    """Fleiss' kappa; items may have different numbers of raters (each item's P_i uses its own n)."""
-    categories = sorted({category for item in items for category in item})
-    total = sum(sum(item.values()) for item in items)
-    p_j = [sum(item[c] for item in items) / total for c in categories]
-    p_e = sum(p * p for p in p_j)
-    p_bar = sum(sum(c * (c - 1) for c in item.values()) / (sum(item.values()) * (sum(item.values()) - 1))
-                for item in items) / len(items)
-    if p_e == 1.0:
-        return None  # one category only: kappa is undefined
-    return round((p_bar - p_e) / (1 - p_e), 3)
-
-
 def write(run_path: Path, merged: dict, report: dict) -> None:
     built = run_path / "dataset.built.jsonl"
     if not built.is_file():  # the build's own records, before any labels (a rebuild removes this copy)
@@ -215,15 +194,18 @@ def fetch_votes(client, dataset, page: int = 500) -> dict[str, list[Vote]]:
     return votes
 
 
-def pull(client, recipe: Recipe, run_path: Path, dataset_name: str) -> dict:
+def pull(client, recipe: Recipe, run_path: Path, dataset_name: str, *, out: Path | None = None,
+         run: str | None = None) -> dict:
+    """Merge the labels into the run; `out` and `run` (as the user typed them) go into hints."""
     from annotation.client import WORKSPACE
     from annotation.push import source_records
-    from factory.errors import ConfigError
+    from factory.errors import ConfigError, command_hint
 
     dataset = client.datasets(name=dataset_name, workspace=WORKSPACE)
     if dataset is None:
+        push = f"factory annotate push {recipe.name}" + (f" --dataset {dataset_name}" if dataset_name != recipe.name else "")
         raise ConfigError(f"no Argilla dataset {dataset_name!r} in workspace {WORKSPACE!r}; "
-                          f"run `factory annotate push {recipe.name}` first")
+                          f"run {command_hint(push, out, run)} first")
     records = source_records(run_path)
     votes = fetch_votes(client, dataset)
     known = {record["id"] for record in records}
@@ -234,4 +216,5 @@ def pull(client, recipe: Recipe, run_path: Path, dataset_name: str) -> dict:
               "human_share": round(sum(1 for record_id in votes if record_id in known) / len(records), 4) if records else 0.0,
               "agreement": agreement({k: v for k, v in votes.items() if k in known})}
     write(run_path, merged, report)
+    refresh_build_report(run_path, recipe, report)
     return report

@@ -16,7 +16,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from factory.errors import ConfigError
+from factory.errors import ConfigError, command_hint
 from factory.jsonl import read_jsonl
 from factory.recipes import Recipe
 
@@ -26,7 +26,8 @@ STRATEGIES = ("random", "stratified", "low_confidence")
 def run_dir(out: Path, recipe: Recipe, run: str) -> Path:
     path = Path(out) / recipe.name / run
     if not (path / "dataset.jsonl").is_file():
-        raise ConfigError(f"no build at {path} (dataset.jsonl missing); run `factory build {recipe.name}` or pick --run")
+        raise ConfigError(f"no build at {path} (dataset.jsonl missing); run "
+                          f"{command_hint(f'factory build {recipe.name}', out, run)} or pick another --run")
     return path.resolve()
 
 

@@ -5,7 +5,8 @@ Layout of a run:
     rejected/<stage>.jsonl what it rejected, with reason and detail
     dataset.jsonl          the final records         report.json           counts, tokens, teacher
 and data/<recipe>/latest points at the newest run. `.lock` keeps a second build of the same
-run out while one is running (released by the kernel when the process ends, SIGKILL too). A rerun with the same --run skips
+run out while one is running (released by the kernel when the process ends, SIGKILL too;
+removed when the build ends). A rerun with the same --run skips
 the leading stages that are done; from the first one that is not, every stage runs again.
 Everything the user can get wrong is checked before the first stage.
 With --engine ray, each run of per-record stages (scrub, generate, faithfulness) is one
@@ -115,7 +116,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _summary(dataset: Path, recipe) -> dict:
+def dataset_summary(dataset: Path, recipe) -> dict:
+    """Origins and label counts of a dataset.jsonl (report.json's; `annotate pull` recounts them)."""
     labels = {name: Counter() for name in recipe.labels}
     origins: Counter = Counter()
     for record in _records(dataset):
@@ -168,23 +170,39 @@ def _check_options(options: BuildOptions) -> None:
 @contextmanager
 def run_lock(run_dir: Path, recipe_name: str) -> Iterator[None]:
     """One build per run folder at a time: an flock on <run>/.lock, which the kernel releases
-    when the process ends however it ends (SIGKILL too), so a stale lock never blocks a resume."""
-    handle = open(run_dir / ".lock", "a+")
-    try:
+    when the process ends however it ends (SIGKILL too), so a stale lock never blocks a resume.
+    The holder removes the file when it is done (only a killed build leaves one behind); a lock
+    taken on a file that was removed meanwhile is dropped and taken again on the new one."""
+    path = run_dir / ".lock"
+    while True:
+        handle = open(path, "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
+            handle.close()
             raise ConfigError(f"another build of {recipe_name} run {run_dir.name} is running (pid {holder}); "
                               "wait for it or pick another --run") from None
+        if _same_file(handle, path):
+            break
+        handle.close()  # its holder finished and removed it between our open and our flock
+    try:
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
         yield
     finally:
+        path.unlink(missing_ok=True)  # still ours: nobody else can hold it or have replaced it
         handle.close()
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _publish(source: Path, dataset: Path) -> None:
@@ -307,7 +325,7 @@ def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seco
         "stages": rows, "tokens": {"prompt": tokens["prompt"], "completion": tokens["completion"]},
         "cache": dict(cache), "pii": dict(sorted(pii.items())), "records": _count_lines(dataset),
         "rejected": sum(sum(row["rejected"].values()) for row in rows), "seconds": round(seconds, 2),
-        **_summary(dataset, recipe),
+        **dataset_summary(dataset, recipe),
     }
 
 

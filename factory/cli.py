@@ -104,7 +104,7 @@ def build(
 
     from factory.budget import BudgetExhausted
     from factory.build import build as run_build, default_run_id
-    from factory.report import stage_table
+    from factory.report import next_steps, stage_table
     from factory.stages.base import BuildOptions
 
     _quiet_libraries()
@@ -140,6 +140,9 @@ def build(
     Console().print(stage_table(report))
     run_dir = out / report["recipe"] / report["run_id"]
     typer.echo(f"{report['records']} records in {run_dir / 'dataset.jsonl'}; report: {run_dir / 'report.json'}")
+    typer.echo("next, for this run:")
+    for line in next_steps(report["recipe"], report["run_id"], out):
+        typer.echo(f"  {line}")
 
 
 @app.command()
@@ -210,10 +213,13 @@ def train(
         check_resumable(Path(config.out), config)
     except FactoryError as exc:
         _fail(exc)
+    from train.progress import summary_line
+
+    from factory.model_card import write_card
+
     summary = run_train(config)
-    losses = (f"loss {summary['first_loss']:.3f} -> {summary['last_loss']:.3f}" if summary["first_loss"] is not None
-              else "no loss logged (fewer steps than logging_steps)")
-    typer.echo(f"{summary['steps']} steps, {losses}; model: {config.out}/merged (adapter: {config.out}/adapter)")
+    typer.echo(f"{summary_line(summary)}; model: {config.out}/merged (adapter: {config.out}/adapter)")
+    typer.echo(f"model card: {write_card(Path(config.out))}")
     if gguf:
         from factory.training import export_gguf
 
@@ -223,15 +229,17 @@ def train(
             _fail(exc)
         typer.echo(f"GGUF: {result['file']} ({result['bytes'] / 2**20:.0f} MiB); llama.cpp answered "
                    f"{result['prompt']!r} with {result['answer']!r}")
+        write_card(Path(config.out))  # names the GGUF too
 
 
 @app.command()
 def serve(
-    model: str = typer.Argument(..., help="A .gguf file (llama.cpp), a model folder (transformers serve), "
-                                          "a trained run data/RECIPE/models/NAME, or base."),
+    model: str = typer.Argument(..., help="A trained run data/RECIPE/models/NAME, a .gguf file, a model folder, "
+                                          "or base; a GGUF runs with llama.cpp (made once where it can be)."),
     port: int = typer.Option(8000, help="Port on the host."),
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 exposes it to the network)."),
     threads: Optional[int] = typer.Option(None, help="CPU threads for llama.cpp (default: up to 4)."),
+    runtime: str = typer.Option("auto", help="auto (llama.cpp on a GGUF where one exists or can be made) | llama.cpp | transformers."),
 ) -> None:
     """Serve a student on an OpenAI-compatible endpoint until Ctrl-C (swap a teacher for it by its base URL)."""
     import time
@@ -241,9 +249,12 @@ def serve(
 
     _stop_on_signals()
     try:
-        engine, path = resolve_model(model)
+        resolved = resolve_model(model, runtime)
+        engine, path = resolved.runtime, resolved.path
         server = ModelServer(engine, path, log_path=cache_root() / "logs" / f"serve-{port}.log", host=host, port=port,
                              threads=threads)
+        if resolved.note:
+            typer.echo(f"{engine}: {path} ({resolved.note})", err=True)
         with server as spec:
             typer.echo(f"serving {path} with {engine} at {spec.base_url} (model {spec.model!r}); Ctrl-C stops it")
             typer.echo(f"  e.g. factory eval RECIPE --model {spec.base_url}   or   OpenAI(base_url={spec.base_url!r})")
@@ -348,6 +359,7 @@ def annotate_pull(
     _quiet_libraries()
     from annotation.client import argilla_errors
     from annotation.pull import pull
+    from annotation.pull_report import summary_line
     from annotation.push import run_dir
     from factory.recipes import load_recipe
 
@@ -356,14 +368,10 @@ def annotate_pull(
         path = run_dir(out, loaded, run)
         client = _argilla(out, api_url, api_key)
         with argilla_errors(client):
-            report = pull(client, loaded, path, dataset or loaded.name)
+            report = pull(client, loaded, path, dataset or loaded.name, out=out, run=run)
     except FactoryError as exc:
         _fail(exc)
-    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items()))
-    agreement = report["agreement"]
-    typer.echo(f"{report['labelled']} of {report['records']} records labelled ({outcomes}); agreement: "
-               f"{agreement['percent_agreement']}% over {agreement['records_with_overlap']} shared records, "
-               f"Fleiss' kappa {agreement['fleiss_kappa']}. Report: {path / 'annotation' / 'report.json'}")
+    typer.echo(summary_line(report, path / "annotation" / "report.json"))
 
 
 @annotate_app.command("status")
@@ -396,7 +404,8 @@ def annotate_status(
 @app.command(name="eval")
 def evaluate(
     recipe: str = typer.Argument(..., help="Recipe name."),
-    model: Optional[str] = typer.Option(None, help="base | a model folder (e.g. data/RECIPE/models/NAME/merged) | a .gguf file | an OpenAI-compatible URL."),
+    model: Optional[str] = typer.Option(None, help="base | a trained run data/RECIPE/models/NAME | a model folder | a .gguf file | an OpenAI-compatible URL."),
+    runtime: str = typer.Option("auto", help="auto (llama.cpp on a GGUF where one exists or can be made) | llama.cpp | transformers."),
     teacher: Optional[str] = typer.Option(None, help="With a URL: the model name to ask."),
     label: Optional[str] = typer.Option(None, help="Name of this eval (default: from the model)."),
     limit: Optional[int] = typer.Option(None, help="Score only the first N test examples."),
@@ -418,17 +427,28 @@ def evaluate(
         if not model:
             raise ConfigError("give --model (base, a folder or a URL) or --compare LABELS")
         from rich.console import Console
-        from rich.progress import Progress
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
-        with Progress(console=Console(stderr=True)) as bar:
+        def announce(runs: dict) -> None:
+            note = f" ({runs['note']})" if runs.get("note") else ""
+            bar.console.print(f"runtime: {runs['runtime']}, {runs['file']}{note}", markup=False, highlight=False)
+
+        with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                      TimeRemainingColumn(), console=Console(stderr=True)) as bar:
             task = bar.add_task("eval", total=None)
             summary = ev.evaluate(recipe, model, out=out, run=run, limit=limit, teacher=teacher, label=label,
-                                  progress=lambda: bar.advance(task))
+                                  runtime=runtime, announce=announce,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     except FactoryError as exc:
         _fail(exc)
-    metrics = ", ".join(f"{name} {value:.1f}" for name, value in summary["metrics"].items())
-    typer.echo(f"{summary['label']}: {summary['examples']} examples; {metrics}; latency p50 {summary['latency_p50_s']} s, "
-               f"p95 {summary['latency_p95_s']} s; {summary['tokens_per_s']} tok/s")
+    metrics = ", ".join(f"{name} {value:.1f} [{summary['intervals'][name][0]:.1f}-{summary['intervals'][name][1]:.1f}]"
+                        for name, value in summary["metrics"].items())
+    typer.echo(f"{summary['label']}: {summary['examples']} examples; {metrics} (95% intervals); latency p50 "
+               f"{summary['latency_p50_s']} s, p95 {summary['latency_p95_s']} s; {summary['tokens_per_s']} tok/s "
+               f"({summary['runtime']})")
+    for warning in summary["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 class _ServeByDefault(typer.core.TyperGroup):

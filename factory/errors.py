@@ -22,3 +22,16 @@ class TeacherError(FactoryError):
 
 class MissingDependency(FactoryError):
     """An optional package is not installed; the message gives the install command."""
+
+
+def command_hint(command: str, out=None, run: str | None = None) -> str:
+    """`command` as the user must type it to act on the same data: with the --out (and --run) they gave,
+    so that a hint never points at the default data root when they used another."""
+    import shlex
+    from pathlib import Path
+
+    if out is not None and Path(out) != Path("data"):
+        command += f" --out {shlex.quote(str(out))}"
+    if run and run != "latest":
+        command += f" --run {shlex.quote(run)}"
+    return f"`{command}`"

@@ -1,12 +1,18 @@
 """`factory eval`: generate on an export's test split with a model and score it with the recipe's metrics.
 
-A model is `base` (the packaged student base), a local transformers folder (e.g. a trained
-run's merged/), a GGUF file (run by llama.cpp in process, as `factory train --gguf` writes
-it), or an OpenAI-compatible URL (how the teacher itself is scored; `--teacher`
-names its model). Greedy decoding, one request at a time, so latency is per query.
+A model is `base` (the packaged student base), a trained run's folder or its merged/, a
+local transformers folder, a GGUF file, or an OpenAI-compatible URL (how the teacher itself
+is scored; `--teacher` names its model). Local models run through llama.cpp in process on
+a GGUF whenever one exists or can be made (factory.models), else through transformers; the
+summary says which runtime and file. Greedy decoding, one request at a time, so latency is per query.
 Writes data/<recipe>/evals/<label>.json (summary) and <label>.predictions.jsonl.
+Each metric comes with a 95% interval (factory.stats: Wilson, or bootstrap for partial
+scores), and a test split under factory.stats.MIN_JUDGE records is warned about.
 `compare(labels)` puts summaries side by side (markdown + PNG) with seed 004's decision:
-deploy when a model beats the first (its base) by >= 5 points on the recipe's main metric.
+deploy when a model beats the first (its base) by >= 5 points on the recipe's main metric,
+and only where the numbers support it: no verdict on a split too small to judge, "deploy"
+only when the whole 95% interval of the gain is >= 5 points, "do not deploy" when all of it
+is below, "inconclusive" in between.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import statistics
 import time
 from pathlib import Path
 
-from factory.errors import ConfigError
+from factory import stats
+from factory.errors import ConfigError, command_hint
 from factory.export.formats import student_turns
 from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
 from factory.recipes import load_recipe
@@ -74,20 +81,16 @@ class Endpoint:
         return reply.choices[0].message.content or "", usage
 
 
-def _generator(model: str, teacher: str | None, max_new_tokens: int = 256):
+def _generator(model: str, teacher: str | None, max_new_tokens: int = 256, runtime: str = "auto"):
+    """(generate, default label, what runs it: runtime, file, note)."""
     if model.startswith(("http://", "https://")):
-        return Endpoint(model, teacher, max_new_tokens), teacher or model
-    if model == "base":
-        from train.base_model import ensure_base
+        return Endpoint(model, teacher, max_new_tokens), teacher or model, {"runtime": "endpoint", "file": model}
+    from factory.models import resolve
 
-        return LocalModel(ensure_base(), max_new_tokens), "base"
-    path = Path(model)
-    if path.suffix == ".gguf" and path.is_file():
-        return GGUFModel(str(path), max_new_tokens), path.parent.name + "-" + path.stem.removeprefix("student-")
-    if not (path / "config.json").is_file():
-        raise ConfigError(f"--model {model}: not `base`, a URL, a .gguf file or a model folder with config.json "
-                          "(e.g. .../merged)")
-    return LocalModel(str(path), max_new_tokens), path.name if path.name != "merged" else path.parent.name
+    resolved = resolve(model, runtime)
+    engine = GGUFModel if resolved.runtime == "llama.cpp" else LocalModel
+    return (engine(str(resolved.path), max_new_tokens), resolved.label,
+            {"runtime": resolved.runtime, "file": str(resolved.path), "note": resolved.note})
 
 
 def reply_budget(recipe, records: list[dict]) -> int:
@@ -98,17 +101,22 @@ def reply_budget(recipe, records: list[dict]) -> int:
 
 
 def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str = "latest", limit: int | None = None,
-             teacher: str | None = None, label: str | None = None, progress=None) -> dict:
+             teacher: str | None = None, label: str | None = None, runtime: str = "auto", progress=None,
+             announce=None) -> dict:
+    """Score `model` on the test split. `announce(dict)` hears the runtime and file before the first
+    request; `progress(done, total)` after each one."""
     recipe = load_recipe(recipe_name)
     test = Path(out) / recipe.name / run / "export" / "records" / "test.jsonl"
     if not test.is_file():
-        raise ConfigError(f"no test split at {test}; run `factory export {recipe.name}` first")
+        raise ConfigError(f"no test split at {test}; run {command_hint(f'factory export {recipe.name}', out, run)} first")
     metrics = importlib.import_module(f"pipelines.{recipe.name}.metrics")
     records = [obj for _, obj in read_jsonl(test)][:limit]
     if not records:
         raise ConfigError(f"{test} is empty; export with a larger test split")
-    generate, default_label = _generator(model, teacher, reply_budget(recipe, records))
+    generate, default_label, runs = _generator(model, teacher, reply_budget(recipe, records), runtime)
     label = label or default_label
+    if announce:
+        announce(runs)
     validator = schema_validator(recipe)
     scores, latencies, tokens = [], [], 0
     target = Path(out) / recipe.name / "evals"
@@ -124,15 +132,21 @@ def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str
             scores.append(metrics.score(reply, record, validator))
             predictions.write_json({"id": record["id"], "input": record["input"], "reply": reply, "scores": scores[-1]})
             if progress:
-                progress()
+                progress(len(scores), len(records))
     summary = {
-        "recipe": recipe.name, "model": model, "label": label, "examples": len(records), "main_metric": metrics.MAIN,
+        "recipe": recipe.name, "model": model, "label": label, **runs, "examples": len(records),
+        "main_metric": metrics.MAIN,
         "metrics": {name: round(100 * statistics.fmean(s[name] for s in scores), 1) for name in metrics.METRICS},
+        "intervals": {name: stats.interval([float(s[name]) for s in scores]) for name in metrics.METRICS},
+        "warnings": [w for w in [stats.too_few(len(records), f"the test split{' (--limit)' if limit else ''}")] if w],
         "latency_p50_s": round(statistics.median(latencies), 3),
         "latency_p95_s": round(sorted(latencies)[math.ceil(0.95 * len(latencies)) - 1], 3),  # nearest rank
         "tokens_per_s": round(tokens / sum(latencies), 1) if sum(latencies) else 0.0,
     }
     write_json_file(target / f"{label}.json", summary)
+    from factory.model_card import refresh_cards
+
+    refresh_cards(Path(out) / recipe.name / "models")  # the students' cards show the new numbers
     return summary
 
 
@@ -143,23 +157,47 @@ def compare(recipe_name: str, labels: list[str], *, out: Path = Path("data")) ->
     for label in labels:
         path = target / f"{label}.json"
         if not path.is_file():
-            raise ConfigError(f"no eval named {label!r} in {target}; run `factory eval {recipe_name} --model ...` first")
+            raise ConfigError(f"no eval named {label!r} in {target}; run "
+                              f"{command_hint(f'factory eval {recipe_name} --label {label} --model MODEL', out)} first")
         summaries.append(json.loads(path.read_text()))
     names = list(summaries[0]["metrics"])
-    lines = ["| model | " + " | ".join(names) + " | p50 s | p95 s | tok/s |", "|---" * (len(names) + 4) + "|"]
+    lines = ["| model | n | " + " | ".join(names) + " | p50 s | p95 s | tok/s |", "|---" * (len(names) + 5) + "|"]
     for s in summaries:
-        lines.append(f"| {s['label']} | " + " | ".join(f"{s['metrics'][n]:.1f}" for n in names)
+        lines.append(f"| {s['label']} | {s['examples']} | " + " | ".join(_cell(s, n) for n in names)
                      + f" | {s['latency_p50_s']} | {s['latency_p95_s']} | {s['tokens_per_s']} |")
     main, base = summaries[0]["main_metric"], summaries[0]
-    decisions = []
-    for s in summaries[1:]:
-        gain = s["metrics"][main] - base["metrics"][main]
-        verdict = "deploy" if gain >= DEPLOY_MARGIN else "do not deploy"
-        decisions.append(f"{s['label']} vs {base['label']}: {main} {gain:+.1f} points -> {verdict} (needs >= {DEPLOY_MARGIN:g})")
+    decisions = [decision(base, s, main) for s in summaries[1:]]
     table = "\n".join(lines)
     (target / "compare.md").write_text(table + "\n\n" + "\n".join(f"- {d}" for d in decisions) + "\n")
     _chart(summaries, names, target / "compare.png")
     return table, decisions
+
+
+def _cell(summary: dict, name: str) -> str:
+    """A metric with its 95% interval where the eval has one: `97.9 [89.1-99.6]`."""
+    low_high = summary.get("intervals", {}).get(name)
+    return f"{summary['metrics'][name]:.1f}" + (f" [{low_high[0]:.1f}-{low_high[1]:.1f}]" if low_high else "")
+
+
+def decision(base: dict, other: dict, main: str) -> str:
+    """The deploy line for `other` against `base`, never stronger than the numbers allow."""
+    gain = other["metrics"][main] - base["metrics"][main]
+    head = f"{other['label']} vs {base['label']}: {main} {gain:+.1f} points"
+    smallest = min(base["examples"], other["examples"])
+    if smallest < stats.MIN_JUDGE:
+        return (f"{head} -> no verdict: {smallest} test examples are too few to judge (needs >= {stats.MIN_JUDGE}; "
+                "export a larger test split)")
+    if main not in base.get("intervals", {}) or main not in other.get("intervals", {}):
+        return f"{head} -> no verdict: an eval without intervals (rerun `factory eval` on both)"
+    low, high = stats.gain_interval(base["metrics"][main], base["intervals"][main], other["metrics"][main],
+                                    other["intervals"][main])
+    span = f"95% interval [{low:+.1f}, {high:+.1f}]"
+    if low >= DEPLOY_MARGIN:
+        return f"{head}, {span} -> deploy (needs >= {DEPLOY_MARGIN:g})"
+    if high < DEPLOY_MARGIN:
+        return f"{head}, {span} -> do not deploy (needs >= {DEPLOY_MARGIN:g})"
+    return (f"{head}, {span} -> inconclusive: the gain may or may not reach {DEPLOY_MARGIN:g}; "
+            "evaluate on more test examples")
 
 
 def _chart(summaries: list[dict], names: list[str], path: Path) -> None:

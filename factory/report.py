@@ -1,6 +1,10 @@
-"""The build report as a rich table for the terminal (report.json itself is written by factory.build)."""
+"""The build report for the terminal: a rich table of the stages, and the rest of the loop as the
+exact commands for the run just built. (report.json itself is written by factory.build.)"""
 
 from __future__ import annotations
+
+import shlex
+from pathlib import Path
 
 from rich.table import Table
 
@@ -20,3 +24,23 @@ def stage_table(report: dict) -> Table:
                      f"{tokens['completion']} completion; cache {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses; "
                      f"PII replaced: {pii}")
     return table
+
+
+def next_steps(recipe: str, run_id: str, out: Path) -> list[str]:
+    """The rest of the loop for this run (annotate, export, train, eval, serve), each command as typed,
+    with this run's --run and the --out it was built under, so that they work when pasted in order."""
+    out_flag = "" if Path(out) == Path("data") else f" --out {shlex.quote(str(out))}"
+    at = f" --run {shlex.quote(run_id)}{out_flag}"
+    name = f"{run_id}-student"
+    model = shlex.quote(str(Path(out) / recipe / "models" / name))
+    return [
+        f"factory annotate serve{out_flag} --annotators 1      # optional, in another terminal: the Argilla UI",
+        f"factory annotate push {recipe}{at} --sample 20        # then label in the UI",
+        f"factory annotate pull {recipe}{at}",
+        f"factory export {recipe}{at}",
+        f"factory train {recipe}{at} --name {name} --max-steps 100 --gguf q8_0",
+        f"factory eval {recipe}{at} --model base",
+        f"factory eval {recipe}{at} --model {model}",
+        f"factory eval {recipe}{out_flag} --compare base,{name}",
+        f"factory serve {model}",
+    ]

@@ -5,7 +5,8 @@ GGUF file) or `transformers serve` (for a transformers folder such as a trained 
 merged/). It is a context manager: it starts the process in its own session, waits until
 GET /v1/models answers, and on exit terminates it (then kills it after 10 s). The embedded
 teacher and `factory serve` both use it. `resolve_model()` turns what a user typed (a
-.gguf file, a model folder, a trained run's folder, `base`) into an engine and a path. It
+.gguf file, a model folder, a trained run's folder, `base`) into a runtime and a file, a GGUF
+whenever one exists or can be made (factory.models). It
 does not download models and does not expose anything beyond 127.0.0.1 unless asked.
 """
 
@@ -30,25 +31,11 @@ def default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def resolve_model(model: str) -> tuple[str, Path]:
-    """(engine, path) for `factory serve MODEL`: a GGUF file is served by llama.cpp, a folder by transformers."""
-    if model == "base":
-        from train.base_model import ensure_base
+def resolve_model(model: str, runtime: str = "auto"):
+    """What `factory serve MODEL` runs: a factory.models.Resolved (engine = its runtime, and the file)."""
+    from factory.models import resolve
 
-        return "transformers", Path(ensure_base())
-    path = Path(model)
-    if path.is_file() and path.suffix == ".gguf":
-        return "llama.cpp", path
-    if (path / "config.json").is_file():
-        return "transformers", path
-    if path.is_dir():  # a trained run: data/RECIPE/models/NAME
-        ggufs = sorted(path.glob("*.gguf"))
-        if ggufs:
-            return "llama.cpp", ggufs[0]
-        if (path / "merged" / "config.json").is_file():
-            return "transformers", path / "merged"
-    raise ConfigError(f"MODEL {model}: not a .gguf file, a model folder with config.json, a trained run "
-                      f"(data/RECIPE/models/NAME) or `base`")
+    return resolve(model, runtime)
 
 
 class ModelServer:

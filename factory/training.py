@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from factory.errors import ConfigError
+from factory.errors import ConfigError, command_hint
 from factory.export.formats import student_turns
 from factory.jsonl import read_jsonl, write_json_file
 from factory.recipes import load_recipe
@@ -26,11 +26,11 @@ def train_config(recipe_name: str, *, out: Path, run: str, name: str, overrides:
     recipe = load_recipe(recipe_name)
     export_dir = Path(out) / recipe.name / run / "export"
     if not (export_dir / "train.jsonl").is_file():
-        raise ConfigError(f"no export at {export_dir}; run `factory export {recipe.name}` first")
+        raise ConfigError(f"no export at {export_dir}; run {command_hint(f'factory export {recipe.name}', out, run)} first")
     with open(export_dir / "train.jsonl", encoding="utf-8") as handle:
         if "messages" not in json.loads(handle.readline() or "{}"):
             raise ConfigError(f"{export_dir}/train.jsonl is not in the messages format; "
-                              f"run `factory export {recipe.name} --format messages`")
+                              f"run {command_hint(f'factory export {recipe.name} --format messages', out, run)}")
     path = recipe.folder / "train.yaml"
     values = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     known = {f.name: f for f in fields(TrainConfig) if f.name not in ("data", "out")}

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from factory_cli import assert_valid_run as _assert_valid_run, records as _records, run_cli
+from factory_cli import ROOT, assert_valid_run as _assert_valid_run, records as _records, run_cli
 
 
 def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path):
@@ -27,6 +27,18 @@ def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path)
     assert teacher_record["provenance"]["teacher"]["model"] == "loopback"
     assert 0.55 <= teacher_record["checks"]["faithfulness"] <= 0.97
     assert "records in" in result.stdout and "generate" in result.stdout
+    run, at = report["run_id"], f"--run {report['run_id']} --out {tmp_path}"
+    steps = result.stdout.split("next, for this run:\n", 1)[1].splitlines()  # the rest of the loop, for this run
+    assert [line.split("  #")[0].strip() for line in steps] == [
+        f"factory annotate serve --out {tmp_path} --annotators 1",
+        f"factory annotate push rem_queries {at} --sample 20",
+        f"factory annotate pull rem_queries {at}",
+        f"factory export rem_queries {at}",
+        f"factory train rem_queries {at} --name {run}-student --max-steps 100 --gguf q8_0",
+        f"factory eval rem_queries {at} --model base",
+        f"factory eval rem_queries {at} --model {tmp_path}/rem_queries/models/{run}-student",
+        f"factory eval rem_queries --out {tmp_path} --compare base,{run}-student",
+        f"factory serve {tmp_path}/rem_queries/models/{run}-student"]
     dedup = next(row for row in report["stages"] if row["name"] == "dedup")
     assert dedup["embedding_cache"]["hits"] >= report["origins"]["teacher"]  # faithfulness already embedded them
 
@@ -45,6 +57,7 @@ def test_resume_skips_finished_stages(loopback, tmp_path):
     args = ["build", "rem_queries", "--limit", "5", "--teacher-url", loopback.base_url, "--out", str(tmp_path), "--run", "r"]
     assert run_cli(*args).returncode == 0
     run_dir = tmp_path / "rem_queries" / "r"
+    assert not (run_dir / ".lock").exists()  # a finished run keeps no lock file
     (run_dir / "stages" / "validate.done").unlink()
     first = (run_dir / "dataset.jsonl").read_text()
     assert run_cli(*args).returncode == 0
@@ -107,6 +120,22 @@ def test_errors_before_work_are_one_line(args, message, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert not (tmp_path / "rem_queries").exists()
+
+
+@pytest.mark.parametrize("source, message", [
+    ("{tmp}/missing-logs", "error: --source {tmp}/missing-logs: no such file or folder; check the path"),
+    ("{tmp}/logs/*.jsonl", "error: --source {tmp}/logs/*.jsonl: the pattern matches no file; check the path"),
+])
+def test_a_source_that_names_nothing_is_refused_before_any_work(source, message, tmp_path):
+    (tmp_path / "logs").mkdir()
+    good = tmp_path / "good.jsonl"
+    good.write_text((ROOT / "pipelines" / "toolcalls" / "examples" / "conversations.jsonl").read_text().splitlines(True)[0])
+    source = source.format(tmp=tmp_path)
+    result = run_cli("build", "toolcalls", "--source", str(good), "--source", source, "--teacher-url",
+                     "http://127.0.0.1:9/v1", "--out", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == message.format(tmp=tmp_path)  # one line, before the teacher is even asked
+    assert not (tmp_path / "d").exists()
 
 
 def test_malformed_seed_line_names_file_and_line(tmp_path):

@@ -7,7 +7,9 @@ Reads <data>/train.jsonl (and validation.jsonl if present) in the `messages` for
 so the loss covers the assistant's answer only, with the model's own chat template.
 QLoRA (4-bit, bitsandbytes) when CUDA is present; plain LoRA on CPU. Writes to <out>:
 adapter/, merged/ (adapter merged into the base, with the tokenizer), train_log.jsonl,
-loss.png and config.json (the exact config). Rerun with the same --out to resume from the
+loss.png and config.json (the exact config, and under `ran` what really ran: steps, the
+epochs they make, records, seconds). Shows a progress bar (step, loss, ETA) on stderr and
+ends with a one-line summary (train.progress). Rerun with the same --out to resume from the
 last checkpoint.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
@@ -93,10 +96,11 @@ def train(config: TrainConfig) -> dict:
     import datasets
     import torch
     from peft import LoraConfig
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     from trl import SFTConfig, SFTTrainer
 
     from train.base_model import ensure_base
+    from train.progress import BarCallback, what_ran
 
     datasets.disable_progress_bars()
     out, data = Path(config.out), Path(config.data)
@@ -125,7 +129,13 @@ def train(config: TrainConfig) -> dict:
                              target_modules="all-linear", task_type="CAUSAL_LM")
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_rows, eval_dataset=eval_rows,
                          processing_class=tokenizer, peft_config=peft_config)
+    trainer.remove_callback(PrinterCallback)  # raw log dicts: the bar shows the loss instead
+    trainer.add_callback(BarCallback())
+    started = time.monotonic()
     trainer.train(resume_from_checkpoint=last_checkpoint(out))
+    ran = what_ran(trainer.state.global_step, config.batch_size, config.grad_accum, len(train_rows),
+                   len(eval_rows) if eval_rows is not None else 0, time.monotonic() - started, config.max_steps)
+    (out / "config.json").write_text(json.dumps({**asdict(config), "ran": ran}, indent=2))
     trainer.save_model(str(out / "adapter"))
     merged = trainer.model.merge_and_unload()
     merged.save_pretrained(out / "merged")
@@ -134,11 +144,17 @@ def train(config: TrainConfig) -> dict:
     (out / "train_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
     plot_loss(history, out / "loss.png")
     losses = [h["loss"] for h in history if "loss" in h]
+    eval_losses = [h["eval_loss"] for h in history if "eval_loss" in h]
     return {"out": str(out), "steps": trainer.state.global_step, "first_loss": losses[0] if losses else None,
-            "last_loss": losses[-1] if losses else None}
+            "last_loss": losses[-1] if losses else None, "eval_loss": eval_losses[-1] if eval_losses else None,
+            "ran": ran}
 
 
 def main() -> None:
+    import sys
+
+    from train.progress import summary_line
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for field in fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
@@ -147,7 +163,9 @@ def main() -> None:
         else:
             parser.add_argument(flag, type=type(field.default), default=field.default)
     args = parser.parse_args()
-    print(json.dumps(train(TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)}))))
+    summary = train(TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)}))
+    print(summary_line(summary), file=sys.stderr)
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

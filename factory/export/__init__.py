@@ -16,11 +16,12 @@ from collections import Counter
 from pathlib import Path
 
 from factory.dedup import EmbeddingCache
-from factory.errors import ConfigError, InputError
+from factory.errors import ConfigError, InputError, command_hint
 from factory.export import card
 from factory.export.formats import FORMATS, student_turns
 from factory.export.split import NGRAM, check_fields, find_leaks, label_value, parse_split, split_groups
 from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
+from factory.stats import too_few
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.stages.base import cache_file
@@ -74,7 +75,8 @@ def export(recipe_name: str, *, out: Path = Path("data"), run: str = "latest", s
     run_dir = Path(out) / recipe.name / run
     dataset = run_dir / "dataset.jsonl"
     if not dataset.is_file():
-        raise ConfigError(f"no dataset at {dataset}; run `factory build {recipe.name}` first (or pass --run / --out)")
+        raise ConfigError(f"no dataset at {dataset}; run {command_hint(f'factory build {recipe.name}', out, run)} "
+                          "first (or pass another --run / --out)")
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     fractions = parse_split(split)
@@ -85,6 +87,8 @@ def export(recipe_name: str, *, out: Path = Path("data"), run: str = "latest", s
     check_fields(records, stratify)
     eval_texts = _eval_texts(decontaminate) if decontaminate else []
     splits, notes = split_groups(records, fractions, stratify, seed)
+    notes += [w for name in ("validation", "test") if name in splits
+              for w in [too_few(len(splits[name]), f"the {name} split")] if w]
     cache = EmbeddingCache(cache_file(out, "embeddings.sqlite"))
     try:
         moved_groups, moved_records, remaining = _move_leaks(splits, recipe.dedup_threshold, cache)

@@ -10,7 +10,8 @@ carries provenance.unlabeled: generate asks the teacher about it and does not pa
 A user line whose query is invalid is rejected with the validator's reason (e.g.
 `rem_unknown_table`); a line that is not JSON stops the build before work (file:line).
 What a source could not use (a binary file, a malformed line, a page without NAME...) is
-rejected with the source's reason and where it was, so the report counts it.
+rejected with the source's reason and where it was, so the report counts it; a `--source` that
+names nothing at all (a missing path, a glob matching no file) is an error before any work.
 `--limit N` caps the kept seeds (user seeds first, then the grammar's or source's) at N.
 An empty `--seeds` file is said in one line on stderr (a warning of logger factory.stages.seeds).
 
@@ -24,10 +25,12 @@ content. Counts by type go to the report (`entities`, as the scrub stage's).
 
 from __future__ import annotations
 
+import glob
 import logging
+import os
 from typing import Iterable, Iterator
 
-from factory.errors import ConfigError
+from factory.errors import ConfigError, InputError
 from factory.jsonl import read_jsonl
 from factory.record import Record, Rejected, content_hash
 from factory.sources.base import Skipped
@@ -35,6 +38,17 @@ from factory.stages.base import Stage
 from factory.stages.scrub import RawRejection, Redactor
 
 log = logging.getLogger(__name__)
+
+
+def _check_source(given: str) -> None:
+    """A `--source` the user typed names something: a file or folder that exists, or a glob that matches.
+    (What is inside is judged later, file by file, as rejections; a typo is an error before any work.)"""
+    if glob.has_magic(given):
+        if not glob.glob(given, recursive=True):
+            raise InputError(f"--source {given}: the pattern matches no file; check the path")
+    elif not os.path.exists(given):
+        what = "a broken link" if os.path.islink(given) else "no such file or folder"
+        raise InputError(f"--source {given}: {what}; check the path")
 
 
 class SeedsStage(Stage):
@@ -55,6 +69,8 @@ class SeedsStage(Stage):
         if self.context.options.source_paths and not hasattr(recipe.module, "source_seeds"):
             raise ConfigError(f"--source: recipe {recipe.name} reads no source (its seeds come from a grammar); "
                               "give your own seeds with --seeds FILE")
+        for given in self.context.options.source_paths:
+            _check_source(given)
         path = self.context.options.seeds_file
         self._user_count = sum(1 for _ in read_jsonl(path)) if path else 0
         if path and not self._user_count:

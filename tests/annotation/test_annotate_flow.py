@@ -99,10 +99,10 @@ def test_one_line_errors(argilla_server, data_root, pushed):
     assert gone.returncode == 2 and gone.stderr.startswith("error: Argilla at http://127.0.0.1:9 is unreachable")
     no_run = cli(argilla_server, data_root, "annotate", "push", "rem_queries", "--run", "nope")
     assert no_run.stderr.strip() == f"error: no build at {data_root / 'rem_queries' / 'nope'} (dataset.jsonl missing); " \
-                                    "run `factory build rem_queries` or pick --run"
+                                    f"run `factory build rem_queries --out {data_root} --run nope` or pick another --run"
     no_dataset = cli(argilla_server, data_root, "annotate", "pull", "rem_queries", "--run", "r1", "--dataset", "missing")
-    assert no_dataset.stderr.strip() == ("error: no Argilla dataset 'missing' in workspace 'factory'; "
-                                         "run `factory annotate push rem_queries` first")
+    assert no_dataset.stderr.strip() == ("error: no Argilla dataset 'missing' in workspace 'factory'; run "
+                                         f"`factory annotate push rem_queries --dataset missing --out {data_root} --run r1` first")
 
     import argilla as rg
 

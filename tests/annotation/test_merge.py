@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from annotation.pull import Vote, agreement, fleiss_kappa, merge
+from annotation.pull import Vote, merge
+from annotation.pull_report import agreement, fleiss_kappa
 from annotation.push import sample
 from factory.errors import ConfigError
 from factory.record import Record
@@ -140,3 +141,45 @@ def test_answers_to_a_recipes_own_questions_are_edits_judged_like_any_other():
     assert kept["id"] == same["id"] and kept["checks"]["human"]["status"] == "accepted"
     assert refused["id"] == other["id"] and refused["checks"]["human"]["status"] == "human_correction_invalid"
     assert "answers that cannot be applied: limit: at most 50" in refused["checks"]["human"]["correction"]
+
+
+def pulled(labelled: int, overlap: int, percent=None, kappa=None) -> dict:
+    return {"labelled": labelled, "records": 6, "outcomes": {"unlabelled": 6 - labelled, **({"accepted": labelled} if labelled else {})},
+            "agreement": {"records_with_overlap": overlap, "percent_agreement": percent, "fleiss_kappa": kappa}}
+
+
+def test_the_pull_line_never_prints_none(tmp_path):
+    from annotation.pull_report import summary_line
+
+    path = tmp_path / "report.json"
+    assert summary_line(pulled(0, 0), path) == (
+        "0 of 6 records labelled (unlabelled 6): nobody has submitted a response yet; label in the Argilla UI, "
+        f"then pull again. Report: {path}")
+    assert summary_line(pulled(2, 0), path) == (
+        "2 of 6 records labelled (accepted 2, unlabelled 4); agreement: none measured (no record was answered "
+        f"by two annotators yet). Report: {path}")
+    assert summary_line(pulled(2, 2, 100.0, None), path) == (
+        "2 of 6 records labelled (accepted 2, unlabelled 4); agreement: 100.0% over 2 shared records, "
+        f"Fleiss' kappa undefined (every answer was the same verdict). Report: {path}")
+    assert "None" not in summary_line(pulled(2, 2, 50.0, -0.333), path)
+
+
+def test_a_pull_brings_the_runs_report_in_step_with_its_dataset(tmp_path):
+    from annotation.pull import write
+    from annotation.pull_report import refresh_build_report
+    from factory.build import dataset_summary
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "dataset.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    (run / "report.json").write_text(json.dumps({"recipe": "rem_queries", "records": 6, "stages": [],
+                                                 **dataset_summary(run / "dataset.jsonl", RECIPE)}))
+    merged = merge(RECORDS, votes(), RECIPE)
+    report = {"labelled": 5, "outcomes": merged["counts"]}
+    write(run, merged, report)
+    refresh_build_report(run, RECIPE, report)
+    after = json.loads((run / "report.json").read_text())
+    assert after["records"] == 5 == len((run / "dataset.jsonl").read_text().splitlines())
+    assert after["origins"] == {"grammar": 5} and after["stages"] == []  # the build's own rows are kept
+    assert after["human"] == {"labelled": 5, "outcomes": merged["counts"], "rejected": 1,
+                              "report": "annotation/report.json"}

@@ -160,6 +160,7 @@ def test_bad_inputs_through_the_cli(tmp_path):
     assert result.returncode == 2 and "--stratify 'mood': no record has that label" in result.stderr
     result = run_cli("export", "rem_queries", "--out", str(tmp_path))  # 4 seeds, 3 splits, 5 strata
     assert result.returncode == 0 and "note: stratum" in result.stderr and "seed group(s) for 3 splits" in result.stderr
+    assert "note: the test split has " in result.stderr and ": too few to judge a model (judge from 30;" in result.stderr
     (run_dir / "dataset.jsonl").write_text("")
     result = run_cli("export", "rem_queries", "--out", str(tmp_path))
     assert result.returncode == 2 and "has no records; nothing to export" in result.stderr

@@ -86,9 +86,49 @@ def test_eval_through_an_openai_compatible_url_and_compare(tmp_path):
         server.shutdown()
     assert summary["examples"] == 2 and summary["metrics"] == {"intent": 50.0, "valid": 50.0, "parameters": 50.0,
                                                                "executes": 50.0, "exact": 50.0}
-    base = {**summary, "label": "base", "metrics": dict.fromkeys(summary["metrics"], 0.0)}
+    assert summary["intervals"]["intent"] == [9.5, 90.5]  # Wilson, 1 of 2
+    assert summary["runtime"] == "endpoint"
+    assert summary["warnings"] == ["the test split has 2 records: too few to judge a model (judge from 30; here one "
+                                   "record moves a score by 50 points, and a 95% interval on a score near 50% is over "
+                                   "30 points wide)"]
+    base = {**summary, "label": "base", "metrics": dict.fromkeys(summary["metrics"], 0.0),
+            "intervals": dict.fromkeys(summary["metrics"], [0.0, 65.8])}
     (tmp_path / "rem_queries" / "evals" / "base.json").write_text(json.dumps(base))
     table, decisions = compare("rem_queries", ["base", "oracle"], out=tmp_path)
-    assert table.splitlines()[0] == "| model | intent | valid | parameters | executes | exact | p50 s | p95 s | tok/s |"
-    assert decisions == ["oracle vs base: intent +50.0 points -> deploy (needs >= 5)"]
+    assert table.splitlines()[0] == "| model | n | intent | valid | parameters | executes | exact | p50 s | p95 s | tok/s |"
+    assert table.splitlines()[3].startswith("| oracle | 2 | 50.0 [9.5-90.5] | ")
+    # +50 points on 2 records is no ground for deploying anything
+    assert decisions == ["oracle vs base: intent +50.0 points -> no verdict: 2 test examples are too few to judge "
+                         "(needs >= 30; export a larger test split)"]
     assert (tmp_path / "rem_queries" / "evals" / "compare.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _summary(label: str, right: int, n: int) -> dict:
+    from factory.stats import interval
+
+    scores = [1.0] * right + [0.0] * (n - right)
+    return {"label": label, "examples": n, "metrics": {"intent": round(100 * right / n, 1)},
+            "intervals": {"intent": interval(scores)}}
+
+
+@pytest.mark.parametrize("base, student, verdict", [
+    ((0, 48), (47, 48), "intent +97.9 points, 95% interval [+86.4, +99.6] -> deploy (needs >= 5)"),
+    ((30, 40), (31, 40), "intent +2.5 points, 95% interval [-16.0, +20.8] -> inconclusive: the gain may or may not "
+                         "reach 5; evaluate on more test examples"),
+    ((38, 40), (20, 40), "intent -45.0 points, 95% interval [-60.2, -26.3] -> do not deploy (needs >= 5)"),
+    ((0, 3), (3, 3), "intent +100.0 points -> no verdict: 3 test examples are too few to judge (needs >= 30; "
+                     "export a larger test split)"),
+])
+def test_the_deploy_verdict_is_never_stronger_than_the_numbers(base, student, verdict):
+    from factory.evaluate import decision
+
+    assert decision(_summary("base", *base), _summary("student", *student), "intent") == f"student vs base: {verdict}"
+
+
+def test_wilson_intervals_match_known_values():
+    from factory.stats import interval, wilson
+
+    assert interval([1.0, 1.0, 1.0]) == [43.9, 100.0]
+    assert interval([0.0] * 10) == [0.0, 27.8]
+    assert wilson(0, 0) == (0.0, 1.0)
+    assert interval([0.5, 1.0, 0.0, 0.5]) == interval([0.5, 1.0, 0.0, 0.5])  # partial scores: a seeded bootstrap

@@ -43,8 +43,26 @@ def test_trainer_script_trains_saves_reloads_and_generates(tiny_llama, export_di
     # LoRA on a random 2-layer model with a 49k vocabulary learns slowly, but every logged loss is lower
     assert all(later < earlier for earlier, later in zip(losses, losses[1:])), losses
     assert summary["last_loss"] == losses[-1] < 0.95 * losses[0], losses
-    assert json.loads((out / "config.json").read_text())["max_steps"] == 30
+    config = json.loads((out / "config.json").read_text())
+    assert config["max_steps"] == 30 and config["epochs"] == 3.0  # what was asked ...
+    ran = config["ran"]  # ... and what really ran: 30 steps of 4 examples over 24 records
+    assert {k: ran[k] for k in ("steps", "epochs", "examples_per_step", "train_records", "validation_records",
+                                "stopped_by")} == {"steps": 30, "epochs": 5.0, "examples_per_step": 4,
+                                                   "train_records": 24, "validation_records": 3,
+                                                   "stopped_by": "max_steps"}
+    assert summary["ran"] == ran
+    assert "{'loss'" not in result.stderr and "{'train_runtime'" not in result.stderr  # no raw log dicts
+    assert "step 30/30" in result.stderr and "ETA" in result.stderr  # the progress bar, at its end
+    assert f"30 steps = 5 epochs of 24 records (4 a step) in " in result.stderr.splitlines()[-1]
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
+
+    from factory.model_card import write_card
+
+    write_card(out)  # what `factory train` does after training: TRL's and PEFT's templates replaced
+    for card in (out / "README.md", out / "merged" / "README.md", out / "adapter" / "README.md"):
+        text = card.read_text()
+        assert "fine-tuned version of" not in text and "Model Card for Model ID" not in text, card
+        assert f"base_model: {tiny_llama}" in text and "- ran: 30 steps = 5 epochs of 24 records" in text
 
     import torch
     from peft import PeftModel
