@@ -130,22 +130,25 @@ def spacy_engine():
     return NlpEngineProvider(nlp_configuration=config).create_engine()
 
 
-# presidio's recognizers that factory.pii_numbers replaces (few brands and lengths; few phone regions)
-REPLACED_RECOGNIZERS = {"CreditCardRecognizer", "PhoneRecognizer"}
+# presidio's recognizers that ours replace: few card brands and lengths, few phone regions (factory.pii_numbers);
+# spaCy's names as they come (factory.pii_names trims and checks them)
+REPLACED_RECOGNIZERS = {"CreditCardRecognizer", "PhoneRecognizer", "SpacyRecognizer"}
 
 
 def registry(nlp_engine, entities: Iterable[str]):
     """presidio's predefined recognizers, with ours for cards and phones (factory.pii_numbers) and secrets."""
     from presidio_analyzer import RecognizerRegistry
 
-    from factory.pii_names import NameRecognizer
-    from factory.pii_numbers import CardRecognizer, PhoneRecognizer
+    from factory.pii_names import GivenNameRecognizer, checked_spacy_recognizer
+    from factory.pii_numbers import AnyCardRecognizer, WorldPhoneRecognizer
 
     result = RecognizerRegistry(supported_languages=["en"])
     result.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
-    result.recognizers = [r for r in result.recognizers if type(r).__name__ not in REPLACED_RECOGNIZERS]
-    names = [NameRecognizer()] if "PERSON" in entities else []
-    for recognizer in [CardRecognizer(), PhoneRecognizer(), *names, *_secret_recognizers(entities)]:
+    result.recognizers = [r for r in result.recognizers if type(r).__name__ not in REPLACED_RECOGNIZERS
+                          or not type(r).__module__.startswith("presidio_analyzer")]
+    names = [GivenNameRecognizer()] if "PERSON" in entities else []
+    for recognizer in [checked_spacy_recognizer(), AnyCardRecognizer(), WorldPhoneRecognizer(), *names,
+                       *_secret_recognizers(entities)]:
         result.add_recognizer(recognizer)
     return result
 
@@ -185,9 +188,10 @@ class Scrubber:
         lowest = min(self._threshold(e) for e in self.entities)
         batches = self._batch.analyze_iterator(texts, language="en", batch_size=self.batch_size, entities=list(self.entities),
                                                score_threshold=lowest, allow_list=self.allow or None)
-        return [[r for r in results if r.score >= self._threshold(r.entity_type)
+        kept = [[r for r in results if r.score >= self._threshold(r.entity_type)
                  and (r.entity_type != "PERSON" or plausible_person(text[r.start:r.end]))]
                 for text, results in zip(texts, batches, strict=True)]
+        return [_without_loose_numbers(results) for results in kept]
 
     def redact_groups(self, groups: list[list[str]]) -> list[tuple[list[str], dict[str, int]]]:
         """Redact each group of texts (one group = one record's fields), analysing all in one batch."""
@@ -229,6 +233,18 @@ class Scrubber:
                          for entity in {r.entity_type for r in results}}
             redacted.append(self._anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text)
         return redacted, dict(sorted(counts.items()))
+
+
+# Findings whose shape says exactly what they are; a phone number overlapping one is a misreading of it.
+EXACT_ENTITIES = {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "EMAIL_ADDRESS", "API_KEY", "PRIVATE_KEY",
+                  "URL_WITH_CREDENTIALS"}
+
+
+def _without_loose_numbers(results: list) -> list:
+    """The findings less any PHONE_NUMBER that overlaps an exact entity (an SSN, part of an IBAN, a port and an IP)."""
+    exact = [r for r in results if r.entity_type in EXACT_ENTITIES]
+    return [r for r in results if r.entity_type != "PHONE_NUMBER"
+            or not any(e.start < r.end and r.start < e.end for e in exact)]
 
 
 # What redaction writes: <PERSON_1>; and the tracer's unnumbered <API_KEY> (a client's own key). Groups: type,

@@ -4,7 +4,7 @@ spaCy's small model knows English names in English sentences. It tags "Oluwaseun
 organisation, "Nguyễn Thị Mai" as nothing, and `runbook-db-failover` or a method `simpson` as a
 person. Two pieces, both working on the spaCy document presidio already made:
 
-- `NameRecognizer` (PERSON): a first name from a list of about 48,000 given names of 50-odd
+- `GivenNameRecognizer` (PERSON): a first name from a list of about 48,000 given names of 50-odd
   countries (the data file of the `gender-guesser` package, GNU FDL, read as data) written as a
   name (capitalised, or a whole-word match right after a cue word), followed by capitalised
   surname words (with particles: van der, de la, bin, ...), is a person: 0.75. A first name alone
@@ -22,17 +22,19 @@ no cue; it decides nothing about redaction (factory.pii does).
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
-CUES = {"hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "cc", "from", "by", "ask", "tell", "ping",
+CUES = {"todo", "fixme", "xxx", "hack", "hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "cc", "from", "by", "ask", "tell", "ping",
         "contact", "assigned", "assignee", "owner", "user", "customer", "client", "patient", "name", "named",
         "called", "call", "email", "emailed", "mail", "met", "meet", "with", "regards", "cheers", "sincerely",
         "signed", "reporter", "author", "employee", "manager", "agent", "colleague", "@", "attn", "to", "for",
         "bonjour", "hallo", "hola", "ciao", "olá", "hej", "merci", "danke", "gracias", "grazie", "obrigado"}
-STRONG_CUES = {"hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "cc", "ping", "attn", "@", "bonjour",
+STRONG_CUES = {"hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "cc", "ping", "attn", "@", "todo", "fixme",
+               "xxx", "hack", "bonjour",
                "hallo", "hola", "ciao", "olá", "hej", "merci", "danke", "gracias", "grazie", "obrigado"}
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "sr", "sra", "srta",
           "mme", "mlle", "m", "sig", "sig.ra", "dott", "dott.ssa", "pan", "pani", "dhr", "mevr", "fru", "hr"}
@@ -46,6 +48,7 @@ COMMON_WORDS = {"will", "may", "june", "april", "august", "mark", "grant", "max"
                 "frank", "earl", "guy", "hunter", "glen", "dale", "rich", "ben", "art", "tom", "said", "long",
                 "young", "lee", "can", "an", "so", "ha", "ki", "in", "to", "is", "be", "do", "go", "no", "on", "or",
                 "as", "at", "by", "it", "me", "my", "of", "up", "us", "we", "he", "al", "el", "la", "le", "de"}
+STOP_WORD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "pl", "tr", "cs", "ro", "fi")
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*")
 
 
@@ -62,61 +65,120 @@ def first_names() -> frozenset[str]:
             if len(parts) >= 2:
                 for part in parts[1].split("+"):
                     if len(part) >= 2:
-                        names.add(part.casefold())
+                        names.add(_folded(part))
     return frozenset(names)
 
 
+def _folded(word: str) -> str:
+    """Casefolded without diacritics: the list writes Penélope, people write Pénélope or Penelope."""
+    return "".join(char for char in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(char))
+
+
 def is_first_name(word: str) -> bool:
-    return word.casefold() in first_names()
+    return _folded(word) in first_names()
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Function words of the languages whose names the finder knows (spaCy's lists, no model needed)."""
+    import importlib
+
+    words = set()
+    for lang in STOP_WORD_LANGUAGES:
+        words |= importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
+    return frozenset(word.casefold() for word in words)
 
 
 def plausible_person(value: str) -> bool:
     """False for what cannot be a person's name: an identifier or slug (lowercase with -, _, :, digits,
-    dots) or a single lowercase word, unless it begins with a known given name."""
+    dots) or a single lowercase word, unless it begins with a known given name; words that open with a
+    function word of some language ("Il mio", "Sie den Betrag", "te paso")."""
     value = value.strip()
     if not value or any(char.isdigit() for char in value) or "_" in value or "/" in value or "=" in value:
         return False
     words = _WORD.findall(value)
-    if not words:
+    if not words or re.search(r"(?:^|\s)-", value):  # a command's flag: "ping -c"
+        return False
+    first_is_stop = words[0].casefold() in stop_words()
+    if first_is_stop and (not is_first_name(words[0]) or len(words) == 1 and words[0].islower()
+                          or len(words) > 1 and words[1].casefold() in stop_words()):
         return False
     if any(char.isupper() for char in value) and not value.isupper():
         return True
     return is_first_name(words[0].split("-")[0]) and words[0].casefold() not in COMMON_WORDS
 
 
-def _titled(token) -> bool:
-    text = token.text
-    return text[:1].isupper() and not text.isupper() and _WORD.fullmatch(text) is not None
+class _Words:
+    """The words of a text with their offsets (a regex, not spaCy's tokens: `"Neves","Quadra` is two
+    words), each with spaCy's part of speech where a spaCy token starts at the same character."""
+
+    def __init__(self, text: str, doc):
+        self.text = text
+        self.spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        self.pos = {token.idx: token.pos_ for token in doc} if doc is not None else {}
+        self.stop = {token.idx for token in doc if token.is_stop} if doc is not None else set()
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def word(self, i: int) -> str:
+        return self.text[slice(*self.spans[i])]
+
+    def gap(self, i: int) -> str:
+        """The characters between word i - 1 and word i."""
+        return self.text[self.spans[i - 1][1]:self.spans[i][0]] if i > 0 else self.text[:self.spans[0][0]]
+
+    def propn(self, i: int) -> bool:
+        return self.pos.get(self.spans[i][0]) == "PROPN"
+
+    def is_stop(self, i: int) -> bool:
+        return self.spans[i][0] in self.stop or self.word(i).casefold() in COMMON_WORDS
 
 
-def _surname_end(doc, index: int, limit: int = 3) -> int:
-    """Index after the capitalised surname words (and particles between them) that follow doc[index - 1]."""
-    end, taken = index, 0
-    while end < len(doc) and taken < limit:
-        token = doc[end]
-        if _titled(token) and token.text.casefold() not in COMMON_WORDS | CUES:
-            end, taken = end + 1, taken + 1
-        elif token.text.casefold() in PARTICLES and end + 1 < len(doc) and _titled(doc[end + 1]):
+def _titled(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper()
+
+
+def _surname_end(words: _Words, i: int, lowercase: bool = False, limit: int = 3) -> int:
+    """Index after the surname words (and particles between them) that follow word i - 1 with a space:
+    capitalised words (an all-caps one of 3+ letters too), or with `lowercase`, lowercase proper nouns."""
+    end, taken = i, 0
+    while end < len(words) and taken < limit and words.gap(end) == " ":
+        word = words.word(end)
+        folded = word.casefold()
+        if folded in PARTICLES and end + 1 < len(words) and words.gap(end + 1) == " " \
+                and (_titled(words.word(end + 1)) or lowercase):
             end += 1
+            continue
+        if folded in CUES or words.is_stop(end):
+            break
+        if lowercase and word.islower() and words.propn(end) \
+                or not lowercase and (_titled(word) or word.isupper() and len(word) >= 3):
+            end, taken = end + 1, taken + 1
         else:
             break
-    while end > index and doc[end - 1].text.casefold() in PARTICLES:
+    while end > i and words.word(end - 1).casefold() in PARTICLES:
         end -= 1
     return end
 
 
-def _after_cue(doc, index: int, strong: bool = False) -> bool:
-    """Whether doc[index] follows a cue word (with `strong`, only a greeting, thanks or address: a
-    lowercase word after "for" or "with" is rarely a name)."""
+def _after_cue(words: _Words, i: int, strong: bool = False) -> bool:
+    """Whether word i follows a cue word (with `strong`, only a greeting, thanks or address: a
+    lowercase word after "for" or "with" is rarely a name), or opens a chat line ("Anna: ...")."""
+    line_start = i == 0 or "\n" in words.gap(i)
+    if line_start and words.text[words.spans[i][1]:words.spans[i][1] + 1] == ":":
+        return True
     cues = STRONG_CUES if strong else CUES
-    previous = [t for t in doc[max(0, index - 2):index] if not t.is_punct or t.text in ("@",)]
-    if index == 0 or doc[index - 1].text == "\n" or doc[index - 1].is_space:
-        following = doc[index + 1] if index + 1 < len(doc) else None
-        return following is not None and following.text == ":"  # "Anna: see you" opening a chat line
-    return any(t.text.casefold().rstrip(".") in cues for t in previous)
+    previous = [words.word(j).casefold() for j in range(max(0, i - 2), i)]
+    return "@" in words.gap(i) or any(word in cues for word in previous)
 
 
-class NameRecognizer(EntityRecognizer):
+def _given_name(words: _Words, i: int) -> bool:
+    word = words.word(i)
+    return is_first_name(word) and word.casefold() not in COMMON_WORDS and not words.is_stop(i)
+
+
+class GivenNameRecognizer(EntityRecognizer):
     """PERSON from given names, surnames' shape, cues and titles (see the module docstring)."""
 
     def __init__(self):
@@ -127,40 +189,77 @@ class NameRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         doc = getattr(nlp_artifacts, "tokens", None)
-        if doc is None:
-            return []
-        results, index = [], 0
-        while index < len(doc):
-            token = doc[index]
-            word = token.text
-            end, score = index, 0.0
-            if word.casefold().rstrip(".") in TITLES and index + 1 < len(doc):
-                start = index + 1 + (doc[index + 1].text == ".")
-                end = _surname_end(doc, start)
-                if end > start:
-                    results.append(self._result(doc, start, end, 0.8))
-                    index = end
-                    continue
-            if _WORD.fullmatch(word) and is_first_name(word) and word.casefold() not in COMMON_WORDS:
-                if _titled(token):
-                    end = _surname_end(doc, index + 1)
-                    score = 0.75 if end > index + 1 else 0.0
-                if not score and not token.is_stop and _after_cue(doc, index, strong=word.islower()) \
-                        and (_titled(token) or word.islower()):
-                    end, score = _surname_end(doc, index + 1), 0.65
-            if score:
-                results.append(self._result(doc, index, end, score))
-                index = end
+        words = _Words(text, doc)
+        results, i = [], 0
+        while i < len(words):
+            found = self._name_at(words, i)
+            if found:
+                end, score = found
+                results.append(self._result(words.spans[i][0], words.spans[end - 1][1], score))
+                i = end
             else:
-                index += 1
-        for ent in doc.ents:
+                i += 1
+        for ent in doc.ents if doc is not None else ():
             if ent.label_ in ("ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART") and len(ent) <= 4 \
                     and is_first_name(ent[0].text) and ent[0].text.casefold() not in COMMON_WORDS \
-                    and all(_titled(t) or t.text.casefold() in PARTICLES for t in ent):
-                results.append(self._result(doc, ent.start, ent.end, 0.7))
+                    and all(_titled(t.text) and _WORD.fullmatch(t.text) or t.text.casefold() in PARTICLES for t in ent):
+                results.append(self._result(ent.start_char, ent.end_char, 0.7))
         return results
 
-    def _result(self, doc, start: int, end: int, score: float) -> RecognizerResult:
-        span = doc[start:end]
-        return RecognizerResult("PERSON", span.start_char, span.end_char, score,
-                                analysis_explanation=AnalysisExplanation(self.name, score))
+    def _name_at(self, words: _Words, i: int) -> tuple[int, float] | None:
+        """(end, score) of a name starting at word i, or None."""
+        word = words.word(i)
+        if word.casefold() in TITLES and i + 1 < len(words) and words.gap(i + 1) in (" ", ". "):
+            end = _surname_end(words, i + 1, limit=4)
+            if end > i + 1:
+                return end, 0.8  # the title itself is redacted with the name: "Dr <PERSON_1>" would do too
+        if not _given_name(words, i):
+            return None
+        if _titled(word):
+            end = _surname_end(words, i + 1)
+            if end > i + 1:
+                return end, 0.75
+            if i >= 1 and words.gap(i) == ", " and _titled(words.word(i - 1)) and not is_first_name(words.word(i - 1)):
+                return None  # "Conway, Bronach": the surname first; spaCy or the cue rule may still take it
+            return (i + 1, 0.65) if _after_cue(words, i) else None
+        if word.islower():
+            end = _surname_end(words, i + 1, lowercase=True) if len(word) >= 4 and words.propn(i) else i + 1
+            if end > i + 1 or _after_cue(words, i, strong=True):
+                return end, 0.6
+        return None
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult("PERSON", start, end, score, analysis_explanation=AnalysisExplanation(self.name, score))
+
+
+def trimmed_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The part of a PERSON span that can be a name, or None: spaCy runs spans over a CSV comma
+    ("81128,David Johnson") and across a line break ("Anne Holopainen\n+358"); both are cut off."""
+    value = text[start:end]
+    cut = value.find("\n")
+    if cut >= 0:
+        value = value[:cut]
+    lead = re.match(r"[^\s]*[\d,;:=@#(\[{<\"'|/\\]+(?=[^\W\d_])", value)
+    if lead:
+        start, value = start + lead.end(), value[lead.end():]
+    value = value.rstrip(" \t.,;:)]}>\"'")
+    return (start, start + len(value)) if value and plausible_person(value) else None
+
+
+def checked_spacy_recognizer():
+    """presidio's spaCy recognizer with each PERSON trimmed to its name and dropped where it cannot be one."""
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+    class CheckedSpacyRecognizer(SpacyRecognizer):
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            for result in super().analyze(text, entities, nlp_artifacts):
+                if result.entity_type == "PERSON":
+                    span = trimmed_name(text, result.start, result.end)
+                    if span is None:
+                        continue
+                    result.start, result.end = span
+                results.append(result)
+            return results
+
+    return CheckedSpacyRecognizer()

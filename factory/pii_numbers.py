@@ -5,16 +5,16 @@ lengths (no 12-, 15- or 19-digit Maestro, JCB, UnionPay or long Visa numbers), a
 recognizer asks `phonenumbers` for a handful of regions. These two find candidates with one
 cheap regex each and let well-kept code decide:
 
-- `PhoneRecognizer`: a run of digits with the separators people use (spaces, dots, dashes,
+- `WorldPhoneRecognizer`: a run of digits with the separators people use (spaces, dots, dashes,
   slashes, parentheses, a leading `+` or `00`, an extension) is parsed by `phonenumbers`: with
   its own country code when it has one, else for each of REGIONS. A number valid there is a
   PHONE_NUMBER: 0.75 with a country code, 0.6 when written with phone-like grouping, 0.3 as a
   bare run of digits (an order number looks the same), which context words ("call", "phone",
   "tel", ...) lift above the threshold. Dates, times, versions, IPv4 addresses and card numbers
   are never taken for phones.
-- `CardRecognizer`: 12 to 19 digits, in groups or not, that pass the Luhn check and start with
+- `AnyCardRecognizer`: 12 to 19 digits, in groups or not, that pass the Luhn check and start with
   an issuer prefix that exists (Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay,
-  Maestro, Mir, RuPay, ...): 0.8 when grouped like a card, 0.55 as bare digits, more with
+  Maestro, Mir, RuPay, ...; not UATP's 1: every epoch time in milliseconds starts with it): 0.8 when grouped like a card, 0.55 as bare digits, more with
   context words. Luhn-valid digits with no known prefix are not cards.
 
 It finds no other entity and does not redact (factory.pii does both).
@@ -40,13 +40,15 @@ CARD_CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "maestr
                 "expiry", "cvv", "karte", "carte", "tarjeta"]
 
 _PHONE_CANDIDATE = re.compile(
-    r"(?<![\w+/.:@#-])"
+    r"(?<![\w+/.@#-])(?<!\d:)"
     r"(?:\+|00)?\(?\d(?:[\d().-]| (?=[\d(])|/(?=\d)){5,24}\d"
-    r"(?:[ ,]*(?:ext\.?|extension|x|#) ?\d{1,6})?"
+    r"(?:[ ,]*(?i:ext\.?|extension|x|#) ?\d{1,6})?"
     r"(?![\w/@-]|\.\d|:\d)")
-_EXTENSION = re.compile(r"[ ,]*(?:ext\.?|extension|x|#) ?\d{1,6}$")
+_EXTENSION = re.compile(r"[ ,]*(?i:ext\.?|extension|x|#) ?\d{1,6}$")
 _DATE_OR_TIME = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$|\d{1,2}:\d{2}")
-_VERSION_OR_IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){2,3}$")
+# an IPv4 address, a decimal, a year-prefixed id (2024-098985), a US SSN's shape, an access log's status and size
+_NOT_A_PHONE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$|^\d+[.,]\d{1,2}$|^(?:19|20)\d\d-\d+$|^\d{3}([- ])\d\d\1\d{4}$"
+                          r"|^[1-5]\d\d \d+$")
 _SEPARATED = re.compile(r"[\s().\-/]")
 
 _CARD_CANDIDATE = re.compile(r"(?<![\w.+/-])\d(?:[ -]?\d){11,18}(?![\w/]|[.-]\d)")
@@ -57,12 +59,11 @@ _ISSUER_PREFIXES = [
     ("34", "34"), ("37", "37"),       # American Express (15)
     ("6011", "6011"), ("644", "649"), ("65", "65"),  # Discover
     ("300", "305"), ("36", "36"), ("38", "39"),      # Diners Club
-    ("3528", "3589"),                 # JCB
+    ("35", "35"), ("2131", "2131"), ("1800", "1800"),  # JCB (16-19; 15 digits under 2131 and 1800)
     ("62", "62"), ("81", "81"),       # UnionPay
-    ("50", "50"), ("56", "69"),       # Maestro (12-19)
+    ("50", "50"), ("56", "69"), ("0604", "0604"),  # Maestro (12-19)
     ("2200", "2204"),                 # Mir
     ("60", "60"), ("652", "652"),     # RuPay
-    ("1", "1"),                       # UATP (15)
 ]
 
 
@@ -95,7 +96,7 @@ def _grouped_like_a_card(text: str) -> bool:
     return len(groups) >= 3 and all(3 <= len(g) <= 6 for g in groups)
 
 
-class CardRecognizer(EntityRecognizer):
+class AnyCardRecognizer(EntityRecognizer):
     """CREDIT_CARD: Luhn-valid 12-19 digit numbers with a real issuer prefix (see module docstring)."""
 
     def __init__(self):
@@ -114,35 +115,49 @@ class CardRecognizer(EntityRecognizer):
         return results
 
 
-def _phone_valid(candidate: str) -> tuple[bool, bool]:
-    """(valid somewhere, written with its country code)."""
+def _phone_kind(candidate: str) -> tuple[str, bool]:
+    """("valid" | "possible" | "", written with a country code). A number with its country code
+    needs only a possible length for that country (real numbers outrun the library's ranges)."""
     import phonenumbers
 
-    number = _EXTENSION.sub("", candidate)
+    number = _EXTENSION.sub("", candidate).replace("(0)", "")
     international = number.startswith(("+", "00"))
-    if international:
-        number = "+" + number[2:] if number.startswith("00") else number
+    regions = (None,) if international else REGIONS
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    possible = False
+    for region in regions:
         try:
-            return phonenumbers.is_valid_number(phonenumbers.parse(number, None)), True
-        except phonenumbers.NumberParseException:
-            return False, True
-    for region in REGIONS:
-        try:
-            if phonenumbers.is_valid_number(phonenumbers.parse(number, region)):
-                return True, False
+            parsed = phonenumbers.parse(number, region)
         except phonenumbers.NumberParseException:
             continue
-    return False, False
+        if phonenumbers.is_valid_number(parsed):
+            return "valid", international
+        possible = possible or phonenumbers.is_possible_number(parsed)
+    return ("possible" if possible else ""), international
+
+
+def _phone_score(candidate: str) -> float:
+    """0 for what is no phone number; else the confidence (see the module docstring)."""
+    kind, international = _phone_kind(candidate)
+    separated = bool(_SEPARATED.search(_EXTENSION.sub("", candidate)))
+    if international:
+        return 0.75 if kind else 0.0
+    if kind == "valid":
+        return 0.6 if separated else 0.5 if candidate.startswith("0") else 0.3
+    return 0.45 if kind == "possible" and separated else 0.0
 
 
 def _looks_like_something_else(candidate: str) -> bool:
     bare = _EXTENSION.sub("", candidate).strip()
     digits = re.sub(r"\D", "", bare)
-    return bool(_DATE_OR_TIME.search(bare) or _VERSION_OR_IP.match(bare) or _is_card(digits)
+    if bare.startswith(("+", "00")):
+        return len(digits) < 7
+    return bool(_DATE_OR_TIME.search(bare) or _NOT_A_PHONE.match(bare) or _is_card(digits)
                 or len(digits) < 6 or bare.count("(") != bare.count(")"))
 
 
-class PhoneRecognizer(EntityRecognizer):
+class WorldPhoneRecognizer(EntityRecognizer):
     """PHONE_NUMBER: numbers valid in their own or one of REGIONS' numbering plans (module docstring)."""
 
     def __init__(self):
@@ -160,9 +175,7 @@ class PhoneRecognizer(EntityRecognizer):
                 candidate, start = candidate[1:], start + 1
             if _looks_like_something_else(candidate):
                 continue
-            valid, international = _phone_valid(candidate)
-            if not valid:
-                continue
-            score = 0.75 if international else 0.6 if _SEPARATED.search(candidate) else 0.3
-            results.append(_result(self, "PHONE_NUMBER", start, start + len(candidate), score))
+            score = _phone_score(candidate)
+            if score:
+                results.append(_result(self, "PHONE_NUMBER", start, start + len(candidate), score))
         return results

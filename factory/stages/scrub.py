@@ -125,6 +125,13 @@ def _raw_fields(holder: dict, context: bool) -> list[tuple[tuple, str]]:
     return fields
 
 
+def allow_list(recipe) -> list[str]:
+    """What the scrub never redacts: the recipe's `pii.allow` and its own vocabulary (the optional
+    `pii_vocabulary()` hook: table names, commands, keys of its grammar)."""
+    vocabulary = recipe.module.pii_vocabulary() if hasattr(recipe.module, "pii_vocabulary") else []
+    return sorted({*recipe.pii_allow, *vocabulary})
+
+
 def _added(previous: Any, found: dict[str, int]) -> dict[str, int]:
     """checks.pii after another pass: the counts of an earlier scrub and this one's, added."""
     if not isinstance(previous, dict):
@@ -210,7 +217,7 @@ class Redactor:
             from factory.pii import Scrubber
 
             recipe = self.recipe
-            self._scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, recipe.pii_allow)
+            self._scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, allow_list(recipe))
         return self._scrubber
 
     def _schema(self):

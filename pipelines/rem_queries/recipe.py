@@ -3,6 +3,8 @@
 - `grammar_seeds(count, random_seed)`: the grammar's pairs as seed dicts (origin grammar).
 - `user_seed(obj)`: one line of a user seed file ({"input": ..., "rem": ..., "explanation"?}).
 - `keep_values(text, output)`: literal values a rewrite of `text` must keep verbatim.
+- `pii_vocabulary()`: the task's own words (tables, operations, edge types, the grammar's keys and
+  topics), which the PII scrub never takes for personal data.
 - `validate(record)`: None, or (reason, detail) — the REM query parses and executes, the
   structured output agrees with it, and a teacher variation kept every literal value.
 Schema validation is done by the core against schemas/rem_query.schema.json.
@@ -42,6 +44,13 @@ def build_output(rem_query: str, explanation: str | None = None) -> dict:
         "explanation": explanation or explain(query_type, params),
         "rem": rem_query.strip(),
     }
+
+
+def pii_vocabulary() -> list[str]:
+    """Words of the task itself: never personal data, whatever a name finder thinks of them."""
+    return sorted({*rem.INTENTS, *grammar.EDGES, "resources", "moments", "entities", *grammar.CATEGORIES,
+                   *grammar.MOMENT_TYPES, *grammar.ENTITY_TYPES, *grammar.TOPICS, *grammar.MISSPELLED,
+                   *grammar.RESOURCE_KEYS, *grammar.ENTITY_KEYS, *grammar.MOMENT_KEYS})
 
 
 def labels(output: dict) -> dict:
