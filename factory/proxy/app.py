@@ -19,7 +19,8 @@ after the answer, off the request path, and its reply is judged and scored again
 teacher's with the recipe's metrics (checks.compare); the result goes to DIR/.proxy/shadow.jsonl
 (scores and reasons only, no text).
 
-Every exchange is logged (logwriter.ExchangeLog) before its answer is released. Requests need
+Every exchange is journaled (logwriter.ExchangeLog.record) before its answer is released, and
+scrubbed into the log off the request path. Requests need
 `Authorization: Bearer <the proxy's key>` (401 otherwise); the teacher's key never leaves
 for anywhere but the teacher. GET /v1/models lists the teacher and the student.
 It does not retry the teacher (the caller's client does), balance several students, or cache.
@@ -122,7 +123,7 @@ class Proxy:
             meta["student"] = verdict
             if verdict["ok"]:
                 meta["answered_by"] = "student"
-                await self._log(started, clock, body, completion, meta)
+                self._log(started, clock, body, completion, meta)
                 headers = {MODEL_HEADER: "student"}
                 return await _sse(request, completion, headers) if stream else web.json_response(completion, headers=headers)
             meta["fallback"] = verdict["reason"]
@@ -134,7 +135,7 @@ class Proxy:
         meta["answered_by"] = "teacher" if failure is None else None
         if response is not None:
             meta["teacher"]["usage"] = response.get("usage")
-        await self._log(started, clock, body, response, meta, failure)
+        self._log(started, clock, body, response, meta, failure)
         if draw and self.shadow and failure is None:
             self._background(self._shadow(body, response, meta["id"]))
         headers = {MODEL_HEADER: "teacher", **({FALLBACK_HEADER: meta["fallback"]} if meta["fallback"] else {})}
@@ -209,7 +210,7 @@ class Proxy:
                     meta["teacher"] = {"latency_s": round(time.perf_counter() - teacher_clock, 4), "status": reply.status}
                     response, failure = _completion(reply.status, data)
                     meta["answered_by"] = "teacher" if failure is None else None
-                    await self._log(started, clock, body, response, meta, failure)
+                    self._log(started, clock, body, response, meta, failure)
                     return web.Response(status=reply.status, body=data, content_type=reply.content_type, headers=headers)
                 out = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream",
                                                               "Cache-Control": "no-cache", **headers})
@@ -228,7 +229,7 @@ class Proxy:
                     await out.write(line)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             failure = {"type": type(exc).__name__, "message": "the teacher's stream broke", "status_code": 502}
-            await self._log(started, clock, body, None, meta, failure)
+            self._log(started, clock, body, None, meta, failure)
             if out is not None and out.prepared:
                 return out  # the caller saw a stream that ends early, as it would from the teacher
             return error(502, f"the teacher did not answer ({type(exc).__name__})", "upstream_error")
@@ -236,7 +237,7 @@ class Proxy:
         meta["answered_by"] = "teacher"
         meta["teacher"] = {"latency_s": round(time.perf_counter() - teacher_clock, 4), "status": 200,
                            "usage": response.get("usage")}
-        await self._log(started, clock, body, response, meta)
+        self._log(started, clock, body, response, meta)
         if done:
             await out.write(b"data: [DONE]\n\n")
         await out.write_eof()
@@ -264,8 +265,8 @@ class Proxy:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _log(self, started: str, clock: float, body: dict, response: dict | None, meta: dict,
-                   failure: dict | None = None) -> None:
+    def _log(self, started: str, clock: float, body: dict, response: dict | None, meta: dict,
+             failure: dict | None = None) -> None:
         student = meta.get("student")
         if student:
             meta["student"] = {k: v for k, v in student.items() if k != "text"}
@@ -273,7 +274,7 @@ class Proxy:
                 "latency_s": round(time.perf_counter() - clock, 4), "proxy": meta}
         if failure is not None:
             line["error"] = failure
-        await asyncio.wrap_future(self.log.submit(json.loads(json.dumps(line))))  # a copy: the writer scrubs in place
+        self.log.record(line)  # journaled when this returns; scrubbed into the log by the writer thread
 
 
 def _completion(status: int, data: bytes) -> tuple[dict | None, dict | None]:

@@ -1,4 +1,5 @@
-"""`factory proxy`'s log: a SIGKILLed proxy loses no answered exchange, the logs (scrubbed) build into the next
+"""`factory proxy`'s log: a SIGKILLed proxy loses no answered exchange (its encrypted journal is scrubbed into
+the log at the next start), the logs (scrubbed) build into the next
 dataset through `factory build toolcalls --source DIR`, `factory proxy status` counts them, files rotate, and
 every bad flag is one line naming it."""
 
@@ -57,6 +58,11 @@ def test_a_killed_proxy_loses_no_answered_exchange(tmp_path):
             stop.set()
             for thread in threads:
                 thread.join()
+        assert list((log_dir / ".proxy" / "spool").glob("*.spool"))  # answered, journaled, not all scrubbed yet
+        # the next start scrubs what the killed proxy had journaled into the log before it listens
+        with proxy(teacher.base_url, student.base_url, log_dir):
+            pass
+    assert not list((log_dir / ".proxy" / "spool").glob("*.spool"))
     logged = [line["request"]["messages"][-1]["content"].split()[-1].rstrip("?") for line in exchanges(log_dir)]
     assert len(answered) >= 60
     assert answered <= set(logged)  # every answered exchange was on disk before its answer left
@@ -105,7 +111,7 @@ def test_logs_are_scrubbed_and_build_into_the_next_dataset_and_status_counts_the
 def test_log_files_rotate_and_keep_every_line_with_secrets_replaced(tmp_path):
     log = ExchangeLog(tmp_path, secrets=("teacher-key-123456",), max_bytes=2000)
     for i in range(30):
-        log.write({"timestamp": "2025-01-01T00:00:00+00:00", "latency_s": 0.1, "proxy": {"answered_by": "teacher"},
+        log.record({"timestamp": "2025-01-01T00:00:00+00:00", "latency_s": 0.1, "proxy": {"answered_by": "teacher"},
                    "request": {"messages": [{"role": "user", "content": f"line {i} teacher-key-123456 sk-{'a' * 30}"}]},
                    "response": {"choices": [{"message": {"role": "assistant", "content": "ok"}}]}})
     log.close()
