@@ -132,22 +132,24 @@ def spacy_engine():
 
 # presidio's recognizers that ours replace: few card brands and lengths, few phone regions (factory.pii_numbers);
 # spaCy's names as they come (factory.pii_names trims and checks them)
-REPLACED_RECOGNIZERS = {"CreditCardRecognizer", "PhoneRecognizer", "SpacyRecognizer"}
+REPLACED_RECOGNIZERS = {"CreditCardRecognizer", "PhoneRecognizer", "SpacyRecognizer", "IbanRecognizer"}
 
 
 def registry(nlp_engine, entities: Iterable[str]):
     """presidio's predefined recognizers, with ours for cards and phones (factory.pii_numbers) and secrets."""
     from presidio_analyzer import RecognizerRegistry
 
-    from factory.pii_names import GivenNameRecognizer, checked_spacy_recognizer
-    from factory.pii_numbers import AnyCardRecognizer, WorldPhoneRecognizer
+    from factory.pii_names import GivenNameRecognizer, checked_spacy_recognizer, english_words
+    from factory.pii_numbers import AnyCardRecognizer, AnyIbanRecognizer, WorldPhoneRecognizer
 
     result = RecognizerRegistry(supported_languages=["en"])
     result.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
     result.recognizers = [r for r in result.recognizers if type(r).__name__ not in REPLACED_RECOGNIZERS
                           or not type(r).__module__.startswith("presidio_analyzer")]
-    names = [GivenNameRecognizer()] if "PERSON" in entities else []
-    for recognizer in [checked_spacy_recognizer(), AnyCardRecognizer(), WorldPhoneRecognizer(), *names,
+    english = english_words(nlp_engine)
+    names = [GivenNameRecognizer(english)] if "PERSON" in entities else []
+    for recognizer in [checked_spacy_recognizer(english), AnyCardRecognizer(), AnyIbanRecognizer(), WorldPhoneRecognizer(),
+                       *names,
                        *_secret_recognizers(entities)]:
         result.add_recognizer(recognizer)
     return result
@@ -183,13 +185,14 @@ class Scrubber:
 
     def analyze(self, texts: list[str]):
         """Presidio findings for each text (one list per text), each above its entity's threshold."""
-        from factory.pii_names import plausible_person
+        from factory.pii_names import named_version, plausible_person
 
         lowest = min(self._threshold(e) for e in self.entities)
         batches = self._batch.analyze_iterator(texts, language="en", batch_size=self.batch_size, entities=list(self.entities),
                                                score_threshold=lowest, allow_list=self.allow or None)
         kept = [[r for r in results if r.score >= self._threshold(r.entity_type)
-                 and (r.entity_type != "PERSON" or plausible_person(text[r.start:r.end]))]
+                 and (r.entity_type != "PERSON" or plausible_person(text[r.start:r.end])
+                      and not named_version(text, r.end))]
                 for text, results in zip(texts, batches, strict=True)]
         return [_without_loose_numbers(results) for results in kept]
 

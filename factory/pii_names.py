@@ -38,6 +38,17 @@ STRONG_CUES = {"hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "cc
                "hallo", "hola", "ciao", "olá", "hej", "merci", "danke", "gracias", "grazie", "obrigado"}
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "sr", "sra", "srta",
           "mme", "mlle", "m", "sig", "sig.ra", "dott", "dott.ssa", "pan", "pani", "dhr", "mevr", "fru", "hr"}
+# Labels of fields that hold a person's name, in the languages of the name list's main countries.
+FIELD_LABELS = {"name", "full_name", "fullname", "first_name", "firstname", "last_name", "lastname", "surname",
+                "given_name", "family_name", "display_name", "customer_name", "contact_name", "reporter", "assignee",
+                "author", "owner", "customer", "contact", "applicant", "patient", "employee", "recipient", "sender",
+                "requester", "requested_by", "approver", "approved_by", "created_by", "signed_by", "holder",
+                "cardholder", "account_holder", "passenger", "guest", "student", "nombre", "apellido", "apellidos",
+                "nom", "prénom", "prenom", "vorname", "nachname", "cognome", "nome", "sobrenome", "naam",
+                "voornaam", "achternaam", "imię", "imie", "nazwisko", "namn", "efternavn", "fornavn", "ad", "soyad",
+                "jméno", "příjmení", "nume", "prenume", "etunimi", "sukunimi"}
+_FIELD = re.compile(r"(?P<label>[^\W\d][\w -]{0,24}?)[\"']?\s*[:=]\s*[\"']?$")
+STOP_CUES = {"best", "kind", "regards", "cheers", "thanks", "dear", "hi", "hello", "hey"}
 PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la", "le",
              "bin", "binti", "ibn", "al", "el", "ter", "ten", "zu", "y", "e", "af", "mac", "st"}
 # Given names that are far more often a word in tech text than a name; a cue alone does not make them one.
@@ -49,7 +60,7 @@ COMMON_WORDS = {"will", "may", "june", "april", "august", "mark", "grant", "max"
                 "young", "lee", "can", "an", "so", "ha", "ki", "in", "to", "is", "be", "do", "go", "no", "on", "or",
                 "as", "at", "by", "it", "me", "my", "of", "up", "us", "we", "he", "al", "el", "la", "le", "de"}
 STOP_WORD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "pl", "tr", "cs", "ro", "fi")
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-[^\W\d_]|['’](?![sS]\b)[^\W\d_])*")  # O'Brien, Anne-Marie; not Anna's
 
 
 @lru_cache(maxsize=1)
@@ -112,8 +123,8 @@ class _Words:
     """The words of a text with their offsets (a regex, not spaCy's tokens: `"Neves","Quadra` is two
     words), each with spaCy's part of speech where a spaCy token starts at the same character."""
 
-    def __init__(self, text: str, doc):
-        self.text = text
+    def __init__(self, text: str, doc, english: frozenset[str] = frozenset()):
+        self.text, self.english_words = text, english
         self.spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
         self.pos = {token.idx: token.pos_ for token in doc} if doc is not None else {}
         self.stop = {token.idx for token in doc if token.is_stop} if doc is not None else set()
@@ -131,6 +142,17 @@ class _Words:
     def propn(self, i: int) -> bool:
         return self.pos.get(self.spans[i][0]) == "PROPN"
 
+    def english(self, i: int) -> bool:
+        return self.word(i).casefold() in self.english_words
+
+    def glued(self, i: int) -> bool:
+        """Whether word i is part of an identifier: next to a digit or _, after a dot or before "(" or a dot
+        and a letter (sha256, np.hamming, simpson(f), user_id)."""
+        start, end = self.spans[i]
+        before, after = self.text[start - 1:start], self.text[end:end + 2]
+        return before.isdigit() or before in ("_", ".", "$", "%") or after[:1].isdigit() or after[:1] in ("_", "(") \
+            or after[:1] == "." and after[1:2].isalpha()
+
     def is_stop(self, i: int) -> bool:
         return self.spans[i][0] in self.stop or self.word(i).casefold() in COMMON_WORDS
 
@@ -139,11 +161,12 @@ def _titled(word: str) -> bool:
     return word[:1].isupper() and not word.isupper()
 
 
-def _surname_end(words: _Words, i: int, lowercase: bool = False, limit: int = 3) -> int:
-    """Index after the surname words (and particles between them) that follow word i - 1 with a space:
-    capitalised words (an all-caps one of 3+ letters too), or with `lowercase`, lowercase proper nouns."""
+def _surname_end(words: _Words, i: int, lowercase: bool = False, limit: int = 3, first_gap: str = " ") -> int:
+    """Index after the surname words (and particles between them) that follow word i - 1 with a space
+    (`first_gap` before the first): capitalised words (an all-caps one of 3+ letters too), or with
+    `lowercase`, lowercase words that are no English or function word."""
     end, taken = i, 0
-    while end < len(words) and taken < limit and words.gap(end) == " ":
+    while end < len(words) and taken < limit and words.gap(end) == (first_gap if end == i else " "):
         word = words.word(end)
         folded = word.casefold()
         if folded in PARTICLES and end + 1 < len(words) and words.gap(end + 1) == " " \
@@ -152,7 +175,7 @@ def _surname_end(words: _Words, i: int, lowercase: bool = False, limit: int = 3)
             continue
         if folded in CUES or words.is_stop(end):
             break
-        if lowercase and word.islower() and words.propn(end) \
+        if lowercase and word.islower() and len(word) >= 3 and not words.english(end) \
                 or not lowercase and (_titled(word) or word.isupper() and len(word) >= 3):
             end, taken = end + 1, taken + 1
         else:
@@ -164,13 +187,22 @@ def _surname_end(words: _Words, i: int, lowercase: bool = False, limit: int = 3)
 
 def _after_cue(words: _Words, i: int, strong: bool = False) -> bool:
     """Whether word i follows a cue word (with `strong`, only a greeting, thanks or address: a
-    lowercase word after "for" or "with" is rarely a name), or opens a chat line ("Anna: ...")."""
+    lowercase word after "for" or "with" is rarely a name), opens a chat line ("Anna: ...") or is
+    a chat nick ("<anna>")."""
     line_start = i == 0 or "\n" in words.gap(i)
-    if line_start and words.text[words.spans[i][1]:words.spans[i][1] + 1] == ":":
+    after = words.text[words.spans[i][1]:words.spans[i][1] + 1]
+    if line_start and after == ":" or words.gap(i).endswith("<") and after == ">":
         return True
     cues = STRONG_CUES if strong else CUES
     previous = [words.word(j).casefold() for j in range(max(0, i - 2), i)]
     return "@" in words.gap(i) or any(word in cues for word in previous)
+
+
+def _after_field_label(words: _Words, i: int) -> bool:
+    """Whether word i is the value of a field that holds a name: `Last name: `, `"last_name": "`, `owner=`."""
+    before = words.text[max(0, words.spans[i][0] - 40):words.spans[i][0]]
+    match = _FIELD.search(before)
+    return bool(match) and re.sub(r"[\s_-]+", "_", match.group("label").casefold()) in FIELD_LABELS
 
 
 def _given_name(words: _Words, i: int) -> bool:
@@ -179,23 +211,25 @@ def _given_name(words: _Words, i: int) -> bool:
 
 
 class GivenNameRecognizer(EntityRecognizer):
-    """PERSON from given names, surnames' shape, cues and titles (see the module docstring)."""
+    """PERSON from given names, surnames' shape, cues, field labels and titles (see the module docstring).
+    `english`: English words in lowercase (spaCy's lemmatizer index), which a lone name must not be."""
 
-    def __init__(self):
+    def __init__(self, english: frozenset[str] = frozenset()):
         super().__init__(supported_entities=["PERSON"], name="given_name_recognizer")
+        self.english = english
 
     def load(self) -> None:
         first_names()
 
     def analyze(self, text, entities, nlp_artifacts=None):
         doc = getattr(nlp_artifacts, "tokens", None)
-        words = _Words(text, doc)
+        words = _Words(text, doc, self.english)
         results, i = [], 0
         while i < len(words):
             found = self._name_at(words, i)
             if found:
-                end, score = found
-                results.append(self._result(words.spans[i][0], words.spans[end - 1][1], score))
+                start, end, score = found
+                results.append(self._result(words.spans[start][0], words.spans[end - 1][1], score))
                 i = end
             else:
                 i += 1
@@ -206,30 +240,46 @@ class GivenNameRecognizer(EntityRecognizer):
                 results.append(self._result(ent.start_char, ent.end_char, 0.7))
         return results
 
-    def _name_at(self, words: _Words, i: int) -> tuple[int, float] | None:
-        """(end, score) of a name starting at word i, or None."""
+    def _name_at(self, words: _Words, i: int) -> tuple[int, int, float] | None:
+        """(start, end, score) of a name that starts at word i, or None."""
         word = words.word(i)
-        if word.casefold() in TITLES and i + 1 < len(words) and words.gap(i + 1) in (" ", ". "):
-            end = _surname_end(words, i + 1, limit=4)
+        if word.casefold() in TITLES and i + 1 < len(words):
+            end = _surname_end(words, i + 1, limit=4, first_gap=words.gap(i + 1) if words.gap(i + 1) in (" ", ". ") else " ")
             if end > i + 1:
-                return end, 0.8  # the title itself is redacted with the name: "Dr <PERSON_1>" would do too
-        if not _given_name(words, i):
+                return i + 1, end, 0.8
+        if _titled(word) and _after_field_label(words, i):
+            return i, _surname_end(words, i + 1), 0.75
+        if i + 1 < len(words) and words.gap(i + 1) == ", " and _titled(word) and not _given_name(words, i) \
+                and not words.english(i) and word.casefold() not in CUES | STOP_CUES \
+                and _titled(words.word(i + 1)) and _given_name(words, i + 1):
+            return i, _surname_end(words, i + 2), 0.7  # "Conway, Bronach"
+        if not _given_name(words, i) or words.glued(i):
             return None
         if _titled(word):
             end = _surname_end(words, i + 1)
-            if end > i + 1:
-                return end, 0.75
-            if i >= 1 and words.gap(i) == ", " and _titled(words.word(i - 1)) and not is_first_name(words.word(i - 1)):
-                return None  # "Conway, Bronach": the surname first; spaCy or the cue rule may still take it
-            return (i + 1, 0.65) if _after_cue(words, i) else None
-        if word.islower():
-            end = _surname_end(words, i + 1, lowercase=True) if len(word) >= 4 and words.propn(i) else i + 1
-            if end > i + 1 or _after_cue(words, i, strong=True):
-                return end, 0.6
+            if end > i + 1 and not (words.english(i) and all(words.english(j) for j in range(i + 1, end))):
+                return i, end, 0.75  # not "Max Retries", "Grace Period"
+            if _after_cue(words, i):
+                return i, i + 1, 0.65
+            if not words.english(i) and words.propn(i):
+                return i, i + 1, 0.55
+            return None
+        if word.islower() and len(word) >= 3 and not words.english(i):
+            end = _surname_end(words, i + 1, lowercase=True)
+            if end > i + 1 or words.propn(i) or _after_cue(words, i, strong=True) or _after_field_label(words, i):
+                return i, end, 0.6
         return None
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult("PERSON", start, end, score, analysis_explanation=AnalysisExplanation(self.name, score))
+
+
+_VERSION_AFTER = re.compile(r"[ \t]+v?\d+(?:\.\d+)+\b")
+
+
+def named_version(text: str, end: int) -> bool:
+    """Whether a version number follows: "Athena 8.22.21", "Jenkins v5.30" name software, not people."""
+    return _VERSION_AFTER.match(text, end) is not None
 
 
 def trimmed_name(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -246,16 +296,37 @@ def trimmed_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, start + len(value)) if value and plausible_person(value) else None
 
 
-def checked_spacy_recognizer():
-    """presidio's spaCy recognizer with each PERSON trimmed to its name and dropped where it cannot be one."""
+def spacy_name(words: _Words, start: int, end: int) -> tuple[int, int] | None:
+    """A spaCy PERSON span checked against the words around it: trimmed (trimmed_name), without the
+    English words it opens with ("Release Nimbus", "INFO db"), and dropped when what is left is one
+    English word that is no given name, outside a name's context (a product: "Nomad", "Sphinx")."""
+    span = trimmed_name(words.text, start, end)
+    if span is None:
+        return None
+    inside = [i for i, (s, e) in enumerate(words.spans) if span[0] <= s and e <= span[1]]
+    while len(inside) > 1 and words.english(inside[0]) and not is_first_name(words.word(inside[0])):
+        inside.pop(0)
+    if not inside:
+        return None
+    first = inside[0]
+    in_context = _after_cue(words, first) or _after_field_label(words, first) \
+        or first > 0 and words.word(first - 1).casefold() in TITLES
+    if len(inside) == 1 and words.english(first) and not is_first_name(words.word(first)) and not in_context:
+        return None
+    return words.spans[first][0], span[1]
+
+
+def checked_spacy_recognizer(english: frozenset[str] = frozenset()):
+    """presidio's spaCy recognizer with each PERSON checked by spacy_name (`english`: see english_words)."""
     from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
     class CheckedSpacyRecognizer(SpacyRecognizer):
         def analyze(self, text, entities, nlp_artifacts=None):
-            results = []
+            results, words = [], None
             for result in super().analyze(text, entities, nlp_artifacts):
                 if result.entity_type == "PERSON":
-                    span = trimmed_name(text, result.start, result.end)
+                    words = words or _Words(text, getattr(nlp_artifacts, "tokens", None), english)
+                    span = spacy_name(words, result.start, result.end)
                     if span is None:
                         continue
                     result.start, result.end = span
@@ -263,3 +334,13 @@ def checked_spacy_recognizer():
             return results
 
     return CheckedSpacyRecognizer()
+
+
+def english_words(nlp_engine) -> frozenset[str]:
+    """English words in lowercase from the lemmatizer tables of presidio's spaCy model (WordNet's
+    index: about 90,000 nouns, verbs, adjectives and adverbs); empty where the model has none."""
+    try:
+        index = nlp_engine.nlp["en"].get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    except (KeyError, ValueError, AttributeError):
+        return frozenset()
+    return frozenset(word for key in index.keys() for word in index[key])
