@@ -35,7 +35,6 @@ import os
 import random
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -43,24 +42,11 @@ from aiohttp import web
 
 from factory.proxy.checks import RecipeChecks
 from factory.proxy.logwriter import ExchangeLog, now
+from factory.proxy.wire import Upstream, completion_in, error, sse
 from factory.sources.tracer import _Collector
 
 MODEL_HEADER, FALLBACK_HEADER = "x-factory-model", "x-factory-fallback"
 PASSED_TO_STUDENT = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed")
-
-
-@dataclass
-class Upstream:
-    base_url: str
-    model: str
-    api_key: str = "none"
-
-    def headers(self) -> dict:
-        return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
-
-
-def error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
-    return web.json_response({"error": {"message": message, "type": kind, "code": status}}, status=status)
 
 
 class Proxy:
@@ -125,13 +111,13 @@ class Proxy:
                 meta["answered_by"] = "student"
                 self._log(started, clock, body, completion, meta)
                 headers = {MODEL_HEADER: "student"}
-                return await _sse(request, completion, headers) if stream else web.json_response(completion, headers=headers)
+                return await sse(request, completion, headers) if stream else web.json_response(completion, headers=headers)
             meta["fallback"] = verdict["reason"]
         if stream:
             return await self._teacher_stream(request, body, raw, started, clock, meta)
         status, data, content_type, latency = await self._teacher(body, raw)
         meta["teacher"] = {"latency_s": round(latency, 4), "status": status}
-        response, failure = _completion(status, data)
+        response, failure = completion_in(status, data)
         meta["answered_by"] = "teacher" if failure is None else None
         if response is not None:
             meta["teacher"]["usage"] = response.get("usage")
@@ -163,7 +149,7 @@ class Proxy:
         verdict["latency_s"] = round(time.perf_counter() - clock, 4)
         if status is None:
             return None, verdict
-        completion, failure = _completion(status, data)
+        completion, failure = completion_in(status, data)
         if failure is not None:
             verdict.update(reason="student_error", detail=failure["message"][:300])
             return None, verdict
@@ -208,7 +194,7 @@ class Proxy:
                 if reply.status != 200 or reply.content_type != "text/event-stream":
                     data = await reply.read()
                     meta["teacher"] = {"latency_s": round(time.perf_counter() - teacher_clock, 4), "status": reply.status}
-                    response, failure = _completion(reply.status, data)
+                    response, failure = completion_in(reply.status, data)
                     meta["answered_by"] = "teacher" if failure is None else None
                     self._log(started, clock, body, response, meta, failure)
                     return web.Response(status=reply.status, body=data, content_type=reply.content_type, headers=headers)
@@ -275,37 +261,3 @@ class Proxy:
         if failure is not None:
             line["error"] = failure
         self.log.record(line)  # journaled when this returns; scrubbed into the log by the writer thread
-
-
-def _completion(status: int, data: bytes) -> tuple[dict | None, dict | None]:
-    """(the chat.completion in a reply, None) or (None, the failure as the log's `error`)."""
-    try:
-        parsed = json.loads(data) if data else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        parsed = None
-    if status == 200 and isinstance(parsed, dict) and isinstance(parsed.get("choices"), list) and parsed["choices"] \
-            and isinstance(parsed["choices"][0], dict):
-        return parsed, None
-    detail = parsed.get("error") if isinstance(parsed, dict) else None
-    detail = detail.get("message") if isinstance(detail, dict) else detail
-    message = f"HTTP {status}" + (f": {detail}" if detail else "" if status != 200 else ": not a chat completion")
-    return None, {"type": "HTTPError", "message": str(message)[:500], "status_code": status}
-
-
-async def _sse(request: web.Request, completion: dict, headers: dict) -> web.StreamResponse:
-    """A finished completion as an OpenAI stream: one chunk with the whole message, one with the finish."""
-    out = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                                  **headers})
-    await out.prepare(request)
-    choice = completion["choices"][0]
-    delta = {"role": "assistant", "content": choice["message"].get("content")}
-    if choice["message"].get("tool_calls"):
-        delta["tool_calls"] = [{"index": i, **call} for i, call in enumerate(choice["message"]["tool_calls"])]
-    head = {k: completion[k] for k in ("id", "created", "model")}
-    for chunk in ({**head, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": None}]},
-                  {**head, "object": "chat.completion.chunk", "usage": completion.get("usage"),
-                   "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]}):
-        await out.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
-    await out.write(b"data: [DONE]\n\n")
-    await out.write_eof()
-    return out

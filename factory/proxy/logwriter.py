@@ -213,7 +213,7 @@ def _start_scrubber(entities: tuple, thresholds: dict, allow: tuple) -> None:
     from factory.pii import Scrubber
 
     try:
-        os.nice(10)  # the request path comes first
+        os.nice(19)  # the request path comes first
     except OSError:
         pass
     _SCRUBBER = Scrubber(entities, thresholds, allow)

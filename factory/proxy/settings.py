@@ -88,7 +88,8 @@ def serve(recipe_name: str, *, teacher_url: str, teacher_model: str | None, stud
           student_url: str | None, share: float, host: str, port: int, log_dir: Path, api_key: str,
           shadow: bool, timeout: float, seed: int | None, max_log_mb: float, on_ready) -> None:
     """Run the proxy until KeyboardInterrupt / SystemExit; `on_ready(base_url, student_base_url)` once it listens."""
-    from factory.proxy.app import Proxy, Upstream
+    from factory.proxy.app import Proxy
+    from factory.proxy.wire import Upstream
     from factory.proxy.checks import RecipeChecks
     from factory.proxy.logwriter import ExchangeLog
     from factory.recipes import load_recipe

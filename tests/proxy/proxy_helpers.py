@@ -60,9 +60,12 @@ def ask(place: str, extra: str = "") -> dict:
 
 
 @contextmanager
-def proxy(teacher_url: str, student_url: str, log_dir: Path, *args: str, key: str | None = KEY, env: dict | None = None):
-    """Yields (process, base URL, banner lines); SIGTERM at the end (unless the test killed it)."""
-    command = [*FACTORY, "proxy", "toolcalls", "--teacher-url", teacher_url, "--student-url", student_url,
+def proxy(teacher_url: str, student_url: str, log_dir: Path, *args: str, key: str | None = KEY, env: dict | None = None,
+          student: str | None = None):
+    """Yields (process, base URL, banner lines); SIGTERM at the end (unless the test killed it). `student`: a model
+    for the proxy to serve (--student) instead of `student_url`."""
+    chosen = ["--student", student] if student else ["--student-url", student_url]
+    command = [*FACTORY, "proxy", "toolcalls", "--teacher-url", teacher_url, *chosen,
                "--port", "0", "--log-dir", str(log_dir), *(["--api-key", key] if key else []), *args]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "COLUMNS": "200", **(env or {})})

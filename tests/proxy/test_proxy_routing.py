@@ -149,3 +149,25 @@ def test_wrong_or_missing_key_is_401_and_a_generated_key_is_kept_0600(servers, t
         assert post(url, ask("Lisbon"), key=key).status_code == 200
     text = "".join(path.read_text() for path in log_dir.rglob("*.jsonl"))
     assert key not in text and "sk-teacher-secret" not in text
+
+
+def test_student_path_runs_a_real_tiny_model_and_stops_it_with_the_proxy(tiny_gguf, tmp_path):
+    import re
+    import socket
+
+    with LoopbackTeacher(reply=teacher_reply) as teacher:
+        with proxy(teacher.base_url, "unused", tmp_path / "logs", "--share", "1", "--timeout", "120",
+                   student=str(tiny_gguf)) as (_, url, banner):
+            port = int(re.search(r"\(http://127\.0\.0\.1:(\d+)/v1\)", banner[-1]).group(1))  # llama.cpp's server
+            for place in ("Lisbon", "Oslo"):
+                response = post(url, {**ask(place), "max_tokens": 24})
+                assert response.status_code == 200
+                call = response.json()["choices"][0]["message"]["tool_calls"][0]["function"]
+                assert json.loads(call["arguments"]) == {"location": place}  # the student's, or the teacher's after it
+    for line in exchanges(tmp_path / "logs"):
+        student = line["proxy"]["student"]
+        assert student["usage"]["completion_tokens"] > 0  # the random model did answer; its text decided the rest
+        assert student["ok"] or line["proxy"]["fallback"] in ("reply_not_parsed", "schema_invalid") \
+            or line["proxy"]["fallback"].startswith("toolcall_")
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0  # the student's server stopped with the proxy
