@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -61,9 +62,10 @@ def request_tools(body: dict) -> list[dict]:
         return body["tools"]
     system = next((message_text(m.get("content")) for m in body.get("messages") or []
                    if isinstance(m, dict) and m.get("role") == "system"), "")
-    if "<tools>" not in system or "</tools>" not in system:
+    blocks = [block for block in re.findall(r"<tools>(.*?)</tools>", system, re.S) if block.strip()]
+    if not blocks:  # (the Hermes preface itself mentions an empty "<tools></tools>")
         return []
-    block = system.split("<tools>", 1)[1].split("</tools>", 1)[0]
+    block = blocks[-1]
     tools = []
     for line in block.splitlines():
         try:
