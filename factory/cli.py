@@ -497,7 +497,7 @@ def proxy_serve(
 
     try:
         settings.check_flags(share=share, timeout=timeout, port=port, student=student, student_url=student_url,
-                             teacher_url=teacher_url, log_dir=log_dir)
+                             teacher_url=teacher_url, log_dir=log_dir, max_log_mb=max_log_mb)
         key, generated = settings.proxy_key(api_key, log_dir)
         settings.serve(recipe, teacher_url=teacher_url, teacher_model=teacher_model, student=student,
                        student_url=student_url, share=share, host=host, port=port, log_dir=log_dir, api_key=key,

@@ -25,12 +25,14 @@ KEY_FILE = Path(".proxy") / "api_key"
 
 
 def check_flags(*, share: float, timeout: float, port: int, student: str | None, student_url: str | None,
-                teacher_url: str, log_dir: Path) -> None:
+                teacher_url: str, log_dir: Path, max_log_mb: float = 64.0) -> None:
     problems = []
     if not 0 <= share <= 1:
         problems.append(f"--share {share:g}: must be between 0 and 1 (the fraction of requests the student answers first)")
     if not timeout > 0:
         problems.append(f"--timeout {timeout:g}: must be more than 0 seconds")
+    if not max_log_mb > 0:
+        problems.append(f"--max-log-mb {max_log_mb:g}: must be more than 0")
     if not 0 <= port <= 65535:
         problems.append(f"--port {port}: must be between 0 and 65535")
     if bool(student) == bool(student_url):

@@ -159,6 +159,7 @@ def test_every_bad_flag_is_one_line_naming_it(tmp_path):
             "--log-dir": ["--log-dir", str(a_file)],
             "--api-key": ["--api-key", "short"],
             "--port": ["--port", "70000"],
+            "--max-log-mb": ["--max-log-mb", "0"],
         }
         for flag, args in cases.items():
             result = run_cli("proxy", "toolcalls", *good, *args)
