@@ -58,9 +58,9 @@ class ExchangeLog:
         self._pool = None
         if recipe is not None and recipe.pii_policy != "off":
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_scrubber,
-                                             initargs=(tuple(recipe.pii_entities), dict(recipe.pii_thresholds),
+                                             initargs=(self.secrets, tuple(recipe.pii_entities), dict(recipe.pii_thresholds),
                                                        tuple(recipe.pii_allow)))
-            self._pool.submit(_scrub_here, []).result()  # spaCy loaded and warm before the first exchange
+            self._pool.submit(_lines_here, []).result()  # spaCy loaded and warm before the first exchange
         self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.part, self.fd, self.size = 0, None, 0
         self.written = 0
@@ -100,10 +100,9 @@ class ExchangeLog:
         logged = {line.get("proxy", {}).get("id") for path in self.folder.glob("exchanges-*.jsonl")
                   for line in _read(path)}
         for path, lines in leftovers:
-            todo = [json.loads(data) for data in lines]
-            todo = [line for line in todo if (line.get("proxy") or {}).get("id") not in logged]
+            todo = [data for data in lines if (json.loads(data).get("proxy") or {}).get("id") not in logged]
             for start in range(0, len(todo), BATCH):
-                self._append([self._encode(line) for line in self._scrub(todo[start:start + BATCH])])
+                self._append(self._lines(todo[start:start + BATCH]))
             self.written += len(todo)
             path.unlink()
 
@@ -129,7 +128,7 @@ class ExchangeLog:
 
     def _write_batch(self, batch: list[tuple[bytes, int]]) -> None:
         try:
-            self._append([self._encode(line) for line in self._scrub([json.loads(data) for data, _ in batch])])
+            self._append(self._lines([data for data, _ in batch]))
         except Exception as exc:  # noqa: BLE001 - the lines stay in the spool, recovered at the next start
             warnings.warn(f"factory proxy: could not write {len(batch)} exchanges to {self.path}: {exc}; "
                           "they stay in the spool", RuntimeWarning, stacklevel=1)
@@ -138,16 +137,12 @@ class ExchangeLog:
         for segment, count in Counter(segment for _, segment in batch).items():
             self.spool.done(segment, count)
 
-    def _scrub(self, lines: list[dict]) -> list[dict]:
+    def _lines(self, datas: list[bytes]) -> list[bytes]:
+        """The log lines of journaled exchanges: parsed, scrubbed and encoded in the scrubber process (or here,
+        secrets only, without one)."""
         if self._pool is None:
-            return scrub(lines, None)
-        return self._pool.submit(_scrub_here, lines).result()
-
-    def _encode(self, line: dict) -> bytes:
-        text = json.dumps(line, ensure_ascii=False)
-        for secret in self.secrets:
-            text = text.replace(secret, "<API_KEY>").replace(json.dumps(secret)[1:-1], "<API_KEY>")
-        return (text + "\n").encode("utf-8")
+            return encode(scrub([json.loads(data) for data in datas], None), self.secrets)
+        return self._pool.submit(_lines_here, datas).result()
 
     def _append(self, lines: list[bytes]) -> None:
         """Write the lines, starting a new file before one that would take the current past max_bytes."""
@@ -205,11 +200,23 @@ def scrub(lines: list[dict], scrubber) -> list[dict]:
     return lines
 
 
-_SCRUBBER = None  # in the scrubber process
+def encode(lines: list[dict], secrets: tuple[str, ...]) -> list[bytes]:
+    """JSON lines with every occurrence of a secret (a key) replaced by <API_KEY>."""
+    out = []
+    for line in lines:
+        text = json.dumps(line, ensure_ascii=False)
+        for secret in secrets:
+            text = text.replace(secret, "<API_KEY>").replace(json.dumps(secret)[1:-1], "<API_KEY>")
+        out.append((text + "\n").encode("utf-8"))
+    return out
 
 
-def _start_scrubber(entities: tuple, thresholds: dict, allow: tuple) -> None:
-    global _SCRUBBER
+_SCRUBBER, _SECRETS = None, ()  # in the scrubber process
+
+
+def _start_scrubber(secrets: tuple, entities: tuple, thresholds: dict, allow: tuple) -> None:
+    global _SCRUBBER, _SECRETS
+    _SECRETS = secrets
     from factory.pii import Scrubber
 
     try:
@@ -220,8 +227,8 @@ def _start_scrubber(entities: tuple, thresholds: dict, allow: tuple) -> None:
     _SCRUBBER.redact(["warm-up"])
 
 
-def _scrub_here(lines: list[dict]) -> list[dict]:
-    return scrub(lines, _SCRUBBER)
+def _lines_here(datas: list[bytes]) -> list[bytes]:
+    return encode(scrub([json.loads(data) for data in datas], _SCRUBBER), _SECRETS)
 
 
 def _read(path: Path):
