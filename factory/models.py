@@ -102,7 +102,7 @@ def _cached_target(folder: Path) -> Path:
 def _folder(folder: Path, runtime: str, label: str, target: Path | None) -> Resolved:
     """A transformers folder: its GGUF `target` (made now if needed) unless transformers is asked for."""
     if runtime == "transformers" or target is None:
-        return Resolved("transformers", folder, label, "asked for" if runtime == "transformers" else "")
+        return Resolved("transformers", folder, label)
     if target.is_file():
         return Resolved("llama.cpp", target, label, f"converted from {folder} earlier")
     reason = _cannot_convert()

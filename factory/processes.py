@@ -3,6 +3,15 @@
 Stdlib only. A process started with `start_new_session=True` leads its own group, so its children
 (the rq pool's forked workers) end with it. Nothing here starts a process; `end_leftovers` ends
 only groups whose leader still runs in the data folder of the server that wrote their PIDs.
+
+`stop_requests()` makes Ctrl-C and SIGTERM safe for a command that starts servers: inside it a
+signal only sets a flag, and `pause()` (the waits of start-up and of the serving loop) raises
+KeyboardInterrupt at that known point. Python's own handling raises KeyboardInterrupt at whatever
+bytecode runs when the signal lands; landing inside subprocess's bookkeeping (between
+`Popen.poll`'s `_waitpid_lock.acquire` and its `try`, or after a fork before Popen returns) leaves
+that lock held for ever or a child unrecorded, and the stop that follows then blocks for ever in
+`wait()` (its child a zombie) or misses a child. A second signal during the stop changes nothing:
+the stop finishes.
 """
 
 from __future__ import annotations
@@ -15,7 +24,42 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+
+_asked = {"stop": False}  # set by the handler of stop_requests(); a dict, not an Event: a handler must not take locks
+
+
+@contextmanager
+def stop_requests():
+    """SIGINT and SIGTERM become a request that `pause()` answers (see the module docstring); restored after.
+    Also undoes a SIGINT inherited ignored (a shell's `cmd &`): Ctrl-C always means stop."""
+    previous = {sig: signal.signal(sig, _ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    _asked["stop"] = False
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ask_to_stop(signum, frame) -> None:
+    _asked["stop"] = True
+
+
+def stop_requested() -> bool:
+    return _asked["stop"]
+
+
+def pause(seconds: float) -> None:
+    """Sleep `seconds`, or raise KeyboardInterrupt as soon as a stop is requested (before or during the pause)."""
+    deadline = time.monotonic() + seconds
+    while not _asked["stop"]:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.05))
+    raise KeyboardInterrupt
 
 
 def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
@@ -23,6 +67,15 @@ def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
     with socket.socket() as sock:
         sock.bind((host, port))
         return sock.getsockname()[1]
+
+
+def watch(processes: dict[str, subprocess.Popen], every: float = 0.5) -> str:
+    """Block until one of `processes` exits (returns its name); a stop request raises KeyboardInterrupt."""
+    while True:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                return name
+        pause(every)
 
 
 def stop_group(process: subprocess.Popen, grace: float) -> None:

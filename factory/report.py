@@ -23,7 +23,44 @@ def stage_table(report: dict) -> Table:
     table.caption = (f"{report['records']} records, {report['rejected']} rejected; tokens {tokens['prompt']} prompt + "
                      f"{tokens['completion']} completion; cache {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses; "
                      f"PII replaced: {pii}")
+    keys = report.get("pii_rejections", {})
+    if keys.get("in_task_output"):
+        kinds = ", ".join(f"{kind} {count}" for kind, count in keys["by_entity"].items())
+        table.caption += (f"; {keys['in_task_output']} of {keys['total']} PII rejections hit the task's own output "
+                          f"(keys, queries: {kinds}): a false positive? see {', '.join(keys['files'])} and add the "
+                          "words to the recipe's pii.allow")
     return table
+
+
+PII_REASONS = ("pii_broke_schema", "pii_found")
+
+
+def pii_rejections(run_dir: Path, rows: list[dict]) -> dict:
+    """PII rejections, and how many of them replaced something in the record's output (the task's keys,
+    queries, commands), where a "person" is more often a slug like runbook-db-failover than a person.
+    Counts by entity type of the placeholders found there; the files to look in. Never the values."""
+    import json
+
+    from factory.pii import PLACEHOLDER
+
+    total, hit, kinds, files = 0, 0, {}, []
+    for row in rows:
+        if not any(row["rejected"].get(reason) for reason in PII_REASONS):
+            continue
+        path = run_dir / "rejected" / f"{row['name']}.jsonl"
+        files.append(str(path.relative_to(run_dir)))
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                rejection = json.loads(line)
+                if rejection.get("reason") not in PII_REASONS:
+                    continue
+                total += 1
+                found = PLACEHOLDER.findall(json.dumps((rejection.get("record") or {}).get("output"), ensure_ascii=False))
+                if found:
+                    hit += 1
+                    for entity in sorted({entity for entity, _ in found}):
+                        kinds[entity] = kinds.get(entity, 0) + 1
+    return {"total": total, "in_task_output": hit, "by_entity": dict(sorted(kinds.items())), "files": files}
 
 
 def next_steps(recipe: str, run_id: str, out: Path) -> list[str]:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from factory.errors import ConfigError, MissingDependency, TeacherError
-from factory.processes import free_port, stop_group
+from factory.processes import free_port, pause, stop_group
 from factory.teacher.spec import TeacherSpec, preflight
 
 ENGINES = ("llama.cpp", "transformers")
@@ -31,11 +31,12 @@ def default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def resolve_model(model: str, runtime: str = "auto"):
-    """What `factory serve MODEL` runs: a factory.models.Resolved (engine = its runtime, and the file)."""
+def resolve_model(model: str, runtime: str = "auto") -> tuple[str, Path]:
+    """(engine, path) that serve MODEL: factory.models.resolve's runtime and file (its note: resolve itself)."""
     from factory.models import resolve
 
-    return resolve(model, runtime)
+    resolved = resolve(model, runtime)
+    return resolved.runtime, resolved.path
 
 
 class ModelServer:
@@ -101,7 +102,7 @@ class ModelServer:
                 preflight(spec, timeout=2.0)
                 return
             except TeacherError:
-                time.sleep(0.5)
+                pause(0.5)
         raise TeacherError(f"the {self.engine} server did not answer within {self.startup_timeout:.0f}s; see {self.log_path}")
 
     def stop(self) -> None:

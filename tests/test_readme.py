@@ -61,3 +61,17 @@ def test_version_and_recipes():
     listing = run_cli("recipes").stdout
     names = [line.split()[0] for line in listing.splitlines() if line.strip()]
     assert names == sorted(recipe_names()) and "rem_queries" in names and "REM queries" in listing
+
+
+def test_help_and_readme_agree():
+    """What a newcomer compares first: the extra to install, the Ray address, how many recipes there are."""
+    help_text = run_cli("build", "--help", env={"COLUMNS": "300"}).stdout
+    assert "pip install 'factory[ray]'" in help_text and "pip install 'factory[ray]'" in README  # not eaten as markup
+    for address in ("HOST:6379", "ray://HOST:10001"):
+        assert address in help_text and f"--ray-address {address}" in README
+    others = len(recipe_names()) - 1
+    word = {5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}[others]
+    assert f"{word} more recipes read" in README
+    table = README[README.index("### Recipes and sources"):README.index("A recipe's seeds come")]
+    assert len(re.findall(r"^\| `", table, re.M)) == others + 1  # one row per recipe
+    assert "strict: a line that is not JSON stops the build before any work" in help_text

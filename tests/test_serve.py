@@ -24,7 +24,9 @@ def serve(model, port: int, *args: str) -> tuple[subprocess.Popen, str]:
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "COLUMNS": "200"})
     first = process.stdout.readline()  # printed once the server answers /v1/models
-    assert first.startswith("serving "), first + process.stdout.read()
+    if not first.startswith("serving "):
+        process.kill()  # before reading the rest: a server that runs on would keep stdout open for ever
+        pytest.fail(first + process.stdout.read())
     return process, first
 
 
@@ -92,7 +94,7 @@ def test_a_trained_run_resolves_to_its_gguf_or_its_merged_model(tmp_path, monkey
     assert models.resolve(str(run)) == models.Resolved("llama.cpp", run / "student-q8_0.gguf", "run",
                                                        "the run's own student-q8_0.gguf")
     assert models.resolve(str(run / "merged")).path == run / "student-q8_0.gguf"  # merged/ of a run: the same
-    assert models.resolve(str(run), "transformers") == models.Resolved("transformers", run / "merged", "run", "asked for")
+    assert models.resolve(str(run), "transformers") == models.Resolved("transformers", run / "merged", "run")
     for gguf in run.glob("*.gguf"):
         gguf.unlink()
     monkeypatch.setattr(models, "_cannot_convert", lambda: "no converter here")
