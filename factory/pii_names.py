@@ -86,7 +86,9 @@ def _folded(word: str) -> str:
 
 
 def is_first_name(word: str) -> bool:
-    return _folded(word) in first_names()
+    """Whether `word` (or the first part of a hyphenated one: maria-gonzalez, Anne-Marie) is a given name."""
+    folded = _folded(word)
+    return folded in first_names() or "-" in folded and folded.split("-")[0] in first_names()
 
 
 @lru_cache(maxsize=1)
@@ -116,7 +118,9 @@ def plausible_person(value: str) -> bool:
         return False
     if any(char.isupper() for char in value) and not value.isupper():
         return True
-    return is_first_name(words[0].split("-")[0]) and words[0].casefold() not in COMMON_WORDS
+    parts = words[0].casefold().split("-")
+    return is_first_name(parts[0]) and parts[0] not in COMMON_WORDS \
+        and not any(part in _ENGLISH[0] for part in parts[1:])  # maria-gonzalez, not apollo-office
 
 
 class _Words:
@@ -128,6 +132,7 @@ class _Words:
         self.spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
         self.pos = {token.idx: token.pos_ for token in doc} if doc is not None else {}
         self.stop = {token.idx for token in doc if token.is_stop} if doc is not None else set()
+        self.lemma = {(token.idx, token.text): token.lemma_.casefold() for token in doc} if doc is not None else {}
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -143,7 +148,12 @@ class _Words:
         return self.pos.get(self.spans[i][0]) == "PROPN"
 
     def english(self, i: int) -> bool:
-        return self.word(i).casefold() in self.english_words
+        """Whether word i is an English word, as written or as spaCy's lemma of it ("retries")."""
+        word = self.word(i)
+        lemma = self.lemma.get((self.spans[i][0], word), "")  # where spaCy's token is this very word
+        folded = word.casefold()
+        plural = folded[:-3] + "y" if folded.endswith("ies") else folded[:-1] if folded.endswith("s") else ""
+        return bool({folded, lemma, plural} & self.english_words)
 
     def glued(self, i: int) -> bool:
         """Whether word i is part of an identifier: next to a digit or _, after a dot or before "(" or a dot
@@ -253,6 +263,10 @@ class GivenNameRecognizer(EntityRecognizer):
                 and not words.english(i) and word.casefold() not in CUES | STOP_CUES \
                 and _titled(words.word(i + 1)) and _given_name(words, i + 1):
             return i, _surname_end(words, i + 2), 0.7  # "Conway, Bronach"
+        if _titled(word) and not words.glued(i) and _after_cue(words, i):
+            end = _surname_end(words, i + 1)
+            if end > i + 1 and not any(words.english(j) or words.is_stop(j) for j in range(i, end)):
+                return i, end, 0.65  # "for Oluwaseun Adeyemi": a name from anywhere, after a cue
         if not _given_name(words, i) or words.glued(i):
             return None
         if _titled(word):
@@ -311,8 +325,9 @@ def spacy_name(words: _Words, start: int, end: int) -> tuple[int, int] | None:
     first = inside[0]
     in_context = _after_cue(words, first) or _after_field_label(words, first) \
         or first > 0 and words.word(first - 1).casefold() in TITLES
-    if len(inside) == 1 and words.english(first) and not is_first_name(words.word(first)) and not in_context:
-        return None
+    if not in_context and all(words.english(i) for i in inside) \
+            and (len(inside) > 1 or not is_first_name(words.word(first))):
+        return None  # English words only: "Max Retries", a product "Nomad"
     return words.spans[first][0], span[1]
 
 
@@ -343,4 +358,8 @@ def english_words(nlp_engine) -> frozenset[str]:
         index = nlp_engine.nlp["en"].get_pipe("lemmatizer").lookups.get_table("lemma_index")
     except (KeyError, ValueError, AttributeError):
         return frozenset()
-    return frozenset(word for key in index.keys() for word in index[key])
+    _ENGLISH[0] = frozenset(word for key in index.keys() for word in index[key])
+    return _ENGLISH[0]
+
+
+_ENGLISH: list[frozenset[str]] = [frozenset()]  # the last english_words(), for plausible_person

@@ -96,6 +96,11 @@ SOURCE = {  # in the --source log
     "private_key": PRIVATE_KEY,
     "speaker": "Liam Walsh",
     "quoted_phone": "(646) 555-0143",
+    # beyond presidio's defaults: a name spaCy's small model misses, a German mobile, a Maestro card, a Czech IBAN
+    "intl_person": "Oluwaseun Adeyemi",
+    "intl_phone": "+49 151 23456789",
+    "intl_card": "6759 6498 2643 8453",
+    "intl_iban": "CZ09 7390 6031 2502 3949 1845",
 }
 TEACHER = {  # in the teacher's replies
     "openai": "sk-TeacherPlantedOpenAiKey8Kd2Pz6Nb5Yc1Hj3",
@@ -274,6 +279,12 @@ def source_log() -> str:
                        "content": f"Translate for {s['person_2']}: wire 300 EUR to IBAN {s['iban']} and "
                                   f"charge card {s['card']}; my SSN is {s['ssn']}"},
                       call("translate_text", {"text": f"wire 300 EUR to IBAN {s['iban']}", "target_language": "de"})],
+         "tools": [TOOLS["translate_text"]]},
+        {"messages": [{"role": "user",
+                       "content": f"Translate for {s['intl_person']} (Handy {s['intl_phone']}): pay with card "
+                                  f"{s['intl_card']} to IBAN {s['intl_iban']} tomorrow"},
+                      call("translate_text", {"text": f"pay with card {s['intl_card']} tomorrow",
+                                              "target_language": "fr"})],
          "tools": [TOOLS["translate_text"]]},
         {"messages": [{"role": "user", "content": f"Search my files for this key: {s['private_key']}"},
                       call("search_files", {"query": s["private_key"]})],
