@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
 from factory.recipes import DEFAULT_PII_ENTITIES as DEFAULT_ENTITIES
@@ -118,14 +119,14 @@ def _secret_recognizers(entities: Iterable[str]):
             for entity in entities if entity in SECRET_PATTERNS]
 
 
-def spacy_engine():
-    """presidio's spaCy NLP engine on the PyPI small English model, offline and quiet."""
+def spacy_engine(model: str = SPACY_MODEL):
+    """presidio's spaCy NLP engine on `model` (by default the PyPI small English model), offline and quiet."""
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     for name in ("presidio-analyzer", "presidio-anonymizer"):
         logging.getLogger(name).setLevel(logging.ERROR)
     _offline_tldextract()
-    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}],
               "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]}}
     return NlpEngineProvider(nlp_configuration=config).create_engine()
 
@@ -155,12 +156,29 @@ def registry(nlp_engine, entities: Iterable[str]):
     return result
 
 
+def _loaded_engine(model: str):
+    """spacy_engine(model), or a one-line FactoryError naming the model when spaCy cannot load it."""
+    import spacy.util
+
+    from factory.errors import ConfigError
+
+    # presidio would try to download a missing model: never from here (no network), say so instead
+    if not (spacy.util.is_package(model) or Path(model).is_dir()):
+        raise ConfigError(f"pii.ner_model: spaCy model {model!r} is not installed (a package or a folder); "
+                          f"install it, or leave the key out for {SPACY_MODEL}")
+    try:
+        return spacy_engine(model)
+    except OSError as exc:
+        raise ConfigError(f"pii.ner_model: spaCy cannot load {model!r} ({str(exc).splitlines()[0][:120]}); "
+                          f"install it, or leave the key out for {SPACY_MODEL}") from exc
+
+
 @lru_cache(maxsize=4)
-def analyzer(entities: tuple[str, ...]):
-    """An AnalyzerEngine with just the recognizers for `entities` (built once per process)."""
+def analyzer(entities: tuple[str, ...], model: str = SPACY_MODEL):
+    """An AnalyzerEngine with just the recognizers for `entities`, on spaCy's `model` (built once per process)."""
     from presidio_analyzer import AnalyzerEngine
 
-    nlp_engine = spacy_engine()
+    nlp_engine = _loaded_engine(model)
     nlp_engine.nlp["en"].disable_pipe("parser")  # presidio needs tokens, lemmas and entities, not the parse
     recognizers = registry(nlp_engine, entities)
     recognizers.recognizers = [r for r in recognizers.recognizers if set(r.supported_entities) & set(entities)]
@@ -169,7 +187,7 @@ def analyzer(entities: tuple[str, ...]):
 
 class Scrubber:
     def __init__(self, entities: Iterable[str] = DEFAULT_ENTITIES, thresholds: dict[str, float] | None = None,
-                 allow: Iterable[str] = (), batch_size: int = 64):
+                 allow: Iterable[str] = (), batch_size: int = 64, spacy_model: str = SPACY_MODEL):
         from presidio_analyzer import BatchAnalyzerEngine
         from presidio_anonymizer import AnonymizerEngine
 
@@ -177,7 +195,7 @@ class Scrubber:
         self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
         self.allow = list(allow)
         self.batch_size = batch_size
-        self._batch = BatchAnalyzerEngine(analyzer(self.entities))
+        self._batch = BatchAnalyzerEngine(analyzer(self.entities, spacy_model))
         self._anonymizer = AnonymizerEngine()
 
     def _threshold(self, entity: str) -> float:

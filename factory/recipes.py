@@ -55,6 +55,7 @@ class Recipe:
     pii_thresholds: dict = field(default_factory=dict)
     pii_allow: tuple[str, ...] = ()
     pii_context: bool = True  # scrub a seed's context too (off where it is developer-written, e.g. tool schemas)
+    pii_ner_model: str = ""  # a spaCy pipeline for names; "" is the small English model (factory.pii.SPACY_MODEL)
     dedup_threshold: float = 0.87  # bench/dedup_calibration.py
     dedup_same_output_only: bool = False
     dedup_conflicts: str = "reject"  # same input, different outputs: reject all | keep (many right answers)
@@ -124,7 +125,7 @@ _ALLOWED = {
     "seeds": ("count", "random_seed"),
     "teacher": ("system", "prompt", "mode", "reply", "variations", "temperature", "max_tokens"),
     "faithfulness": ("min", "max"),
-    "pii": ("policy", "entities", "thresholds", "allow", "context"),
+    "pii": ("policy", "entities", "thresholds", "allow", "context", "ner_model"),
     "dedup": ("threshold", "same_output_only", "conflicts"),
     "export": ("system_prompt",),
     "annotation": ("issues", "guidelines", "overlap"),
@@ -166,6 +167,7 @@ def load_recipe(name: str) -> Recipe:
         pii_thresholds=c.get("pii.thresholds", dict, {}),
         pii_allow=tuple(str(term) for term in c.get("pii.allow", list, [])),
         pii_context=c.get("pii.context", bool, True),
+        pii_ner_model=c.get("pii.ner_model", str, ""),
         dedup_threshold=float(c.get("dedup.threshold", (int, float), 0.87)),
         dedup_same_output_only=c.get("dedup.same_output_only", bool, False),
         dedup_conflicts=c.get("dedup.conflicts", str, "reject"),

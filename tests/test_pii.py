@@ -166,3 +166,10 @@ def test_the_recipes_own_vocabulary_is_never_personal_data():
     assert {"runbook-db-failover", "SEE_ALSO", "resources", "project-apollo"} <= set(allowed)
     assert Scrubber(allow=allowed).redact(["LOOKUP project-apollo IN entities"]) == (
         ["LOOKUP project-apollo IN entities"], {})
+
+
+def test_a_spacy_model_that_is_not_installed_is_one_line_and_no_download():
+    from factory.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"pii.ner_model: spaCy model 'en_core_web_lg' is not installed"):
+        Scrubber(spacy_model="en_core_web_lg")

@@ -217,7 +217,8 @@ class Redactor:
             from factory.pii import Scrubber
 
             recipe = self.recipe
-            self._scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, allow_list(recipe))
+            model = {"spacy_model": recipe.pii_ner_model} if recipe.pii_ner_model else {}
+            self._scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, allow_list(recipe), **model)
         return self._scrubber
 
     def _schema(self):

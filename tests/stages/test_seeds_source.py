@@ -27,7 +27,9 @@ def _run(tmp_path, **options) -> list:
     return list(SeedsStage(context).process(iter(())))
 
 
-def test_source_seeds_are_capped_and_skips_become_rejections(tmp_path):
+def test_source_seeds_are_capped_and_skips_become_rejections(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.jsonl").write_text("")  # a --source must exist (checked before any work)
     out = _run(tmp_path, limit=2, source_paths=("mine.jsonl",))
     skipped, kept = out[0], out[1:]
     assert isinstance(skipped, Rejected) and skipped.reason == "source_bad_json"
