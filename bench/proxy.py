@@ -5,11 +5,13 @@ bench/teacher_throughput.py). The proxy is the real one (`factory proxy serve to
 process, --share 0 so every request goes to the teacher): it checks the key, forwards, and logs
 every exchange PII-scrubbed (presidio) and fsynced before answering. The same client (aiohttp, one
 event loop) sends the same requests to the teacher directly (the baseline, measured in the same
-run, just before) and through the proxy. Printed per concurrency: p50/p95 latency of both, the
-added latency (proxy minus direct, at p50 and p95), requests/s of both and their ratio.
+run) and through the proxy, in alternating rounds so that both see the same background load on a
+shared machine. Printed per concurrency: p50/p95 latency of both (pooled over the rounds), the
+added latency (proxy minus direct, at p50 and p95; and each round's added p50), requests/s of
+both and their ratio.
 Goal: added p50 <= 5 ms and throughput ratio >= 0.9.
 
-    .venv/bin/python bench/proxy.py [--latency 0.2] [--waves 10]
+    .venv/bin/python bench/proxy.py [--latency 0.2] [--waves 10] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -84,25 +86,36 @@ def start_proxy(teacher_url: str, log_dir: Path) -> tuple[subprocess.Popen, str]
 def main() -> None:  # noqa: D103
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--waves", type=int, default=10, help="requests per concurrency = max(40, concurrency * waves)")
+    parser.add_argument("--waves", type=int, default=10, help="requests per round = max(40, concurrency * waves)")
+    parser.add_argument("--rounds", type=int, default=5, help="direct and proxied runs alternate this many times")
     args = parser.parse_args()
     print(f"loopback teacher, fixed latency {args.latency * 1000:.0f} ms; proxy: factory proxy serve toolcalls --share 0 "
-          "(key check, forward, scrubbed + fsynced log line before the answer)")
+          "(key check, forward, exchange journaled before the answer, scrubbed into the log by its own process)")
+    print(f"{args.rounds} alternating rounds of direct and proxied requests per concurrency, latencies pooled; "
+          "added p50 per round in brackets")
     print(f"{'concurrency':>11} {'requests':>8} {'direct p50/p95 ms':>18} {'proxy p50/p95 ms':>17} "
-          f"{'added p50 ms':>12} {'added p95 ms':>12} {'direct req/s':>12} {'proxy req/s':>11} {'ratio':>6}")
+          f"{'added p50 ms':>12} {'added p95 ms':>12} {'direct req/s':>12} {'proxy req/s':>11} {'ratio':>6}  rounds")
     with tempfile.TemporaryDirectory() as tmp, loopback_process(args.latency) as teacher_url:
         process, proxy_url = start_proxy(teacher_url, Path(tmp) / "logs")
         try:
             for concurrency in (1, 32):
                 count = max(40, concurrency * args.waves)
-                direct, direct_rate = asyncio.run(run(teacher_url, concurrency, count))
-                proxied, proxy_rate = asyncio.run(run(proxy_url, concurrency, count))
+                direct, proxied, rates, rounds = [], [], ([], []), []
+                for _ in range(args.rounds):
+                    d, d_rate = asyncio.run(run(teacher_url, concurrency, count))
+                    x, x_rate = asyncio.run(run(proxy_url, concurrency, count))
+                    direct += d
+                    proxied += x
+                    rates[0].append(d_rate)
+                    rates[1].append(x_rate)
+                    rounds.append(1000 * (statistics.median(x) - statistics.median(d)))
                 ms = [1000 * v for v in (statistics.median(direct), p95(direct), statistics.median(proxied), p95(proxied))]
-                print(f"{concurrency:>11} {count:>8} {ms[0]:>9.1f} / {ms[1]:<6.1f} {ms[2]:>8.1f} / {ms[3]:<6.1f} "
+                direct_rate, proxy_rate = statistics.fmean(rates[0]), statistics.fmean(rates[1])
+                print(f"{concurrency:>11} {count * args.rounds:>8} {ms[0]:>9.1f} / {ms[1]:<6.1f} {ms[2]:>8.1f} / {ms[3]:<6.1f} "
                       f"{ms[2] - ms[0]:>12.1f} {ms[3] - ms[1]:>12.1f} {direct_rate:>12.1f} {proxy_rate:>11.1f} "
-                      f"{proxy_rate / direct_rate:>6.2f}")
+                      f"{proxy_rate / direct_rate:>6.2f}  [{', '.join(f'{r:.1f}' for r in rounds)}]")
             logged = sum(len(p.read_text().splitlines()) for p in (Path(tmp) / "logs").glob("exchanges-*.jsonl"))
-            print(f"exchanges logged by the proxy: {logged}")
+            print(f"exchanges in the log when the runs ended: {logged} (the rest waited in the journal for the scrubber)")
         finally:
             process.terminate()
             process.wait()
