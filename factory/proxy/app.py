@@ -114,7 +114,7 @@ class Proxy:
                 return await sse(request, completion, headers) if stream else web.json_response(completion, headers=headers)
             meta["fallback"] = verdict["reason"]
         if stream:
-            return await self._teacher_stream(request, body, raw, started, clock, meta)
+            return await self._teacher_stream(request, body, raw, started, clock, meta, draw and self.shadow)
         status, data, content_type, latency = await self._teacher(body, raw)
         meta["teacher"] = {"latency_s": round(latency, 4), "status": status}
         response, failure = completion_in(status, data)
@@ -185,7 +185,7 @@ class Proxy:
             data = json.dumps({"error": {"message": message, "type": "upstream_error", "code": 502}}).encode()
             return 502, data, "application/json", time.perf_counter() - clock
 
-    async def _teacher_stream(self, request, body, raw, started, clock, meta) -> web.StreamResponse:
+    async def _teacher_stream(self, request, body, raw, started, clock, meta, shadow: bool) -> web.StreamResponse:
         headers = {MODEL_HEADER: "teacher", **({FALLBACK_HEADER: meta["fallback"]} if meta["fallback"] else {})}
         teacher_clock, out = time.perf_counter(), None
         try:
@@ -214,7 +214,8 @@ class Proxy:
                             pass
                     await out.write(line)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            failure = {"type": type(exc).__name__, "message": "the teacher's stream broke", "status_code": 502}
+            failure = {"type": type(exc).__name__, "message": "the stream broke before its end (teacher or caller)",
+                       "status_code": 502}
             self._log(started, clock, body, None, meta, failure)
             if out is not None and out.prepared:
                 return out  # the caller saw a stream that ends early, as it would from the teacher
@@ -224,6 +225,8 @@ class Proxy:
         meta["teacher"] = {"latency_s": round(time.perf_counter() - teacher_clock, 4), "status": 200,
                            "usage": response.get("usage")}
         self._log(started, clock, body, response, meta)
+        if shadow:
+            self._background(self._shadow(body, response, meta["id"]))
         if done:
             await out.write(b"data: [DONE]\n\n")
         await out.write_eof()

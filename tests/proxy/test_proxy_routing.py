@@ -111,7 +111,7 @@ def test_shadow_mode_teacher_answers_student_compared_off_the_path(servers, tmp_
     places = ["Lisbon", "Oslo", "Atlantis", "Rome"]
     with proxy(teacher.base_url, student.base_url, log_dir, "--shadow", "--share", "1") as (_, url, _):
         for place in places:
-            response = post(url, ask(place))
+            response = post(url, {**ask(place), "stream": place == "Rome"})  # a streamed request is shadowed too
             assert response.headers["x-factory-model"] == "teacher"
             assert "x-factory-fallback" not in response.headers
         shadow = log_dir / ".proxy" / "shadow.jsonl"
