@@ -21,7 +21,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore")
 
-from factory.pii import DEFAULT_THRESHOLDS, Scrubber, registry, spacy_engine  # noqa: E402
+from factory.pii import DEFAULT_THRESHOLDS, Scrubber, checked, registry, spacy_engine  # noqa: E402
 from factory.recipes import DEFAULT_PII_ENTITIES, load_recipe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +66,9 @@ def main() -> None:
     engine = naive_engine()
     engine.analyze(texts[0], language="en")  # warm-up
     started = time.perf_counter()
-    naive = [[r for r in engine.analyze(text, language="en", entities=list(DEFAULT_PII_ENTITIES), score_threshold=0.4)
-              if r.score >= threshold.get(r.entity_type, threshold["default"])] for text in texts]
+    naive = [checked(text, [r for r in engine.analyze(text, language="en", entities=list(DEFAULT_PII_ENTITIES),
+                                                       score_threshold=0.4)
+                            if r.score >= threshold.get(r.entity_type, threshold["default"])]) for text in texts]
     naive_rate = len(texts) / (time.perf_counter() - started)
 
     scrubber = Scrubber(DEFAULT_PII_ENTITIES)

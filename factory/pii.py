@@ -203,16 +203,11 @@ class Scrubber:
 
     def analyze(self, texts: list[str]):
         """Presidio findings for each text (one list per text), each above its entity's threshold."""
-        from factory.pii_names import named_version, plausible_person
-
         lowest = min(self._threshold(e) for e in self.entities)
         batches = self._batch.analyze_iterator(texts, language="en", batch_size=self.batch_size, entities=list(self.entities),
                                                score_threshold=lowest, allow_list=self.allow or None)
-        kept = [[r for r in results if r.score >= self._threshold(r.entity_type)
-                 and (r.entity_type != "PERSON" or plausible_person(text[r.start:r.end])
-                      and not named_version(text, r.end))]
+        return [checked(text, [r for r in results if r.score >= self._threshold(r.entity_type)])
                 for text, results in zip(texts, batches, strict=True)]
-        return [_without_loose_numbers(results) for results in kept]
 
     def redact_groups(self, groups: list[list[str]]) -> list[tuple[list[str], dict[str, int]]]:
         """Redact each group of texts (one group = one record's fields), analysing all in one batch."""
@@ -259,6 +254,16 @@ class Scrubber:
 # Findings whose shape says exactly what they are; a phone number overlapping one is a misreading of it.
 EXACT_ENTITIES = {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "EMAIL_ADDRESS", "API_KEY", "PRIVATE_KEY",
                   "URL_WITH_CREDENTIALS"}
+
+
+def checked(text: str, results: list) -> list:
+    """The findings in `text` that can be what they claim: a PERSON that can be a name (not a slug, a
+    flag, a product before its version: factory.pii_names), a phone that is no part of an exact entity."""
+    from factory.pii_names import named_version, plausible_person
+
+    results = [r for r in results if r.entity_type != "PERSON"
+               or plausible_person(text[r.start:r.end]) and not named_version(text, r.end)]
+    return _without_loose_numbers(results)
 
 
 def _without_loose_numbers(results: list) -> list:
