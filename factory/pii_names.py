@@ -113,7 +113,7 @@ def plausible_person(value: str) -> bool:
     if not words or re.search(r"(?:^|\s)-", value):  # a command's flag: "ping -c"
         return False
     first_is_stop = words[0].casefold() in stop_words()
-    if first_is_stop and (not is_first_name(words[0]) or len(words) == 1 and words[0].islower()
+    if first_is_stop and (not is_first_name(words[0]) or words[0].islower()
                           or len(words) > 1 and words[1].casefold() in stop_words()):
         return False
     if any(char.isupper() for char in value) and not value.isupper():
