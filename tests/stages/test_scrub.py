@@ -64,3 +64,18 @@ def test_off_policy_passes_through(tmp_path):
     dirty = rem_record("Email maria.garcia@example.com the diary list", "SELECT * FROM resources WHERE category='diary'")
     kept, rejected, _ = run(ScrubStage, [dirty], tmp_path, pii_policy="off")
     assert rejected == [] and kept[0]["input"] == dirty["input"] and kept[0]["checks"]["pii"] == "off"
+
+
+def test_a_person_key_is_redacted_in_the_request_and_in_every_field_of_the_answer(tmp_path):
+    # a user seed whose answer holds the same key as the request: rejected (the placeholder breaks the
+    # query) or kept, no field of the stored record may still hold the name
+    record = rem_record("look up the entity person:maria-gonzalez", "LOOKUP person:maria-gonzalez IN entities")
+    kept, rejected, _ = run(ScrubStage, [record], tmp_path)
+    stored = [r for r in kept] + [r.to_dict("scrub") for r in rejected]
+    assert len(stored) == 1 and "maria-gonzalez" not in json.dumps(stored)
+
+
+def test_the_recipes_keys_are_not_taken_for_people(tmp_path):
+    record = rem_record("open the failover runbook", "LOOKUP runbook-db-failover IN resources")
+    kept, rejected, _ = run(ScrubStage, [record], tmp_path)
+    assert rejected == [] and kept[0]["output"]["rem"] == "LOOKUP runbook-db-failover IN resources"
