@@ -140,7 +140,8 @@ def registry(nlp_engine, entities: Iterable[str]):
     """presidio's predefined recognizers, with ours for cards and phones (factory.pii_numbers) and secrets."""
     from presidio_analyzer import RecognizerRegistry
 
-    from factory.pii_names import GivenNameRecognizer, checked_spacy_recognizer, english_words
+    from factory.pii_name_finder import GivenNameRecognizer, checked_spacy_recognizer
+    from factory.pii_names import english_words
     from factory.pii_numbers import AnyCardRecognizer, AnyIbanRecognizer, WorldPhoneRecognizer
 
     result = RecognizerRegistry(supported_languages=["en"])
