@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from factory.proxy.spool import Spool
-from factory.sources.tracer import _text_slots
+from factory.sources.tracer import put_texts, text_slots
 
 MAX_BYTES = 64 * 2**20
 BATCH = 256
@@ -171,7 +171,7 @@ def scrub(lines: list[dict], scrubber) -> list[dict]:
     """The lines with their texts redacted (factory.pii.Scrubber, or only secrets without one) and `pii` counts."""
     prepared = []
     for line in lines:
-        slots, arguments = _text_slots(line)
+        slots, arguments = text_slots(line)
         student = (line.get("proxy") or {}).get("student")
         if isinstance(student, dict) and isinstance(student.get("detail"), str):
             slots.append((student, "detail"))  # a validator's message may quote the reply
@@ -190,12 +190,7 @@ def scrub(lines: list[dict], scrubber) -> list[dict]:
                 counts.update(found)
             results.append((texts, dict(counts)))
     for line, (slots, arguments), (texts, counts) in zip(lines, prepared, results, strict=True):
-        for (holder, key), text in zip(slots, texts, strict=True):
-            holder[key] = text
-        for function, wrapper, before in arguments:
-            after = json.dumps(wrapper[0], ensure_ascii=False)
-            if after != before:
-                function["arguments"] = after
+        put_texts(slots, arguments, texts)
         line["pii"] = counts
     return lines
 

@@ -91,7 +91,7 @@ class CallLog:
         return (text + "\n").encode("utf-8")
 
     def _redact(self, line: dict) -> dict[str, int]:
-        slots, arguments = _text_slots(line)
+        slots, arguments = text_slots(line)
         if not slots:
             return {}
         with self._scrub_lock:
@@ -100,12 +100,7 @@ class CallLog:
 
                 self._scrubber = Scrubber()
             texts, counts = self._scrubber.redact([holder[key] for holder, key in slots])
-        for (holder, key), text in zip(slots, texts, strict=True):
-            holder[key] = text
-        for function, wrapper, before in arguments:
-            after = json.dumps(wrapper[0], ensure_ascii=False)
-            if after != before:
-                function["arguments"] = after
+        put_texts(slots, arguments, texts)
         return counts
 
     def _append(self, data: bytes) -> None:
@@ -124,7 +119,18 @@ def _secrets(client: Any) -> list[str]:
     return [v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LENGTH]
 
 
-def _text_slots(line: dict) -> tuple[list[tuple[Any, Any]], list[tuple[dict, Any, str]]]:
+def put_texts(slots: list[tuple[Any, Any]], arguments: list[tuple[dict, Any, str]], texts: list[str]) -> None:
+    """Write the redacted `texts` back into the line's `slots` (text_slots), and re-serialise each tool
+    call's arguments whose values changed."""
+    for (holder, key), text in zip(slots, texts, strict=True):
+        holder[key] = text
+    for function, wrapper, before in arguments:
+        after = json.dumps(wrapper[0], ensure_ascii=False)
+        if after != before:
+            function["arguments"] = after
+
+
+def text_slots(line: dict) -> tuple[list[tuple[Any, Any]], list[tuple[dict, Any, str]]]:
     """(holder, key) of every text to scrub; tool-call arguments are scrubbed value by value so that
     they stay JSON: those come back as (function, parsed arguments, their JSON before)."""
     slots: list[tuple[Any, Any]] = []
