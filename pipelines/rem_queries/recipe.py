@@ -2,11 +2,13 @@
 
 - `grammar_seeds(count, random_seed)`: the grammar's pairs as seed dicts (origin grammar).
 - `user_seed(obj)`: one line of a user seed file ({"input": ..., "rem": ..., "explanation"?}).
-- `keep_values(text, output)`: literal values a rewrite of `text` must keep verbatim.
+- `keep_values(text, output)`: literal values a rewrite of `text` must keep: keys, quoted terms and
+  edge types verbatim; dates, numbers and thresholds by their meaning (factory.literals: "September
+  1, 2024", "three", "70%" keep 2024-09-01, 3 and 0.7).
 - `pii_vocabulary()`: the task's own words (tables, operations, edge types, the grammar's keys and
   topics), which the PII scrub never takes for personal data.
 - `validate(record)`: None, or (reason, detail) — the REM query parses and executes, the
-  structured output agrees with it, and a teacher variation kept every literal value.
+  structured output agrees with it, and a teacher variation kept every literal value (by meaning).
 Schema validation is done by the core against schemas/rem_query.schema.json.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from factory.literals import said_in
 from pipelines.rem_queries import grammar, rem
 
 LABELS = ("intent", "query_type")
@@ -101,8 +104,7 @@ def validate(record: dict) -> tuple[str, str] | None:
     for name in ("query_type", "intent", "parameters"):
         if output[name] != expected[name]:
             return "output_mismatch", f"{name} is {output[name]!r} but the REM query says {expected[name]!r}"
-    text = record["input"].lower()
-    lost = [v for v in record["provenance"].get("keep_values", []) if v.lower() not in text]
+    lost = [v for v in record["provenance"].get("keep_values", []) if not said_in(v, record["input"])]
     if lost:
         return "variation_lost_value", f"the rewrite dropped {lost[0]!r}"
     return None

@@ -63,6 +63,29 @@ def test_validator_rejects_a_rewrite_that_lost_a_value_and_a_mismatched_output()
     assert rq.validate({"input": "x", "output": wrong, "provenance": {}})[0] == "output_mismatch"
 
 
+@pytest.mark.parametrize("rewrite, kept", [
+    ("Notes about budget planning created since September 1, 2024, the first three", True),
+    ("budget planning notes from Sept 1st 2024 on, top 3", True),
+    ("budget planning notes since 2024-09-02, top 3", False),  # another day
+    ("budget planning notes since September 1, 2024, top 30", False),  # another number
+    ("budjet planing notes since September 1, 2024, top 3", False),  # a quoted term must stay as it is
+])
+def test_a_rewrite_keeps_dates_and_numbers_by_meaning_and_terms_verbatim(rewrite, kept):
+    output = rq.build_output("SEARCH \"budget planning\" IN resources AFTER '2024-09-01' LIMIT 3")
+    record = {"input": rewrite, "output": output,
+              "provenance": {"origin": "teacher", "keep_values": ["budget planning", "2024-09-01", "3"]}}
+    assert (rq.validate(record) is None) == kept
+
+
+def test_a_threshold_is_kept_as_a_percentage():
+    output = rq.build_output("FUZZY \"kubernets\" IN resources THRESHOLD 0.7")
+    record = {"input": "anything ~70% similar to kubernets?", "output": output,
+              "provenance": {"origin": "teacher", "keep_values": ["kubernets", "0.7"]}}
+    assert rq.validate(record) is None
+    assert rq.validate({**record, "input": "anything 80% similar to kubernets?"}) == \
+        ("variation_lost_value", "the rewrite dropped '0.7'")
+
+
 def test_user_seed_errors():
     with pytest.raises(ValueError, match="needs"):
         rq.user_seed({"text": "x"})
