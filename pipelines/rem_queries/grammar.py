@@ -49,66 +49,124 @@ THRESHOLDS = [0.6, 0.7, 0.8, 0.9]
 EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
 
 
+TABLE_NOUNS = {"resources": ["resources", "notes", "documents"], "moments": ["moments", "events"],
+               "entities": ["entities", "people and projects"]}
+
+
 def _lookup(r: random.Random) -> tuple[str, str, str]:
-    key = r.choice(RESOURCE_KEYS + ENTITY_KEYS + MOMENT_KEYS)
+    table, keys = r.choice([("resources", RESOURCE_KEYS), ("entities", ENTITY_KEYS), ("moments", MOMENT_KEYS)])
+    key = r.choice(keys)
+    if r.random() < 0.3:  # the table named: LOOKUP key IN table
+        text = r.choice(["Look up {k} in {t}", "get the {t} entry {k}", "Fetch {k} from {t}",
+                         "in {t}, what's under {k}?"])
+        return text.format(k=key, t=table), f"LOOKUP {key} IN {table}", "lookup_table"
     text = r.choice(["Get {k}", "Look up {k}", "Show me the item with key {k}", "Open {k}", "What is stored under {k}?",
-                     "Fetch {k} for me", "Pull up the record {k}", "I need the entry called {k}"])
+                     "Fetch {k} for me", "Pull up the record {k}", "I need the entry called {k}", "can you open {k}",
+                     "{k} please", "what does {k} say?"])
     return text.format(k=key), f"LOOKUP {key}", "lookup"
 
 
 def _search(r: random.Random) -> tuple[str, str, str]:
-    topic, table = r.choice(TOPICS), r.choice(["resources", "resources", "moments"])
-    noun = {"resources": "resources", "moments": "moments"}[table]
-    if r.random() < 0.5:
+    topic, table = r.choice(TOPICS), r.choice(["resources", "resources", "moments", "entities"])
+    noun = r.choice(TABLE_NOUNS[table])
+    form = r.random()
+    if form < 0.35:
         limit = r.choice(LIMITS)
         text = r.choice(["Find {n} {noun} about {t}", "Show the top {n} {noun} related to {t}",
-                         "Give me {n} {noun} that discuss {t}"])
+                         "Give me {n} {noun} that discuss {t}", "just {n} {noun} on {t} please",
+                         "what are the {n} best {noun} about {t}?"])
         return text.format(n=limit, noun=noun, t=topic), f'SEARCH "{topic}" IN {table} LIMIT {limit}', "search_limit"
-    after = r.choice(DATES)
-    text = r.choice(["Find {noun} about {t} since {d}", "What {noun} mention {t} after {d}?",
-                     "Anything in my {noun} on {t} newer than {d}?"])
-    return text.format(noun=noun, t=topic, d=after), f"SEARCH \"{topic}\" IN {table} AFTER '{after}' LIMIT 10", "search_time"
+    if form < 0.55:  # no LIMIT: every match
+        text = r.choice(["Find {noun} about {t}", "anything on {t} in my {noun}?", "Search my {noun} for {t}",
+                         "which {noun} talk about {t}"])
+        return text.format(noun=noun, t=topic), f'SEARCH "{topic}" IN {table}', "search_all"
+    dates = sorted(r.sample(DATES, 2))
+    if form < 0.75:
+        text = r.choice(["Find {noun} about {t} since {d}", "What {noun} mention {t} after {d}?",
+                         "Anything in my {noun} on {t} newer than {d}?"])
+        return (text.format(noun=noun, t=topic, d=dates[0]),
+                f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' LIMIT 10", "search_time")
+    if form < 0.88:
+        text = r.choice(["{noun} about {t} from before {d}", "What did I have on {t} before {d}?",
+                         "Find {noun} on {t} older than {d}"])
+        return (text.format(noun=noun, t=topic, d=dates[1]),
+                f"SEARCH \"{topic}\" IN {table} BEFORE '{dates[1]}'", "search_before")
+    text = r.choice(["Find {noun} about {t} between {a} and {b}", "{t} {noun} from {a} to {b}, top 5"])
+    limit = " LIMIT 5" if "top 5" in text else ""
+    return (text.format(noun=noun, t=topic, a=dates[0], b=dates[1]),
+            f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' BEFORE '{dates[1]}'{limit}", "search_range")
 
 
 def _sql(r: random.Random) -> tuple[str, str, str]:
-    choice = r.randrange(5)
+    choice = r.randrange(8)
     if choice == 0:
         cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
-        text = r.choice(["Show the {n} most recent {c} resources", "List my last {n} {c} resources by date"])
+        text = r.choice(["Show the {n} most recent {c} resources", "List my last {n} {c} resources by date",
+                         "latest {n} {c} notes"])
         return (text.format(n=n, c=cat),
                 f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}", "sql_recent")
+    if choice == 1:
+        mt, d = r.choice(MOMENT_TYPES), r.choice(DATES)
+        text = r.choice(["How many {m} moments happened since {d}?", "count the {m} moments after {d}",
+                         "number of {m} moments from {d} on"])
+        return (text.format(m=mt, d=d),
+                f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'", "sql_count")
+    if choice == 2:
+        et = r.choice(ENTITY_TYPES)
+        text = r.choice(["List the names of all {e} entities", "which {e} entities do I have? names only"])
+        return text.format(e=et), f"SELECT name FROM entities WHERE entity_type='{et}' ORDER BY name", "sql_names"
+    if choice == 3:
+        table, column = r.choice([("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")])
+        text = r.choice(["Count {t} per {c}", "how many {t} are there for each {c}?", "{t} grouped by {c}, with counts"])
+        return (text.format(t=table, c=column.replace("_", " ")),
+                f"SELECT {column}, COUNT(*) AS n FROM {table} GROUP BY {column} ORDER BY n DESC", "sql_group")
     if choice == 4:
         mt, (start, end) = r.choice(MOMENT_TYPES), sorted(r.sample(DATES, 2))
         return (f"List {mt} moments between {start} and {end}",
                 f"SELECT name, resource_timestamp FROM moments WHERE moment_type='{mt}' "
                 f"AND resource_timestamp >= '{start}' AND resource_timestamp < '{end}' ORDER BY resource_timestamp",
                 "sql_between")
-    if choice == 1:
-        mt, d = r.choice(MOMENT_TYPES), r.choice(DATES)
-        return (f"How many {mt} moments happened since {d}?",
-                f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'", "sql_count")
-    if choice == 2:
-        et = r.choice(ENTITY_TYPES)
-        return (f"List the names of all {et} entities",
-                f"SELECT name FROM entities WHERE entity_type='{et}' ORDER BY name", "sql_names")
-    return ("Count resources per category",
-            "SELECT category, COUNT(*) AS n FROM resources GROUP BY category ORDER BY n DESC", "sql_group")
+    if choice == 5:
+        word = r.choice(["plan", "review", "notes", "draft", "budget", "trip", "api", "meeting"])
+        table = r.choice(["resources", "entities"])
+        text = r.choice(["{t} whose name contains '{w}'", "list {t} with '{w}' in the name"])
+        return (text.format(t=table, w=word), f"SELECT * FROM {table} WHERE name LIKE '%{word}%'", "sql_like")
+    if choice == 6:
+        cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
+        text = r.choice(["the {n} oldest {c} resources", "show my first {n} {c} resources ever"])
+        return (text.format(n=n, c=cat),
+                f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at ASC LIMIT {n}", "sql_oldest")
+    cat = r.choice(CATEGORIES)
+    text = r.choice(["How many {c} resources do I have in total?", "total number of {c} resources"])
+    return text.format(c=cat), f"SELECT COUNT(*) FROM resources WHERE category='{cat}'", "sql_total"
 
 
 def _fuzzy(r: random.Random) -> tuple[str, str, str]:
     typo, threshold = r.choice(MISSPELLED), r.choice(THRESHOLDS)
-    text = r.choice(["Find resources roughly matching '{q}' with similarity {th}",
+    table = r.choice(["resources", "resources", "moments"])
+    if r.random() < 0.3:  # the default threshold
+        text = r.choice(["I think I misspelled it: '{q}'", "something like '{q}' in my {t}, spelling may be off"])
+        return text.format(q=typo, t=table), f"FUZZY '{typo}' IN {table}", "fuzzy_default"
+    text = r.choice(["Find {t} roughly matching '{q}' with similarity {th}",
                      "I think I misspelled it: '{q}', match at threshold {th}",
-                     "Fuzzy match '{q}' in my resources, at least {th} similar"])
-    return text.format(q=typo, th=threshold), f"FUZZY '{typo}' IN resources THRESHOLD {threshold}", "fuzzy"
+                     "Fuzzy match '{q}' in my {t}, at least {th} similar"])
+    limit = r.choice(["", "", f" LIMIT {r.choice(LIMITS)}"])
+    shown = text.format(q=typo, th=threshold, t=table) + (f", top {limit.split()[-1]}" if limit else "")
+    return shown, f"FUZZY '{typo}' IN {table} THRESHOLD {threshold}{limit}", "fuzzy"
 
 
 def _traverse(r: random.Random) -> tuple[str, str, str]:
-    key, depth, edge = r.choice(RESOURCE_KEYS + ENTITY_KEYS), r.choice([1, 2, 3]), r.choice(EDGES)
+    key, depth = r.choice(RESOURCE_KEYS + ENTITY_KEYS), r.choice([1, 2, 3])
+    edges = sorted(r.sample(EDGES, r.choice([1, 1, 2])), key=EDGES.index)
     plural = "s" if depth > 1 else ""
+    if r.random() < 0.2:  # every edge type, default depth
+        text = r.choice(["What is connected to {k}?", "show everything linked from {k}"])
+        return text.format(k=key), f"TRAVERSE {key}", "traverse_all"
+    named = " and ".join(edges)
     text = r.choice(["What is linked to {k} as {e}, up to {d} hop{s}?",
-                     "Follow {e} edges from {k} for {d} level{s}"])
-    return text.format(k=key, e=edge, d=depth, s=plural), f"TRAVERSE {key} DEPTH {depth} TYPE {edge}", "traverse"
+                     "Follow {e} edges from {k} for {d} level{s}", "{e} links of {k}, {d} deep"])
+    return (text.format(k=key, e=named, d=depth, s=plural), f"TRAVERSE {key} DEPTH {depth} TYPE {','.join(edges)}",
+            "traverse")
 
 
 OPERATIONS: list[Callable[[random.Random], tuple[str, str, str]]] = [_lookup, _search, _sql, _fuzzy, _traverse]

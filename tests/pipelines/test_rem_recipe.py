@@ -28,11 +28,31 @@ def test_every_grammar_seed_passes_schema_and_validator():
     validator = schema_validator(recipe)
     seeds = list(rq.grammar_seeds(recipe.seed_count, recipe.random_seed))
     assert len(seeds) > 1200  # seed 002 asks for 1,000+ pairs
-    assert {s["output"]["query_type"] for s in seeds[-50:]} < OPERATIONS  # small operations ran out, big ones went on
     for seed in seeds:
         assert list(validator.iter_errors(seed["output"])) == []
         record = {"input": seed["input"], "output": seed["output"], "provenance": seed["provenance"]}
         assert rq.validate(record) is None, seed
+
+
+def test_small_operations_run_out_and_big_ones_go_on():
+    pairs = list(grammar.generate(12000, 0))
+    assert len(pairs) == 12000
+    assert {p["rem"].split()[0] for p in pairs[-50:]} == {"SEARCH"}
+
+
+def test_the_grammar_writes_every_form_of_the_dialect():
+    # DIALECT.md: a lookup in a named table, SEARCH without LIMIT, BEFORE, a range, the default
+    # threshold, several edge types and none, GROUP BY, LIKE, ascending order, a total count
+    rems = [p["rem"] for p in grammar.generate(1800, 0)]
+    forms = {
+        "lookup in a table": r"^LOOKUP \S+ IN \w+$", "search without limit": r"^SEARCH \"[^\"]+\" IN \w+$",
+        "before": r" BEFORE '", "after and before": r" AFTER '[^']+' BEFORE '", "fuzzy default": r"^FUZZY '[^']+' IN \w+$",
+        "fuzzy limit": r"^FUZZY .* LIMIT \d+$", "several edge types": r" TYPE \w+,\w+", "every edge": r"^TRAVERSE \S+$",
+        "group by": r" GROUP BY ", "like": r" LIKE '%", "oldest": r" ASC LIMIT ", "total": r"^SELECT COUNT\(\*\) FROM resources",
+    }
+    import re
+
+    assert {name for name, pattern in forms.items() if not any(re.search(pattern, rem) for rem in rems)} == set()
 
 
 def test_seed_output_matches_the_seed_task_shape():
