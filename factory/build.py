@@ -4,6 +4,7 @@ Layout of a run:
     stages/<stage>.jsonl   what each stage kept      stages/<stage>.done   its stats (resume marker)
     rejected/<stage>.jsonl what it rejected, with reason and detail
     dataset.jsonl          the final records         report.json           counts, tokens, teacher
+                                                                        (teacher_share: what it wrote)
 and data/<recipe>/latest points at the newest run. `.lock` keeps a second build of the same
 run out while one is running (released by the kernel when the process ends, SIGKILL too;
 removed when the build ends). A rerun with the same --run skips
@@ -30,7 +31,7 @@ from factory.errors import ConfigError, InputError
 from factory.jsonl import AtomicWriter, copy_atomically, read_jsonl, remove_partials, write_json_file
 from factory.recipes import load_recipe
 from factory.record import Rejected
-from factory.report import pii_rejections
+from factory.report import pii_rejections, teacher_share
 from factory.stages import stage_class
 from factory.stages.base import BuildContext, BuildOptions, Stage, cache_file
 from factory.teacher import spec as teacher_spec
@@ -327,7 +328,7 @@ def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seco
         "cache": dict(cache), "pii": dict(sorted(pii.items())), "pii_rejections": pii_rejections(run_dir, rows),
         "records": _count_lines(dataset),
         "rejected": sum(sum(row["rejected"].values()) for row in rows), "seconds": round(seconds, 2),
-        **dataset_summary(dataset, recipe),
+        **dataset_summary(dataset, recipe), "teacher_share": teacher_share(run_dir, rows),
     }
 
 

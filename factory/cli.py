@@ -104,7 +104,7 @@ def build(
 
     from factory.budget import BudgetExhausted
     from factory.build import build as run_build, default_run_id
-    from factory.report import next_steps, stage_table
+    from factory.report import next_steps, stage_table, teacher_lines
     from factory.stages.base import BuildOptions
 
     _quiet_libraries()
@@ -140,6 +140,11 @@ def build(
     Console().print(stage_table(report))
     run_dir = out / report["recipe"] / report["run_id"]
     typer.echo(f"{report['records']} records in {run_dir / 'dataset.jsonl'}; report: {run_dir / 'report.json'}")
+    lines, warning = teacher_lines(report)
+    for line in lines:
+        typer.echo(line)
+    if warning:
+        typer.echo(warning, err=True)
     typer.echo("next, for this run:")
     for line in next_steps(report["recipe"], report["run_id"], out):
         typer.echo(f"  {line}")
@@ -411,11 +416,14 @@ def evaluate(
     teacher: Optional[str] = typer.Option(None, help="With a URL: the model name to ask."),
     label: Optional[str] = typer.Option(None, help="Name of this eval (default: from the model)."),
     limit: Optional[int] = typer.Option(None, help="Score only the first N test examples."),
+    data: Optional[Path] = typer.Option(None, help="Score these requests with gold answers instead of the test split: JSON Lines in the recipe's --seeds format; every line is checked before any model runs (FILE:LINE errors). Default label: MODEL@FILE-STEM."),
     compare: Optional[str] = typer.Option(None, help="Instead of evaluating: put evals side by side, e.g. base,my-run (first = baseline)."),
     run: str = typer.Option("latest", help="Build run whose export to use."),
     out: Path = typer.Option(Path("data"), help="Data root."),
 ) -> None:
-    """Score a model on the export's test split with the recipe's metrics, or --compare earlier evals."""
+    """Score a model on the export's test split with the recipe's metrics, or --compare earlier evals.
+
+    With --data FILE.jsonl: on your own requests with gold answers (e.g. hand-written ones under evals/)."""
     _quiet_libraries()
     from factory import evaluate as ev
 
@@ -432,21 +440,26 @@ def evaluate(
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
 
-        def announce(runs: dict) -> None:
+        def announce(runs: dict) -> None:  # the data is read and the model loaded: the bar starts now, not before
             note = f" ({runs['note']})" if runs.get("note") else ""
             bar.console.print(f"runtime: {runs['runtime']}, {runs['file']}{note}", markup=False, highlight=False)
+            bar.start()
 
-        with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                      TimeRemainingColumn(), console=Console(stderr=True)) as bar:
-            task = bar.add_task("eval", total=None)
+        bar = Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                       TimeRemainingColumn(), console=Console(stderr=True))
+        task = bar.add_task("eval", total=None)
+        try:
             summary = ev.evaluate(recipe, model, out=out, run=run, limit=limit, teacher=teacher, label=label,
-                                  runtime=runtime, announce=announce,
+                                  runtime=runtime, announce=announce, data=data,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+        finally:
+            bar.stop()
     except FactoryError as exc:
         _fail(exc)
     metrics = ", ".join(f"{name} {value:.1f} [{summary['intervals'][name][0]:.1f}-{summary['intervals'][name][1]:.1f}]"
                         for name, value in summary["metrics"].items())
-    typer.echo(f"{summary['label']}: {summary['examples']} examples; {metrics} (95% intervals); latency p50 "
+    typer.echo(f"{summary['label']}: {summary['examples']} examples{' of ' + str(data) if data else ''}; {metrics} "
+               f"(95% intervals); latency p50 "
                f"{summary['latency_p50_s']} s, p95 {summary['latency_p95_s']} s; {summary['tokens_per_s']} tok/s "
                f"({summary['runtime']})")
     for warning in summary["warnings"]:

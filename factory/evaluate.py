@@ -5,10 +5,15 @@ local transformers folder, a GGUF file, or an OpenAI-compatible URL (how the tea
 is scored; `--teacher` names its model). Local models run through llama.cpp in process on
 a GGUF whenever one exists or can be made (factory.models), else through transformers; the
 summary says which runtime and file. Greedy decoding, one request at a time, so latency is per query.
-Writes data/<recipe>/evals/<label>.json (summary) and <label>.predictions.jsonl.
+With `data` (`factory eval --data FILE.jsonl`) it scores a file of requests with gold answers
+instead (factory.eval_data reads it, every line checked before any model runs), labelled
+`<model>@<file stem>` by default so that it never overwrites a test-split eval.
+Writes data/<recipe>/evals/<label>.json (summary, with the data scored and its sha256) and
+<label>.predictions.jsonl.
 Each metric comes with a 95% interval (factory.stats: Wilson, or bootstrap for partial
 scores), and a test split under factory.stats.MIN_JUDGE records is warned about.
-`compare(labels)` puts summaries side by side (markdown + PNG) with seed 004's decision:
+`compare(labels)` puts summaries side by side (markdown + PNG) with seed 004's decision
+(none between evals of different data):
 deploy when a model beats the first (its base) by >= 5 points on the recipe's main metric,
 and only where the numbers support it: no verdict on a split too small to judge, "deploy"
 only when the whole 95% interval of the gain is >= 5 points, "do not deploy" when all of it
@@ -84,7 +89,8 @@ class Endpoint:
 def _generator(model: str, teacher: str | None, max_new_tokens: int = 256, runtime: str = "auto"):
     """(generate, default label, what runs it: runtime, file, note)."""
     if model.startswith(("http://", "https://")):
-        return Endpoint(model, teacher, max_new_tokens), teacher or model, {"runtime": "endpoint", "file": model}
+        endpoint = Endpoint(model, teacher, max_new_tokens)  # named by the server's model where --teacher is not given
+        return endpoint, teacher or endpoint.model.replace("/", "--"), {"runtime": "endpoint", "file": model}
     from factory.models import resolve
 
     resolved = resolve(model, runtime)
@@ -100,21 +106,34 @@ def reply_budget(recipe, records: list[dict]) -> int:
     return max(256, math.ceil(longest / 2))
 
 
-def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str = "latest", limit: int | None = None,
-             teacher: str | None = None, label: str | None = None, runtime: str = "auto", progress=None,
-             announce=None) -> dict:
-    """Score `model` on the test split. `announce(dict)` hears the runtime and file before the first
-    request; `progress(done, total)` after each one."""
-    recipe = load_recipe(recipe_name)
+def _eval_records(recipe, out: Path, run: str, data: Path | None, limit: int | None) -> tuple[list[dict], dict, str]:
+    """(records, what the summary says about them, how a warning names them): the export's test split,
+    or with `data` a JSON Lines file of requests with gold answers, checked whole before any model runs."""
+    from factory.eval_data import load, sha256_of
+
+    if data is not None:
+        records = load(recipe, Path(data))[:limit]
+        return records, {"data": str(data), "data_sha256": sha256_of(Path(data))}, Path(data).name
     test = Path(out) / recipe.name / run / "export" / "records" / "test.jsonl"
     if not test.is_file():
         raise ConfigError(f"no test split at {test}; run {command_hint(f'factory export {recipe.name}', out, run)} first")
-    metrics = importlib.import_module(f"pipelines.{recipe.name}.metrics")
     records = [obj for _, obj in read_jsonl(test)][:limit]
     if not records:
         raise ConfigError(f"{test} is empty; export with a larger test split")
+    return records, {"data": str(test), "data_sha256": sha256_of(test)}, "the test split"
+
+
+def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str = "latest", limit: int | None = None,
+             teacher: str | None = None, label: str | None = None, runtime: str = "auto", progress=None,
+             announce=None, data: Path | None = None) -> dict:
+    """Score `model` on the test split, or on the requests and gold answers of `data` (default label
+    `<model>@<file stem>`, so that it never overwrites a test-split eval). `announce(dict)` hears the
+    runtime and file before the first request; `progress(done, total)` after each one."""
+    recipe = load_recipe(recipe_name)
+    metrics = importlib.import_module(f"pipelines.{recipe.name}.metrics")
+    records, about, named = _eval_records(recipe, out, run, data, limit)
     generate, default_label, runs = _generator(model, teacher, reply_budget(recipe, records), runtime)
-    label = label or default_label
+    label = label or (f"{default_label}@{Path(data).stem}" if data is not None else default_label)
     if announce:
         announce(runs)
     validator = schema_validator(recipe)
@@ -130,15 +149,16 @@ def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str
             latencies.append(time.perf_counter() - started)
             tokens += new_tokens
             scores.append(metrics.score(reply, record, validator))
-            predictions.write_json({"id": record["id"], "input": record["input"], "reply": reply, "scores": scores[-1]})
+            predictions.write_json({"id": record["id"], "source": record.get("provenance", {}).get("source"),
+                                    "input": record["input"], "reply": reply, "scores": scores[-1]})
             if progress:
                 progress(len(scores), len(records))
     summary = {
-        "recipe": recipe.name, "model": model, "label": label, **runs, "examples": len(records),
+        "recipe": recipe.name, "model": model, "label": label, **runs, **about, "examples": len(records),
         "main_metric": metrics.MAIN,
         "metrics": {name: round(100 * statistics.fmean(s[name] for s in scores), 1) for name in metrics.METRICS},
         "intervals": {name: stats.interval([float(s[name]) for s in scores]) for name in metrics.METRICS},
-        "warnings": [w for w in [stats.too_few(len(records), f"the test split{' (--limit)' if limit else ''}")] if w],
+        "warnings": [w for w in [stats.too_few(len(records), f"{named}{' (--limit)' if limit else ''}")] if w],
         "latency_p50_s": round(statistics.median(latencies), 3),
         "latency_p95_s": round(sorted(latencies)[math.ceil(0.95 * len(latencies)) - 1], 3),  # nearest rank
         "tokens_per_s": round(tokens / sum(latencies), 1) if sum(latencies) else 0.0,
@@ -166,11 +186,20 @@ def compare(recipe_name: str, labels: list[str], *, out: Path = Path("data")) ->
         lines.append(f"| {s['label']} | {s['examples']} | " + " | ".join(_cell(s, n) for n in names)
                      + f" | {s['latency_p50_s']} | {s['latency_p95_s']} | {s['tokens_per_s']} |")
     main, base = summaries[0]["main_metric"], summaries[0]
-    decisions = [decision(base, s, main) for s in summaries[1:]]
+    decisions = [_other_data(base, s) or decision(base, s, main) for s in summaries[1:]]
     table = "\n".join(lines)
     (target / "compare.md").write_text(table + "\n\n" + "\n".join(f"- {d}" for d in decisions) + "\n")
     _chart(summaries, names, target / "compare.png")
     return table, decisions
+
+
+def _other_data(base: dict, other: dict) -> str | None:
+    """No verdict between evals of different requests (a test split and a --data file, two files, two
+    exports); evals written before the data was recorded are taken as they are."""
+    if not base.get("data_sha256") or not other.get("data_sha256") or base["data_sha256"] == other["data_sha256"]:
+        return None
+    return (f"{other['label']} vs {base['label']}: no verdict: they scored different data ({base['data']} vs "
+            f"{other['data']}); compare evals of the same requests")
 
 
 def _cell(summary: dict, name: str) -> str:

@@ -50,7 +50,12 @@ def _teacher_terms(model: str) -> str:
 def _evals(evals_dir: Path, name: str) -> list[dict]:
     rows = [_json(evals_dir / "base.json"), _json(evals_dir / f"{name}.json")]
     rows += [_json(p) for p in sorted(evals_dir.glob("*.json")) if _json(p).get("runtime") == "endpoint"]
-    return [row for row in rows if row.get("metrics")]
+    return [row for row in rows if row.get("metrics") and _on_test_split(row)]
+
+
+def _on_test_split(row: dict) -> bool:
+    """An eval of the export's test split (evals from before the data was recorded were); not `eval --data FILE`."""
+    return str(row.get("data", "export/records/test.jsonl")).endswith("export/records/test.jsonl")
 
 
 def _metrics_section(evals: list[dict], recipe: str, name: str, out: Path) -> list[str]:

@@ -1,5 +1,6 @@
-"""The build report for the terminal: a rich table of the stages, and the rest of the loop as the
-exact commands for the run just built. (report.json itself is written by factory.build.)"""
+"""The build report for the terminal: a rich table of the stages, what the teacher wrote (its share of the
+kept records by origin, the top rejection reasons, a warning under TEACHER_WARN), and the rest of the
+loop as the exact commands for the run just built. (report.json itself is written by factory.build.)"""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import shlex
 from pathlib import Path
 
 from rich.table import Table
+
+GROUPS = ("grammar", "teacher_rewrite", "teacher_new", "source", "user")  # where a kept record's input came from
+TEACHER_WARN = 0.10  # below this share of the kept records written by the teacher, the build warns
+TOP = 3
 
 
 def stage_table(report: dict) -> Table:
@@ -81,3 +86,74 @@ def next_steps(recipe: str, run_id: str, out: Path) -> list[str]:
         f"factory eval {recipe}{out_flag} --compare base,{name}",
         f"factory serve {model}",
     ]
+
+
+def origin_group(provenance: dict) -> str:
+    """A record's origin as one of GROUPS: the teacher's records are rewrites (teacher.mode variations: a
+    seed's request reworded, its answer kept) or new (pairs and answers the teacher wrote); `man`, `log`,
+    `repo` and other real material are `source`."""
+    origin = provenance.get("origin")
+    if origin in GROUPS:
+        return origin
+    if origin == "teacher":
+        mode = provenance.get("mode") or provenance.get("teacher_mode")
+        rewrite = mode == "variations" if mode else "keep_values" in provenance
+        return "teacher_rewrite" if rewrite else "teacher_new"
+    return "source"
+
+
+def teacher_share(run_dir: Path, rows: list[dict]) -> dict:
+    """report.json's `teacher_share`: the kept records by origin group, the teacher's share of them, its
+    records that the checks rejected (by reason), and the top rejection reasons of the whole build."""
+    import json
+
+    groups = dict.fromkeys(GROUPS, 0)
+    with open(run_dir / "dataset.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                groups[origin_group(json.loads(line).get("provenance") or {})] += 1
+    rejected, everything = {}, {}
+    for row in rows:
+        for reason, count in row["rejected"].items():
+            everything[reason] = everything.get(reason, 0) + count
+        path = run_dir / "rejected" / f"{row['name']}.jsonl"
+        if row["rejected"] and path.is_file():
+            with open(path, encoding="utf-8") as handle:
+                for line in handle:
+                    rejection = json.loads(line)
+                    if str(((rejection.get("record") or {}).get("provenance") or {}).get("origin", "")).startswith("teacher"):
+                        rejected[rejection["reason"]] = rejected.get(rejection["reason"], 0) + 1
+    records, teacher = sum(groups.values()), groups["teacher_rewrite"] + groups["teacher_new"]
+    return {"records": records, "teacher": teacher, "share": round(teacher / records, 4) if records else 0.0,
+            "by_origin": groups, "teacher_rejected": sum(rejected.values()), "teacher_rejections": _ranked(rejected),
+            "top_rejections": _ranked(everything)[:TOP]}
+
+
+def _ranked(counts: dict) -> list[list]:
+    return [[reason, count] for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f}".rstrip("0").rstrip(".") + "%"  # 0%, 9.5%, 28.6%: never rounded up to 10%
+
+
+def _reasons(ranked: list[list]) -> str:
+    return ", ".join(f"{reason} {count}" for reason, count in ranked)
+
+
+def teacher_lines(report: dict) -> tuple[list[str], str | None]:
+    """(summary lines, warning or None) for the end of `factory build`; nothing for a recipe without a teacher."""
+    share = report.get("teacher_share")
+    if not share or not any(row["name"].startswith("generate") for row in report["stages"]):
+        return [], None
+    groups = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in share["by_origin"].items())
+    lines = [f"the teacher wrote {share['teacher']} of the {share['records']} records ({_percent(share['share'])}); "
+             f"by origin: {groups}",
+             f"top rejections: {_reasons(share['top_rejections']) or 'none'}"]
+    if share["share"] >= TEACHER_WARN:
+        return lines, None
+    ranked = share["teacher_rejections"]
+    why = (f" ({share['teacher_rejected']} of its records rejected: {_reasons(ranked[:TOP])}"
+           f"{', ...' if len(ranked) > TOP else ''})") if ranked else ""
+    return lines, (f"warning: the teacher wrote {_percent(share['share'])} of the {share['records']} records{why}; a "
+                   "stronger teacher: --teacher-url URL --teacher MODEL (any OpenAI-compatible server) or --teacher gpt-4o")

@@ -144,3 +144,29 @@ def test_malformed_seed_line_names_file_and_line(tmp_path):
     result = run_cli("build", "rem_queries", "--seeds", str(seeds), "--out", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {seeds}:2: not valid JSON (Expecting value); fix or remove that line"
+
+
+def test_the_build_says_what_the_teacher_wrote_and_warns_under_10_percent(tmp_path):
+    from factory.testing.loopback import LoopbackTeacher
+
+    off_topic = json.dumps({"variations": ["The weather in Lisbon was lovely all week long",
+                                           "My cat prefers the blue cushion by the window"]})
+    with LoopbackTeacher(reply=lambda messages: off_topic) as drifting:  # every rewrite drifts from its seed
+        result = run_cli("build", "rem_queries", "--limit", "3", "--variations", "2", "--teacher-url",
+                         drifting.base_url, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "rem_queries" / "latest" / "report.json").read_text())
+    assert report["teacher_share"] == {
+        "records": 3, "teacher": 0, "share": 0.0,
+        "by_origin": {"grammar": 3, "teacher_rewrite": 0, "teacher_new": 0, "source": 0, "user": 0},
+        "teacher_rejected": 6, "teacher_rejections": [["variation_drifted", 6]],
+        "top_rejections": [["variation_drifted", 6]]}
+    summary = result.stdout.split("records in ", 1)[1].split("next, for this run:\n", 1)
+    assert summary[0].splitlines()[1:] == [
+        "the teacher wrote 0 of the 3 records (0%); by origin: grammar 3, teacher rewrite 0, teacher new 0, source 0, "
+        "user 0",
+        "top rejections: variation_drifted 6"]
+    assert summary[1].splitlines()[0].strip().startswith("factory annotate serve")  # the next steps are still there
+    assert result.stderr.strip().splitlines()[-1] == (
+        "warning: the teacher wrote 0% of the 3 records (6 of its records rejected: variation_drifted 6); a stronger "
+        "teacher: --teacher-url URL --teacher MODEL (any OpenAI-compatible server) or --teacher gpt-4o")

@@ -7,7 +7,9 @@ is scored. `score(reply, record, validator)` -> per-example values in [0, 1]:
 - arguments: argument F1 (below), whatever the name
 - callable: the call passes recipe.check_call against the record's tools (known function,
   arguments valid against its parameters' JSON Schema, no unknown parameter)
-- exact: the name is right and argument F1 is 1
+- exact: the call equals the expected one in canonical form (`canonical_call`: the name and the
+  arguments as parsed JSON, key order, spacing and 5.0 vs 5 aside), i.e. the name is right and
+  argument F1 is 1
 A reply without a call scores 0 on all five. MAIN is the metric the deploy decision uses.
 
 Argument F1. Flatten arguments into a multiset of (path, value) pairs: a dict's keys extend
@@ -61,6 +63,22 @@ def argument_f1(predicted: dict, expected: dict) -> float:
     return 2 * sum((mine & wanted).values()) / total
 
 
+def canonical_call(call: dict) -> tuple[str, tuple]:
+    """What `exact` compares: the function's name and its arguments as parsed JSON (a JSON string of
+    arguments is parsed first), as the sorted (path, canonical value) pairs of `flatten`: key order,
+    whitespace, quote escapes and 5.0 vs 5 do not matter; list order does not either (as in F1).
+        canonical_call({"name": "f", "arguments": '{"b": 5.0, "a": "x"}'})
+            == canonical_call({"name": "f", "arguments": {"a": "x", "b": 5}})
+    """
+    arguments = call.get("arguments")
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError:
+            return call.get("name"), (("", arguments),)
+    return call.get("name"), tuple(sorted(flatten(arguments))) if arguments else ()
+
+
 def score(reply: str | None, record: dict, validator) -> dict[str, float]:
     calls = hermes.parse_calls(reply)
     if not calls:
@@ -74,5 +92,5 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
         "function": function,
         "arguments": arguments,
         "callable": float(check_call(call, tools) is None),
-        "exact": float(function == 1.0 and arguments == 1.0),
+        "exact": float(canonical_call(call) == canonical_call(expected)),
     }

@@ -1,4 +1,5 @@
-"""rem_queries metrics against hand-written expected values, and eval through an OpenAI-compatible URL."""
+"""rem_queries metrics against hand-written expected values, exact match on canonical forms, and eval through
+an OpenAI-compatible URL: on the test split, and on a --data file through the CLI (bad lines refused up front)."""
 
 import json
 import threading
@@ -9,7 +10,9 @@ import pytest
 from factory.evaluate import compare, evaluate
 from factory.recipes import load_recipe
 from factory.stages.validate import schema_validator
-from pipelines.rem_queries.metrics import score
+from factory.testing.loopback import LoopbackTeacher
+from factory_cli import run_cli
+from pipelines.rem_queries.metrics import canonical, score
 from pipelines.rem_queries.recipe import build_output
 
 EXPECTED = {"output": build_output("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5")}
@@ -132,3 +135,107 @@ def test_wilson_intervals_match_known_values():
     assert interval([0.0] * 10) == [0.0, 27.8]
     assert wilson(0, 0) == (0.0, 1.0)
     assert interval([0.5, 1.0, 0.0, 0.5]) == interval([0.5, 1.0, 0.0, 0.5])  # partial scores: a seeded bootstrap
+
+
+@pytest.mark.parametrize("one, other", [
+    ("SELECT * FROM resources WHERE category = 'x'", "select * from resources where category='x'"),
+    ("SELECT name FROM moments ORDER BY created_at DESC LIMIT 5;", "select  name\nfrom Moments order by created_at desc limit 5"),
+    ("SELECT COUNT(*) FROM entities WHERE entity_type = 'person'", "SELECT count(*) FROM entities WHERE entity_type='person'"),
+    ('SEARCH "kubernetes" IN resources LIMIT 5', "search 'kubernetes' in Resources limit 5"),
+    ('FUZZY "kubernets" IN resources THRESHOLD 0.7', "fuzzy  'kubernets' IN resources THRESHOLD 0.70"),
+    ("TRAVERSE res-1 DEPTH 2 TYPE SEE_ALSO,PREREQUISITE", "traverse res-1 depth 2 type see_also, prerequisite"),
+    ("LOOKUP res-1", "lookup res-1;"),
+])
+def test_canonical_forms_that_are_the_same_query(one, other):
+    assert canonical(one) == canonical(other)
+
+
+@pytest.mark.parametrize("one, other", [
+    ("SELECT * FROM resources WHERE category = 'x'", "SELECT * FROM resources WHERE category = 'X'"),  # values keep case
+    ("SELECT * FROM resources LIMIT 5", "SELECT * FROM resources LIMIT 10"),
+    ('SEARCH "Kubernetes" IN resources', 'SEARCH "kubernetes" IN resources'),
+    ("LOOKUP res-1", "LOOKUP Res-1"),  # keys are verbatim
+    ("TRAVERSE res-1 TYPE SEE_ALSO,PREREQUISITE", "TRAVERSE res-1 TYPE PREREQUISITE,SEE_ALSO"),
+])
+def test_canonical_forms_that_differ(one, other):
+    assert canonical(one) != canonical(other)
+
+
+def test_canonical_known_values():
+    assert canonical("select * from resources where category='x'") == "SELECT * FROM resources WHERE category = 'x'"
+    assert canonical("fuzzy 'kubernets' in Resources threshold 0.70") == 'FUZZY "kubernets" IN resources THRESHOLD 0.7'
+    assert canonical("SELECT * FROM") == "select * from"  # not SQL sqlglot reads: compared loosely, never a crash
+
+
+DATA = [  # request, gold REM, what the model answers (None: no answer)
+    ("show my diary resources", "SELECT * FROM resources WHERE category = 'diary'",
+     "select * from resources where category='diary'"),  # the same query spelled otherwise: exact
+    ("look up res-1", "LOOKUP res-1", "LOOKUP res-1"),
+    ("notes about kubernetes, top 5", 'SEARCH "kubernetes" IN resources LIMIT 5', None),
+    ("i think i misspelled kubernets", 'FUZZY "kubernets" IN resources THRESHOLD 0.7', "LOOKUP kubernets"),
+]
+
+
+def _data_file(path, lines=DATA):
+    path.write_text("".join(json.dumps({"input": text, "rem": gold}) + "\n" for text, gold, _ in lines))
+    return path
+
+
+def _answers(messages):
+    answer = {text: reply for text, _, reply in DATA}[messages[-1]["content"]]
+    return json.dumps(build_output(answer)) if answer else "I am not sure what you mean."
+
+
+def test_eval_data_file_through_the_cli_scores_and_compares(tmp_path):
+    data = _data_file(tmp_path / "dev.jsonl")
+    with LoopbackTeacher(reply=_answers) as model:
+        result = run_cli("eval", "rem_queries", "--data", str(data), "--model", model.base_url, "--teacher", "loopback",
+                         "--out", str(tmp_path / "d"))
+        assert model.requests == 4
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "d" / "rem_queries" / "evals" / "loopback@dev.json").read_text())
+    # 1: right, exact in canonical form, its SQL text differs (parameters 1/2); 2: all right; 3: no answer;
+    # 4: a valid LOOKUP where a FUZZY was wanted
+    assert summary["metrics"] == {"intent": 50.0, "valid": 75.0, "parameters": 37.5, "executes": 75.0, "exact": 50.0}
+    assert summary["label"] == "loopback@dev" and summary["examples"] == 4 and summary["runtime"] == "endpoint"
+    assert summary["data"] == str(data)
+    assert summary["data_sha256"] == __import__("hashlib").sha256(data.read_bytes()).hexdigest()
+    assert summary["warnings"][0].startswith("dev.jsonl has 4 records: too few to judge a model")
+    assert result.stdout.startswith(f"loopback@dev: 4 examples of {data}; intent 50.0 [15.0-85.0], valid 75.0 ")
+    predictions = [json.loads(line) for line in
+                   (tmp_path / "d" / "rem_queries" / "evals" / "loopback@dev.predictions.jsonl").read_text().splitlines()]
+    assert [p["source"] for p in predictions] == [f"{data}:{n}" for n in range(1, 5)]
+    assert [p["scores"]["exact"] for p in predictions] == [1.0, 1.0, 0.0, 0.0]
+
+    test_split = {**summary, "label": "student", "data": "d/rem_queries/r/export/records/test.jsonl",
+                  "data_sha256": "0" * 64}
+    (tmp_path / "d" / "rem_queries" / "evals" / "student.json").write_text(json.dumps(test_split))
+    compared = run_cli("eval", "rem_queries", "--compare", "loopback@dev,student", "--out", str(tmp_path / "d"))
+    assert compared.returncode == 0, compared.stderr
+    assert compared.stdout.splitlines()[-1] == (
+        f"student vs loopback@dev: no verdict: they scored different data ({data} vs "
+        "d/rem_queries/r/export/records/test.jsonl); compare evals of the same requests")
+
+
+@pytest.mark.parametrize("lines, message", [
+    (['{"input": "a", "rem": "LOOKUP a"}', '{"input": "b"}', '{"input": "c", "rem": "SELECT nope FROM resources"}',
+      "{oops"],
+     '{path}:2: each line needs {{"input": "<request>", "rem": "<REM query>"}} (bad lines after it: 3, 4); '
+     "fix or remove the lines (nothing was evaluated)"),
+    (['{"input": "a", "rem": "SEARCH \\"x\\" IN notes"}'],
+     "{path}:1: rem_unknown_table: table 'notes' is not one of resources, moments, entities; fix or remove the line "
+     "(nothing was evaluated)"),
+    (['{"input": "a", "rem": "LOOKUP a"}', "not json"],
+     "{path}:2: not valid JSON (Expecting value); fix or remove that line (nothing was evaluated)"),
+    ([], "{path}: no lines; give a JSON Lines file of requests with gold answers (the `factory build rem_queries "
+         "--seeds` format)"),
+])
+def test_eval_data_refuses_a_bad_line_before_any_model_call(tmp_path, lines, message):
+    data = tmp_path / "bad.jsonl"
+    data.write_text("".join(line + "\n" for line in lines))
+    with LoopbackTeacher(reply=_answers) as model:
+        result = run_cli("eval", "rem_queries", "--data", str(data), "--model", model.base_url, "--out", str(tmp_path))
+        assert model.requests == 0
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: " + message.format(path=data)  # one line
+    assert not (tmp_path / "rem_queries" / "evals").exists()

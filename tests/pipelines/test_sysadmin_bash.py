@@ -339,3 +339,24 @@ def test_the_committed_corpora_meet_their_goals():
     assert m["real_accepted"] / m["real"] >= 0.97, m["real_rejected"]
     assert m["garbage_accepted"] == []
     assert m["dangerous_missed"] == []
+
+
+@pytest.mark.parametrize("one, other", [  # exact match compares normal forms: quoting, spacing, option order aside
+    ("grep -r 'TODO' /src", "grep  -r TODO   /src"),
+    ('find . -name "*.log" -delete', "find . -name '*.log' -delete"),
+    ("ls -la /tmp", "ls -a -l /tmp"),
+    ("df -h | sort -k 5", "df -h|sort -k 5"),
+    ("tar -czf backup.tar.gz /etc", "tar -c -z -f backup.tar.gz /etc"),
+])
+def test_normal_form_of_the_same_command(one, other):
+    assert normal_form(one) == normal_form(other)
+
+
+@pytest.mark.parametrize("one, other", [
+    ("ls /tmp", "ls /var"),
+    ('echo "a b"', "echo a b"),  # one operand, not two
+    ("sort -k 5 f", "sort -k 2 f"),  # a value stays with its option
+    ("df -h | sort", "df -h; sort"),
+])
+def test_normal_form_of_different_commands(one, other):
+    assert normal_form(one) != normal_form(other)

@@ -381,3 +381,36 @@ def test_score(reply, expected, validator):
     scores = metrics.score(reply, weather_record(), validator)
     assert scores == pytest.approx(expected, abs=1e-12)
     assert metrics.MAIN in scores and set(scores) == set(metrics.METRICS)
+
+
+@pytest.mark.parametrize("one, other, same", [  # exact match compares calls as parsed JSON
+    ({"name": "f", "arguments": '{"b": 5.0, "a": "x"}'}, {"name": "f", "arguments": {"a": "x", "b": 5}}, True),
+    ({"name": "f", "arguments": {"a": {"y": 1, "x": [1, 2]}}}, {"name": "f", "arguments": {"a": {"x": [1, 2], "y": 1}}}, True),
+    ({"name": "f", "arguments": {}}, {"name": "f", "arguments": "{}"}, True),
+    ({"name": "f", "arguments": {"a": "x"}}, {"name": "g", "arguments": {"a": "x"}}, False),
+    ({"name": "f", "arguments": {"a": "x"}}, {"name": "f", "arguments": {"a": "X"}}, False),
+    ({"name": "f", "arguments": {"a": True}}, {"name": "f", "arguments": {"a": 1}}, False),
+])
+def test_canonical_call(one, other, same):
+    assert (metrics.canonical_call(one) == metrics.canonical_call(other)) is same
+
+
+def test_eval_data_file_with_tools(tmp_path):
+    """`factory eval toolcalls --data`: each line's tools judge its call (callable), as in a build's seeds."""
+    from factory.evaluate import evaluate
+    from factory.testing.loopback import LoopbackTeacher
+
+    record = weather_record()
+    tools = record["provenance"]["context"]["tools"]
+    lines = [{"input": "weather in Lisbon in celsius", "tools": tools,
+              "output": {"name": "get_weather", "arguments": {"location": "Lisbon", "unit": "celsius"}}},
+             {"input": "weather in Faro", "tools": tools, "output": {"name": "get_weather", "arguments": {"location": "Faro"}}}]
+    data = tmp_path / "calls.jsonl"
+    data.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    replies = {"weather in Lisbon in celsius": '<tool_call>{"arguments": {"unit": "celsius", "location": "Lisbon"}, '
+                                               '"name": "get_weather"}</tool_call>',
+               "weather in Faro": '<tool_call>{"name": "get_weather", "arguments": {"location": "Faro", "unit": "kelvin"}}'}
+    with LoopbackTeacher(reply=lambda messages: replies[messages[-1]["content"]]) as model:
+        summary = evaluate("toolcalls", model.base_url, out=tmp_path, data=data)
+    assert summary["label"] == "loopback@calls"
+    assert summary["metrics"] == {"valid": 100.0, "function": 100.0, "arguments": 83.3, "callable": 50.0, "exact": 50.0}
