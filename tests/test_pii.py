@@ -139,6 +139,7 @@ def test_names_of_many_origins(scrubber, text, name):
     "epoch 1695675256000 and order 1234567890",
     "build 10.0.20171.2427 passed",
     "Max Retries reached after 2024-09-01 12:00",
+    "notes created after Jan 15 2025 please",
 ])
 def test_look_alikes_are_left_alone(scrubber, text):
     assert scrubber.redact([text]) == ([text], {})
@@ -173,3 +174,10 @@ def test_a_spacy_model_that_is_not_installed_is_one_line_and_no_download():
 
     with pytest.raises(ConfigError, match=r"pii.ner_model: spaCy model 'en_core_web_lg' is not installed"):
         Scrubber(spacy_model="en_core_web_lg")
+
+
+def test_an_address_and_port_is_no_phone_number_where_ips_are_the_task():
+    # sysadmin_bash scrubs no IP_ADDRESS (addresses in commands are the task): the port must not make a phone
+    scrubber = Scrubber(entities=["PHONE_NUMBER", "EMAIL_ADDRESS"])
+    assert scrubber.redact(["nc -zv 10.0.0.9 22", "on March 14 2025 at 3pm"]) == (
+        ["nc -zv 10.0.0.9 22", "on March 14 2025 at 3pm"], {})

@@ -51,7 +51,8 @@ def build_output(rem_query: str, explanation: str | None = None) -> dict:
 
 def pii_vocabulary() -> list[str]:
     """Words of the task itself: never personal data, whatever a name finder thinks of them."""
-    return sorted({*rem.INTENTS, *grammar.EDGES, "resources", "moments", "entities", *grammar.CATEGORIES,
+    columns = {column for fields in rem.TABLES.values() for column in fields}  # `uri` is no person
+    return sorted({*rem.INTENTS, *grammar.EDGES, *rem.TABLES, *columns, *grammar.CATEGORIES,
                    *grammar.MOMENT_TYPES, *grammar.ENTITY_TYPES, *grammar.TOPICS, *grammar.MISSPELLED,
                    *grammar.RESOURCE_KEYS, *grammar.ENTITY_KEYS, *grammar.MOMENT_KEYS})
 
