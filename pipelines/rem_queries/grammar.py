@@ -87,7 +87,7 @@ def _search(r: random.Random) -> tuple[str, str, str]:
         return (text.format(noun=noun, t=topic, d=dates[0]),
                 f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' LIMIT 10", "search_time")
     if form < 0.88:
-        text = r.choice(["{noun} about {t} from before {d}", "What did I have on {t} before {d}?",
+        text = r.choice(["{noun} about {t} from before {d}", "What {noun} did I have on {t} before {d}?",
                          "Find {noun} on {t} older than {d}"])
         return (text.format(noun=noun, t=topic, d=dates[1]),
                 f"SEARCH \"{topic}\" IN {table} BEFORE '{dates[1]}'", "search_before")
@@ -145,10 +145,10 @@ def _fuzzy(r: random.Random) -> tuple[str, str, str]:
     typo, threshold = r.choice(MISSPELLED), r.choice(THRESHOLDS)
     table = r.choice(["resources", "resources", "moments"])
     if r.random() < 0.3:  # the default threshold
-        text = r.choice(["I think I misspelled it: '{q}'", "something like '{q}' in my {t}, spelling may be off"])
+        text = r.choice(["I think I misspelled it: '{q}' in {t}", "something like '{q}' in my {t}, spelling may be off"])
         return text.format(q=typo, t=table), f"FUZZY '{typo}' IN {table}", "fuzzy_default"
     text = r.choice(["Find {t} roughly matching '{q}' with similarity {th}",
-                     "I think I misspelled it: '{q}', match at threshold {th}",
+                     "I think I misspelled it: '{q}' in {t}, match at threshold {th}",
                      "Fuzzy match '{q}' in my {t}, at least {th} similar"])
     limit = r.choice(["", "", f" LIMIT {r.choice(LIMITS)}"])
     shown = text.format(q=typo, th=threshold, t=table) + (f", top {limit.split()[-1]}" if limit else "")

@@ -34,6 +34,13 @@ def test_every_grammar_seed_passes_schema_and_validator():
         assert rq.validate(record) is None, seed
 
 
+def test_no_request_of_the_grammar_means_two_queries():
+    meanings: dict[str, set[str]] = {}
+    for pair in grammar.generate(10**6, 0):  # the whole space
+        meanings.setdefault(pair["text"], set()).add(pair["rem"])
+    assert [text for text, rems in meanings.items() if len(rems) > 1] == []
+
+
 def test_small_operations_run_out_and_big_ones_go_on():
     pairs = list(grammar.generate(12000, 0))
     assert len(pairs) == 12000
