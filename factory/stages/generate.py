@@ -80,7 +80,7 @@ class GenerateStage(Stage):
 
             llm.set_budget(Budget(options.max_tokens, options.max_cost,
                                   price_of(spec.model, options.price_in, options.price_out)))
-        self.provenance = {"origin": "teacher", "teacher": spec.public(), "prompt_hash": content_hash(system, user),
+        self.provenance = {"origin": "teacher", "teacher": spec.provenance(), "prompt_hash": content_hash(system, user),
                            "params": {k: v for k, v in params.items() if k != "extra_body"}}
         return task, llm
 

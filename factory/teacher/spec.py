@@ -37,6 +37,15 @@ class TeacherSpec:
                 "embedded": self.embedded, "structured_output": self.structured}
 
 
+    def provenance(self) -> dict:
+        """What a record says of its teacher: public(), but an embedded teacher's URL (a free port of
+        this build's own server) is no part of it, so a rebuild from the cache writes the same records."""
+        seen = self.public()
+        if self.embedded:
+            seen["base_url"] = "embedded"
+        return seen
+
+
 def resolve(teacher: str | None, teacher_url: str | None) -> TeacherSpec | None:
     """The spec for the flags, or None for the embedded default. Raises TeacherError."""
     if teacher_url:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -59,6 +60,19 @@ if _target:
 '''
 
 
+def _with_personal_data(reply: str, messages: list[dict]) -> str:
+    """The last rewrite with the request's first kept value turned into an e-mail address (`res-7` ->
+    `res-7@example.com`): scrub-2 redacts it, the value is gone, and the record is rejected as
+    pii_broke_schema, so the resumed run has scrub-2 rejections to compare."""
+    prompt = messages[-1]["content"]
+    kept = re.search(r'^Keep these values in every rewrite: "([^"]+)"', prompt, re.M)
+    parsed = json.loads(reply)
+    if kept and parsed["variations"] and kept.group(1) in parsed["variations"][-1]:
+        value = kept.group(1)
+        parsed["variations"][-1] = parsed["variations"][-1].replace(value, f"{value}@example.com", 1)
+    return json.dumps(parsed)
+
+
 class HeldTeacher(LoopbackTeacher):
     """The loopback teacher (deterministic replies, 50 ms latency) that answers at most `allowance`
     requests, then holds the rest; held requests of a killed client are abandoned, never answered.
@@ -87,7 +101,7 @@ class HeldTeacher(LoopbackTeacher):
             if self.allowance is not None:
                 self.allowance -= 1
             self.answered.append(json.dumps(messages, sort_keys=True))
-        return self._write_reply(messages)
+        return _with_personal_data(self._write_reply(messages), messages)
 
     def abandon_held(self) -> None:
         """Drop the requests held for a client that is gone, then answer everything again."""
