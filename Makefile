@@ -32,8 +32,9 @@ $(STAMP): pyproject.toml Makefile
 demo: setup
 	$(VENV)/bin/factory build rem_queries --limit 20
 
+# Two pytest-xdist workers; tests that share a server or machine-wide state stay on one (tests/conftest.py).
 test: setup
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadscope --durations=25
 
 bench: setup
 	$(PY) bench/teacher_throughput.py

@@ -1,6 +1,10 @@
 """Shared fixtures: a loopback OpenAI-compatible teacher and a tiny Llama (folder and GGUF).
 
-Helpers that tests import live in factory_cli.py (not here: tests/annotation has its own conftest)."""
+Helpers that tests import live in factory_cli.py (not here: tests/annotation has its own conftest).
+`make test` runs two pytest-xdist workers; `xdist_scope` keeps on one worker the tests that share a
+session or module fixture (one Argilla server, one tiny Llama, one build, not one per worker) or
+that look at machine-wide state another test's processes would change (Ray's /tmp/ray and its
+workers found by `ps`; troff processes counted in /proc while man pages render)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,50 @@ from pathlib import Path
 import pytest
 
 from factory.testing.loopback import LoopbackTeacher
+
+# `make test` (-n 2 --dist loadscope): one worker per scope. A scope is a group below (node id
+# prefixes), else the test alone in a module listed in SPREAD, else its module (its module fixtures
+# are made once).
+GROUPS = {
+    "argilla": ["tests/annotation/"],  # one Argilla server (session fixture) for all of them
+    "tiny_llama": ["tests/test_serve.py", "tests/train/test_gguf.py", "tests/train/test_sft.py",
+                   "tests/proxy/test_proxy_routing.py"],  # one tiny Llama and its GGUF (session fixtures)
+    "ray": ["tests/test_ray_engine.py"],  # /tmp/ray and Ray workers found by `ps`
+    "manpages": ["tests/sources/test_manpages.py", "tests/pipelines/test_sysadmin_bash.py",  # troff counted in /proc
+                 "tests/test_recipe_builds.py::test_build_and_export[sysadmin_bash"],
+}
+SPREAD = ("tests/test_recipe_builds.py", "tests/reliability/test_bad_inputs.py", "tests/test_build.py",
+          "tests/reliability/test_budgets.py")  # long tests without module fixtures: any worker, one by one
+
+
+def xdist_scope(nodeid: str) -> str:
+    for group, prefixes in GROUPS.items():
+        if nodeid.startswith(tuple(prefixes)):
+            return group
+    module = nodeid.split("::")[0]
+    return nodeid if module in SPREAD else module
+
+
+FIRST = ("tests/test_recipe_builds.py", "tests/test_ray_engine.py")  # the longest: started first, no idle tail
+
+
+def pytest_collection_modifyitems(config, items):
+    if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts alike
+        items.sort(key=lambda item: not item.nodeid.startswith(FIRST))  # stable: module order kept otherwise
+
+
+@pytest.hookimpl(optionalhook=True)  # called by pytest-xdist only
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # collection order (FIRST first), not the largest scope first
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
