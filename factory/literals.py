@@ -24,9 +24,14 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(\s*(?:%|percent\b|per cent\b))?")
 
 
+def spelled_out(value: str, text: str) -> bool:
+    """Whether `text` holds `value` verbatim: any case, as a whole word (not inside res-1234 or v1.5)."""
+    return re.search(rf"(?<![\w.-]){re.escape(value.lower())}(?![\w-])", text.lower()) is not None
+
+
 def said_in(value: str, text: str) -> bool:
     """Whether `text` holds `value` verbatim or by its meaning (see the module docstring)."""
-    if re.search(rf"(?<![\w.-]){re.escape(value.lower())}(?![\w-])", text.lower()):
+    if spelled_out(value, text):
         return True
     if _ISO_DATE.match(value):
         return _date(value) in _dates_in(text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from factory.literals import said_in
+from factory.literals import said_in, spelled_out
 from pipelines.rem_queries import grammar, rem
 
 LABELS = ("intent", "query_type")
@@ -88,10 +88,9 @@ def _literals(output: dict) -> list[str]:
 
 def keep_values(text: str, output: dict) -> list[str]:
     """The literal values of the query that the request spells out; a rewrite must keep them."""
-    lowered = text.lower()
     seen: list[str] = []
     for value in _literals(output):
-        if re.search(rf"(?<![\w.-]){re.escape(value.lower())}(?![\w-])", lowered) and value not in seen:
+        if spelled_out(value, text) and value not in seen:
             seen.append(value)
     return seen
 
