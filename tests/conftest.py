@@ -8,6 +8,12 @@ workers found by `ps`; troff processes counted in /proc while man pages render).
 
 from __future__ import annotations
 
+import os
+
+# The whole test session (and every `factory` it starts) uses the fast embedded teacher: CI never
+# fetches or runs the 1.5B default (factory.teacher.embedded).
+os.environ["FACTORY_EMBEDDED_TEACHER"] = "smollm2-135m"
+
 from pathlib import Path
 
 import pytest
