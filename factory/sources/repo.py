@@ -1,194 +1,40 @@
-"""Python code and its pytest tests from a local checkout, read with `ast` (nothing is imported or run).
+"""Which repo code each test of a checkout exercises, read with `ast` (nothing is imported or run).
 
-- `read_code(repo)`: one item per top-level function, class and method of the repo's code:
-  {"kind": "function"|"class"|"method", "name", "qualname", "module" (dotted), "signature",
-  "docstring", "source" (with decorators, dedented), "path", "line", "end_line",
-  "where": "path@commit:line"}.
-- `read_test_pairs(repo)`: each pytest test (`test_*` functions, `test_*` methods of `Test*`
-  classes in test_*.py / *_test.py) with the repo code it calls: {"test": {"name", "qualname",
-  "module", "path", "line", "source", "where"}, "targets": [{"kind", "name", "qualname",
-  "module", "where"}], "fixtures": [argument names not bound by parametrize], "params":
-  [names bound by parametrize]}.
+- `read_test_pairs(repo)`: each test (pytest: `test_*` functions, `test_*` methods of `Test*`
+  classes; unittest: `test*` methods of `*TestCase` subclasses; in test_*.py / *_test.py) with
+  the repo code it uses: {"test": {"name", "qualname", "module", "path", "line", "source",
+  "where"}, "targets": [{"kind", "name", "qualname", "module", "where", "calls": [the argument
+  text of each call, e.g. "1, key=2"]}], "fixtures": [argument names not bound by parametrize],
+  "params": [names bound by parametrize]}.
 - `collected_tests(tree)`: the tests of a parsed module, as pytest would collect them.
+- the checkout and the code itself: factory.sources.repo_code (re-exported here).
 
-Files come from `git ls-files` when `repo` is a git checkout (the commit from `git rev-parse
-HEAD`; a file changed since then says `@<commit>-dirty`), else from a walk of the folder
-(`where` is then `path:line`). Patterns are shell-style on the repo-relative POSIX path;
-`*` also matches `/`, and a leading `**/` also matches at the top. A file that is not UTF-8,
-binary, too large (base's reasons) or not valid Python (`code_syntax_error`) is a `Skipped`.
-Calls are resolved through the test module's imports (`from pkg.mod import f`, `import
-pkg.mod as m` then `m.f()`, `Cls.method()`, `obj = Cls(); obj.method()`, re-exports of a
-package's `__init__`) and through helper functions of the test module; anything dynamic
-(getattr, fixtures returning objects, monkeypatching) is not followed.
+Uses are resolved through the test module's imports: `from pkg.mod import f`, module aliases
+(`import pkg as p` then `p.f()`, `from pkg import mod` then `mod.f()`), re-exports of a
+package (`from .mod import f`, and `from .mod import *` honouring the module's `__all__`,
+else its public names), `Cls.method()`, `obj = Cls(); obj.method()`; a function counts when
+it is called or only named (`map(f, xs)`, `pytest.raises(E, f, x)`, parametrize values), and
+through helper functions of the test module. Anything dynamic (getattr, fixtures returning
+objects, monkeypatching, `__all__` built at run time) is not followed.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-import subprocess
-import textwrap
 from collections import Counter
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from factory.sources.base import Skipped, expand, read_text
+from factory.sources.base import Skipped
+from factory.sources.repo_code import (DEFAULT_EXCLUDE, DEFAULT_INCLUDE, MAX_SOURCE_BYTES, NOT_CODE,  # noqa: F401
+                                       NOT_SOURCE, TEST_FILES, Checkout, Function, definition_source, files_of,
+                                       first_line, matches, module_name, open_checkout, parse_file, read_code,
+                                       signature)
 
-DEFAULT_INCLUDE = ("**/*.py",)
-NOT_SOURCE = (".venv/*", "venv/*", "*/.venv/*", "*/venv/*", "*/site-packages/*", "build/*", "dist/*", ".tox/*",
-              "*/__pycache__/*", "*/node_modules/*", "node_modules/*", "*.egg-info/*", ".git/*")
-NOT_CODE = ("tests/*", "test/*", "*/tests/*", "*/test/*", "test_*.py", "*/test_*.py", "*_test.py", "conftest.py",
-            "*/conftest.py")
-DEFAULT_EXCLUDE = NOT_CODE + NOT_SOURCE
-TEST_FILES = ("test_*.py", "*/test_*.py", "*_test.py")
-MAX_SOURCE_BYTES = 1024 * 1024  # a .py file over this is skipped (source_too_large)
-Function = (ast.FunctionDef, ast.AsyncFunctionDef)
+MAX_CALLS = 20  # argument texts kept per test and target
 
 
-@dataclass(frozen=True)
-class Checkout:
-    root: Path
-    commit: str | None          # None: not a git checkout (or no commit yet)
-    dirty: frozenset[str]       # tracked files changed since the commit
-    tracked: tuple[str, ...] | None  # git ls-files; None: walk the folder
-
-    def where(self, rel: str, line: int) -> str:
-        if self.commit is None:
-            return f"{rel}:{line}"
-        return f"{rel}@{self.commit}{'-dirty' if rel in self.dirty else ''}:{line}"
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
-
-
-def open_checkout(repo: str | os.PathLike) -> Checkout:
-    root = Path(repo).expanduser().resolve()
-    listing = _git(root, "ls-files", "-z")
-    if listing is None:
-        return Checkout(root, None, frozenset(), None)
-    head = _git(root, "rev-parse", "HEAD")
-    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()  # `repo` may be a folder inside a checkout
-    status = _git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", ".") or ""
-    dirty = frozenset(entry[3:].removeprefix(prefix) for entry in status.split("\0")
-                      if len(entry) > 3 and entry[2] == " ")  # porcelain paths are relative to the top
-    return Checkout(root, head.strip() if head else None, dirty, tuple(p for p in listing.split("\0") if p))
-
-
-def matches(rel: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatchcase(rel, p) or (p.startswith("**/") and fnmatchcase(rel, p[3:])) for p in patterns)
-
-
-def _files(checkout: Checkout) -> Iterator[str | Skipped]:
-    """Repo-relative POSIX paths of every file (sorted), or Skipped for broken links."""
-    if checkout.tracked is not None:
-        for rel in sorted(checkout.tracked):
-            path = checkout.root / rel
-            if path.is_symlink() and not path.exists():
-                yield Skipped(str(path), "source_broken_link", f"points to {os.readlink(path)}")
-            elif not path.exists():
-                yield Skipped(str(path), "source_missing", "tracked by git but not in the working tree")
-            elif path.is_file():  # a folder here is a submodule: not this repo's code
-                yield rel
-        return
-    for item in expand(checkout.root):
-        yield item if isinstance(item, Skipped) else item.relative_to(checkout.root).as_posix()
-
-
-def module_name(rel: str) -> str:
-    """Dotted module of a repo path: a/b/c.py -> a.b.c, a/__init__.py -> a, src/a/b.py -> a.b."""
-    parts = list(PurePosixPath(rel).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    if len(parts) > 1 and parts[0] == "src":
-        parts.pop(0)
-    return ".".join(parts)
-
-
-def _parse(checkout: Checkout, rel: str, max_bytes: int) -> tuple[str, ast.Module] | Skipped:
-    path = checkout.root / rel
-    text = read_text(path, max_bytes)
-    if isinstance(text, Skipped):
-        return text
-    try:
-        return text, ast.parse(text, filename=rel)
-    except SyntaxError as exc:
-        return Skipped(f"{path}:{exc.lineno or 0}", "code_syntax_error", exc.msg)
-    except ValueError as exc:  # NUL bytes past the sniffed head
-        return Skipped(str(path), "code_syntax_error", str(exc))
-
-
-def signature(node: ast.AST, text: str | None = None) -> str:
-    """`def name(params) -> ret` as written (from `text`, without the colon), or normalised by ast.unparse."""
-    if text is not None and not isinstance(node, ast.ClassDef) and node.body:
-        span = ast.Pass(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.body[0].lineno,
-                        end_col_offset=node.body[0].col_offset)
-        header = (ast.get_source_segment(text, span, padded=True) or "").rstrip()
-        if header.endswith(":"):
-            return textwrap.dedent(header[:-1].rstrip())
-    if isinstance(node, ast.ClassDef):
-        bases = [ast.unparse(b) for b in node.bases] + [ast.unparse(k) for k in node.keywords]
-        return f"class {node.name}({', '.join(bases)})" if bases else f"class {node.name}"
-    prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
-    return f"{prefix} {node.name}({ast.unparse(node.args)}){returns}"
-
-
-def first_line(node: ast.AST) -> int:
-    return min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
-
-
-def definition_source(text: str, node: ast.AST) -> str:
-    """The definition's text with its decorators, dedented (a method reads like a function)."""
-    span = ast.Pass(lineno=first_line(node), col_offset=node.col_offset, end_lineno=node.end_lineno,
-                    end_col_offset=node.end_col_offset)
-    return textwrap.dedent(ast.get_source_segment(text, span, padded=True) or "")
-
-
-def _definitions(tree: ast.Module) -> Iterator[tuple[str, str, ast.AST]]:
-    for node in tree.body:
-        if isinstance(node, Function):
-            yield "function", node.name, node
-        elif isinstance(node, ast.ClassDef):
-            yield "class", node.name, node
-            for child in node.body:
-                if isinstance(child, Function):
-                    yield "method", f"{node.name}.{child.name}", child
-
-
-def read_code(repo: str | os.PathLike, *, include: Iterable[str] = DEFAULT_INCLUDE,
-              exclude: Iterable[str] = DEFAULT_EXCLUDE, max_bytes: int = MAX_SOURCE_BYTES) -> Iterator[dict | Skipped]:
-    """Every top-level function, class and method of the repo's Python code (see the module docstring)."""
-    checkout = open_checkout(repo)
-    include, exclude = tuple(include), tuple(exclude)
-    for rel in _files(checkout):
-        if isinstance(rel, Skipped):
-            yield rel
-            continue
-        if not matches(rel, include) or matches(rel, exclude):
-            continue
-        parsed = _parse(checkout, rel, max_bytes)
-        if isinstance(parsed, Skipped):
-            yield parsed
-            continue
-        text, tree = parsed
-        module = module_name(rel)
-        for kind, qualname, node in _definitions(tree):
-            yield {"kind": kind, "name": node.name, "qualname": qualname, "module": module,
-                   "signature": signature(node, text), "docstring": ast.get_docstring(node) or "",
-                   "source": definition_source(text, node), "path": rel, "line": node.lineno,
-                   "end_line": node.end_lineno, "where": checkout.where(rel, node.lineno)}
-
-
-# ---- tests -> code --------------------------------------------------------------------------------------------------
-
-def _dotted(node: ast.AST) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
     """`a.b.c` of a Name/Attribute chain, else None."""
     parts = []
     while isinstance(node, ast.Attribute):
@@ -199,8 +45,17 @@ def _dotted(node: ast.AST) -> str | None:
     return ".".join([node.id, *reversed(parts)])
 
 
-def _bindings(nodes: Iterable[ast.AST], package: str) -> dict[str, str]:
-    """Local name -> the dotted thing it names, from the import statements among `nodes`."""
+def _import_base(node: ast.ImportFrom, package: str) -> str:
+    base = node.module or ""
+    if node.level:
+        anchor = package.split(".")[: max(len(package.split(".")) - node.level + 1, 0)]
+        base = ".".join([*anchor, *([base] if base else [])])
+    return base
+
+
+def _bindings(nodes: Iterable[ast.AST], package: str, index: _Index | None = None) -> dict[str, str]:
+    """Local name -> the dotted thing it names, from the import statements among `nodes`; a star import is
+    expanded through `index` (the names the module exports) when one is given."""
     names: dict[str, str] = {}
     for node in nodes:
         if isinstance(node, ast.Import):
@@ -211,13 +66,12 @@ def _bindings(nodes: Iterable[ast.AST], package: str) -> dict[str, str]:
                     head = alias.name.split(".")[0]
                     names[head] = head
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: max(len(package.split(".")) - node.level + 1, 0)]
-                base = ".".join([*anchor, *([base] if base else [])])
+            base = _import_base(node, package)
             for alias in node.names:
                 if alias.name != "*":
                     names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                elif index is not None and base:
+                    names.update({name: f"{base}.{name}" for name in index.star_names(base)})
     return names
 
 
@@ -233,6 +87,36 @@ def _module_imports(tree: ast.Module) -> list[ast.AST]:
     return found
 
 
+def static_all(tree: ast.Module) -> list[str] | None:
+    """A module's `__all__` when it is written as literal lists/tuples of strings (`=`, `+=`), else None."""
+    found: list[str] | None = None
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
+            node.target if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else None
+        if not (isinstance(target, ast.Name) and target.id == "__all__" and node.value is not None):
+            continue
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            return None
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            return None
+        found = [*(found or []), *value] if isinstance(node, ast.AugAssign) else list(value)
+    return found
+
+
+def _top_names(tree: ast.Module) -> set[str]:
+    """Names a module binds at top level (definitions, assignments, imports)."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (*Function, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
 class _Index:
     """The repo's definitions by (module, qualname), with re-exports followed through package imports."""
 
@@ -241,6 +125,7 @@ class _Index:
         self.by_name = {(item["module"], item["qualname"]): item for item in items}
         self.modules = {item["module"]: item["path"] for item in self.by_name.values()}
         self._exports: dict[str, dict[str, str]] = {}
+        self._stars: dict[str, list[str]] = {}
 
     def _path(self, module: str) -> str | None:
         if module in self.modules:
@@ -251,16 +136,31 @@ class _Index:
                 return rel
         return None
 
+    def _tree(self, module: str) -> tuple[str | None, ast.Module | None]:
+        rel = self._path(module)
+        parsed = parse_file(self.checkout, rel, self.max_bytes) if rel else None
+        return rel, parsed[1] if isinstance(parsed, tuple) else None
+
     def _reexports(self, module: str) -> dict[str, str]:
         if module not in self._exports:
-            rel = self._path(module)
-            parsed = _parse(self.checkout, rel, self.max_bytes) if rel else None
-            is_package = bool(rel) and rel.endswith("__init__.py")
-            package = module if is_package else module.rpartition(".")[0]
-            self._exports[module] = _bindings(_module_imports(parsed[1]), package) if isinstance(parsed, tuple) else {}
+            self._exports[module] = {}  # a star-import circle ends here
+            rel, tree = self._tree(module)
+            package = module if rel and rel.endswith("__init__.py") else module.rpartition(".")[0]
+            self._exports[module] = _bindings(_module_imports(tree), package, self) if tree else {}
         return self._exports[module]
 
-    def resolve(self, dotted: str, hops: int = 3) -> dict | None:
+    def star_names(self, module: str) -> list[str]:
+        """What `from module import *` binds: its static `__all__`, else its public top-level names."""
+        if module not in self._stars:
+            self._stars[module] = []
+            _, tree = self._tree(module)
+            if tree is not None:
+                listed = static_all(tree)
+                public = sorted({*_top_names(tree), *self._reexports(module)} - {"__all__"})
+                self._stars[module] = listed if listed is not None else [n for n in public if not n.startswith("_")]
+        return self._stars[module]
+
+    def resolve(self, dotted: str, hops: int = 4) -> dict | None:
         """The definition a dotted path names: try every split into module + (1 or 2 part) qualname."""
         parts = dotted.split(".")
         for cut in range(len(parts) - 1, 0, -1):
@@ -280,11 +180,28 @@ def _calls(node: ast.AST) -> list[ast.Call]:
 
 def _called(call: ast.Call) -> str | None:
     """What a call names: `f`, `m.f`, `Cls.method`; `Cls(...).method(...)` as `Cls.method`."""
-    dotted = _dotted(call.func)
+    dotted = dotted_name(call.func)
     if dotted is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
-        owner = _dotted(call.func.value.func)
+        owner = dotted_name(call.func.value.func)
         dotted = f"{owner}.{call.func.attr}" if owner else None
     return dotted
+
+
+def _named(body: ast.AST) -> list[str]:
+    """Dotted names the body loads without calling them (whole chains only): `f` in `map(f, xs)`."""
+    called = {id(call.func) for call in ast.walk(body) if isinstance(call, ast.Call)}
+    inner = {id(n.value) for n in ast.walk(body) if isinstance(n, ast.Attribute)}
+    found = []
+    for node in ast.walk(body):
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load) \
+                and id(node) not in called and id(node) not in inner and (dotted := dotted_name(node)):
+            found.append(dotted)
+    return found
+
+
+def argument_text(call: ast.Call) -> str:
+    return ", ".join([ast.unparse(a) for a in call.args] +
+                     [f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}" for k in call.keywords])
 
 
 def _instances(body: ast.AST, local: dict[str, str], index: _Index) -> dict[str, str]:
@@ -292,7 +209,7 @@ def _instances(body: ast.AST, local: dict[str, str], index: _Index) -> dict[str,
     found = {}
     for node in ast.walk(body):
         if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Call) and (dotted := _dotted(node.value.func))):
+                and isinstance(node.value, ast.Call) and (dotted := dotted_name(node.value.func))):
             head, _, rest = dotted.partition(".")
             item = index.resolve(local[head] + (f".{rest}" if rest else "")) if head in local else None
             if item is not None and item["kind"] == "class":
@@ -301,28 +218,36 @@ def _instances(body: ast.AST, local: dict[str, str], index: _Index) -> dict[str,
 
 
 def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], index: _Index) -> list[dict]:
-    """Repo definitions the test calls, directly or through the test module's helper functions."""
+    """Repo definitions the test calls or names, directly or through the test module's helper functions."""
     found: dict[tuple[str, str], dict] = {}
+    calls: dict[tuple[str, str], list[str]] = {}
     todo, seen = [test], {id(test)}
     while todo:
         body = todo.pop(0)
-        local = {**names, **_bindings((n for n in ast.walk(body) if isinstance(n, (ast.Import, ast.ImportFrom))), "")}
+        imports = (n for n in ast.walk(body) if isinstance(n, (ast.Import, ast.ImportFrom)))
+        local = {**names, **_bindings(imports, "", index)}
         local.update(_instances(body, local, index))
-        for call in _calls(body):
-            head, _, rest = (_called(call) or "").partition(".")
+        uses = [(_called(call) or "", call) for call in _calls(body)] + [(name, None) for name in _named(body)]
+        for dotted, call in uses:
+            head, _, rest = dotted.partition(".")
             if head in helpers and not rest:
                 if id(helpers[head]) not in seen:
                     seen.add(id(helpers[head]))
                     todo.append(helpers[head])
             elif head in local and (item := index.resolve(local[head] + (f".{rest}" if rest else ""))):
-                found.setdefault((item["module"], item["qualname"]), item)
-    return [{key: item[key] for key in ("kind", "name", "qualname", "module", "where")} for item in found.values()]
+                key = (item["module"], item["qualname"])
+                found.setdefault(key, item)
+                texts = calls.setdefault(key, [])
+                if call is not None and len(texts) < MAX_CALLS and (text := argument_text(call)) not in texts:
+                    texts.append(text)
+    return [{**{key: item[key] for key in ("kind", "name", "qualname", "module", "where")}, "calls": calls[k]}
+            for k, item in found.items()]
 
 
 def _parametrized(decorators: list[ast.expr]) -> list[str]:
     names: list[str] = []
     for decorator in decorators:
-        if isinstance(decorator, ast.Call) and (_dotted(decorator.func) or "").endswith("mark.parametrize") \
+        if isinstance(decorator, ast.Call) and (dotted_name(decorator.func) or "").endswith("mark.parametrize") \
                 and decorator.args:
             first = decorator.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -332,12 +257,16 @@ def _parametrized(decorators: list[ast.expr]) -> list[str]:
     return names
 
 
+def _unittest_class(node: ast.ClassDef) -> bool:
+    return any((dotted_name(base) or "").endswith("TestCase") for base in node.bases)
+
+
 def collected_tests(tree: ast.Module) -> Iterator[tuple[str, ast.AST, list[str]]]:
-    """(qualname, node, parametrized names) of each pytest test in a module."""
+    """(qualname, node, parametrized names) of each test in a module: pytest's and unittest's."""
     for node in tree.body:
         if isinstance(node, Function) and node.name.startswith("test"):
             yield node.name, node, _parametrized(node.decorator_list)
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+        elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _unittest_class(node)):
             for child in node.body:
                 if isinstance(child, Function) and child.name.startswith("test"):
                     yield f"{node.name}.{child.name}", child, _parametrized(node.decorator_list + child.decorator_list)
@@ -347,8 +276,8 @@ def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] |
                     include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = DEFAULT_EXCLUDE,
                     tests: Iterable[str] = TEST_FILES, unmapped: bool = False, stats: Counter | dict | None = None,
                     max_bytes: int = MAX_SOURCE_BYTES) -> Iterator[dict | Skipped]:
-    """Each pytest test with the repo code it calls (see the module docstring). `code`: read_code's items when
-    the caller has them (else they are read here, and their Skipped yielded). A test that calls no repo code is
+    """Each test with the repo code it uses (see the module docstring). `code`: read_code's items when
+    the caller has them (else they are read here, and their Skipped yielded). A test that uses no repo code is
     yielded only with `unmapped=True`; `stats` counts "tests", "mapped" and "unmapped"."""
     checkout = open_checkout(repo)
     stats = stats if stats is not None else Counter()
@@ -363,10 +292,10 @@ def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] |
             items.append(item)
     index = _Index(checkout, items, max_bytes)
     tests = tuple(tests)
-    for rel in _files(checkout):
+    for rel in files_of(checkout):
         if isinstance(rel, Skipped) or not matches(rel, tests) or matches(rel, NOT_SOURCE):
             continue
-        parsed = _parse(checkout, rel, max_bytes)
+        parsed = parse_file(checkout, rel, max_bytes)
         if isinstance(parsed, Skipped):
             yield parsed
             continue
@@ -376,7 +305,7 @@ def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] |
 def _pairs(checkout: Checkout, rel: str, text: str, tree: ast.Module, index: _Index, unmapped: bool,
            stats: Counter | dict) -> Iterator[dict]:
     module = module_name(rel)
-    names = _bindings(_module_imports(tree), module.rpartition(".")[0])
+    names = _bindings(_module_imports(tree), module.rpartition(".")[0], index)
     helpers = {n.name: n for n in tree.body if isinstance(n, Function) and not n.name.startswith("test")}
     for qualname, node, params in collected_tests(tree):
         stats["tests"] += 1

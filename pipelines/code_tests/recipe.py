@@ -30,7 +30,7 @@ from typing import Any, Iterator
 from factory import ROOT
 from factory.sources.base import Skipped
 from factory.sources.repo import open_checkout
-from pipelines.code_tests import sandbox, seeds
+from pipelines.code_tests import behaviour, sandbox, seeds
 
 LABELS = ("agent", "module")
 # a fence opens and closes at the start of a line: code may hold ``` inside its strings
@@ -71,8 +71,8 @@ def _ordered(repo: Path, random_seed: int) -> tuple[list[list[dict]], list[Skipp
     testers, coders, skipped = seeds.candidates(repo)
     rng = random.Random(random_seed)
     rng.shuffle(testers)
-    tested = [c for c in coders if c["context"]["tests"]]
-    untested = [c for c in coders if not c["context"]["tests"]]
+    tested = [c for c in coders if c["context"]["tests"] or c["context"]["doctest"] or c["context"]["examples"]]
+    untested = [c for c in coders if c not in tested]
     rng.shuffle(tested)
     rng.shuffle(untested)
     coder_lists = [[c] for c in tested + untested]
@@ -80,8 +80,33 @@ def _ordered(repo: Path, random_seed: int) -> tuple[list[list[dict]], list[Skipp
     return mixed, skipped
 
 
+UNTESTED = ("reject", "label")
+
+
+def _seed_problem(seed: dict) -> tuple[str, str] | None:
+    """The seed's own code through its checks. A coder seed whose docstring examples or differential inputs fail
+    on the original itself (stale docs, randomness) loses those checks, not the seed; its real tests must pass."""
+    problem = validate(_as_record(seed))
+    context = seed["context"]
+    if problem is None or context["agent"] != "coder" or problem[0] not in ("code_test_failed", "code_behaviour_differs"):
+        return problem
+    outcome = _sandbox(context, check_files(context), sandbox.Swap(context["module"], context["qualname"],
+                                                                   seed["output"]["code"]))
+    failing = {test.partition("::")[0] for test, _ in outcome.failures}
+    if failing - {behaviour.DOCTEST_FILE, behaviour.DIFFERENTIAL_FILE}:
+        return problem
+    if behaviour.DOCTEST_FILE in failing:
+        context["doctest"] = None
+    if behaviour.DIFFERENTIAL_FILE in failing:
+        context["examples"], context["generated"] = [], False
+    return validate(_as_record(seed))
+
+
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
     timeout = float(config.get("timeout_s", sandbox.TIMEOUT_S))
+    untested = config.get("untested", "reject")
+    if untested not in UNTESTED:
+        raise ValueError(f"recipe.yaml source.untested: {untested!r} is not one of {', '.join(UNTESTED)}")
     queues = []
     for repo in _repos(config):
         if not repo.is_dir():
@@ -98,8 +123,8 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
                 queues.remove(queue)
                 continue
             for seed in group:  # the first alternative that passes its own checks
-                seed["context"]["timeout_s"] = timeout
-                problem = validate(_as_record(seed))
+                seed["context"]["timeout_s"], seed["context"]["untested"] = timeout, untested
+                problem = _seed_problem(seed)
                 if problem is None:
                     yield seed
                     made += 1
@@ -170,33 +195,63 @@ def _problem(outcome: sandbox.Outcome) -> tuple[str, str] | None:
     return reason, outcome.tail
 
 
-def _check_tests(code: str, tree: ast.Module, context: dict) -> tuple[str, str] | None:
+def _check_tests(code: str, tree: ast.Module, context: dict) -> tuple[str, str] | dict:
     name = context["name"]
     used = any(isinstance(n, ast.Name) and n.id == name or isinstance(n, ast.Attribute) and n.attr == name
                or isinstance(n, ast.alias) and n.name.rpartition(".")[2] == name for n in ast.walk(tree))
     if not used:
         return "code_misses_target", f"the tests never use {name}"
     files = {"test_generated.py": code}
-    problem = _problem(_sandbox(context, files))
+    outcome = _sandbox(context, files)
+    problem = _problem(outcome)
     if problem is not None:
         return problem
     stub = f"def {name}(*args, **kwargs):\n    raise NotImplementedError('the sandbox replaced {name}')\n"
-    if _sandbox(context, files, sandbox.Swap(context["module"], context["qualname"], stub)).ok:
+    stubbed = _sandbox(context, files, sandbox.Swap(context["module"], context["qualname"], stub))
+    if stubbed.ok:
         return "code_test_vacuous", f"the tests also pass when {name} only raises NotImplementedError"
-    return None
+    return {"tests": list(outcome.passed_names), "fail_when_stubbed": [name for name, _ in stubbed.failures]}
 
 
-def _check_function(code: str, tree: ast.Module, context: dict) -> tuple[str, str] | None:
+def check_files(context: dict) -> dict[str, str]:
+    """Every check file a coder answer runs with: the real tests, the docstring examples, the differential inputs."""
+    files = {test["file"]: test["code"] for test in context.get("tests") or []}
+    if (doctest := behaviour.doctest_file(context)) is not None:
+        files[behaviour.DOCTEST_FILE] = doctest
+    files[behaviour.DIFFERENTIAL_FILE] = behaviour.differential_file(context)
+    return files
+
+
+def _evidence(outcome: sandbox.Outcome) -> dict:
+    """What ran and passed, by kind: no kind is claimed that did not run."""
+    differential = [n for n in outcome.passed_names if n.startswith(behaviour.DIFFERENTIAL_FILE)]
+    tests = [n for n in outcome.passed_names if n not in differential]
+    generated = sum(n.endswith("::test_generated_inputs") for n in differential)
+    return {"signature": "ok", "tests": tests or "none",
+            "differential": {"inputs": len(differential) - generated, "generated": f"{behaviour.GENERATED_EXAMPLES} "
+                             "hypothesis examples" if generated else "none"} if differential else "none"}
+
+
+def _check_function(code: str, tree: ast.Module, context: dict) -> tuple[str, str] | dict:
     name = context["name"]
     node = seeds.function_node(code, name)
     if node is None:
         return "code_wrong_signature", f"the code defines no top-level function {name}"
     if seeds.parameters(node) != context["params"]:
         return "code_wrong_signature", f"def {seeds.parameters(node)} but the task is def {context['params']}"
-    if not context.get("tests"):
-        return None
-    files = {test["file"]: test["code"] for test in context["tests"]}
-    return _problem(_sandbox(context, files, sandbox.Swap(context["module"], context["qualname"], code)))
+    outcome = _sandbox(context, check_files(context), sandbox.Swap(context["module"], context["qualname"], code))
+    differs = [message for test, message in outcome.failures if test.startswith(behaviour.DIFFERENTIAL_FILE)]
+    others = [test for test, _ in outcome.failures if not test.startswith(behaviour.DIFFERENTIAL_FILE)]
+    if differs and not others:
+        return "code_behaviour_differs", differs[0].removeprefix("AssertionError: ").split("\nassert ")[0]
+    if outcome.status not in ("passed", "no_tests"):
+        return _problem(outcome)
+    evidence = _evidence(outcome)
+    if evidence["tests"] == "none" and evidence["differential"] == "none":
+        if context.get("untested", "reject") != "label":
+            return "code_untested", (f"no test, docstring example or comparable input checks {name}: only its "
+                                     "signature was checked (recipe.yaml source.untested: label keeps it, labelled)")
+    return evidence
 
 
 def validate(record: dict) -> tuple[str, str] | None:
@@ -210,6 +265,9 @@ def validate(record: dict) -> tuple[str, str] | None:
     context = (record.get("provenance") or {}).get("context") or {}
     if not context.get("repo") or context.get("agent") != output["agent"]:
         return "code_no_context", "provenance.context does not name the repo and function this code is checked against"
-    if output["agent"] == "tester":
-        return _check_tests(output["code"], tree, context)
-    return _check_function(output["code"], tree, context)
+    check = _check_tests if output["agent"] == "tester" else _check_function
+    found = check(output["code"], tree, context)
+    if isinstance(found, tuple):
+        return found
+    record["checks"] = {**(record.get("checks") or {}), "validator": found}  # a new dict: callers' copies stay as they were
+    return None

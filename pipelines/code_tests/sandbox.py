@@ -5,7 +5,9 @@ repo (and `pythonpath`) on PYTHONPATH, optionally swaps one definition of the re
 code before any test imports it (`Swap`: the coder's function under the real tests, or a stub
 that only raises, to show that tests notice), runs `python -m pytest -q -p no:cacheprovider`
 there and returns an `Outcome`: passed | failed | no_tests | timeout, the counts from pytest's
-JUnit XML, and the last lines of its output.
+JUnit XML, the names of the tests that passed and the first line of each failure, and the last
+lines of its output. With a swap, `sys.modules["factory_swap"].original` is the definition it
+replaced (for a check that compares the two).
 
 Isolation is factory.sandbox's (`isolation()`: user/net/mount/pid namespaces where unshare
 works, else a socket guard): offline, the repo read-only, rlimits, a wall-clock timeout that
@@ -42,6 +44,7 @@ import importlib
 import json
 import pathlib
 import sys
+import types
 
 _spec = json.loads(pathlib.Path(__file__).with_name("swap.json").read_text(encoding="utf-8"))
 _file = pathlib.Path(__file__).with_name("swapped.py")  # a real file: tracebacks show its lines
@@ -50,6 +53,9 @@ _future = getattr(_module, "annotations", None) is __future__.annotations
 _code = compile(_file.read_text(encoding="utf-8"), str(_file), "exec",
                 flags=__future__.annotations.compiler_flag if _future else 0, dont_inherit=True)
 _owner, _, _name = _spec["qualname"].rpartition(".")
+_kept = types.ModuleType("factory_swap")  # the definition before the swap, for checks that compare the two
+_kept.original = getattr(getattr(_module, _owner) if _owner else _module, _name, None)
+sys.modules["factory_swap"] = _kept
 if _owner:  # a method: defined apart, then set on its class
     _made = {}
     exec(_code, _module.__dict__, _made)
@@ -83,6 +89,8 @@ class Outcome:
     failed: int = 0    # failures + errors
     skipped: int = 0
     tail: str = ""     # the last lines of pytest's output
+    passed_names: tuple[str, ...] = ()              # "file::Class::test[param]" of each test that passed
+    failures: tuple[tuple[str, str], ...] = ()      # (name, first line of its message) of each failure or error
 
     @property
     def ok(self) -> bool:
@@ -153,20 +161,34 @@ def _tail(log: Path) -> str:
     return "\n".join(lines[-TAIL_LINES:])[-2000:]
 
 
+def _case_name(case: ET.Element) -> str:
+    module, *owner = case.get("classname", "").split(".")
+    return "::".join([f"{module}.py", *owner, case.get("name", "")])
+
+
 def _judge(returncode: int, junit: Path, tail: str) -> Outcome:
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    passed, failures = [], []
     try:
-        for suite in ET.parse(junit).getroot().iter("testsuite"):
+        root = ET.parse(junit).getroot()
+        for suite in root.iter("testsuite"):
             for key in counts:
                 counts[key] += int(suite.get(key, 0))
+        for case in root.iter("testcase"):
+            problem = next((child for child in case if child.tag in ("failure", "error")), None)
+            if problem is not None:
+                failures.append((_case_name(case), (problem.get("message") or "").strip().split("\n")[0][:500]))
+            elif not any(child.tag == "skipped" for child in case):
+                passed.append(_case_name(case))
     except (OSError, ET.ParseError, ValueError):
         pass  # no report: pytest died before writing it; the return code says how
     failed = counts["failures"] + counts["errors"]
-    passed = counts["tests"] - failed - counts["skipped"]
+    count = counts["tests"] - failed - counts["skipped"]
     if returncode == 5 or (counts["tests"] == 0 and returncode == 0):
         return Outcome("no_tests", tail=tail)
+    names = {"passed_names": tuple(passed), "failures": tuple(failures)}
     if failed or returncode != 0:
-        return Outcome("failed", passed, failed, counts["skipped"], tail)
-    if passed == 0:
-        return Outcome("no_tests", 0, 0, counts["skipped"], tail)
-    return Outcome("passed", passed, 0, counts["skipped"], tail)
+        return Outcome("failed", count, failed, counts["skipped"], tail, **names)
+    if count == 0:
+        return Outcome("no_tests", 0, 0, counts["skipped"], tail, **names)
+    return Outcome("passed", count, 0, counts["skipped"], tail, **names)

@@ -7,8 +7,9 @@
   to open/print/subprocess/sockets/sleep..., no global or nonlocal, not async, no decorator
   but a cache). input: its signature, docstring and the module's imports; output: its
   source. The context carries up to TESTS_PER_FUNCTION real tests that call it (with any
-  other targets), to run against a rewrite; without tests a rewrite is only checked for its
-  signature.
+  other targets), to run against a rewrite, the docstring when it holds doctest examples
+  (`doctest`: {"text", "line"}), and up to behaviour.MAX_EXAMPLES argument texts (`examples`) from
+  those examples and from every linked test's calls, for the differential check.
 `candidates(repo)` returns (tester seeds grouped per function, coder seeds, skipped inputs).
 What is not chosen (a function without docstring, a test with fixtures) is selection, not
 an error, and is not reported. Running and judging the seeds is recipe.validate's job.
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from factory.sources.base import Skipped
 from factory.sources.repo import open_checkout, read_code, read_test_pairs
+from pipelines.code_tests.behaviour import MAX_EXAMPLES, example_arguments, has_examples
 from pipelines.code_tests.testfile import reduce_test_module
 
 MAX_FUNCTION_LINES = 40      # coder: the function to rewrite
@@ -131,14 +133,17 @@ def _context(agent: str, root: Path, commit: str | None, item: dict, **more) -> 
             "import": f"from {item['module']} import {item['name']}", "target_where": item["where"], **more}
 
 
-def _runnable_pairs(root: Path, items: list[dict], skipped: list[Skipped]) -> list[dict]:
+def _runnable_pairs(root: Path, items: list[dict], skipped: list[Skipped],
+                    calls: dict[tuple[str, str], list[str]]) -> list[dict]:
     """Tests that call repo code and can run alone: fixtures tmp_path at most, not async, not marked slow;
-    each with `runnable`, its module cut down to it."""
+    each with `runnable`, its module cut down to it. `calls` collects every test's argument texts per target."""
     pairs, texts = [], {}
     for pair in read_test_pairs(root, code=items):
         if isinstance(pair, Skipped):
             skipped.append(pair)
             continue
+        for target in pair["targets"]:
+            calls.setdefault((target["module"], target["qualname"]), []).extend(target.get("calls", []))
         test = pair["test"]
         if not set(pair["fixtures"]) <= ALLOWED_FIXTURES or _ASYNC.search(test["source"]):
             continue
@@ -163,7 +168,8 @@ def candidates(repo: str | Path) -> tuple[list[list[dict]], list[dict], list[Ski
     skipped = [item for item in code if isinstance(item, Skipped)]
     items = [item for item in code if not isinstance(item, Skipped)]
     by_target: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for pair in _runnable_pairs(root, items, skipped):
+    calls: dict[tuple[str, str], list[str]] = {}
+    for pair in _runnable_pairs(root, items, skipped, calls):
         for target in pair["targets"]:
             by_target[(target["module"], target["qualname"])].append(pair)
     testers, coders_tested, coders_untested, imports = [], [], [], {}
@@ -176,7 +182,9 @@ def candidates(repo: str | Path) -> tuple[list[list[dict]], list[dict], list[Ski
         node = function_node(item["source"], item["name"])
         if _coder_worthy(item, node):
             tests = sorted(pairs, key=lambda p: (len(p["targets"]), _lines(p["test"]["runnable"]), p["test"]["where"]))
-            seed = _coder(root, commit, item, node, tests[:TESTS_PER_FUNCTION], imported)
+            examples = example_arguments(item["docstring"], item["name"])
+            examples += [t for t in dict.fromkeys(calls.get((item["module"], item["qualname"]), [])) if t not in examples]
+            seed = _coder(root, commit, item, node, tests[:TESTS_PER_FUNCTION], imported, examples[:MAX_EXAMPLES])
             (coders_tested if tests else coders_untested).append(seed)
     return testers, coders_tested + coders_untested, skipped
 
@@ -191,14 +199,16 @@ def _tester(root: Path, commit: str | None, item: dict, pair: dict, imports: str
             "provenance": {"origin": "repo", "source": test["where"]}}
 
 
-def _coder(root: Path, commit: str | None, item: dict, node: ast.FunctionDef, tests: list[dict], imports: str) -> dict:
+def _coder(root: Path, commit: str | None, item: dict, node: ast.FunctionDef, tests: list[dict], imports: str,
+           examples: list[str]) -> dict:
     paths: list[str] = []
     for pair in tests:
         paths += [p for p in _test_paths(root, pair["test"]["path"]) if p not in paths]
     context = _context("coder", root, commit, item, params=parameters(node), module_imports=imports,
                        tests=[{"where": p["test"]["where"], "file": f"test_{i}_{Path(p['test']['path']).name}",
                                "code": p["test"]["runnable"]} for i, p in enumerate(tests)],
-                       pythonpath=paths)
+                       pythonpath=paths, examples=examples,
+                       doctest={"text": item["docstring"], "line": item["line"]} if has_examples(item["docstring"]) else None)
     return {"input": coder_input(item, imports), "output": {"agent": "coder", "code": item["source"] + "\n"},
             "labels": {"agent": "coder", "module": item["module"]},
             "provenance": {"origin": "repo", "source": item["where"]}, "context": context}
