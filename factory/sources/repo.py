@@ -53,7 +53,7 @@ def _import_base(node: ast.ImportFrom, package: str) -> str:
     return base
 
 
-def _bindings(nodes: Iterable[ast.AST], package: str, index: _Index | None = None) -> dict[str, str]:
+def _bindings(nodes: Iterable[ast.AST], package: str, index: CodeIndex | None = None) -> dict[str, str]:
     """Local name -> the dotted thing it names, from the import statements among `nodes`; a star import is
     expanded through `index` (the names the module exports) when one is given."""
     names: dict[str, str] = {}
@@ -117,7 +117,7 @@ def _top_names(tree: ast.Module) -> set[str]:
     return names
 
 
-class _Index:
+class CodeIndex:
     """The repo's definitions by (module, qualname), with re-exports followed through package imports."""
 
     def __init__(self, checkout: Checkout, items: Iterable[dict], max_bytes: int):
@@ -204,7 +204,7 @@ def argument_text(call: ast.Call) -> str:
                      [f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}" for k in call.keywords])
 
 
-def _instances(body: ast.AST, local: dict[str, str], index: _Index) -> dict[str, str]:
+def _instances(body: ast.AST, local: dict[str, str], index: CodeIndex) -> dict[str, str]:
     """`obj = Cls(...)` in the body: obj -> "module.Cls", so that obj.method() names Cls.method."""
     found = {}
     for node in ast.walk(body):
@@ -217,7 +217,7 @@ def _instances(body: ast.AST, local: dict[str, str], index: _Index) -> dict[str,
     return found
 
 
-def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], index: _Index) -> list[dict]:
+def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], index: CodeIndex) -> list[dict]:
     """Repo definitions the test calls or names, directly or through the test module's helper functions."""
     found: dict[tuple[str, str], dict] = {}
     calls: dict[tuple[str, str], list[str]] = {}
@@ -290,7 +290,7 @@ def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] |
                 yield item
         else:
             items.append(item)
-    index = _Index(checkout, items, max_bytes)
+    index = CodeIndex(checkout, items, max_bytes)
     tests = tuple(tests)
     for rel in files_of(checkout):
         if isinstance(rel, Skipped) or not matches(rel, tests) or matches(rel, NOT_SOURCE):
@@ -302,7 +302,7 @@ def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] |
         yield from _pairs(checkout, rel, *parsed, index, unmapped, stats)
 
 
-def _pairs(checkout: Checkout, rel: str, text: str, tree: ast.Module, index: _Index, unmapped: bool,
+def _pairs(checkout: Checkout, rel: str, text: str, tree: ast.Module, index: CodeIndex, unmapped: bool,
            stats: Counter | dict) -> Iterator[dict]:
     module = module_name(rel)
     names = _bindings(_module_imports(tree), module.rpartition(".")[0], index)
