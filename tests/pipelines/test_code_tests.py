@@ -127,7 +127,11 @@ def test_coder_records(mini_seeds):
     assert recipe.validate(with_code(seed, "def limit(value):\n    return value\n")) == (
         "code_wrong_signature", "the code defines no top-level function clamp")
     untested = with_code(seed, "def clamp(value, low=0.0, high=1.0):\n    return 42\n", tests=[])
-    assert recipe.validate(untested) is None  # without real tests only the signature is checked
+    reason, detail = recipe.validate(untested)  # without real tests: inputs generated from its annotations
+    assert reason == "code_behaviour_differs" and detail.startswith("differs on clamp(")
+    reason, _ = recipe.validate(with_code(seed, "def clamp(value, low=0.0, high=1.0):\n    return 42\n", tests=[],
+                                          examples=[], generated=False))
+    assert reason == "code_untested"  # nothing checks it: no claim
 
 
 NETWORK = '''import socket
