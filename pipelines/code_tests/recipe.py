@@ -11,8 +11,14 @@ A record's output is {"agent": "tester"|"coder", "code": "<python>"}; labels age
 - `validate(record)`: the code parses (`code_syntax_error`); tester: it uses the function
   (`code_misses_target`), passes against the real one (`code_test_failed`, `code_no_tests`,
   `code_timeout`) and fails when the function only raises (`code_test_vacuous`); coder: it
-  defines the function with the same parameters (`code_wrong_signature`) and passes the
-  function's real tests with the rewrite swapped in (`code_test_failed`, `code_timeout`).
+  defines the function with the same parameters (`code_wrong_signature`), passes the
+  function's real tests and its docstring's doctest examples with the rewrite swapped in
+  (`code_test_failed`, `code_timeout`), and behaves like the original on the tests' and the
+  examples' inputs and on inputs generated from its annotations (behaviour.py:
+  `code_behaviour_differs`, with the input). No check, no claim: a coder record that nothing
+  but its signature checks is `code_untested` (recipe.yaml `source.untested: label` keeps it);
+  a kept record's `checks.validator` names what ran and passed (tests, differential inputs) or
+  says "none".
 Everything runs in pipelines/code_tests/sandbox.py; nothing here imports the checked code.
 """
 
