@@ -91,8 +91,7 @@ def _corrected(record: dict, edit: str, recipe: Recipe, validator) -> tuple[dict
         problem = ("schema_invalid", f"{type(exc).__name__}: {exc}")
     if problem:
         return None, f"{problem[0]}: {problem[1]}"
-    if hasattr(recipe.module, "labels"):
-        candidate["labels"] = recipe.module.labels(output)
+    candidate["labels"] = recipe.hooks.labels(output)
     candidate["provenance"] = {**candidate.get("provenance", {}), "human_corrected_from": record["id"]}
     candidate["id"] = content_hash(record["recipe"], candidate["input"], output)
     return candidate, ""
@@ -126,7 +125,7 @@ def merge(records: list[dict], votes: dict[str, list[Vote]], recipe: Recipe) -> 
         else:
             human["status"] = "accepted"
             accepting = [vote for vote in record_votes if vote.verdict == "accept"]
-            edits = Counter(_edits(record, accepting, getattr(recipe.module, "apply_annotation", None))).most_common()
+            edits = Counter(_edits(record, accepting, recipe.hooks.apply_annotation)).most_common()
             if edits and len(edits) > 1 and edits[0][1] == edits[1][1]:
                 human["status"] = "human_correction_conflict"
             elif edits:

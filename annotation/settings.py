@@ -53,7 +53,7 @@ BUILT_IN = ("verdict", "corrected_output", "issues")
 
 def recipe_questions(recipe: Recipe) -> list:
     """The recipe's own questions (optional), all optional to answer: rating (values 0-10) or label."""
-    declared = recipe.module.annotation_questions() if hasattr(recipe.module, "annotation_questions") else []
+    declared = recipe.hooks.annotation_questions()
     questions = []
     for spec in declared:
         if spec["name"] in BUILT_IN:
@@ -114,6 +114,4 @@ def to_argilla(record: dict, recipe: Recipe, vector: list[float] | None) -> rg.R
 
 
 def _prefilled(record: dict, recipe: Recipe) -> dict:
-    if not hasattr(recipe.module, "annotation_suggestions"):
-        return {}
-    return {name: value for name, value in recipe.module.annotation_suggestions(record).items() if value is not None}
+    return {name: value for name, value in recipe.hooks.annotation_suggestions(record).items() if value is not None}

@@ -8,7 +8,8 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-# The repository root: recipes live in pipelines/, JSON Schemas in schemas/.
+# The repository (or site-packages) root: built-in recipes live in pipelines/; the JSON Schemas they
+# share in factory/schemas/ (package data, so that an installed wheel has them).
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINES_DIR = ROOT / "pipelines"
-SCHEMAS_DIR = ROOT / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"

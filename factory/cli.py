@@ -71,13 +71,43 @@ def recipes() -> None:
     """List the recipes with a one-line description."""
     from factory.recipes import describe_all
 
-    for name, description in describe_all():
-        typer.echo(f"{name:<16} {description}")
+    try:
+        rows = describe_all()
+    except FactoryError as exc:
+        _fail(exc)
+    for name, origin, description in rows:
+        kind, _, detail = origin.partition(" (")
+        typer.echo(f"{name:<16} {kind:<12} {description}" + (f"  [{detail.rstrip(')')}]" if detail else ""))
+
+
+@app.command()
+def new(name: str = typer.Argument(..., help="The recipe's name: its folder ./NAME, its runs data/NAME/.")) -> None:
+    """Write a working, commented recipe folder ./NAME to start your own task from."""
+    from factory import PIPELINES_DIR
+    from factory.scaffold import new_recipe
+
+    try:
+        folder = new_recipe(name, Path.cwd(), PIPELINES_DIR)
+    except FactoryError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {folder}: recipe.yaml, ticket.schema.json, prompts/, recipe.py, metrics.py, "
+               "examples.jsonl, train.yaml")
+    typer.echo("next:")
+    for line in (f"factory build ./{name} --limit 5      # the embedded teacher, no key",
+                 f"factory export {name}", f"factory train {name}", f"factory eval {name} --model base"):
+        typer.echo(f"  {line}")
+
+
+def _recipe_name(recipe: str) -> str:
+    """The name a recipe's runs are kept under (data/NAME/): a folder's name where a path is given."""
+    from factory.recipe_loading import looks_like_path
+
+    return Path(recipe).expanduser().resolve().name if looks_like_path(recipe) else recipe
 
 
 @app.command()
 def build(
-    recipe: str = typer.Argument(..., help="Recipe name (see `factory recipes`)."),
+    recipe: str = typer.Argument(..., help="Recipe name (see `factory recipes`) or a recipe folder, e.g. ./my_recipe."),
     teacher: Optional[str] = typer.Option(None, help="Teacher model, e.g. gpt-4o (OpenAI API, needs OPENAI_API_KEY); with --teacher-url, the server's model name."),
     teacher_url: Optional[str] = typer.Option(None, help="Any OpenAI-compatible base URL, e.g. http://localhost:11434/v1. Without --teacher or --teacher-url: the embedded SmolLM2 teacher."),
     limit: Optional[int] = typer.Option(None, help="Cap the number of seeds (quick runs)."),
@@ -152,7 +182,7 @@ def build(
 
 @app.command()
 def export(
-    recipe: str = typer.Argument(..., help="Recipe name."),
+    recipe: str = typer.Argument(..., help="Recipe name or folder."),
     split: str = typer.Option("80/10/10", help="train/validation/test (or train/test), percentages or fractions."),
     stratify: Optional[str] = typer.Option(None, help="Label fields to stratify on, comma-separated (default: the recipe's labels)."),
     format: str = typer.Option("messages", "--format", help="messages | sharegpt | alpaca."),
@@ -173,7 +203,7 @@ def export(
                              command=_command_line())
     except FactoryError as exc:
         _fail(exc)
-    target = out / recipe / run / "export"
+    target = out / _recipe_name(recipe) / run / "export"
     counts = ", ".join(f"{name} {s['records']}" for name, s in summary["splits"].items())
     typer.echo(f"{counts}; moved to train for leakage: {summary['leakage']['moved_records']}; "
                f"decontaminated: {summary['rejected']}. Card: {target / 'README.md'}")
@@ -183,7 +213,7 @@ def export(
 
 @app.command()
 def train(
-    recipe: str = typer.Argument(..., help="Recipe name; its train.yaml holds the defaults."),
+    recipe: str = typer.Argument(..., help="Recipe name or folder; its train.yaml holds the defaults."),
     run: str = typer.Option("latest", help="Build run whose export to train on (run `factory export` first)."),
     name: Optional[str] = typer.Option(None, help="Model run name (default: a UTC timestamp); an existing one resumes."),
     base: Optional[str] = typer.Option(None, help="Base model: smollm2-135m (packaged), a local folder or a hub id."),
@@ -410,7 +440,7 @@ def annotate_status(
 
 @app.command(name="eval")
 def evaluate(
-    recipe: str = typer.Argument(..., help="Recipe name."),
+    recipe: str = typer.Argument(..., help="Recipe name or folder."),
     model: Optional[str] = typer.Option(None, help="base | a trained run data/RECIPE/models/NAME | a model folder | a .gguf file | an OpenAI-compatible URL."),
     runtime: str = typer.Option("auto", help="auto (llama.cpp on a GGUF where one exists or can be made) | llama.cpp | transformers."),
     teacher: Optional[str] = typer.Option(None, help="With a URL: the model name to ask."),
@@ -429,7 +459,7 @@ def evaluate(
 
     try:
         if compare:
-            table, decisions = ev.compare(recipe, [c.strip() for c in compare.split(",") if c.strip()], out=out)
+            table, decisions = ev.compare(_recipe_name(recipe), [c.strip() for c in compare.split(",") if c.strip()], out=out)
             typer.echo(table)
             for decision in decisions:
                 typer.echo(decision)

@@ -58,7 +58,7 @@ def load(recipe, path: Path) -> list[dict]:
 def _problem(recipe, validator, obj, where: str, records: list[dict]) -> str | None:
     """Why this line cannot be scored, or None (its record appended to `records`)."""
     try:
-        seed = recipe.module.user_seed(obj)
+        seed = recipe.hooks.user_seed(obj)
     except (ValueError, KeyError, TypeError) as exc:  # the recipe's words for a wrong shape or a refused gold
         return str(exc) or type(exc).__name__
     provenance = {"origin": "eval", "source": where}

@@ -1,12 +1,11 @@
-"""Recipes: discover `pipelines/<name>/recipe.yaml`, check the config up front, bind the recipe module.
+"""Recipes: load one by name or path, check its recipe.yaml up front, bind its recipe.py.
 
-A recipe folder holds recipe.yaml (typed and checked here, every error named by its key),
-prompts, and recipe.py (seeds and the task validator, see pipelines/rem_queries/recipe.py).
-Seeds come from a grammar (`grammar_seeds`) or from real material (`source_seeds`, fed the
-yaml's free-form `source:` mapping); `teacher.mode` says what the teacher writes
-(variations | pairs | answer) and which hook turns its reply into records (keep_values,
-make_pair, make_answer); load_recipe checks the module has them.
-Adding a recipe means adding a folder; nothing here changes.
+A recipe folder holds recipe.yaml (every key in factory.recipe_keys, typed and checked here,
+every error named by its key), prompts, a JSON Schema, and recipe.py: the hooks of
+factory.recipe_api (seeds, the task validator, the hook its `teacher.mode` needs), checked on
+load and called through `recipe.hooks`. Where a recipe comes from (built-in pipelines/, a path,
+an installed package's entry point) is factory.recipe_loading's business.
+Adding a recipe means adding a folder; nothing here changes. docs/recipes.md is the reference.
 """
 
 from __future__ import annotations
@@ -22,20 +21,20 @@ import yaml
 
 from factory import PIPELINES_DIR, SCHEMAS_DIR
 from factory.errors import ConfigError
+from factory.recipe_api import MODE_HOOKS, TEACHER_MODES, Hooks, check_hooks  # noqa: F401 - MODE_HOOKS re-exported
+from factory.recipe_keys import (BY_NAME, DEFAULT_ISSUE_TAGS, DEFAULT_PII_ENTITIES, PII_POLICIES,  # noqa: F401
+                                 REQUIRED, unknown_keys)
+from factory.recipe_loading import all_sources, find, import_recipe_module
 from factory.stages import STAGES
 
-DEFAULT_PII_ENTITIES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-                        "US_SSN", "URL_WITH_CREDENTIALS", "API_KEY", "PRIVATE_KEY")
-
 KNOWN_STAGES = tuple(STAGES)
-# What an annotator can tick when a record is wrong (recipe key annotation.issues overrides).
-DEFAULT_ISSUE_TAGS = ("wrong_label", "wrong_output", "unnatural_input", "personal_data", "other")
 
 
 @dataclass
 class Recipe:
     name: str
     folder: Path
+    origin: str  # built-in | path (FOLDER) | entry point (VALUE from DISTRIBUTION)
     description: str
     kind: str
     schema_path: Path
@@ -68,16 +67,42 @@ class Recipe:
     teacher_reply: str = "text"  # answer mode: text (e.g. a code block) | json (the output, in the recipe's schema)
     module: ModuleType = field(repr=False, default=None)  # type: ignore[assignment]
 
+    @property
+    def hooks(self) -> Hooks:
+        """How the core calls recipe.py: every hook of factory.recipe_api, optional ones defaulted.
+        Made from `module` each time, so a copy with another module (dataclasses.replace) gets its own."""
+        return Hooks(self.module)
+
     def schema(self) -> dict:
         return json.loads(self.schema_path.read_text(encoding="utf-8"))
 
+    def metrics(self) -> ModuleType:
+        """The recipe's metrics.py (score, METRICS, MAIN: what `factory eval` scores with)."""
+        name = f"{self.module.__package__}.metrics"
+        if not (self.folder / "metrics.py").is_file():
+            raise ConfigError(f"{self.folder}/metrics.py: missing; `factory eval` scores with its score(), METRICS "
+                              "and MAIN (see docs/recipes.md)")
+        try:
+            return importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - one line naming the file
+            raise ConfigError(f"{self.folder}/metrics.py cannot be imported ({type(exc).__name__}: {exc})") from exc
+
 
 def recipe_names() -> list[str]:
-    return sorted(p.parent.name for p in PIPELINES_DIR.glob("*/recipe.yaml"))
+    """Every recipe `factory recipes` lists (built-in, installed, folders in the current directory)."""
+    return [source.name for source in all_sources(PIPELINES_DIR)]
 
 
-def describe_all() -> list[tuple[str, str]]:
-    return [(name, _read_yaml(PIPELINES_DIR / name / "recipe.yaml").get("description", "")) for name in recipe_names()]
+def describe_all() -> list[tuple[str, str, str]]:
+    """(name, where it comes from, description) of every recipe; a recipe.yaml that does not read says so."""
+    rows = []
+    for source in all_sources(PIPELINES_DIR):
+        try:
+            description = str(_read_yaml(source.folder / "recipe.yaml").get("description", ""))
+        except ConfigError as exc:
+            description = f"(cannot be read: {exc})"
+        rows.append((source.name, source.describe(), description))
+    return rows
 
 
 def _read_yaml(path: Path) -> dict:
@@ -85,6 +110,8 @@ def _read_yaml(path: Path) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc}); fix the file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}); fix the file") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     return data
@@ -119,99 +146,102 @@ class _Checker:
                     self.errors.append(f"{name}: unknown key (known: {', '.join(keys)})")
 
 
-_ALLOWED = {
-    "": ("description", "kind", "schema", "schema_version", "labels", "seeds", "source", "teacher", "faithfulness", "pii",
-         "dedup", "export", "stages", "annotation"),
-    "seeds": ("count", "random_seed"),
-    "teacher": ("system", "prompt", "mode", "reply", "variations", "temperature", "max_tokens"),
-    "faithfulness": ("min", "max"),
-    "pii": ("policy", "entities", "thresholds", "allow", "context", "ner_model"),
-    "dedup": ("threshold", "same_output_only", "conflicts"),
-    "export": ("system_prompt",),
-    "annotation": ("issues", "guidelines", "overlap"),
-}
-PII_POLICIES = ("redact", "drop", "off")
-# What the teacher writes: rewrites of a seed's input (its output kept), new (input, output)
-# pairs from a seed's context, or the output for a seed's input.
-TEACHER_MODES = ("variations", "pairs", "answer")
-# The recipe module's functions each mode needs (beside validate and labels).
-MODE_HOOKS = {"variations": ("keep_values",), "pairs": ("make_pair",), "answer": ("make_answer",)}
+def _value(c: _Checker, name: str) -> Any:
+    """recipe.yaml's value of `name`, typed, its default where absent ("" for a missing required one)."""
+    key = BY_NAME[name]
+    if key.default is REQUIRED:
+        return c.get(name, key.kind) or ""
+    default = list(key.default) if isinstance(key.default, tuple) else key.default
+    return c.get(name, key.kind, default)
 
 
-def load_recipe(name: str) -> Recipe:
-    """Load and check a recipe; raises ConfigError naming every bad key."""
-    folder = PIPELINES_DIR / name
+def load_recipe(ref: str | Path) -> Recipe:
+    """Load and check a recipe, by name or folder path (factory.recipe_loading); raises ConfigError
+    naming the file and every bad key, or the file and the hook it lacks."""
+    source = find(str(ref), PIPELINES_DIR)
+    folder = source.folder
     path = folder / "recipe.yaml"
-    if not path.is_file():
-        raise ConfigError(f"unknown recipe {name!r}; known recipes: {', '.join(recipe_names()) or 'none'} (see `factory recipes`)")
     c = _Checker(path, _read_yaml(path))
-    c.unknown(_ALLOWED)
+    c.errors += unknown_keys(c.data)
+    files = {name: _value(c, name) for name in ("schema", "teacher.system", "teacher.prompt")}
     recipe = Recipe(
-        name=name, folder=folder,
-        description=c.get("description", str, ""),
-        kind=c.get("kind", str),
-        schema_path=SCHEMAS_DIR / c.get("schema", str, ""),
-        schema_version=c.get("schema_version", int, 1),
-        labels=c.get("labels", list, []),
-        stages=c.get("stages", list, list(KNOWN_STAGES)),
-        seed_count=c.get("seeds.count", int, 100),
-        random_seed=c.get("seeds.random_seed", int, 0),
-        system_prompt=folder / c.get("teacher.system", str, ""),
-        prompt=folder / c.get("teacher.prompt", str, ""),
-        variations=c.get("teacher.variations", int, 3),
-        temperature=float(c.get("teacher.temperature", (int, float), 0.7)),
-        max_tokens=c.get("teacher.max_tokens", int, 256),
-        faithfulness=(float(c.get("faithfulness.min", (int, float), 0.5)), float(c.get("faithfulness.max", (int, float), 0.97))),
-        pii_policy=c.get("pii.policy", str, "redact"),
-        pii_entities=tuple(c.get("pii.entities", list, list(DEFAULT_PII_ENTITIES))),
-        pii_thresholds=c.get("pii.thresholds", dict, {}),
-        pii_allow=tuple(str(term) for term in c.get("pii.allow", list, [])),
-        pii_context=c.get("pii.context", bool, True),
-        pii_ner_model=c.get("pii.ner_model", str, ""),
-        dedup_threshold=float(c.get("dedup.threshold", (int, float), 0.87)),
-        dedup_same_output_only=c.get("dedup.same_output_only", bool, False),
-        dedup_conflicts=c.get("dedup.conflicts", str, "reject"),
-        student_prompt=c.get("export.system_prompt", str, "").strip(),
-        annotation_issues=tuple(str(tag) for tag in c.get("annotation.issues", list, list(DEFAULT_ISSUE_TAGS))),
-        annotation_guidelines=c.get("annotation.guidelines", str, "").strip(),
-        annotation_overlap=c.get("annotation.overlap", int, 1),
-        source=c.get("source", dict, {}),
-        teacher_mode=c.get("teacher.mode", str, "variations"),
-        teacher_reply=c.get("teacher.reply", str, "text"),
+        name=source.name, folder=folder, origin=source.describe(),
+        description=_value(c, "description"),
+        kind=_value(c, "kind"),
+        schema_path=_schema_path(folder, files["schema"]),
+        schema_version=_value(c, "schema_version"),
+        labels=_value(c, "labels"),
+        stages=_value(c, "stages"),
+        seed_count=_value(c, "seeds.count"),
+        random_seed=_value(c, "seeds.random_seed"),
+        system_prompt=folder / files["teacher.system"],
+        prompt=folder / files["teacher.prompt"],
+        variations=_value(c, "teacher.variations"),
+        temperature=float(_value(c, "teacher.temperature")),
+        max_tokens=_value(c, "teacher.max_tokens"),
+        faithfulness=(float(_value(c, "faithfulness.min")), float(_value(c, "faithfulness.max"))),
+        pii_policy=_value(c, "pii.policy"),
+        pii_entities=tuple(_value(c, "pii.entities")),
+        pii_thresholds=_value(c, "pii.thresholds"),
+        pii_allow=tuple(str(term) for term in _value(c, "pii.allow")),
+        pii_context=_value(c, "pii.context"),
+        pii_ner_model=_value(c, "pii.ner_model"),
+        dedup_threshold=float(_value(c, "dedup.threshold")),
+        dedup_same_output_only=_value(c, "dedup.same_output_only"),
+        dedup_conflicts=_value(c, "dedup.conflicts"),
+        student_prompt=_value(c, "export.system_prompt").strip(),
+        annotation_issues=tuple(str(tag) for tag in _value(c, "annotation.issues")),
+        annotation_guidelines=_value(c, "annotation.guidelines").strip(),
+        annotation_overlap=_value(c, "annotation.overlap"),
+        source=_value(c, "source"),
+        teacher_mode=_value(c, "teacher.mode"),
+        teacher_reply=_value(c, "teacher.reply"),
     )
-    for stage in recipe.stages:
-        if stage not in KNOWN_STAGES:
-            c.errors.append(f"stages: unknown stage {stage!r} (known: {', '.join(KNOWN_STAGES)})")
-    for key, file in (("schema", recipe.schema_path), ("teacher.system", recipe.system_prompt), ("teacher.prompt", recipe.prompt)):
-        if not file.is_file():
-            c.errors.append(f"{key}: file {file} does not exist")
-    if recipe.schema_path.is_file():
-        c.errors += _schema_problems(recipe.schema_path)
-    if recipe.pii_policy not in PII_POLICIES:
-        c.errors.append(f"pii.policy: expected one of {', '.join(PII_POLICIES)}, got {recipe.pii_policy!r}")
-    if recipe.dedup_conflicts not in ("reject", "keep"):
-        c.errors.append(f"dedup.conflicts: expected reject or keep, got {recipe.dedup_conflicts!r}")
-    if recipe.teacher_reply not in ("text", "json"):
-        c.errors.append(f"teacher.reply: expected text or json, got {recipe.teacher_reply!r}")
-    if recipe.teacher_mode not in TEACHER_MODES:
-        c.errors.append(f"teacher.mode: expected one of {', '.join(TEACHER_MODES)}, got {recipe.teacher_mode!r}")
-    if recipe.annotation_overlap < 1:
-        c.errors.append(f"annotation.overlap: need >= 1 annotators per record, got {recipe.annotation_overlap}")
-    if not recipe.annotation_issues:
-        c.errors.append("annotation.issues: need at least one issue tag")
-    if not 0.0 < recipe.dedup_threshold <= 1.0:
-        c.errors.append(f"dedup.threshold: need 0 < threshold <= 1, got {recipe.dedup_threshold}")
-    low, high = recipe.faithfulness
-    if not 0.0 <= low < high <= 1.0:
-        c.errors.append(f"faithfulness: need 0 <= min < max <= 1, got min={low} max={high}")
+    c.errors += _rule_problems(recipe, files)
     if c.errors:
         raise ConfigError(f"{path}: " + "; ".join(c.errors))
-    try:
-        recipe.module = importlib.import_module(f"pipelines.{name}.recipe")
-    except ImportError as exc:
-        raise ConfigError(f"{folder}/recipe.py cannot be imported ({exc}); every recipe needs one") from exc
-    _check_hooks(recipe, folder / "recipe.py")
+    recipe.module = import_recipe_module(source)
+    check_hooks(recipe.module, recipe.teacher_mode, folder / "recipe.py")
     return recipe
+
+
+def _schema_path(folder: Path, name: str) -> Path:
+    """A schema file of the recipe's own folder, else a built-in one (factory/schemas/)."""
+    own = folder / name
+    return own if name and own.is_file() else SCHEMAS_DIR / name
+
+
+def _rule_problems(recipe: Recipe, files: dict[str, str]) -> list[str]:
+    """What the key table cannot say: choices, ranges, files that must exist, a schema that must parse."""
+    errors = []
+    for stage in recipe.stages:
+        if stage not in KNOWN_STAGES:
+            errors.append(f"stages: unknown stage {stage!r} (known: {', '.join(KNOWN_STAGES)})")
+    for key, file in (("schema", recipe.schema_path), ("teacher.system", recipe.system_prompt),
+                      ("teacher.prompt", recipe.prompt)):
+        if files[key] and not file.is_file():
+            elsewhere = f" (nor in {SCHEMAS_DIR}, the built-in schemas)" if key == "schema" else ""
+            errors.append(f"{key}: file {recipe.folder / files[key]} does not exist{elsewhere}")
+    if files["schema"] and recipe.schema_path.is_file():
+        errors += _schema_problems(recipe.schema_path)
+    if recipe.pii_policy not in PII_POLICIES:
+        errors.append(f"pii.policy: expected one of {', '.join(PII_POLICIES)}, got {recipe.pii_policy!r}")
+    if recipe.dedup_conflicts not in ("reject", "keep"):
+        errors.append(f"dedup.conflicts: expected reject or keep, got {recipe.dedup_conflicts!r}")
+    if recipe.teacher_reply not in ("text", "json"):
+        errors.append(f"teacher.reply: expected text or json, got {recipe.teacher_reply!r}")
+    if recipe.teacher_mode not in TEACHER_MODES:
+        errors.append(f"teacher.mode: expected one of {', '.join(TEACHER_MODES)}, got {recipe.teacher_mode!r}")
+    if recipe.annotation_overlap < 1:
+        errors.append(f"annotation.overlap: need >= 1 annotators per record, got {recipe.annotation_overlap}")
+    if not recipe.annotation_issues:
+        errors.append("annotation.issues: need at least one issue tag")
+    if not 0.0 < recipe.dedup_threshold <= 1.0:
+        errors.append(f"dedup.threshold: need 0 < threshold <= 1, got {recipe.dedup_threshold}")
+    low, high = recipe.faithfulness
+    if not 0.0 <= low < high <= 1.0:
+        errors.append(f"faithfulness: need 0 <= min < max <= 1, got min={low} max={high}")
+    return errors
 
 
 def _schema_problems(path: Path) -> list[str]:
@@ -227,14 +257,3 @@ def _schema_problems(path: Path) -> list[str]:
     except jsonschema.SchemaError as exc:
         return [f"schema: {path} is not a valid JSON Schema ({exc.message}); fix the schema"]
     return []
-
-
-def _check_hooks(recipe: Recipe, path: Path) -> None:
-    """The module has what its config asks for: seeds from a grammar or a source, the mode's hook."""
-    module = recipe.module
-    missing = [name for name in ("validate", "labels", *MODE_HOOKS.get(recipe.teacher_mode, ()))
-               if not hasattr(module, name)]
-    if not (hasattr(module, "source_seeds") or hasattr(module, "grammar_seeds")):
-        missing.append("grammar_seeds or source_seeds")
-    if missing:
-        raise ConfigError(f"{path}: missing {', '.join(missing)} (needed by teacher.mode {recipe.teacher_mode})")

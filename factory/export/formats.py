@@ -26,13 +26,9 @@ def answer(record: dict, order: tuple[str, ...] = ()) -> str:
 
 def student_turns(recipe, record: dict) -> tuple[str, str, str]:
     """(system prompt, user message, expected answer) of a record, as the student sees them."""
-    module = recipe.module
-    system = recipe.student_prompt
-    if hasattr(module, "student_system"):
-        system = module.student_system(record, system)
-    if hasattr(module, "student_answer"):
-        reply = module.student_answer(record)
-    else:
+    system = recipe.hooks.student_system(record, recipe.student_prompt)
+    reply = recipe.hooks.student_answer(record)
+    if reply is None:
         reply = answer(record, tuple(recipe.schema().get("required", ())))
     return system, str(record["input"]), reply
 

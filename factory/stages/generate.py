@@ -107,7 +107,7 @@ class GenerateStage(Stage):
     def _row(self, seed: dict) -> dict:
         recipe = self.context.recipe
         if recipe.teacher_mode == "variations":
-            return {"text": seed["input"], "keep": recipe.module.keep_values(seed["input"], seed["output"])}
+            return {"text": seed["input"], "keep": recipe.hooks.keep_values(seed["input"], seed["output"])}
         return {"seed": {"input": seed["input"], "output": seed["output"], "labels": seed["labels"],
                          "context": seed["provenance"].get("context") or {}}}
 
@@ -154,7 +154,7 @@ class GenerateStage(Stage):
     def _written(self, seed: dict, shown: dict, items: list) -> Iterator[dict | Rejected]:
         """Records from the teacher's pairs (or its one answer), each judged by the recipe's hook."""
         recipe = self.context.recipe
-        make = recipe.module.make_pair if recipe.teacher_mode == "pairs" else recipe.module.make_answer
+        make = recipe.hooks.make_pair if recipe.teacher_mode == "pairs" else recipe.hooks.make_answer
         reason = "teacher_bad_pair" if recipe.teacher_mode == "pairs" else "teacher_bad_answer"
         seen = {(_key(seed["input"]), _key(seed["output"]))}
         for index, item in enumerate(items):
@@ -169,7 +169,7 @@ class GenerateStage(Stage):
                 continue
             record = Record(recipe=seed["recipe"], kind=seed["kind"], schema_version=seed["schema_version"],
                             seed_id=seed["seed_id"], input=made["input"], output=made["output"],
-                            labels=made.get("labels") or recipe.module.labels(made["output"]),
+                            labels=made.get("labels") or recipe.hooks.labels(made["output"]),
                             provenance=provenance).to_dict()
             if "\ufffd" in json.dumps([made["input"], made["output"]], ensure_ascii=False):
                 yield Rejected(record, "variation_bad_text", "invalid Unicode in the teacher's text (shown as U+FFFD)")

@@ -66,7 +66,7 @@ class SeedsStage(Stage):
         """Read the user seed file through once up front: a bad line is an error before any work.
         Nothing is kept: process reads it again, line by line (a seed file may be larger than memory)."""
         recipe = self.context.recipe
-        if self.context.options.source_paths and not hasattr(recipe.module, "source_seeds"):
+        if self.context.options.source_paths and not recipe.hooks.reads_sources:
             raise ConfigError(f"--source: recipe {recipe.name} reads no source (its seeds come from a grammar); "
                               "give your own seeds with --seeds FILE")
         for given in self.context.options.source_paths:
@@ -106,21 +106,19 @@ class SeedsStage(Stage):
         for lineno, obj in user_lines:
             provenance = {"origin": "user", "source": f"{path}:{lineno}"}
             try:
-                seed = recipe.module.user_seed(obj)
+                seed = recipe.hooks.user_seed(obj)
             except (ValueError, KeyError, TypeError) as exc:  # a line in the wrong shape, however the recipe notices
                 exc = exc if isinstance(exc, ValueError) else ValueError(f"{type(exc).__name__}: {exc}")
                 reason = getattr(exc, "reason", "bad_seed")
                 yield RawRejection({"input": obj, "provenance": provenance}, reason, str(exc), f"{path}:{lineno}: ")
                 continue
             yield self._seed_record(seed, provenance)
-        module = recipe.module
-        if hasattr(module, "source_seeds"):
-            config = dict(recipe.source)
-            if self.context.options.source_paths:
-                config["paths"] = list(self.context.options.source_paths)
-            seeds = module.source_seeds(config, self._limit(), recipe.random_seed)
-        else:
-            seeds = module.grammar_seeds(recipe.seed_count, recipe.random_seed)
+        config = dict(recipe.source)
+        if self.context.options.source_paths:
+            config["paths"] = list(self.context.options.source_paths)
+        # source_seeds reads up to the limit; grammar_seeds makes the recipe's count (_limited stops early)
+        count = self._limit() if recipe.hooks.reads_sources else recipe.seed_count
+        seeds = recipe.hooks.seeds(config, count, recipe.random_seed)
         for seed in seeds:
             if isinstance(seed, Skipped):  # its detail may quote a value; the location and reason are ours
                 yield RawRejection({"input": None, "provenance": {"source": seed.where}}, seed.reason, seed.detail,

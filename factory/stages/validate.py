@@ -33,7 +33,7 @@ def first_problem(recipe, validator, record: dict) -> tuple[str, str] | None:
     if error is not None:
         path = "/".join(str(p) for p in error.absolute_path) or "(root)"
         return "schema_invalid", f"output/{path}: {error.message}"
-    return recipe.module.validate(record)
+    return recipe.hooks.validate(record)
 
 
 class ValidateStage(Stage):
