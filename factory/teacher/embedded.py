@@ -76,7 +76,7 @@ class EmbeddedModel:
 TEACHERS = {
     "qwen2.5-coder-1.5b": EmbeddedModel("qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct-q4_k_m",
                                         "Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud; see NOTICE)",
-                                        qwen_path, QWEN_CODER_1_5B),
+                                        qwen_path, QWEN_CODER_1_5B, n_ctx=4096),
     "smollm2-135m": EmbeddedModel("smollm2-135m", MODEL_NAME, "Apache-2.0 (SmolLM2-135M-Instruct, Hugging Face)",
                                   model_path),
 }
