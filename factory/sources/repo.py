@@ -4,7 +4,7 @@
   classes; unittest: `test*` methods of `*TestCase` subclasses; in test_*.py / *_test.py) with
   the repo code it uses: {"test": {"name", "qualname", "module", "path", "line", "source",
   "where"}, "targets": [{"kind", "name", "qualname", "module", "where", "calls": [the argument
-  text of each call, e.g. "1, key=2"]}], "fixtures": [argument names not bound by parametrize],
+  text of each call, e.g. "1, key=2", once per parametrized case when it uses their names]}], "fixtures": [argument names not bound by parametrize],
   "params": [names bound by parametrize]}.
 - `collected_tests(tree)`: the tests of a parsed module, as pytest would collect them.
 - the checkout and the code itself: factory.sources.repo_code (re-exported here).
@@ -21,6 +21,7 @@ objects, monkeypatching, `__all__` built at run time) is not followed.
 from __future__ import annotations
 
 import ast
+import copy
 import os
 from collections import Counter
 from typing import Iterable, Iterator
@@ -204,6 +205,41 @@ def argument_text(call: ast.Call) -> str:
                      [f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}" for k in call.keywords])
 
 
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, row: dict[str, ast.expr]):
+        self.row = row
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return copy.deepcopy(self.row[node.id]) if node.id in self.row and isinstance(node.ctx, ast.Load) else node
+
+
+def parametrize_rows(decorators: list[ast.expr]) -> list[dict[str, ast.expr]]:
+    """The argument values of each parametrized case ({name: expression}), at most MAX_CALLS; [{}] when none."""
+    rows: list[dict[str, ast.expr]] = [{}]
+    for decorator in decorators:
+        names = _parametrized([decorator])
+        if not names or len(decorator.args) < 2 or not isinstance(decorator.args[1], (ast.List, ast.Tuple)):
+            continue
+        cases = []
+        for value in decorator.args[1].elts:
+            if isinstance(value, ast.Call) and (dotted_name(value.func) or "").endswith("param"):
+                elements = value.args
+            else:
+                elements = [value] if len(names) == 1 else getattr(value, "elts", [])
+            if len(elements) == len(names):
+                cases.append(dict(zip(names, elements)))
+        rows = [{**row, **case} for row in rows for case in cases][:MAX_CALLS]
+    return rows
+
+
+def _call_texts(call: ast.Call, rows: list[dict[str, ast.expr]]) -> list[str]:
+    """The call's argument text, once per parametrized case when it uses a parametrized name."""
+    used = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)}
+    if not rows or not used & set(rows[0]):
+        return [argument_text(call)]
+    return [argument_text(_Substitute(row).visit(copy.deepcopy(call))) for row in rows]
+
+
 def _instances(body: ast.AST, local: dict[str, str], index: CodeIndex) -> dict[str, str]:
     """`obj = Cls(...)` in the body: obj -> "module.Cls", so that obj.method() names Cls.method."""
     found = {}
@@ -217,8 +253,10 @@ def _instances(body: ast.AST, local: dict[str, str], index: CodeIndex) -> dict[s
     return found
 
 
-def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], index: CodeIndex) -> list[dict]:
-    """Repo definitions the test calls or names, directly or through the test module's helper functions."""
+def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], index: CodeIndex,
+             rows: list[dict[str, ast.expr]] | None = None) -> list[dict]:
+    """Repo definitions the test calls or names, directly or through the test module's helper functions; `rows`:
+    the test's parametrized cases, substituted into the argument texts of its own calls."""
     found: dict[tuple[str, str], dict] = {}
     calls: dict[tuple[str, str], list[str]] = {}
     todo, seen = [test], {id(test)}
@@ -238,8 +276,9 @@ def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], 
                 key = (item["module"], item["qualname"])
                 found.setdefault(key, item)
                 texts = calls.setdefault(key, [])
-                if call is not None and len(texts) < MAX_CALLS and (text := argument_text(call)) not in texts:
-                    texts.append(text)
+                for text in _call_texts(call, rows if body is test and rows else [{}]) if call is not None else []:
+                    if len(texts) < MAX_CALLS and text not in texts:
+                        texts.append(text)
     return [{**{key: item[key] for key in ("kind", "name", "qualname", "module", "where")}, "calls": calls[k]}
             for k, item in found.items()]
 
@@ -307,9 +346,13 @@ def _pairs(checkout: Checkout, rel: str, text: str, tree: ast.Module, index: Cod
     module = module_name(rel)
     names = _bindings(_module_imports(tree), module.rpartition(".")[0], index)
     helpers = {n.name: n for n in tree.body if isinstance(n, Function) and not n.name.startswith("test")}
+    classes = {f"{n.name}.{c.name}": n for n in tree.body if isinstance(n, ast.ClassDef) for c in n.body
+               if isinstance(c, Function)}
     for qualname, node, params in collected_tests(tree):
         stats["tests"] += 1
-        targets = _targets(node, names, helpers, index)
+        owner = classes.get(qualname)
+        rows = parametrize_rows([*(owner.decorator_list if owner else []), *node.decorator_list])
+        targets = _targets(node, names, helpers, index, rows)
         stats["mapped" if targets else "unmapped"] += 1
         if not targets and not unmapped:
             continue

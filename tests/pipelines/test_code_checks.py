@@ -47,7 +47,7 @@ def test_tests_link_through_star_alias_unittest_and_parametrize(shapes):
            for p in read_test_pairs(shapes)}
     assert got == {
         "test_flatten": [("shapes.core", "flatten", ["[[1], [2, 3]]", "[]"])],  # `import shapes as sh`, star re-export
-        "test_area": [("shapes.core", "area", ["w, h"])],                     # parametrized
+        "test_area": [("shapes.core", "area", ["2, 3", "-1, 5"])],  # parametrized: one text per case
         "test_clip_alias": [("shapes.more", "clip", ["5, 0, 3", "-1, 0, 3", "2, 0, 3"])],  # from shapes import more
         "BoxCase.test_grow": [("shapes.core", "Box.grow", ["3"]), ("shapes.core", "Box", ["2"])],  # unittest class
         "BoxCase.test_sign": [("shapes.core", "sign", ["-3"])],  # also only named: assertRaises(ValueError, sign, "x")
