@@ -11,6 +11,7 @@ import importlib
 STAGES = {
     "seeds": "factory.stages.seeds:SeedsStage",
     "generate": "factory.stages.generate:GenerateStage",
+    "invent": "factory.stages.invent:InventStage",
     "faithfulness": "factory.stages.faithfulness:FaithfulnessStage",
     "scrub": "factory.stages.scrub:ScrubStage",
     "dedup": "factory.stages.dedup:DedupStage",

@@ -1,6 +1,7 @@
 """faithfulness: a teacher variation must stay close to its seed's text, but not copy it.
 
-Reads records; for those with provenance.origin `teacher`, computes the cosine
+Reads records; for the teacher's rewrites (provenance.origin `teacher`; not the new examples of
+the invent stage, provenance.mode `new`, which are no rewrite of their seed), computes the cosine
 similarity of input and provenance.seed_text (all-MiniLM-L6-v2, vectors cached by text
 for the dedup stage) and keeps it in
 checks.faithfulness. Outside the recipe's band [min, max] it rejects:
@@ -31,7 +32,7 @@ class FaithfulnessStage(Stage):
     def _scored(self, records: Iterable[dict], cache: EmbeddingCache) -> Iterator[dict | Rejected]:
         low, high = self.context.recipe.faithfulness
         for batch in batches(records, self.batch_size):
-            teacher = [r for r in batch if r["provenance"].get("origin") == "teacher"]
+            teacher = [r for r in batch if r["provenance"].get("origin") == "teacher" and r["provenance"].get("mode") != "new"]
             scores = {}
             if teacher:
                 left = embed([r["input"] for r in teacher], cache)

@@ -3,7 +3,9 @@
 It answers GET /v1/models and POST /v1/chat/completions on 127.0.0.1 after sleeping
 `latency` seconds, counts requests and records the peak number in flight. Its reply is
 deterministic: {"variations": [...]} built from the request line of the last user message
-("Request: ..."), so a build through it yields valid records; `reply=` (messages -> text)
+("Request: ..."), so a build through it yields valid records; a prompt that asks for
+{"pairs": ...} (the invent stage) gets the example it shows ("Request: ..." and "Answer: <json>")
+back as new pairs, reworded the same way; `reply=` (messages -> text)
 answers otherwise, e.g. with pairs or code for recipes in other teacher modes, or with a whole
 message (a dict, e.g. native `tool_calls`). With `stream: true` it answers in server-sent
 events, a chunk a word. It is not a model and not a fault injector; use it where the
@@ -30,6 +32,7 @@ from typing import Iterator
 MODEL = "loopback"
 _PHRASES = ["Quick question about my knowledge base: {t}", "{t}. I need it for a report I am writing this afternoon",
             "My manager asked me this morning, so: {t}", "Hey assistant, {t}, thanks a lot", "Please {t}"]
+_NEW = ["Could you {t} for me", "{t}, if that is possible", "I was wondering: {t}", "Right now I want to {t}"]
 
 
 def _reply(messages: list[dict], n: int = 3) -> str:
@@ -37,6 +40,11 @@ def _reply(messages: list[dict], n: int = 3) -> str:
     found = re.search(r"^Request: (.+)$", user, re.M)
     text = found.group(1).strip() if found else user.strip()
     text = text[0].lower() + text[1:] if text else text
+    answer = re.search(r"^Answer: (\{.+\})$", user, re.M)
+    if '{"pairs"' in user and answer:
+        output = json.loads(answer.group(1))
+        return json.dumps({"pairs": [{"input": _NEW[i % len(_NEW)].format(t=text), "output": output}
+                                     for i in range(n)]})
     return json.dumps({"variations": [_PHRASES[i % len(_PHRASES)].format(t=text) for i in range(n)]})
 
 

@@ -7,6 +7,8 @@
   1, 2024", "three", "70%" keep 2024-09-01, 3 and 0.7).
 - `pii_vocabulary()`: the task's own words (tables, operations, edge types, the grammar's keys and
   topics), which the PII scrub never takes for personal data.
+- `make_pair(item, seed)`: a new example the teacher wrote (stage `invent`, prompts/new.jinja) as a
+  record's input, output and labels; the validator then parses and executes its query.
 - `validate(record)`: None, or (reason, detail) — the REM query parses and executes, the
   structured output agrees with it, and a teacher variation kept every literal value (by meaning).
 Schema validation is done by the core against schemas/rem_query.schema.json.
@@ -93,6 +95,25 @@ def keep_values(text: str, output: dict) -> list[str]:
         if spelled_out(value, text) and value not in seen:
             seen.append(value)
     return seen
+
+
+def make_pair(item: Any, seed: dict) -> dict:
+    """One teacher-written example as {"input", "output", "labels"}; ValueError when it is unusable.
+
+    The output is kept as the teacher wrote it: `validate` parses and executes its REM query and rejects
+    parameters that disagree with it (`output_mismatch`), so only executable examples are kept."""
+    if not isinstance(item, dict):
+        raise ValueError(f"an example must be an object, got {type(item).__name__}")
+    request, output = item.get("input"), item.get("output")
+    if not isinstance(request, str) or len(request.split()) < 2:
+        raise ValueError("input must be a request of at least two words")
+    if not isinstance(output, dict) or not isinstance(output.get("rem"), str):
+        raise ValueError('output must be the structured query with its "rem" string')
+    missing = [name for name in ("intent", "query_type", "parameters", "explanation") if name not in output]
+    if missing:
+        raise ValueError(f"output lacks {missing[0]!r}")
+    output = {**output, "rem": output["rem"].strip()}
+    return {"input": " ".join(request.split()), "output": output, "labels": labels(output)}
 
 
 def validate(record: dict) -> tuple[str, str] | None:

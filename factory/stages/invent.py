@@ -1,0 +1,67 @@
+"""invent: the teacher writes new examples, request and answer, beside its rewrites of the seeds.
+
+A recipe whose teacher rewrites seeds (teacher.mode `variations`: rem_queries, toolcalls) lists
+`invent` after `generate` to also get examples no seed spelled: other operations, values and
+phrasings. Each seed prompts the teacher once with the recipe's `prompts/new.jinja` (and
+`prompts/new_system.jinja` where the recipe has one, else its system prompt), shown the seed as
+an example; the reply is `{"pairs": [...]}` (schema-constrained where the server can) and each
+item becomes a record through the recipe's `make_pair` hook, exactly as teacher.mode `pairs`
+does (`generate.py`): ValueError -> `teacher_bad_pair`. Its records carry provenance.origin
+`teacher` and provenance.mode `new` (the report counts them as `teacher_new`); the recipe's
+validator, later in the build, keeps only those whose answer passes (e.g. a REM query that
+parses and executes).
+
+Records the teacher already wrote (the rewrites) pass through untouched, each seed passes once.
+Not here: rewriting seeds (generate), the faithfulness band (a new example is not a rewrite
+of its seed, so the faithfulness stage scores rewrites only).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from typing import Iterable, Iterator
+
+from factory.errors import ConfigError
+from factory.record import Rejected
+from factory.stages.base import BuildContext
+from factory.stages.generate import GenerateStage
+
+PROMPT = "prompts/new.jinja"
+SYSTEM = "prompts/new_system.jinja"
+
+
+class InventStage(GenerateStage):
+    name = "invent"
+
+    def __init__(self, context: BuildContext):
+        recipe = context.recipe
+        prompt, system = recipe.folder / PROMPT, recipe.folder / SYSTEM
+        if not prompt.is_file():
+            raise ConfigError(f"{recipe.folder / 'recipe.yaml'}: stages: `invent` needs the teacher's prompt {prompt}")
+        inventing = replace(recipe, teacher_mode="pairs", prompt=prompt,
+                            system_prompt=system if system.is_file() else recipe.system_prompt)
+        super().__init__(replace(context, recipe=inventing))
+
+    def _task(self):
+        task, llm = super()._task()
+        self.provenance = {**self.provenance, "mode": "new"}
+        return task, llm
+
+    def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
+        """Seeds go to the teacher; the teacher's rewrites wait in order and leave beside them."""
+        written: deque[dict] = deque()
+
+        def seeds() -> Iterator[dict]:
+            for record in records:
+                if record["provenance"].get("origin") == "teacher":
+                    written.append(record)
+                else:
+                    yield record
+
+        for record in super().process(seeds()):
+            while written:
+                yield written.popleft()
+            yield record
+        while written:
+            yield written.popleft()

@@ -1,0 +1,70 @@
+"""The invent stage: the teacher writes new rem_queries examples beside its rewrites, through a real loopback server.
+
+Checks that seeds prompt the teacher with the recipe's prompts/new.jinja, that the rewrites pass through
+in order and untouched, that each new example is a record with provenance.mode `new` (the report's
+`teacher_new`), that the faithfulness band is not applied to it, and that the validator keeps only the
+examples whose REM query executes and agrees with its parameters.
+"""
+
+import json
+
+from stage_helpers import rem_record
+
+from factory.recipes import load_recipe
+from factory.record import Rejected
+from factory.report import origin_group
+from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.faithfulness import FaithfulnessStage
+from factory.stages.invent import InventStage
+from factory.stages.validate import ValidateStage
+from factory.teacher.spec import TeacherSpec
+from factory.testing.loopback import LoopbackTeacher
+from pipelines.rem_queries.recipe import build_output
+
+GOOD = build_output("SELECT name FROM resources WHERE category = 'recipes' ORDER BY created_at LIMIT 3")
+WRONG = {**build_output("LOOKUP res-2"), "parameters": {"key": "res-3"}}  # disagrees with its own rem
+BROKEN = {**build_output("LOOKUP res-2"), "rem": "FETCH res-2 PLEASE", "query_type": "LOOKUP"}
+
+
+def _context(tmp_path, server) -> BuildContext:
+    context = BuildContext(recipe=load_recipe("rem_queries"), options=BuildOptions(variations=3),
+                           run_dir=tmp_path / "run", cache_path=tmp_path / "_cache" / "teacher.sqlite")
+    context.teacher = TeacherSpec(model="loopback", base_url=server.base_url, api_key="none")
+    return context
+
+
+def test_new_examples_are_written_checked_and_counted_as_the_teachers_own(tmp_path):
+    reply = {"pairs": [{"input": "the 3 oldest recipes i saved, just names", "output": GOOD},
+                       {"input": "show me res-2", "output": WRONG},
+                       {"input": "open res-2 now", "output": BROKEN},
+                       {"input": "x", "output": GOOD}]}
+    seed = rem_record("Get res-1", "LOOKUP res-1", source="grammar:lookup")
+    rewrite = {**rem_record("could you get res-1", "LOOKUP res-1"), "seed_id": seed["seed_id"]}
+    rewrite["provenance"] = {"origin": "teacher", "seed_text": "Get res-1", "keep_values": ["res-1"]}
+    with LoopbackTeacher(reply=lambda messages: json.dumps(reply)) as server:
+        context = _context(tmp_path, server)
+        out = list(InventStage(context).process(iter([seed, rewrite])))
+        shown = server.prompts[0]
+    assert server.requests == 1  # the seed prompts the teacher, the rewrite does not
+    assert "Request: Get res-1" in shown and "Write 3 new requests" in shown
+    kept = [r for r in out if not isinstance(r, Rejected)]
+    assert kept[:2] == [rewrite, seed]  # both pass through, once each
+    made = kept[2:]
+    assert [r["input"] for r in made] == ["the 3 oldest recipes i saved, just names", "show me res-2",
+                                          "open res-2 now"]
+    assert all(r["provenance"]["mode"] == "new" and origin_group(r["provenance"]) == "teacher_new" for r in made)
+    assert {r.reason for r in out if isinstance(r, Rejected)} == {"teacher_bad_pair"}  # "x": one word
+
+    scored = list(FaithfulnessStage(context).process(iter(made)))
+    assert scored == made and all("faithfulness" not in r["checks"] for r in made)  # not a rewrite
+    judged = list(ValidateStage(context).process(iter(made)))
+    assert [r["input"] for r in judged if not isinstance(r, Rejected)] == ["the 3 oldest recipes i saved, just names"]
+    assert sorted(r.reason for r in judged if isinstance(r, Rejected)) == ["output_mismatch", "rem_parse_error"]
+
+
+def test_the_loopback_teacher_answers_an_invent_prompt_with_pairs(tmp_path):
+    seed = rem_record("Get res-1", "LOOKUP res-1", source="grammar:lookup")
+    with LoopbackTeacher() as server:
+        out = list(InventStage(_context(tmp_path, server)).process(iter([seed])))
+    made = [r for r in out if not isinstance(r, Rejected) and r["provenance"].get("mode") == "new"]
+    assert len(made) == 3 and all(r["output"] == seed["output"] for r in made)
