@@ -19,9 +19,14 @@ Each conversation has this shape (a contract: recipes read it):
                    "tool_calls"?: [{"id", "type": "function", "function": {"name", "arguments": JSON str}}],
                    "tool_call_id"?: str}],
      "tools": [{"type": "function", "function": {"name", "description", "parameters"}}],
+     "response_format": None | {"type": "json_schema" | "json_object", "name": str | None, "schema": dict | None},
      "meta": {"timestamp": ISO 8601 (UTC) | None, "agent_role": str | None, "success": bool | None,
               "rating": float | None, "model": str | None}}
 
+`response_format` is the structured output the call asked for: the request's (or the line's)
+`response_format` in the OpenAI form (`{"type": "json_schema", "json_schema": {"name", "schema"}}`,
+`{"type": "json_object"}`), llama.cpp's (`{"type": "json_object", "schema": {...}}`) or the tracer's
+for `.parse(response_format=Model)` (`{"pydantic_model", "schema"}`); `{"type": "text"}` or none is None.
 Meta comes from the line, its `metadata` object (seed 003's tracer) and, for calls, the request's
 `metadata`. `success` reads `execution_result` (a bool, an exit code, a status word such as
 "success"/"failed", or an object with `status`, `success`, `tests_passed`, `exit_code`) or `success`;
@@ -36,33 +41,18 @@ It does not judge a conversation's quality, build records, or hold more than one
 
 from __future__ import annotations
 
-import json
-import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from factory.sources.base import MAX_FILE_BYTES, MAX_LINE_BYTES, Skipped, expand, read_json_lines
+from factory.sources.log_formats import EMPTY_PARAMETERS, FORMATS, BadLine, _instant, detect, parse_line
 
-FORMATS = ("openai", "sharegpt", "interaction")
+__all__ = ["EMPTY_PARAMETERS", "FORMATS", "LOG_SUFFIXES", "BadLine", "LogStats", "detect", "parse_line", "read_logs"]
+
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
-EMPTY_PARAMETERS = {"type": "object", "properties": {}}
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
-_SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                   "observation": "tool", "tool": "tool", "function_response": "tool"}
-_OK_WORDS = {"success", "succeeded", "successful", "passed", "pass", "ok", "completed", "complete", "done", "true"}
-_FAIL_WORDS = {"failure", "failed", "fail", "error", "errored", "false", "timeout", "timed_out", "crashed", "rejected"}
-
-
-class BadLine(ValueError):
-    """A line that cannot become a conversation; `reason` is the Skipped reason."""
-
-    def __init__(self, detail: str, reason: str = "source_bad_shape"):
-        super().__init__(detail)
-        self.reason = reason
 
 
 @dataclass
@@ -117,289 +107,6 @@ def read_logs(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, format:
             stats.kept += 1
             yield conversation
 
-
-def detect(obj: Any) -> str | None:
-    """The format of one parsed line, or None."""
-    if not isinstance(obj, dict):
-        return None
-    if ("request" in obj and ("response" in obj or "error" in obj)) or isinstance(obj.get("messages"), list):
-        return "openai"
-    if "conversations" in obj:
-        return "sharegpt"
-    if ("task_description" in obj or "task" in obj) and ("model_output" in obj or "output" in obj):
-        return "interaction"
-    return None
-
-
-def parse_line(obj: Any, where: str, format: str = "auto") -> dict:
-    """One parsed line -> a conversation; raises BadLine."""
-    found = detect(obj)
-    if found is None or (format != "auto" and found != format):
-        expected = "an openai, sharegpt or interaction line" if format == "auto" else f"a {format} line"
-        if isinstance(obj, dict):
-            seen = f"an object, looks like {found}" if found else f"an object with keys {', '.join(sorted(obj)[:6])}"
-        else:
-            seen = "a JSON array" if isinstance(obj, list) else f"a JSON {type(obj).__name__}"
-        raise BadLine(f"{seen}; expected {expected}")
-    messages, tools, meta = _PARSERS[found](obj)
-    if not any(m["role"] == "assistant" for m in messages):
-        raise BadLine("no assistant message")
-    return {"where": where, "format": found, "messages": messages, "tools": tools, "meta": meta}
-
-
-class _Turns:
-    """Builds the normalised message list; links tool results to the calls before them."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-        self.pending: list[str] = []
-        self.calls = 0
-
-    def add(self, role: str, content: Any, label: str) -> None:
-        self.messages.append({"role": role, "content": _text(content, label)})
-
-    def add_calls(self, content: Any, calls: list, label: str) -> None:
-        tool_calls = [self._call(call, f"{label} tool call {n}") for n, call in enumerate(calls, 1)]
-        self.messages.append({"role": "assistant", "content": _text(content, label), "tool_calls": tool_calls})
-        self.pending = [call["id"] for call in tool_calls]
-
-    def add_result(self, content: Any, call_id: Any, label: str) -> None:
-        if call_id is None:
-            if not self.pending:
-                raise BadLine(f"{label}: a tool result with no tool call before it")
-            call_id = self.pending[0]
-        if call_id in self.pending:
-            self.pending.remove(call_id)
-        self.messages.append({"role": "tool", "content": _text(content, label), "tool_call_id": str(call_id)})
-
-    def _call(self, call: Any, label: str) -> dict:
-        self.calls += 1
-        if not isinstance(call, dict):
-            raise BadLine(f"{label} is not an object")
-        function = call.get("function", call)
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
-            raise BadLine(f"{label} has no function name")
-        arguments = function.get("arguments") or {}
-        if isinstance(arguments, str):
-            try:
-                parsed = json.loads(arguments)
-            except json.JSONDecodeError as exc:
-                raise BadLine(f"{label} ({function['name']}): arguments are not JSON ({exc.msg})") from None
-        else:
-            parsed, arguments = arguments, json.dumps(arguments, ensure_ascii=False)
-        if not isinstance(parsed, dict):
-            raise BadLine(f"{label} ({function['name']}): arguments are a JSON {type(parsed).__name__}, not an object")
-        return {"id": str(call.get("id") or f"call_{self.calls}"), "type": "function",
-                "function": {"name": function["name"], "arguments": arguments}}
-
-
-def _text(content: Any, label: str) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = []
-        for part in content:
-            if isinstance(part, str):
-                texts.append(part)
-            elif isinstance(part, dict) and isinstance(part.get("text"), str):
-                texts.append(part["text"])
-            else:
-                kind = part.get("type") if isinstance(part, dict) else type(part).__name__
-                raise BadLine(f"{label}: a {kind} content part (only text is read)")
-        return "\n".join(texts)
-    raise BadLine(f"{label}: content is a {type(content).__name__}, not text")
-
-
-def _openai_messages(messages: Any, turns: _Turns) -> None:
-    if not isinstance(messages, list) or not messages:
-        raise BadLine("messages is not a non-empty list")
-    for n, message in enumerate(messages, 1):
-        label = f"message {n}"
-        if not isinstance(message, dict) or "role" not in message:
-            raise BadLine(f"{label} has no role")
-        role = message["role"]
-        calls = message.get("tool_calls") or ([message["function_call"]] if message.get("function_call") else None)
-        if role == "assistant" and calls:
-            if not isinstance(calls, list):
-                raise BadLine(f"{label}: tool_calls is not a list")
-            turns.add_calls(message.get("content"), calls, label)
-        elif role in ("tool", "function"):
-            turns.add_result(message.get("content"), message.get("tool_call_id"), label)
-        elif role in _ROLES:  # a refusal is the assistant's answer when it has no content
-            content = message.get("content")
-            turns.add(_ROLES[role], message.get("refusal") if content is None else content, label)
-        else:
-            raise BadLine(f"{label} has an unknown role {role!r}")
-
-
-def _openai(obj: dict) -> tuple[list, list, dict]:
-    turns = _Turns()
-    if "request" in obj:
-        if obj.get("error"):
-            error = obj["error"]
-            detail = error.get("message", error) if isinstance(error, dict) else error
-            raise BadLine(f"the call raised: {str(detail)[:200]}", "source_failed_call")
-        request, response = obj["request"], obj.get("response")
-        if not isinstance(request, dict) or not isinstance(response, dict):
-            raise BadLine("request and response must be objects")
-        choices = response.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise BadLine("the response has no choices")
-        if not isinstance(request.get("messages"), list):
-            raise BadLine("the request has no messages list")
-        _openai_messages([*request["messages"], choices[0].get("message")], turns)
-        tools = _tools(request.get("tools") or request.get("functions"))
-        meta = _meta((obj, obj.get("metadata"), request.get("metadata")),
-                     response.get("model") or request.get("model"), response.get("created"))
-    else:
-        _openai_messages(obj["messages"], turns)
-        tools = _tools(obj.get("tools") or obj.get("functions"))
-        meta = _meta((obj, obj.get("metadata")))
-    return turns.messages, tools, meta
-
-
-def _sharegpt(obj: dict) -> tuple[list, list, dict]:
-    conversations, turns = obj["conversations"], _Turns()
-    if not isinstance(conversations, list) or not conversations:
-        raise BadLine("conversations is not a non-empty list")
-    if isinstance(obj.get("system"), str) and obj["system"]:
-        turns.add("system", obj["system"], "system")
-    for n, turn in enumerate(conversations, 1):
-        label = f"turn {n}"
-        if not isinstance(turn, dict):
-            raise BadLine(f"{label} is not an object")
-        source, value = turn.get("from", turn.get("role")), turn.get("value", turn.get("content"))
-        if source == "function_call":
-            if isinstance(value, str):
-                try:
-                    value = json.loads(value)
-                except json.JSONDecodeError as exc:
-                    raise BadLine(f"{label}: a function_call value that is not JSON ({exc.msg})") from None
-            turns.add_calls("", value if isinstance(value, list) else [value], label)
-        elif _SHAREGPT_ROLES.get(source) == "tool":
-            turns.add_result(value, turn.get("tool_call_id"), label)
-        elif source in _SHAREGPT_ROLES:
-            turns.add(_SHAREGPT_ROLES[source], value, label)
-        else:
-            raise BadLine(f"{label} is from an unknown speaker {source!r}")
-    return turns.messages, _tools(obj.get("tools")), _meta((obj, obj.get("metadata")))
-
-
-def _interaction(obj: dict) -> tuple[list, list, dict]:
-    task, output = obj.get("task_description", obj.get("task")), obj.get("model_output", obj.get("output"))
-    for name, value in (("task_description", task), ("model_output", output)):
-        if not isinstance(value, str) or not value.strip():
-            raise BadLine(f"{name} is not a non-empty string")
-    turns = _Turns()
-    if isinstance(obj.get("system_prompt"), str) and obj["system_prompt"]:
-        turns.add("system", obj["system_prompt"], "system_prompt")
-    turns.add("user", task, "task_description")
-    turns.add("assistant", output, "model_output")
-    return turns.messages, _tools(obj.get("tools")), _meta((obj, obj.get("metadata")))
-
-
-_PARSERS = {"openai": _openai, "sharegpt": _sharegpt, "interaction": _interaction}
-
-
-def _tools(value: Any) -> list[dict]:
-    if value is None or value == "" or value == []:
-        return []
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise BadLine(f"tools is a string but not JSON ({exc.msg})") from None
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
-        raise BadLine(f"tools is a {type(value).__name__}, not a list")
-    tools = []
-    for n, tool in enumerate(value, 1):
-        spec = tool.get("function", tool) if isinstance(tool, dict) else None
-        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
-            raise BadLine(f"tool {n} has no function name")
-        parameters = spec.get("parameters") or EMPTY_PARAMETERS
-        if not isinstance(parameters, dict):
-            raise BadLine(f"tool {n} ({spec['name']}): parameters is not an object")
-        description = str(spec.get("description") or "")
-        tools.append({"type": "function", "function": {"name": spec["name"], "description": description,
-                                                       "parameters": parameters}})
-    return tools
-
-
-def _meta(sources: tuple, model: Any = None, created: Any = None) -> dict:
-    def first(*keys: str) -> Any:
-        for source in sources:
-            if isinstance(source, dict):
-                for key in keys:
-                    if source.get(key) is not None:
-                        return source[key]
-        return None
-
-    when = first("timestamp", "created_at", "time")
-    when = when if when is not None else created
-    role = first("agent_role", "agent")
-    model = first("model") or model
-    return {"timestamp": _instant(when, "timestamp").isoformat() if when is not None else None,
-            "agent_role": str(role) if role is not None else None,
-            "success": _success(first("execution_result", "success")),
-            "rating": _rating(first("human_feedback", "rating", "human_rating")),
-            "model": str(model) if model else None}
-
-
-def _instant(value: Any, name: str) -> datetime:
-    """A UTC datetime from a datetime, an ISO 8601 string, or epoch seconds/milliseconds."""
-    try:
-        if isinstance(value, datetime):
-            when = value
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
-        elif isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
-            return _instant(float(value), name)
-        elif isinstance(value, str):
-            when = datetime.fromisoformat(value.strip())
-        else:
-            raise TypeError(type(value).__name__)
-    except (ValueError, TypeError, OverflowError, OSError):
-        raise BadLine(f"{name} {value!r} is neither ISO 8601 nor epoch seconds") from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def _success(value: Any) -> bool | None:
-    """True/False from a bool, an exit code, a status word, or an execution_result object; None if unknown."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value == 0
-    if isinstance(value, str):
-        word = value.strip().lower().replace(" ", "_")
-        return True if word in _OK_WORDS else False if word in _FAIL_WORDS else None
-    if not isinstance(value, dict):
-        return None
-    verdicts = [_success(value[k]) for k in ("status", "result", "outcome") if isinstance(value.get(k), str)]
-    verdicts += [value[k] for k in ("success", "ok", "passed", "tests_passed") if isinstance(value.get(k), bool)]
-    verdicts += [value[k] == 0 for k in ("exit_code", "returncode", "exit_status")
-                 if isinstance(value.get(k), int) and not isinstance(value.get(k), bool)]
-    known = [v for v in verdicts if v is not None]
-    return all(known) if known else None
-
-
-def _rating(value: Any) -> float | None:
-    """A number from a number, a numeric string ("4", "4/5"), or {"rating"|"score": n}; None if there is none."""
-    if isinstance(value, dict):
-        return _rating(value.get("rating", value.get("score")))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.split("/")[0])
-        except ValueError:
-            return None
-    return None
 
 
 def _filtered_by(meta: dict, success: bool | None, min_rating: float | None, roles: frozenset | None,
