@@ -6,18 +6,22 @@
   `seed` and each goes to the split furthest below its target, so each stratum's proportions
   are within one seed group of the target. Returns {split: [records]} and notes on strata
   too small for every split.
-- `find_leaks(train, other, threshold)`: records of `other` whose input has cosine >= threshold
-  with a training input, or shares a 13-gram of words with one; returns {id: (reason, train id)}.
+- `find_leaks(train, other, threshold, cache, template)`: records of `other` whose input has
+  cosine >= threshold with a training input, or shares a 13-gram of words with one; returns
+  {id: (reason, train id)}. Both checks look past the recipe's prompt template
+  (factory.export.template: runs of words in a large share of all seed groups): n-grams holding a
+  template word are not compared, and the embeddings are of the inputs less their template runs.
+  `template` defaults to the one of train + other.
 It does not write files or formats (factory.export.write does).
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter, defaultdict
 
 from factory.errors import ConfigError
+from factory.export.template import Template
 
 SPLIT_NAMES = {2: ("train", "test"), 3: ("train", "validation", "test")}
 NGRAM = 13
@@ -79,12 +83,8 @@ def split_groups(records: list[dict], fractions: dict[str, float], stratify: lis
     return splits, notes
 
 
-def _ngrams(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.casefold())
-    return {tuple(words[i:i + NGRAM]) for i in range(len(words) - NGRAM + 1)}
-
-
-def find_leaks(train: list[dict], other: list[dict], threshold: float, cache=None) -> dict[str, tuple[str, str]]:
+def find_leaks(train: list[dict], other: list[dict], threshold: float, cache=None,
+               template: Template | None = None) -> dict[str, tuple[str, str]]:
     """{id of an `other` record: (reason, id of the training record it leaks from)}."""
     import faiss
 
@@ -93,16 +93,18 @@ def find_leaks(train: list[dict], other: list[dict], threshold: float, cache=Non
     leaks: dict[str, tuple[str, str]] = {}
     if not train or not other:
         return leaks
+    if template is None:
+        template = Template.of([*train, *other])
     owner: dict[tuple, str] = {}
     for record in train:
-        for gram in _ngrams(str(record["input"])):
+        for gram in template.ngrams(str(record["input"]), NGRAM):
             owner.setdefault(gram, record["id"])
     for record in other:
-        shared = next((owner[g] for g in sorted(_ngrams(str(record["input"]))) if g in owner), None)
+        shared = next((owner[g] for g in sorted(template.ngrams(str(record["input"]), NGRAM)) if g in owner), None)
         if shared:
             leaks[record["id"]] = ("leakage_ngram", shared)
-    train_vectors = embed([str(r["input"]) for r in train], cache)
-    other_vectors = embed([str(r["input"]) for r in other], cache)
+    train_vectors = embed([template.content(str(r["input"])) for r in train], cache)
+    other_vectors = embed([template.content(str(r["input"])) for r in other], cache)
     index = faiss.IndexFlatIP(train_vectors.shape[1])
     index.add(train_vectors)
     scores, ids = index.search(other_vectors, 1)
