@@ -10,7 +10,7 @@ sites), exact match of the logged answer; overall and per site. Goals (seed 003)
 >= 98%, valid tool calls >= 95%, measured against the base in the same run.
 
     nice -n 10 .venv/bin/python bench/distill_traces.py [--variations 1] [--epochs 3] [--lr 5e-4]
-        [--source LOG ...] [--teacher-url URL --teacher MODEL]
+        [--source LOG ...] [--teacher embedded | --teacher-url URL --teacher MODEL]
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", action="append", default=[], help="logs to distil (default: the recipe's example log)")
     parser.add_argument("--variations", type=int, default=1, help="new calls the teacher writes per logged call")
-    parser.add_argument("--teacher", default=None)
+    parser.add_argument("--teacher", default="embedded:smollm2-135m",
+                        help="the build's teacher (default: the fast embedded SmolLM2, so that the bench fits in half an "
+                             "hour on 2 cores; `embedded` is Qwen2.5-Coder-1.5B, or a model of --teacher-url)")
     parser.add_argument("--teacher-url", default=None)
     parser.add_argument("--epochs", type=float, default=3)
     parser.add_argument("--lr", type=float, default=5e-4)

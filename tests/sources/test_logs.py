@@ -38,7 +38,7 @@ def test_openai_calls_and_the_fine_tuning_shape():
             {"role": "user", "content": "What's the weather in Lisbon in celsius?"},
             {"role": "assistant", "content": "", "tool_calls": [{"id": "call_abc", "type": "function", "function": {
                 "name": "get_weather", "arguments": '{"city": "Lisbon", "unit": "c"}'}}]}],
-        "tools": [WEATHER],
+        "tools": [WEATHER], "response_format": None,
         "meta": {"timestamp": "2025-10-01T09:00:00+00:00", "agent_role": "orchestrator", "success": None,
                  "rating": None, "model": "gpt-4o-mini-2024-07-18"}}
     multi_turn = found[1]["messages"]
@@ -218,7 +218,7 @@ def test_every_conversation_keeps_the_contract(tmp_path):
     found = conversations(LOGS, max_line_bytes=4096)
     assert len(found) == 19 - 1
     for conversation in found:
-        assert set(conversation) == {"where", "format", "messages", "tools", "meta"}
+        assert set(conversation) == {"where", "format", "messages", "tools", "response_format", "meta"}
         assert set(conversation["meta"]) == {"timestamp", "agent_role", "success", "rating", "model"}
         call_ids = set()
         for message in conversation["messages"]:
