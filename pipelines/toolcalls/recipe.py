@@ -7,6 +7,12 @@ A record is one user request (`input`, str) and the one tool call that answers i
   `config`; see conversations.py for which turns become seeds and why the others are Skipped.
   Deterministic: the logs' order; `random_seed` is not used.
 - `user_seed(obj)`: one line of `--seeds FILE`: {"input", "output": {"name", "arguments"}, "tools"}.
+- Both pass every seed through toolset.prepare first: dotted names mapped to the output format
+  (`math.factorial` -> `math_factorial`, the way back in provenance.context.tool_names), Python
+  type names converted (`dict` -> object; notes in context.tool_changes), each kind said once on
+  stderr; a seed that can never pass (a name the format refuses, two tools one name, a required
+  parameter its schema lacks, a gold call its converted schema refuses) is rejected right there,
+  with its reason, so no teacher call is spent on it.
 - `keep_values(text, output)`: argument values the request spells out; a rewrite must keep them.
 - `check_call(call, tools)`: None, or (reason, detail) — the function is among the tools and the
   arguments pass its parameters' JSON Schema (used by `validate` and by metrics.py).
@@ -31,7 +37,7 @@ from factory.literals import said_in
 from factory.pii import PLACEHOLDER
 from factory.sources.base import Skipped
 from factory.sources.logs import LogStats, read_logs
-from pipelines.toolcalls import hermes
+from pipelines.toolcalls import hermes, toolset
 from pipelines.toolcalls.conversations import conversation_seeds, tool_name
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -68,8 +74,14 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
             yield Skipped(conversation["where"], "toolcalls_failed", "the log marks this conversation as failed")
             continue
         for seed in conversation_seeds(conversation, labels, keep_values):
+            if not isinstance(seed, Skipped):
+                where = f"{seed['provenance']['source']} message {seed['provenance']['turn']}"
+                try:
+                    seed = _prepared(seed)
+                except toolset.ToolsetError as exc:
+                    seed = Skipped(where, exc.reason, str(exc))
             if not isinstance(seed, Skipped) and (problem := check_call(seed["output"], seed["context"]["tools"])):
-                seed = Skipped(f"{seed['provenance']['source']} message {seed['provenance']['turn']}", *problem)
+                seed = Skipped(where, *problem)
             if not isinstance(seed, Skipped):
                 if kept == count:
                     return
@@ -93,10 +105,22 @@ def user_seed(obj: Any) -> dict[str, Any]:
     if not isinstance(tools, list) or not tools:
         raise ValueError(shape + " (tools: the JSON Schemas of the functions the call may use)")
     output = {"name": output["name"], "arguments": output["arguments"]}
-    problem = check_call(output, tools)
+    try:
+        seed = _prepared({"input": obj["input"].strip(), "output": output, "context": {"tools": tools}})
+    except toolset.ToolsetError as exc:
+        raise SeedError(exc.reason, str(exc)) from None
+    problem = check_call(seed["output"], seed["context"]["tools"])
     if problem:
         raise SeedError(*problem)
-    return {"input": obj["input"].strip(), "output": output, "labels": labels(output), "context": {"tools": tools}}
+    return seed
+
+
+def _prepared(seed: dict) -> dict:
+    """The seed with its tools as the output format and JSON Schema take them (toolset.prepare), said once."""
+    output, tools, changes = toolset.prepare(seed["output"], seed["context"]["tools"])
+    toolset.announce(changes)
+    context = {**seed["context"], "tools": tools, **{key: value for key, value in changes.items() if value}}
+    return {**seed, "output": output, "labels": labels(output), "context": context}
 
 
 def _scalars(value: Any) -> Iterator[str]:
