@@ -1,12 +1,17 @@
-"""The result that matters: build rem_queries with the embedded teacher, export, train SmolLM2-135M, eval base vs tuned.
+"""The result that matters: build rem_queries with a teacher, export, train SmolLM2-135M, eval base, student and teacher.
 
-Runs the real CLI in sequence under one data root and prints the comparison table and the
-deploy decision (seed 004: >= 5 points on the main metric). Seed 002's goal: >= 90% intent
-accuracy and >= 95% query validity on the test split, >= 50 points over the base.
+Runs the real CLI in sequence under one data root and prints one table (issue 16): base, student and
+teacher on (a) the export's test split (written by the same grammar and teacher as the training split)
+and (b) the hand-written natural dev set `evals/rem_queries/natural.jsonl` (requests no template
+wrote), with the share of teacher-written records in the training data, and the goals:
+on the natural set the student >= 85% intent and >= 90% validity, >= 50 points over its base and
+within 5 points of the teacher; >= 50% of training records teacher-written.
 
-Both models are scored the way they would be deployed: as q8_0 GGUF files run by llama.cpp
-(the base converted with the same converter as the student), greedy, one request at a time.
-`--hf` also scores the tuned transformers folder (slower on CPU; same weights unquantized).
+All models are scored the way they would be deployed: GGUF files run by llama.cpp, greedy, one
+request at a time, with the student's system prompt (the teacher row is the teacher model itself
+answering zero-shot, seed 004's reference). The teacher is the default embedded one
+(Qwen2.5-Coder-1.5B, fetched once) unless --teacher / --teacher-url say otherwise; with a remote
+teacher give --teacher-gguf for its row, or it is left out.
 
     .venv/bin/python bench/distill_rem_queries.py [--limit N] [--variations 1] [--epochs 1.5] [--lr 1e-3]
 """
@@ -14,6 +19,7 @@ Both models are scored the way they would be deployed: as q8_0 GGUF files run by
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -22,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 FACTORY = str(Path(sys.executable).with_name("factory"))
+NATURAL = ROOT / "evals" / "rem_queries" / "natural.jsonl"
+METRICS = ("intent", "valid", "exact")
 
 
 def step(*args: str) -> float:
@@ -41,15 +49,66 @@ def base_gguf() -> str:
     return str(target)
 
 
+def teacher_gguf(args) -> str | None:
+    """The teacher's own GGUF for its reference row: the embedded teacher's, or --teacher-gguf."""
+    if args.teacher_gguf:
+        return args.teacher_gguf
+    if args.teacher_url or (args.teacher and not args.teacher.startswith("embedded")):
+        return None
+    from factory.teacher.embedded import choose, prepare
+
+    return str(prepare(choose(args.teacher)))
+
+
+def row(out: str, label: str) -> dict:
+    summary = json.loads((Path(out) / "rem_queries" / "evals" / f"{label}.json").read_text())
+    return {name: summary["metrics"].get(name) for name in METRICS} | {"n": summary["examples"],
+                                                                      "p50": summary["latency_p50_s"]}
+
+
+def table(out: str, models: list[tuple[str, str]], share: dict) -> str:
+    lines = ["| model | data | n | intent % | valid % | exact % | p50 s |", "|---|---|---|---|---|---|---|"]
+    for name, label in models:
+        for data, suffix in (("test split", ""), ("natural dev", "@natural")):
+            path = Path(out) / "rem_queries" / "evals" / f"{label}{suffix}.json"
+            if path.is_file():
+                r = row(out, label + suffix)
+                cells = " | ".join("-" if r[m] is None else f"{r[m]:.1f}" for m in METRICS)
+                lines.append(f"| {name} | {data} | {r['n']} | {cells} | {r['p50']} |")
+    lines.append(f"\nteacher-written records in the training data: {share.get('teacher', 0)} of {share.get('records', 0)} "
+                 f"({100 * share.get('share', 0):.1f}%); by origin: {share.get('by_origin')}")
+    return "\n".join(lines)
+
+
+def goals(out: str, labels: dict, share: dict) -> list[str]:
+    def natural(label: str) -> dict | None:
+        path = Path(out) / "rem_queries" / "evals" / f"{label}@natural.json"
+        return row(out, f"{label}@natural") if path.is_file() else None
+
+    student, base, teacher = (natural(labels[k]) for k in ("student", "base", "teacher"))
+    checks = [("teacher-written share >= 50%", 100 * share.get("share", 0), 50.0)]
+    if student:
+        checks += [("student intent on natural >= 85", student["intent"], 85.0),
+                   ("student validity on natural >= 90", student["valid"], 90.0)]
+        if base:
+            checks.append(("student intent >= base + 50", student["intent"], base["intent"] + 50))
+        if teacher:
+            checks.append(("student intent >= teacher - 5", student["intent"], teacher["intent"] - 5))
+    return [f"{'met' if value >= goal else 'MISSED'}: {name} (got {value:.1f}, goal {goal:.1f})"
+            for name, value, goal in checks]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="seeds for the build (default: all of the recipe's)")
-    parser.add_argument("--variations", type=int, default=1, help="teacher rewrites per seed")
+    parser.add_argument("--variations", type=int, default=1, help="teacher rewrites (and new examples) per seed")
+    parser.add_argument("--teacher", default=None, help="as `factory build --teacher` (default: the embedded default)")
+    parser.add_argument("--teacher-url", default=None)
+    parser.add_argument("--teacher-gguf", default=None, help="the teacher's GGUF for its reference row")
     parser.add_argument("--epochs", type=float, default=1.5)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--max-steps", type=int, default=-1)
     parser.add_argument("--eval-limit", type=int, default=None)
-    parser.add_argument("--hf", action="store_true", help="also score the tuned transformers folder")
     parser.add_argument("--out", default="data/distill")
     parser.add_argument("--run", default="full")
     parser.add_argument("--name", default="distilled")
@@ -57,20 +116,27 @@ def main() -> None:
     out, run, name = args.out, args.run, args.name
     where = ["--out", out, "--run", run]
     limit = ["--limit", str(args.limit)] if args.limit else []
-    times = {"build": step("build", "rem_queries", *where, "--variations", str(args.variations), *limit)}
+    teacher = [*(["--teacher", args.teacher] if args.teacher else []),
+               *(["--teacher-url", args.teacher_url] if args.teacher_url else [])]
+    times = {"build": step("build", "rem_queries", *where, *teacher, "--variations", str(args.variations), *limit)}
+    report = json.loads((Path(out) / "rem_queries" / run / "report.json").read_text())
     times["export"] = step("export", "rem_queries", *where, "--split", "80/10/10")
     times["train"] = step("train", "rem_queries", *where, "--name", name, "--epochs", str(args.epochs), "--lr", str(args.lr),
                           "--max-steps", str(args.max_steps), "--gguf", "q8_0")
     eval_limit = ["--limit", str(args.eval_limit)] if args.eval_limit else []
-    times["eval base"] = step("eval", "rem_queries", *where, "--model", base_gguf(), "--label", "base", *eval_limit)
-    times["eval tuned"] = step("eval", "rem_queries", *where, "--label", name, *eval_limit,
-                               "--model", f"{out}/rem_queries/models/{name}/student-q8_0.gguf")
-    labels = f"base,{name}"
-    if args.hf:
-        times["eval tuned (transformers)"] = step("eval", "rem_queries", *where, "--label", f"{name}-hf", *eval_limit,
-                                                  "--model", f"{out}/rem_queries/models/{name}/merged")
-        labels += f",{name}-hf"
-    step("eval", "rem_queries", "--out", out, "--compare", labels)
+    models = {"base": base_gguf(), name: f"{out}/rem_queries/models/{name}/student-q8_0.gguf"}
+    if (gguf := teacher_gguf(args)) is not None:
+        models["teacher"] = gguf
+    for label, model in models.items():
+        times[f"eval {label}"] = step("eval", "rem_queries", *where, "--model", model, "--label", label, *eval_limit)
+        times[f"eval {label} natural"] = step("eval", "rem_queries", *where, "--model", model, "--label",
+                                              f"{label}@natural", "--data", str(NATURAL))
+    rows = [("base (SmolLM2-135M-Instruct)", "base"), (f"student ({name})", name)]
+    rows += [("teacher", "teacher")] if "teacher" in models else []
+    share = report.get("teacher_share") or {}
+    print(table(out, rows, share))
+    for line in goals(out, {"base": "base", "student": name, "teacher": "teacher"}, share):
+        print(line)
     print("minutes: " + ", ".join(f"{k} {v / 60:.1f}" for k, v in times.items()))
 
 
