@@ -4,7 +4,9 @@ A recipe whose teacher rewrites seeds (teacher.mode `variations`: rem_queries, t
 `invent` after `generate` to also get examples no seed spelled: other operations, values and
 phrasings. Each seed prompts the teacher once with the recipe's `prompts/new.jinja` (and
 `prompts/new_system.jinja` where the recipe has one, else its system prompt), shown the seed as
-an example; the reply is `{"pairs": [...]}` (schema-constrained where the server can) and each
+an example; the reply is `{"pairs": [...]}`, each item's output constrained (where the server can)
+to `prompts/new.schema.json` where the recipe has one (e.g. just the query, cheaper for the
+teacher than the whole structured output), else to the recipe's schema; each
 item becomes a record through the recipe's `make_pair` hook, exactly as teacher.mode `pairs`
 does (`generate.py`): ValueError -> `teacher_bad_pair`. Its records carry provenance.origin
 `teacher` and provenance.mode `new` (the report counts them as `teacher_new`); the recipe's
@@ -29,6 +31,18 @@ from factory.stages.generate import GenerateStage
 
 PROMPT = "prompts/new.jinja"
 SYSTEM = "prompts/new_system.jinja"
+SCHEMA = "prompts/new.schema.json"
+
+
+class _Inventing:
+    """The build's context as the invent stage sees it: the recipe in teacher.mode `pairs` with the invent
+    prompts; everything else (the teacher, resolved only once the build starts it) read from the build's."""
+
+    def __init__(self, context: BuildContext, recipe):
+        self._context, self.recipe = context, recipe
+
+    def __getattr__(self, name: str):
+        return getattr(self._context, name)
 
 
 class InventStage(GenerateStage):
@@ -36,12 +50,13 @@ class InventStage(GenerateStage):
 
     def __init__(self, context: BuildContext):
         recipe = context.recipe
-        prompt, system = recipe.folder / PROMPT, recipe.folder / SYSTEM
+        prompt, system, schema = recipe.folder / PROMPT, recipe.folder / SYSTEM, recipe.folder / SCHEMA
         if not prompt.is_file():
             raise ConfigError(f"{recipe.folder / 'recipe.yaml'}: stages: `invent` needs the teacher's prompt {prompt}")
         inventing = replace(recipe, teacher_mode="pairs", prompt=prompt,
-                            system_prompt=system if system.is_file() else recipe.system_prompt)
-        super().__init__(replace(context, recipe=inventing))
+                            system_prompt=system if system.is_file() else recipe.system_prompt,
+                            schema_path=schema if schema.is_file() else recipe.schema_path)
+        super().__init__(_Inventing(context, inventing))
 
     def _task(self):
         task, llm = super()._task()

@@ -98,22 +98,18 @@ def keep_values(text: str, output: dict) -> list[str]:
 
 
 def make_pair(item: Any, seed: dict) -> dict:
-    """One teacher-written example as {"input", "output", "labels"}; ValueError when it is unusable.
-
-    The output is kept as the teacher wrote it: `validate` parses and executes its REM query and rejects
-    parameters that disagree with it (`output_mismatch`), so only executable examples are kept."""
+    """One teacher-written example ({"input": request, "output": {"rem": query}}, prompts/new.schema.json)
+    as {"input", "output", "labels"}; ValueError (a rem.RemError names its reason) when it is unusable.
+    The structured output is built from the query, which must parse; `validate` then executes it."""
     if not isinstance(item, dict):
         raise ValueError(f"an example must be an object, got {type(item).__name__}")
     request, output = item.get("input"), item.get("output")
     if not isinstance(request, str) or len(request.split()) < 2:
         raise ValueError("input must be a request of at least two words")
     if not isinstance(output, dict) or not isinstance(output.get("rem"), str):
-        raise ValueError('output must be the structured query with its "rem" string')
-    missing = [name for name in ("intent", "query_type", "parameters", "explanation") if name not in output]
-    if missing:
-        raise ValueError(f"output lacks {missing[0]!r}")
-    output = {**output, "rem": output["rem"].strip()}
-    return {"input": " ".join(request.split()), "output": output, "labels": labels(output)}
+        raise ValueError('output must be {"rem": "<REM query>"}')
+    built = build_output(output["rem"])
+    return {"input": " ".join(request.split()), "output": built, "labels": labels(built)}
 
 
 def validate(record: dict) -> tuple[str, str] | None:

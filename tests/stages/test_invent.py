@@ -1,6 +1,6 @@
 """The invent stage: the teacher writes new rem_queries examples beside its rewrites, through a real loopback server.
 
-Checks that seeds prompt the teacher with the recipe's prompts/new.jinja, that the rewrites pass through
+Checks that the reply is constrained to prompts/new.schema.json (the query only), that seeds prompt the teacher with the recipe's prompts/new.jinja, that the rewrites pass through
 in order and untouched, that each new example is a record with provenance.mode `new` (the report's
 `teacher_new`), that the faithfulness band is not applied to it, and that the validator keeps only the
 examples whose REM query executes and agrees with its parameters.
@@ -21,9 +21,9 @@ from factory.teacher.spec import TeacherSpec
 from factory.testing.loopback import LoopbackTeacher
 from pipelines.rem_queries.recipe import build_output
 
-GOOD = build_output("SELECT name FROM resources WHERE category = 'recipes' ORDER BY created_at LIMIT 3")
-WRONG = {**build_output("LOOKUP res-2"), "parameters": {"key": "res-3"}}  # disagrees with its own rem
-BROKEN = {**build_output("LOOKUP res-2"), "rem": "FETCH res-2 PLEASE", "query_type": "LOOKUP"}
+GOOD = {"rem": "SELECT name FROM resources WHERE category = 'recipes' ORDER BY created_at LIMIT 3"}
+UNKNOWN_FIELD = {"rem": "SELECT * FROM resources WHERE author = 'x'"}  # parses, does not execute
+BROKEN = {"rem": "FETCH res-2 PLEASE"}
 
 
 def _context(tmp_path, server) -> BuildContext:
@@ -35,7 +35,7 @@ def _context(tmp_path, server) -> BuildContext:
 
 def test_new_examples_are_written_checked_and_counted_as_the_teachers_own(tmp_path):
     reply = {"pairs": [{"input": "the 3 oldest recipes i saved, just names", "output": GOOD},
-                       {"input": "show me res-2", "output": WRONG},
+                       {"input": "recipes by x", "output": UNKNOWN_FIELD},
                        {"input": "open res-2 now", "output": BROKEN},
                        {"input": "x", "output": GOOD}]}
     seed = rem_record("Get res-1", "LOOKUP res-1", source="grammar:lookup")
@@ -50,16 +50,19 @@ def test_new_examples_are_written_checked_and_counted_as_the_teachers_own(tmp_pa
     kept = [r for r in out if not isinstance(r, Rejected)]
     assert kept[:2] == [rewrite, seed]  # both pass through, once each
     made = kept[2:]
-    assert [r["input"] for r in made] == ["the 3 oldest recipes i saved, just names", "show me res-2",
-                                          "open res-2 now"]
+    assert [r["input"] for r in made] == ["the 3 oldest recipes i saved, just names"]
+    assert made[0]["output"] == build_output(GOOD["rem"])  # the structured output is built from the query
     assert all(r["provenance"]["mode"] == "new" and origin_group(r["provenance"]) == "teacher_new" for r in made)
-    assert {r.reason for r in out if isinstance(r, Rejected)} == {"teacher_bad_pair"}  # "x": one word
+    bad = [r for r in out if isinstance(r, Rejected)]
+    assert [r.reason for r in bad] == ["teacher_bad_pair"] * 3  # the query must parse and compile; "x": one word
+    assert "rem_unknown_field" in bad[0].detail and "rem_parse_error" in bad[1].detail
+    assert bad[1].record["raw_item"] == {"input": "open res-2 now", "output": BROKEN}  # kept, with the reply
 
     scored = list(FaithfulnessStage(context).process(iter(made)))
     assert scored == made and all("faithfulness" not in r["checks"] for r in made)  # not a rewrite
     judged = list(ValidateStage(context).process(iter(made)))
-    assert [r["input"] for r in judged if not isinstance(r, Rejected)] == ["the 3 oldest recipes i saved, just names"]
-    assert sorted(r.reason for r in judged if isinstance(r, Rejected)) == ["output_mismatch", "rem_parse_error"]
+    assert judged == made  # schema and validator pass: the query executes on the reference tables
+    assert not [r for r in judged if isinstance(r, Rejected)]
 
 
 def test_the_loopback_teacher_answers_an_invent_prompt_with_pairs(tmp_path):
@@ -67,4 +70,4 @@ def test_the_loopback_teacher_answers_an_invent_prompt_with_pairs(tmp_path):
     with LoopbackTeacher() as server:
         out = list(InventStage(_context(tmp_path, server)).process(iter([seed])))
     made = [r for r in out if not isinstance(r, Rejected) and r["provenance"].get("mode") == "new"]
-    assert len(made) == 3 and all(r["output"] == seed["output"] for r in made)
+    assert len(made) == 3 and all(r["output"]["rem"] == seed["output"]["rem"] for r in made)
