@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -29,10 +30,13 @@ FACTORY = str(Path(sys.executable).with_name("factory"))
 GOALS = {"json": 98.0, "tool calls": 95.0}
 
 
+ENV = dict(os.environ)
+
+
 def step(*args: str) -> float:
     print("$ factory " + " ".join(args), flush=True)
     started = time.monotonic()
-    subprocess.run([FACTORY, *args], check=True)
+    subprocess.run([FACTORY, *args], check=True, env=ENV)
     return time.monotonic() - started
 
 
@@ -105,6 +109,8 @@ def main() -> None:
     parser.add_argument("--name", default="distilled")
     args = parser.parse_args()
     out, name = args.out, args.name
+    if args.teacher.startswith("embedded:"):  # also for a factory whose build reads the name only from the environment
+        ENV["FACTORY_EMBEDDED_TEACHER"] = args.teacher.split(":", 1)[1]
     where = ["--out", out, "--run", args.run]
     teacher = [*(["--teacher", args.teacher] if args.teacher else []),
                *(["--teacher-url", args.teacher_url] if args.teacher_url else [])]

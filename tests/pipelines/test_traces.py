@@ -187,7 +187,7 @@ def test_build_and_export_with_a_loopback_teacher(tmp_path, loopback):
     seeds = next(row for row in report["stages"] if row["name"] == "seeds")
     assert seeds["out"] == 12 and seeds["rejected"].get("traces_held_back", 0) > 0
     rejected = records(run_dir / "rejected" / "seeds.jsonl")
-    assert all(r["reason"] and r["provenance"]["source"].startswith(str(LOG)) for r in rejected)
+    assert all(r["reason"] and r["record"]["provenance"]["source"].startswith(f"{LOG}:") for r in rejected)
     exported = run_cli("export", "traces", "--run", "r", "--out", str(tmp_path), "--split", "60/20/20",
                        "--stratify", "site")
     assert exported.returncode == 0, exported.stderr
