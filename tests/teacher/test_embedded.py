@@ -127,3 +127,16 @@ def test_the_model_card_names_the_teachers_weights(tmp_path):
     card = render(run)
     assert f"- teacher: `qwen2.5-coder-1.5b-instruct-q4_k_m`, weights sha256 `{sha}`" in card
     assert "Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud; see NOTICE)" in card
+
+
+def test_the_fetch_command_lists_and_refuses_unknown_names(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("FACTORY_CACHE", str(tmp_path))
+    assert embedded.main([]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split()[:2] == ["qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct-q4_k_m"] and listed[0].endswith("not fetched")
+    assert listed[1].split()[:2] == ["*", "smollm2-135m"]  # the one builds use now
+    assert embedded.main(["--fetch", "smollm2-135m"]) == 0  # a package of ours: nothing to fetch, its hash is printed
+    assert capsys.readouterr().out.startswith(f"smollm2-135m: {embedded.model_path()} (sha256 ")
+    assert embedded.main(["--fetch", "qwen-7b"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: --fetch qwen-7b: no embedded teacher of that name; expected one of qwen2.5-coder-1.5b, smollm2-135m") and error.count("\n") == 1
