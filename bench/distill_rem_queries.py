@@ -1,11 +1,13 @@
-"""The result that matters: build rem_queries with a teacher, export, train SmolLM2-135M, eval base, student and teacher.
+"""The result that matters: build rem_queries (or --recipe sysadmin_bash) with a teacher, train SmolLM2-135M, eval all three.
 
 Runs the real CLI in sequence under one data root and prints one table (issue 16): base, student and
 teacher on (a) the export's test split (written by the same grammar and teacher as the training split)
 and (b) the hand-written natural dev set `evals/rem_queries/natural.jsonl` (requests no template
 wrote), with the share of teacher-written records in the training data, and the goals:
 on the natural set the student >= 85% intent and >= 90% validity, >= 50 points over its base and
-within 5 points of the teacher; >= 50% of training records teacher-written.
+within 5 points of the teacher; >= 50% of training records teacher-written. With --recipe sysadmin_bash
+the natural set is evals/sysadmin_bash/natural.jsonl and the goal is its `intent` metric >= 80%: the
+student's command passes the validator and runs the gold command's programs with its options.
 
 All models are scored the way they would be deployed: GGUF files run by llama.cpp, greedy, one
 request at a time, with the student's system prompt (the teacher row is the teacher model itself
@@ -28,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 FACTORY = str(Path(sys.executable).with_name("factory"))
-NATURAL = ROOT / "evals" / "rem_queries" / "natural.jsonl"
-METRICS = ("intent", "valid", "exact")
+METRICS = ("intent", "valid", "exact")  # both recipes have them (see their metrics.py)
+RECIPE = "rem_queries"  # --recipe
 
 
 def step(*args: str) -> float:
@@ -61,7 +63,7 @@ def teacher_gguf(args) -> str | None:
 
 
 def row(out: str, label: str) -> dict:
-    summary = json.loads((Path(out) / "rem_queries" / "evals" / f"{label}.json").read_text())
+    summary = json.loads((Path(out) / RECIPE / "evals" / f"{label}.json").read_text())
     return {name: summary["metrics"].get(name) for name in METRICS} | {"n": summary["examples"],
                                                                       "p50": summary["latency_p50_s"]}
 
@@ -70,7 +72,7 @@ def table(out: str, models: list[tuple[str, str]], share: dict) -> str:
     lines = ["| model | data | n | intent % | valid % | exact % | p50 s |", "|---|---|---|---|---|---|---|"]
     for name, label in models:
         for data, suffix in (("test split", ""), ("natural dev", "@natural")):
-            path = Path(out) / "rem_queries" / "evals" / f"{label}{suffix}.json"
+            path = Path(out) / RECIPE / "evals" / f"{label}{suffix}.json"
             if path.is_file():
                 r = row(out, label + suffix)
                 cells = " | ".join("-" if r[m] is None else f"{r[m]:.1f}" for m in METRICS)
@@ -82,12 +84,14 @@ def table(out: str, models: list[tuple[str, str]], share: dict) -> str:
 
 def goals(out: str, labels: dict, share: dict) -> list[str]:
     def natural(label: str) -> dict | None:
-        path = Path(out) / "rem_queries" / "evals" / f"{label}@natural.json"
+        path = Path(out) / RECIPE / "evals" / f"{label}@natural.json"
         return row(out, f"{label}@natural") if path.is_file() else None
 
     student, base, teacher = (natural(labels[k]) for k in ("student", "base", "teacher"))
     checks = [("teacher-written share >= 50%", 100 * share.get("share", 0), 50.0)]
-    if student:
+    if student and RECIPE == "sysadmin_bash":
+        checks.append(("student intent (valid, same programs and options) on natural >= 80", student["intent"], 80.0))
+    elif student:
         checks += [("student intent on natural >= 85", student["intent"], 85.0),
                    ("student validity on natural >= 90", student["valid"], 90.0)]
         if base:
@@ -100,6 +104,7 @@ def goals(out: str, labels: dict, share: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="rem_queries", choices=["rem_queries", "sysadmin_bash"])
     parser.add_argument("--limit", type=int, default=None, help="seeds for the build (default: all of the recipe's)")
     parser.add_argument("--variations", type=int, default=1, help="teacher rewrites (and new examples) per seed")
     parser.add_argument("--teacher", default=None, help="as `factory build --teacher` (default: the embedded default)")
@@ -113,24 +118,27 @@ def main() -> None:
     parser.add_argument("--run", default="full")
     parser.add_argument("--name", default="distilled")
     args = parser.parse_args()
+    global RECIPE
+    RECIPE = args.recipe
+    natural = ROOT / "evals" / RECIPE / "natural.jsonl"
     out, run, name = args.out, args.run, args.name
     where = ["--out", out, "--run", run]
     limit = ["--limit", str(args.limit)] if args.limit else []
     teacher = [*(["--teacher", args.teacher] if args.teacher else []),
                *(["--teacher-url", args.teacher_url] if args.teacher_url else [])]
-    times = {"build": step("build", "rem_queries", *where, *teacher, "--variations", str(args.variations), *limit)}
-    report = json.loads((Path(out) / "rem_queries" / run / "report.json").read_text())
-    times["export"] = step("export", "rem_queries", *where, "--split", "80/10/10")
-    times["train"] = step("train", "rem_queries", *where, "--name", name, "--epochs", str(args.epochs), "--lr", str(args.lr),
+    times = {"build": step("build", RECIPE, *where, *teacher, "--variations", str(args.variations), *limit)}
+    report = json.loads((Path(out) / RECIPE / run / "report.json").read_text())
+    times["export"] = step("export", RECIPE, *where, "--split", "80/10/10")
+    times["train"] = step("train", RECIPE, *where, "--name", name, "--epochs", str(args.epochs), "--lr", str(args.lr),
                           "--max-steps", str(args.max_steps), "--gguf", "q8_0")
     eval_limit = ["--limit", str(args.eval_limit)] if args.eval_limit else []
-    models = {"base": base_gguf(), name: f"{out}/rem_queries/models/{name}/student-q8_0.gguf"}
+    models = {"base": base_gguf(), name: f"{out}/{RECIPE}/models/{name}/student-q8_0.gguf"}
     if (gguf := teacher_gguf(args)) is not None:
         models["teacher"] = gguf
     for label, model in models.items():
-        times[f"eval {label}"] = step("eval", "rem_queries", *where, "--model", model, "--label", label, *eval_limit)
-        times[f"eval {label} natural"] = step("eval", "rem_queries", *where, "--model", model, "--label",
-                                              f"{label}@natural", "--data", str(NATURAL))
+        times[f"eval {label}"] = step("eval", RECIPE, *where, "--model", model, "--label", label, *eval_limit)
+        times[f"eval {label} natural"] = step("eval", RECIPE, *where, "--model", model, "--label",
+                                              f"{label}@natural", "--data", str(natural))
     rows = [("base (SmolLM2-135M-Instruct)", "base"), (f"student ({name})", name)]
     rows += [("teacher", "teacher")] if "teacher" in models else []
     share = report.get("teacher_share") or {}

@@ -9,6 +9,9 @@ The student replies with the bare command (recipe.student_answer); a reply that 
   order, are the expected ones
 - options: F1 of the (command, option) pairs against the expected ones, options named by their
   man page's first flag (--all = -a), `-la` = `-l -a`; 1.0 when neither has options
+- intent: the command passes the validator and does what the expected one does by the measure above:
+  the same programs in order and the same options (valid, command_name 1, options 1); the issue-16
+  goal on hand-written requests (bench/distill_rem_queries.py --recipe sysadmin_bash)
 - exact: the same command line once whitespace, quoting and option order within a command are
   normalised (values stay with their options)
 MAIN is the metric the deploy decision uses. It does not run the commands: two command lines that
@@ -25,7 +28,7 @@ from pipelines.sysadmin_bash import bash_check
 from pipelines.sysadmin_bash.shell import split
 
 MAIN = "command_name"
-METRICS = ("syntax", "valid", "command_name", "options", "exact")
+METRICS = ("syntax", "valid", "command_name", "options", "intent", "exact")
 _FENCE = re.compile(r"```[a-zA-Z]*\n?(.*?)```", re.S)
 
 
@@ -79,10 +82,13 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
     output = {"command": command, "explanation": record["output"]["explanation"]}
     valid = syntax and bash_check.check(command) is None and not list(validator.iter_errors(output))
     predicted_commands, expected_commands = bash_check.commands(command), bash_check.commands(expected)
+    same_programs = [c.name for c in predicted_commands] == [c.name for c in expected_commands]
+    options = _f1(_option_pairs(predicted_commands), _option_pairs(expected_commands))
     return {
         "syntax": float(syntax),
         "valid": float(valid),
-        "command_name": float([c.name for c in predicted_commands] == [c.name for c in expected_commands]),
-        "options": _f1(_option_pairs(predicted_commands), _option_pairs(expected_commands)),
+        "command_name": float(same_programs),
+        "options": options,
+        "intent": float(valid and same_programs and options == 1.0),
         "exact": float(normal_form(command) == normal_form(expected)),
     }

@@ -240,20 +240,20 @@ EXPECTED = {"output": {"command": "du -sh /var/log | sort -rh", "explanation": "
 
 
 @pytest.mark.parametrize("reply, expected", [
-    ("du -sh /var/log | sort -rh", {"syntax": 1, "valid": 1, "command_name": 1, "options": 1, "exact": 1}),
+    ("du -sh /var/log | sort -rh", {"syntax": 1, "valid": 1, "command_name": 1, "options": 1, "intent": 1, "exact": 1}),
     ('  du  --summarize -h "/var/log"|sort -hr ',
-     {"syntax": 1, "valid": 1, "command_name": 1, "options": 1, "exact": 1}),
+     {"syntax": 1, "valid": 1, "command_name": 1, "options": 1, "intent": 1, "exact": 1}),
     ("```bash\n$ du -s /var/log | sort -rh\n```",  # 3 of 4 options: P 1, R 3/4
-     {"syntax": 1, "valid": 1, "command_name": 1, "options": 6 / 7, "exact": 0}),
+     {"syntax": 1, "valid": 1, "command_name": 1, "options": 6 / 7, "intent": 0, "exact": 0}),
     ('{"command": "du -h /var/log", "explanation": "x"}',  # 1 of 4: P 1, R 1/4
-     {"syntax": 1, "valid": 1, "command_name": 0, "options": 0.4, "exact": 0}),
+     {"syntax": 1, "valid": 1, "command_name": 0, "options": 0.4, "intent": 0, "exact": 0}),
     ("du --frob /var/log | sort -rh",  # --frob counts as a wrong option: P 2/3, R 2/4
-     {"syntax": 1, "valid": 0, "command_name": 1, "options": 4 / 7, "exact": 0}),
-    ("du -sh /var/log | sort -r", {"syntax": 1, "valid": 1, "command_name": 1, "options": 6 / 7, "exact": 0}),
-    ("ls -l |", {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "exact": 0}),
-    ("I don't know", {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "exact": 0}),
-    ("", {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "exact": 0}),
-    (None, {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "exact": 0}),
+     {"syntax": 1, "valid": 0, "command_name": 1, "options": 4 / 7, "intent": 0, "exact": 0}),
+    ("du -sh /var/log | sort -r", {"syntax": 1, "valid": 1, "command_name": 1, "options": 6 / 7, "intent": 0, "exact": 0}),
+    ("ls -l |", {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "intent": 0, "exact": 0}),
+    ("I don't know", {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "intent": 0, "exact": 0}),
+    ("", {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "intent": 0, "exact": 0}),
+    (None, {"syntax": 0, "valid": 0, "command_name": 0, "options": 0, "intent": 0, "exact": 0}),
 ])
 def test_score_by_hand(reply, expected, validator):
     assert score(reply, EXPECTED, validator) == pytest.approx(expected)
