@@ -259,11 +259,13 @@ EXACT_ENTITIES = {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "EMAIL_ADD
 
 def checked(text: str, results: list) -> list:
     """The findings in `text` that can be what they claim: a PERSON that can be a name (not a slug, a
-    flag, a product before its version: factory.pii_names), a phone that is no part of an exact entity."""
-    from factory.pii_names import named_version, plausible_person
+    flag, a product before its version, an identifier in code or a tool call: factory.pii_names), a
+    phone that is no part of an exact entity."""
+    from factory.pii_names import code_identifier, named_version, plausible_person
 
     results = [r for r in results if r.entity_type != "PERSON"
-               or plausible_person(text[r.start:r.end]) and not named_version(text, r.end)]
+               or plausible_person(text[r.start:r.end]) and not named_version(text, r.end)
+               and not code_identifier(text, r.start, r.end)]
     return _without_loose_numbers(results)
 
 
@@ -296,6 +298,8 @@ def _everywhere(texts: list[str], findings: list) -> list:
     """
     from presidio_analyzer import RecognizerResult
 
+    from factory.pii_names import code_identifier
+
     values = {(r.entity_type, text[r.start:r.end].strip()) for text, results in zip(texts, findings) for r in results}
     # the exact spelling only, and not an all-lowercase word: "Will" the name, not "will" the verb;
     # a lowercase value with other characters (maria-gonzalez, an e-mail) is no common word
@@ -308,6 +312,8 @@ def _everywhere(texts: list[str], findings: list) -> list:
         results = list(results)
         for entity, value in sorted(values, key=lambda item: -len(item[1])):  # longest first: "Ann Lee" before "Ann"
             for match in re.finditer(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", text):
+                if entity == "PERSON" and code_identifier(text, match.start(), match.end()):
+                    continue  # the name in a comment, not the class or function of the same spelling
                 if not any(r.start < match.end() and match.start() < r.end for r in results):
                     results.append(RecognizerResult(entity, match.start(), match.end(), 1.0))
         extended.append(results)

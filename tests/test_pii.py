@@ -181,3 +181,57 @@ def test_an_address_and_port_is_no_phone_number_where_ips_are_the_task():
     scrubber = Scrubber(entities=["PHONE_NUMBER", "EMAIL_ADDRESS"])
     assert scrubber.redact(["nc -zv 10.0.0.9 22", "on March 14 2025 at 3pm"]) == (
         ["nc -zv 10.0.0.9 22", "on March 14 2025 at 3pm"], {})
+
+
+# --- code identifiers are not people (issue 22) -----------------------------------------------------------------
+
+CODE_WITH_NAMES = '''Write pytest tests for the function `area` of module `curves`.
+
+```python
+from scipy import integrate
+import numpy as np
+
+def area(y, x):
+    """Area under y(x) by Simpson's rule."""
+    # written by Maria Gonzalez
+    author = "Maria Gonzalez"
+    Simpson = integrate.simpson
+    return Simpson(y, x=x)
+```
+'''
+
+
+@pytest.mark.parametrize("text", [
+    "from scipy import integrate\nresult = integrate.simpson(y, x=x)\nprint(result)",
+    "Use `integrate.simpson` or `simpson(y, x)` for the area.",
+    "def simpson(y, x):\n    return Simpson(y, x)\n",
+    "Call getHarrisonFord() before saving.",
+    '{"Simpson": 3, "trapezoid": 2}',
+    "```python\nHarrison = load()\nprint(Harrison)\n```",  # these three were PERSON before
+    "import Harrison\nfrom Simpson import rule\n",
+    '{"name": "Simpson", "arguments": {"function": "x**3", "method": "simpson"}}',
+])
+def test_code_identifiers_are_not_people(scrubber, text):
+    assert scrubber.redact([text]) == ([text], {})
+
+
+def test_a_name_in_a_code_comment_or_string_literal_is_still_found(scrubber):
+    texts, found = scrubber.redact([CODE_WITH_NAMES])
+    assert found == {"PERSON": 2}
+    assert "# written by <PERSON_1>" in texts[0] and 'author = "<PERSON_1>"' in texts[0]
+    assert "Simpson = integrate.simpson" in texts[0] and "return Simpson(y, x=x)" in texts[0]
+    texts, found = scrubber.redact(['{"name": "send_email", "arguments": {"to": "Maria Gonzalez", "body": "hi"}}'])
+    assert found == {"PERSON": 1} and '"to": "<PERSON_1>"' in texts[0]
+
+
+def test_code_spans_leave_comments_and_strings_as_prose():
+    from factory.pii_names import code_identifier, code_spans
+
+    spans = code_spans(CODE_WITH_NAMES)
+    maria = CODE_WITH_NAMES.index("Maria")
+    assert not any(s <= maria < e for s, e in spans)
+    simpson = CODE_WITH_NAMES.index("Simpson =")
+    assert code_identifier(CODE_WITH_NAMES, simpson, simpson + 7)
+    prose = "Thanks, Maria Gonzalez\nsee you = tomorrow"
+    assert not code_identifier(prose, 8, 22)
+    assert not code_identifier("Dr.Simpson will see you", 3, 10)  # a title before the dot, not an attribute
