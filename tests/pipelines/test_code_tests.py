@@ -117,8 +117,8 @@ def test_tester_records(mini_seeds):
 
 def test_coder_records(mini_seeds):
     seed = mini_seeds[("coder", "clamp")]
-    rewrite = ("def clamp(value, low=0.0, high=1.0):\n    if value < low:\n        return low\n"
-               "    return min(value, high)\n")
+    rewrite = ("def clamp(value, low=0.0, high=1.0):\n    if value < high:\n        high = value\n"
+               "    if high > low:\n        return high\n    return low\n")  # max(low, min(high, value)) to the letter
     assert recipe.validate(with_code(seed, rewrite)) is None
     reason, detail = recipe.validate(with_code(seed, rewrite.replace("return low", "return high")))
     assert reason == "code_test_failed" and "test_clamp[-1-0.0]" in detail
