@@ -1,6 +1,7 @@
 """validate: every record's output against the recipe's JSON Schema, then the recipe's validator.
 
-Reads records; writes checks.schema and checks.validator = "ok". Rejects with
+Reads records; writes checks.schema = "ok" and checks.validator = "ok" unless the recipe's
+validator wrote its own evidence there (code_tests: the tests and checks that ran). Rejects with
 `schema_invalid` (detail: the JSON path and message), the validator's own reason
 (e.g. `rem_unknown_field`, `variation_lost_value`), or `duplicate_id` for a second
 record with the same content. The schema validator is built once per build.
@@ -49,7 +50,8 @@ class ValidateStage(Stage):
             if problem is not None:
                 yield Rejected(record, *problem)
                 continue
-            record["checks"]["schema"] = record["checks"]["validator"] = "ok"
+            record["checks"]["schema"] = "ok"
+            record["checks"].setdefault("validator", "ok")  # a recipe's validate may have written its evidence
             if record["id"] in seen:
                 yield Rejected(record, "duplicate_id", "an identical record was already kept")
                 continue
