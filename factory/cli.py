@@ -82,7 +82,7 @@ def recipes() -> None:
 
 @app.command()
 def new(name: str = typer.Argument(..., help="The recipe's name: its folder ./NAME, its runs data/NAME/.")) -> None:
-    """Write a working, commented recipe folder ./NAME to start your own task from."""
+    """Write a working, commented recipe folder ./NAME to start from."""
     from factory import PIPELINES_DIR
     from factory.scaffold import new_recipe
 

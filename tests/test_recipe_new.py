@@ -57,7 +57,7 @@ def test_new_recipe_builds_exports_trains_and_evaluates_outside_the_checkout(tmp
     assert (model / "merged" / "config.json").is_file() and (model / "adapter").is_dir()
 
     evaluated = factory(tmp_path, "eval", "triage", "--run", "r1", "--model", str(model), "--runtime", "transformers",
-                        "--label", "m1")
+                        "--label", "m1", "--limit", "1")
     summary = json.loads((tmp_path / "data" / "triage" / "evals" / "m1.json").read_text())
     assert set(summary["metrics"]) == {"valid", "category", "exact"} and summary["main_metric"] == "category"
     assert summary["examples"] >= 1 and "m1:" in evaluated.stdout
