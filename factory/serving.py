@@ -96,7 +96,8 @@ class ModelServer:
     def spec(self) -> TeacherSpec:
         model = self.alias if self.engine == "llama.cpp" else str(self.model)
         return TeacherSpec(model=model, base_url=self.base_url, api_key="none",
-                           structured="llamacpp_schema" if self.engine == "llama.cpp" else "none", embedded=True)
+                           structured="llamacpp_schema" if self.engine == "llama.cpp" else "none", embedded=True,
+                           slots=1 if self.engine == "llama.cpp" else 0)  # llama-cpp-python's server: one at a time
 
     def start(self) -> TeacherSpec:
         command = self.command()

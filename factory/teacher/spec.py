@@ -28,6 +28,12 @@ class TeacherSpec:
     structured: str = "none"
     embedded: bool = False
     model_sha256: str = ""  # the weights' sha256, when the file is ours to hash (an embedded teacher)
+    slots: int = 0  # requests the server computes at once (0: unknown); more in flight only wait in its queue
+
+    def concurrency(self, wanted: int) -> int:
+        """Requests to keep in flight: --max-concurrency, but no more than the server's slots. Requests
+        queued behind a one-slot server each wait for all those ahead, and past --teacher-timeout fail."""
+        return min(wanted, self.slots) if self.slots else wanted
 
     def public(self) -> dict:
         """What the report may show: never the key, never credentials in the URL."""

@@ -85,6 +85,7 @@ def test_the_teachers_spec_carries_its_name_and_weights_hash(tmp_path):
     assert spec.provenance() == {"model": "smollm2-135m-instruct-q4_1", "base_url": "embedded", "embedded": True,
                                  "structured_output": "llamacpp_schema", "model_sha256": expected}
     assert spec.public()["model_sha256"] == expected and spec.public()["base_url"].startswith("http://127.0.0.1:")
+    assert spec.slots == 1 and spec.concurrency(8) == 1  # one request at a time: no queue to time out in
     command = teacher.command()
     assert command[command.index("--n_threads") + 1] == "1" and command[command.index("--n_ctx") + 1] == "2048"
 
@@ -92,7 +93,8 @@ def test_the_teachers_spec_carries_its_name_and_weights_hash(tmp_path):
 def test_other_teachers_record_no_hash():
     from factory.teacher.spec import TeacherSpec
 
-    assert "model_sha256" not in TeacherSpec(model="gpt-4o", base_url="https://api.openai.com/v1", api_key="k").provenance()
+    remote = TeacherSpec(model="gpt-4o", base_url="https://api.openai.com/v1", api_key="k")
+    assert "model_sha256" not in remote.provenance() and remote.concurrency(8) == 8
 
 
 def test_llama_cpp_waits_passively_unless_told_otherwise():
