@@ -14,6 +14,9 @@ A record is one user request (`input`, str) and the one tool call that answers i
   parameter its schema lacks, a gold call its converted schema refuses) is rejected right there,
   with its reason, so no teacher call is spent on it.
 - `keep_values(text, output)`: argument values the request spells out; a rewrite must keep them.
+- `make_pair(item, seed)`: a new example the teacher wrote from the seed's tools (stage `invent`,
+  prompts/new.jinja): the call must pass check_call and every value it passes must come from the
+  request (an enum value of the schema excepted), else ValueError (`teacher_bad_pair`).
 - `check_call(call, tools)`: None, or (reason, detail) — the function is among the tools and the
   arguments pass its parameters' JSON Schema (used by `validate` and by metrics.py).
 - `validate(record)`: check_call against the record's tools, then the values shared by the request
@@ -200,6 +203,41 @@ def check_call(call: dict, tools: list) -> tuple[str, str] | None:
         if unknown:
             return "toolcall_unknown_argument", f"{unknown[0]!r} is not a parameter of {name} ({', '.join(properties)})"
     return None
+
+
+def _enum_values(schema: Any) -> set[str]:
+    """Every enum member of a parameters schema, as text: values a request may imply without saying them."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        for value in schema.get("enum") or []:
+            found.add(str(value).casefold())
+        for item in schema.values():
+            found |= _enum_values(item)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= _enum_values(item)
+    return found
+
+
+def make_pair(item: Any, seed: dict) -> dict:
+    """One teacher-written example ({"input": request, "output": {"name", "arguments"}}) for the seed's tools as
+    {"input", "output", "labels"}; ValueError (naming the validator's reason) when it is unusable."""
+    if not isinstance(item, dict) or not isinstance(item.get("input"), str) or len(item["input"].split()) < 2:
+        raise ValueError("input must be a request of at least two words")
+    output, tools = item.get("output"), (seed.get("context") or {}).get("tools") or []
+    if not isinstance(output, dict) or not isinstance(output.get("name"), str) \
+            or not isinstance(output.get("arguments"), dict):
+        raise ValueError('output must be {"name": "<function>", "arguments": {...}}')
+    call = {"name": output["name"], "arguments": output["arguments"]}
+    problem = check_call(call, tools)
+    if problem:
+        raise ValueError(f"{problem[0]}: {problem[1]}")
+    text = " ".join(item["input"].split())
+    implied = _enum_values((_function(tools, call["name"]) or {}).get("parameters"))
+    for value in _scalars(call["arguments"]):
+        if value.casefold() not in implied and not (_mentions(text, value) or said_in(value, text)):
+            raise ValueError(f"toolcall_invented_value: {value!r} is passed but the request does not say it")
+    return {"input": text, "output": call, "labels": labels(call)}
 
 
 def validate(record: dict) -> tuple[str, str] | None:
