@@ -178,6 +178,9 @@ def build(
     typer.echo("next, for this run:")
     for line in next_steps(report["recipe"], report["run_id"], out):
         typer.echo(f"  {line}")
+    if _recipe_name(recipe) != recipe and not (Path.cwd() / report["recipe"] / "recipe.yaml").is_file():
+        typer.echo(f"  (from another directory than the recipe's parent, give its path {recipe} instead of "
+                   f"{report['recipe']})")
 
 
 @app.command()
