@@ -154,6 +154,8 @@ def _check_options(options: BuildOptions) -> None:
                         ("--max-concurrency", options.max_concurrency), ("--teacher-timeout", options.teacher_timeout)):
         if value is not None and value < 1:
             raise ConfigError(f"{flag} must be at least 1, got {value}")
+    if options.new_examples is not None and options.new_examples < 0:
+        raise ConfigError(f"--new-examples must be 0 or more, got {options.new_examples}")
     if options.max_rps is not None and not options.max_rps > 0:
         raise ConfigError(f"--max-rps must be above 0, got {options.max_rps}")
     if options.engine not in ("local", "ray"):
@@ -295,14 +297,13 @@ def dry_run(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str 
         stages = _stages(recipe.stages, context)
         for stage in stages:
             stage.check_inputs()
-        generate = next((s for s in stages if s.needs_teacher), None)
         seeds = [r for r in stages[0].process(iter(())) if not isinstance(r, Rejected)]
         rows = []
-        if generate is not None:
-            context.teacher = TeacherSpec(model=model, base_url="http://127.0.0.1:9/v1", api_key="none")  # never called
-            task, llm = generate._task()
+        context.teacher = TeacherSpec(model=model, base_url="http://127.0.0.1:9/v1", api_key="none")  # never called
+        for teaching in (s for s in stages if s.needs_teacher and getattr(s, "count", 1)):  # generate, invent
+            task, llm = teaching._task()
             try:
-                rows = [task.format_input(generate._row(seed)) for seed in seeds]
+                rows += [task.format_input(teaching._row(seed)) for seed in seeds]
             finally:
                 llm.close()
     price = price_of(teacher, options.price_in, options.price_out) if teacher else \

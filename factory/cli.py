@@ -109,9 +109,10 @@ def _recipe_name(recipe: str) -> str:
 def build(
     recipe: str = typer.Argument(..., help="Recipe name (see `factory recipes`) or a recipe folder, e.g. ./my_recipe."),
     teacher: Optional[str] = typer.Option(None, help="Teacher model, e.g. gpt-4o (OpenAI API, needs OPENAI_API_KEY); with --teacher-url, the server's model name."),
-    teacher_url: Optional[str] = typer.Option(None, help="Any OpenAI-compatible base URL, e.g. http://localhost:11434/v1. Without --teacher or --teacher-url: the embedded SmolLM2 teacher."),
+    teacher_url: Optional[str] = typer.Option(None, help="Any OpenAI-compatible base URL, e.g. http://localhost:11434/v1. Without --teacher or --teacher-url: the embedded teacher (Qwen2.5-Coder-1.5B, fetched once; --teacher embedded:smollm2-135m for the fast one)."),
     limit: Optional[int] = typer.Option(None, help="Cap the number of seeds (quick runs)."),
     variations: Optional[int] = typer.Option(None, help="Variations per seed (default: the recipe's)."),
+    new_examples: Optional[int] = typer.Option(None, help="New examples the teacher writes per seed, for recipes with the invent stage (default: the recipe's; 0: none)."),
     seeds: Optional[Path] = typer.Option(None, help="Extra seeds, JSON Lines ({\"input\": ..., \"rem\": ...} for rem_queries); strict: a line that is not JSON stops the build before any work (file:line), a line in the wrong shape is rejected as bad_seed."),
     source: Optional[List[str]] = typer.Option(None, "--source", "--man-path", help="Where a source recipe reads (repeatable): man page folders, log files/folders/globs, a repo checkout. Default: the recipe's."),
     out: Path = typer.Option(Path("data"), help="Data root; the run goes to OUT/RECIPE/RUN."),
@@ -139,7 +140,7 @@ def build(
 
     _quiet_libraries()
     console = Console(stderr=True)
-    options = BuildOptions(limit=limit, variations=variations, seeds_file=seeds, max_concurrency=max_concurrency,
+    options = BuildOptions(limit=limit, variations=variations, new_examples=new_examples, seeds_file=seeds, max_concurrency=max_concurrency,
                            pii_policy=pii_policy, source_paths=tuple(source or ()), max_rps=max_rps,
                            teacher_timeout=teacher_timeout, max_tokens=max_tokens, max_cost=max_cost,
                            price_in=price_in, price_out=price_out, engine=engine, ray_address=ray_address)

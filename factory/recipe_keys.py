@@ -58,6 +58,8 @@ KEYS = (
                                            "context) | answer (the output for a seed's input)"),
     Key("teacher.reply", str, "text", "answer mode: the teacher replies with text | json (the output, in the schema)"),
     Key("teacher.variations", int, 3, "rewrites or pairs asked per seed (`--variations` overrides)"),
+    Key("teacher.new_examples", int, 3, "new examples (request and answer) the `invent` stage asks per seed; "
+                                        "0 asks none (`--new-examples` overrides)"),
     Key("teacher.temperature", (int, float), 0.7, "sampling temperature of the teacher"),
     Key("teacher.max_tokens", int, 256, "the teacher's reply budget, in tokens"),
     Key("faithfulness.min", (int, float), 0.5, "a rewrite less similar to its seed than this drifted (rejected)"),

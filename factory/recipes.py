@@ -64,6 +64,7 @@ class Recipe:
     annotation_overlap: int = 1
     source: dict = field(default_factory=dict)  # handed to the module's source_seeds (see below)
     teacher_mode: str = "variations"
+    new_examples: int = 3  # the invent stage's new examples per seed (0: none)
     teacher_reply: str = "text"  # answer mode: text (e.g. a code block) | json (the output, in the recipe's schema)
     module: ModuleType = field(repr=False, default=None)  # type: ignore[assignment]
 
@@ -177,6 +178,7 @@ def load_recipe(ref: str | Path) -> Recipe:
         system_prompt=folder / files["teacher.system"],
         prompt=folder / files["teacher.prompt"],
         variations=_value(c, "teacher.variations"),
+        new_examples=_value(c, "teacher.new_examples"),
         temperature=float(_value(c, "teacher.temperature")),
         max_tokens=_value(c, "teacher.max_tokens"),
         faithfulness=(float(_value(c, "faithfulness.min")), float(_value(c, "faithfulness.max"))),

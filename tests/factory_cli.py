@@ -40,10 +40,10 @@ def assert_valid_run(run_dir: Path, report: dict, recipe_name: str = "rem_querie
         assert isinstance(record["checks"]["pii"], dict)  # scrubbed: {type: count}, never the values
         assert record["recipe"] == recipe.name and record["kind"] == recipe.kind and record["seed_id"]
     assert len({r["id"] for r in kept}) == len(kept)
-    for row in report["stages"]:  # every record in is accounted for: kept, rejected, or (generate) added
+    for row in report["stages"]:  # every record in is accounted for: kept, rejected, or (the teacher's stages) added
         rejected = records(run_dir / "rejected" / f"{row['name']}.jsonl")
         assert len(rejected) == sum(row["rejected"].values())
         assert all(r["reason"] in row["rejected"] for r in rejected)
-        if row["name"] != "generate":
+        if row["name"] not in ("generate", "invent"):
             assert row["in"] == row["out"] + len(rejected)
     return kept

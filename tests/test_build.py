@@ -19,8 +19,8 @@ def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path)
     report = json.loads((latest / "report.json").read_text())
     assert set(report) >= {"recipe", "run_id", "teacher", "stages", "tokens", "records"}
     assert report["teacher"] == {"model": "loopback", "base_url": loopback.base_url, "embedded": False, "structured_output": "none"}
-    assert report["tokens"] == {"prompt": 500, "completion": 300}  # 10 calls x the server's usage
-    assert loopback.requests == 10
+    assert report["tokens"] == {"prompt": 1000, "completion": 600}  # 20 calls (rewrites, new examples) x the usage
+    assert loopback.requests == 20
     records = _assert_valid_run(latest.resolve(), report)
     assert report["origins"]["grammar"] == 10 and report["origins"]["teacher"] > 0
     teacher_record = next(r for r in records if r["provenance"]["origin"] == "teacher")
@@ -46,8 +46,8 @@ def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path)
                     "--out", str(tmp_path), "--run", "second")
     assert again.returncode == 0, again.stderr
     second = json.loads((tmp_path / "rem_queries" / "second" / "report.json").read_text())
-    assert loopback.requests == 10  # nothing asked twice
-    assert second["cache"] == {"hits": 10, "misses": 0, "failed_calls": 0}
+    assert loopback.requests == 20  # nothing asked twice
+    assert second["cache"] == {"hits": 20, "misses": 0, "failed_calls": 0}
     assert second["tokens"] == {"prompt": 0, "completion": 0}
     assert _records(tmp_path / "rem_queries" / "second" / "dataset.jsonl") == records
     assert (tmp_path / "rem_queries" / "latest").resolve().name == "second"
@@ -62,7 +62,7 @@ def test_resume_skips_finished_stages(loopback, tmp_path):
     first = (run_dir / "dataset.jsonl").read_text()
     assert run_cli(*args).returncode == 0
     assert (run_dir / "dataset.jsonl").read_text() == first
-    assert loopback.requests == 5
+    assert loopback.requests == 10  # 5 seeds, each asked for rewrites and for new examples, once
 
 
 def test_user_seed_file_records_and_rejections(loopback, tmp_path):
@@ -152,8 +152,8 @@ def test_the_build_says_what_the_teacher_wrote_and_warns_under_10_percent(tmp_pa
     off_topic = json.dumps({"variations": ["The weather in Lisbon was lovely all week long",
                                            "My cat prefers the blue cushion by the window"]})
     with LoopbackTeacher(reply=lambda messages: off_topic) as drifting:  # every rewrite drifts from its seed
-        result = run_cli("build", "rem_queries", "--limit", "3", "--variations", "2", "--teacher-url",
-                         drifting.base_url, "--out", str(tmp_path))
+        result = run_cli("build", "rem_queries", "--limit", "3", "--variations", "2", "--new-examples", "0",
+                         "--teacher-url", drifting.base_url, "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "rem_queries" / "latest" / "report.json").read_text())
     assert report["teacher_share"] == {

@@ -34,6 +34,7 @@ def batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
 class BuildOptions:
     limit: int | None = None
     variations: int | None = None
+    new_examples: int | None = None  # --new-examples: the invent stage's per seed (None: the recipe's; 0: none)
     seeds_file: Path | None = None
     max_concurrency: int = 8
     pii_policy: str | None = None  # None: the recipe's

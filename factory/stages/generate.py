@@ -78,8 +78,11 @@ class GenerateStage(Stage):
         if options.max_tokens is not None or options.max_cost is not None:
             from factory.budget import Budget, price_of
 
-            llm.set_budget(Budget(options.max_tokens, options.max_cost,
-                                  price_of(spec.model, options.price_in, options.price_out)))
+            # one budget for the build's teacher stages (generate, invent): --max-tokens counts them together
+            budget = getattr(self.context, "teacher_budget", None) or Budget(
+                options.max_tokens, options.max_cost, price_of(spec.model, options.price_in, options.price_out))
+            self.context.teacher_budget = budget
+            llm.set_budget(budget)
         self.provenance = {"origin": "teacher", "teacher": spec.provenance(), "prompt_hash": content_hash(system, user),
                            "params": {k: v for k, v in params.items() if k != "extra_body"}}
         return task, llm

@@ -13,6 +13,7 @@ does (`generate.py`): ValueError -> `teacher_bad_pair`. Its records carry proven
 validator, later in the build, keeps only those whose answer passes (e.g. a REM query that
 parses and executes).
 
+It asks `teacher.new_examples` per seed (`--new-examples`; 0 asks nothing and passes every record).
 Records the teacher already wrote (the rewrites) pass through untouched, each seed passes once.
 Not here: rewriting seeds (generate), the faithfulness band (a new example is not a rewrite
 of its seed, so the faithfulness stage scores rewrites only).
@@ -41,8 +42,21 @@ class _Inventing:
     def __init__(self, context: BuildContext, recipe):
         self._context, self.recipe = context, recipe
 
+    @property
+    def options(self):
+        """The build's options, with `variations` (what generate asks per seed) the new examples asked:
+        --new-examples, else the recipe's teacher.new_examples."""
+        real = self._context.options
+        return replace(real, variations=real.new_examples if real.new_examples is not None else self.recipe.new_examples)
+
     def __getattr__(self, name: str):
         return getattr(self._context, name)
+
+    def __setattr__(self, name: str, value) -> None:  # e.g. the teacher budget both teacher stages share
+        if name in ("_context", "recipe"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._context, name, value)
 
 
 class InventStage(GenerateStage):
@@ -58,6 +72,11 @@ class InventStage(GenerateStage):
                             schema_path=schema if schema.is_file() else recipe.schema_path)
         super().__init__(_Inventing(context, inventing))
 
+    @property
+    def count(self) -> int:
+        """New examples asked per seed (see _Inventing.options)."""
+        return self.context.options.variations
+
     def _task(self):
         task, llm = super()._task()
         self.provenance = {**self.provenance, "mode": "new"}
@@ -65,6 +84,9 @@ class InventStage(GenerateStage):
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         """Seeds go to the teacher; the teacher's rewrites wait in order and leave beside them."""
+        if self.count == 0:  # --new-examples 0: nothing asked, everything passes
+            yield from records
+            return
         written: deque[dict] = deque()
 
         def seeds() -> Iterator[dict]:

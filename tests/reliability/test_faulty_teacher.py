@@ -50,7 +50,10 @@ DETAIL = {"rate_limit": "429", "error_500": "500", "error_502": "502", "error_50
 
 
 def build(server: FaultyTeacher, out: Path, run: str, *extra: str, limit: int = LIMIT):
-    return run_cli("build", "rem_queries", "--limit", str(limit), "--variations", "2", "--teacher-url", server.base_url,
+    # --new-examples 0: the rewrite prompts alone (FAULT_SEED is chosen for them); the invent stage shares
+    # generate's client, retries and cache (tests/stages/test_invent.py, test_crash_resume.py)
+    return run_cli("build", "rem_queries", "--limit", str(limit), "--variations", "2", "--new-examples", "0",
+                   "--teacher-url", server.base_url,
                    "--out", str(out), "--run", run, "--teacher-timeout", "1", *extra, timeout=300)
 
 

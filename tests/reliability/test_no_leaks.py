@@ -313,6 +313,8 @@ class PlantingTeacher:
         user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
         if "Remind me" in user:
             return f"Sorry, I cannot rewrite that. Try again with {TEACHER['prose_key']}."
+        if '{"pairs"' in user:  # the invent stage: the loopback's new examples, from the seed it shows
+            return _reply(messages, 2)
         t = TEACHER
         rewrites = json.loads(_reply(messages, 2))["variations"]
         rewrites.append(f"{rewrites[0]} (use {t['openai']} or {t['aws_id']}, aws_secret_access_key={t['aws_secret']}, "
