@@ -22,7 +22,6 @@ is below, "inconclusive" in between.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import statistics
@@ -130,7 +129,7 @@ def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str
     `<model>@<file stem>`, so that it never overwrites a test-split eval). `announce(dict)` hears the
     runtime and file before the first request; `progress(done, total)` after each one."""
     recipe = load_recipe(recipe_name)
-    metrics = importlib.import_module(f"pipelines.{recipe.name}.metrics")
+    metrics = recipe.metrics()
     records, about, named = _eval_records(recipe, out, run, data, limit)
     generate, default_label, runs = _generator(model, teacher, reply_budget(recipe, records), runtime)
     label = label or (f"{default_label}@{Path(data).stem}" if data is not None else default_label)

@@ -188,7 +188,7 @@ def settings_of(context, position: int, replicas: int = 1) -> dict:
     teacher = None
     if context.teacher is not None:
         teacher = {k: v for k, v in asdict(context.teacher).items() if k != "api_key"}
-    return {"recipe": context.recipe.name, "options": options, "run_dir": str(context.run_dir),
+    return {"recipe": str(context.recipe.folder), "options": options, "run_dir": str(context.run_dir),
             "cache_path": str(context.cache_path), "teacher": teacher}
 
 

@@ -92,9 +92,7 @@ class RecipeChecks:
                 "provenance": {"context": {"tools": request_tools(body)}}}
 
     def student_messages(self, body: dict) -> list[dict]:
-        module, system = self.recipe.module, self.recipe.student_prompt
-        if hasattr(module, "student_system"):
-            system = module.student_system(self.record(body, None), system)
+        system = self.recipe.hooks.student_system(self.record(body, None), self.recipe.student_prompt)
         if not system:
             return body.get("messages") or []
         return [{"role": "system", "content": system}, {"role": "user", "content": user_text(body)}]

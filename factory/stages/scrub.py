@@ -128,7 +128,7 @@ def _raw_fields(holder: dict, context: bool) -> list[tuple[tuple, str]]:
 def allow_list(recipe) -> list[str]:
     """What the scrub never redacts: the recipe's `pii.allow` and its own vocabulary (the optional
     `pii_vocabulary()` hook: table names, commands, keys of its grammar)."""
-    vocabulary = recipe.module.pii_vocabulary() if hasattr(recipe.module, "pii_vocabulary") else []
+    vocabulary = recipe.hooks.pii_vocabulary()
     return sorted({*recipe.pii_allow, *vocabulary})
 
 

@@ -48,7 +48,9 @@ def good_record() -> dict:
 # --- the generator ---------------------------------------------------------------------------
 
 def test_templates_cover_every_moment_type_and_match_the_schema():
-    schema = json.loads((Path(mr.__file__).parents[2] / "schemas" / "moments.schema.json").read_text())
+    from factory import SCHEMAS_DIR
+
+    schema = json.loads((SCHEMAS_DIR / "moments.schema.json").read_text())
     assert tuple(schema["properties"]["moments"]["items"]["properties"]["moment_type"]["enum"]) == mr.MOMENT_TYPES
     assert {t.type for t in generator.templates()} == set(mr.MOMENT_TYPES)
     # the embedded teacher's reply is constrained to this schema; llama.cpp's grammar converter fails on "\d"
