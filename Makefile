@@ -30,7 +30,8 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: setup
-	$(VENV)/bin/factory build rem_queries --limit 20
+	$(VENV)/bin/python -m factory.teacher.embedded --fetch   # Qwen2.5-Coder-1.5B, 1.1 GB, once (then offline)
+	$(VENV)/bin/factory build rem_queries --limit 12
 
 # Two pytest-xdist workers; tests that share a server or machine-wide state stay on one (tests/conftest.py).
 test: setup

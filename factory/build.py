@@ -35,7 +35,7 @@ from factory.report import pii_rejections, teacher_share
 from factory.stages import stage_class
 from factory.stages.base import BuildContext, BuildOptions, Stage, cache_file
 from factory.teacher import spec as teacher_spec
-from factory.teacher.embedded import EmbeddedTeacher, model_path
+from factory.teacher import embedded
 
 
 def _records(path: Path | None) -> Iterator[dict]:
@@ -227,6 +227,7 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
     for stage in stages:  # inputs the user gave are read before any work
         stage.check_inputs()
     spec = teacher_spec.resolve(teacher, teacher_url)
+    chosen = embedded.choose(teacher) if spec is None else None  # --teacher embedded:NAME, FACTORY_EMBEDDED_TEACHER, the default
     if options.max_cost is not None:
         from factory.budget import price_of
 
@@ -234,7 +235,7 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
         if price_of(spec.model if spec else "", options.price_in, options.price_out) is None:
             raise ConfigError(f"--max-cost: no price for {model}; give --price-in and --price-out (USD per million tokens)")
     if spec is None and any(s.needs_teacher for s in stages):
-        model_path()  # fail now, not after the seeds, if the embedded teacher's model is missing
+        embedded.prepare(chosen)  # now, not after the seeds: fetched once (progress on stderr) or a one-line error
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -256,7 +257,7 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
             else:
                 done = _segment(stages, position) if options.engine == "ray" and source is not None else [stage]
                 if any(s.needs_teacher for s in done) and context.teacher is None:
-                    context.teacher = spec or stack.enter_context(EmbeddedTeacher(run_dir / "teacher-server.log"))
+                    context.teacher = spec or stack.enter_context(embedded.EmbeddedTeacher(run_dir / "teacher-server.log", chosen))
                 if done[0].per_record and options.engine == "ray":
                     from factory.ray_engine import ray_session, run_segment
 
@@ -290,7 +291,10 @@ def dry_run(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str 
 
     recipe = load_recipe(recipe_name)
     _check_options(options)
-    model = teacher or ("(your server's model)" if teacher_url else "smollm2-135m-instruct (embedded)")
+    if teacher_url:
+        model = teacher or "(your server's model)"
+    else:
+        model = f"{embedded.choose(teacher).alias} (embedded)" if teacher is None or embedded.is_embedded(teacher) else teacher
     with tempfile.TemporaryDirectory(prefix="factory-dry-run-") as tmp:
         context = BuildContext(recipe=recipe, options=options, run_dir=Path(tmp) / "run",
                                cache_path=Path(tmp) / "teacher.sqlite")

@@ -108,8 +108,8 @@ def _recipe_name(recipe: str) -> str:
 @app.command()
 def build(
     recipe: str = typer.Argument(..., help="Recipe name (see `factory recipes`) or a recipe folder, e.g. ./my_recipe."),
-    teacher: Optional[str] = typer.Option(None, help="Teacher model, e.g. gpt-4o (OpenAI API, needs OPENAI_API_KEY); with --teacher-url, the server's model name."),
-    teacher_url: Optional[str] = typer.Option(None, help="Any OpenAI-compatible base URL, e.g. http://localhost:11434/v1. Without --teacher or --teacher-url: the embedded teacher (Qwen2.5-Coder-1.5B, fetched once; --teacher embedded:smollm2-135m for the fast one)."),
+    teacher: Optional[str] = typer.Option(None, help="Teacher model, e.g. gpt-4o (OpenAI API, needs OPENAI_API_KEY); with --teacher-url, the server's model name; embedded:NAME for an embedded one (qwen2.5-coder-1.5b, smollm2-135m)."),
+    teacher_url: Optional[str] = typer.Option(None, help="Any OpenAI-compatible base URL, e.g. http://localhost:11434/v1. Without --teacher or --teacher-url: the embedded teacher ($FACTORY_EMBEDDED_TEACHER, default qwen2.5-coder-1.5b, fetched once)."),
     limit: Optional[int] = typer.Option(None, help="Cap the number of seeds (quick runs)."),
     variations: Optional[int] = typer.Option(None, help="Variations per seed (default: the recipe's)."),
     new_examples: Optional[int] = typer.Option(None, help="New examples the teacher writes per seed, for recipes with the invent stage (default: the recipe's; 0: none)."),

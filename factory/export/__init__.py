@@ -104,6 +104,7 @@ def export(recipe_name: str, *, out: Path = Path("data"), run: str = "latest", s
         "recipe": recipe.name, "run_id": run_dir.resolve().name, "format": fmt, "split": split, "seed": seed,
         "stratify": stratify, "notes": notes, "command": command, "build_command": report.get("command", ""),
         "teacher": report.get("teacher", {}).get("model", "unknown"),
+        "teacher_sha256": report.get("teacher", {}).get("model_sha256"),  # an embedded teacher's weights
         "origins": dict(Counter(r["provenance"].get("origin", "unknown") for r in records)),
         "human_label_share": sum(1 for r in records if "human" in r.get("checks", {})) / len(records),
         "leakage": {"threshold": recipe.dedup_threshold, "ngram": NGRAM, "moved_groups": moved_groups,

@@ -53,7 +53,9 @@ def render(summary: dict) -> str:
                                                                for v in values]), ""]
     parts += [f"![label distribution]({summary['chart']})", "", "## Provenance", "",
               _table(["origin", "records"], sorted(summary["origins"].items())), "",
-              f"Teacher: {summary['teacher']}. Human-labelled share: {summary['human_label_share']:.1%}.", "",
+              f"Teacher: {summary['teacher']}" + (f" (weights sha256 `{summary['teacher_sha256']}`)"
+                                                  if summary.get("teacher_sha256") else "")
+              + f". Human-labelled share: {summary['human_label_share']:.1%}.", "",
               "## Commands", "", "```", summary["build_command"] or "(build command not recorded)", summary["command"], "```", "",
               "## Leakage and decontamination", "",
               f"Checked: cosine >= {summary['leakage']['threshold']} or a shared {summary['leakage']['ngram']}-gram between "

@@ -69,7 +69,7 @@ class GenerateStage(Stage):
         llm = CachedOpenAILLM(model=spec.model, base_url=spec.base_url, api_key=spec.api_key, max_retries=MAX_RETRIES,
                               max_rps=options.max_rps, timeout=options.teacher_timeout,
                               cache_path=str(self.context.cache_path), generation_kwargs=params,
-                              max_concurrency=self.context.options.max_concurrency)
+                              max_concurrency=spec.concurrency(self.context.options.max_concurrency))
         system, user = recipe.system_prompt.read_text(encoding="utf-8"), recipe.prompt.read_text(encoding="utf-8")
         task_class = {"variations": WriteVariations, "pairs": WritePairs, "answer": WriteAnswer}[mode]
         task = task_class(name=f"write_{mode}", llm=llm, system_template=system, user_template=user,
