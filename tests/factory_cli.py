@@ -36,7 +36,8 @@ def assert_valid_run(run_dir: Path, report: dict, recipe_name: str = "rem_querie
     for record in kept:
         assert list(validator.iter_errors(record["output"])) == []
         assert recipe.module.validate(record) is None
-        assert record["checks"] == {**record["checks"], "schema": "ok", "validator": "ok"}
+        assert record["checks"]["schema"] == "ok"  # the validator's evidence: "ok", or what ran (code_tests)
+        assert record["checks"]["validator"] == "ok" or isinstance(record["checks"]["validator"], dict)
         assert isinstance(record["checks"]["pii"], dict)  # scrubbed: {type: count}, never the values
         assert record["recipe"] == recipe.name and record["kind"] == recipe.kind and record["seed_id"]
     assert len({r["id"] for r in kept}) == len(kept)

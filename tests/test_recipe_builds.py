@@ -19,7 +19,7 @@ from factory_cli import assert_valid_run, records, run_cli
 # recipe, extra build flags, the provenance origins its seeds come from
 BUILDS = [
     ("sysadmin_bash", ["--limit", "20", "--variations", "1"], {"man"}),
-    ("toolcalls", ["--limit", "10", "--variations", "1"], {"log"}),
+    ("toolcalls", ["--limit", "10", "--variations", "1", "--new-examples", "1"], {"log"}),
     ("code_tests", ["--limit", "6"], {"repo"}),
     ("rem_edges", ["--limit", "6"], {"grammar"}),
     ("moments", ["--limit", "6"], {"grammar"}),
