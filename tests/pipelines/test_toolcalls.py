@@ -287,8 +287,15 @@ def test_user_seed():
 
 def test_recipe_loads_and_prompts_render(recipe):
     assert (recipe.kind, recipe.teacher_mode, recipe.labels) == ("tool_call", "variations", ["function"])
-    assert recipe.stages == ["seeds", "scrub", "generate", "faithfulness", "scrub", "dedup", "validate"]
+    assert recipe.stages == ["seeds", "scrub", "generate", "invent", "faithfulness", "scrub", "dedup", "validate"]
     env = Environment(undefined=StrictUndefined)
+    tools = [{"type": "function", "function": {"name": "convert_units", "parameters": {"type": "object"}}},
+             {"name": "bare_tool", "parameters": {"type": "object"}}]
+    seed = {"input": "Convert 5 miles to km", "context": {"tools": tools},
+            "output": {"name": "convert_units", "arguments": {"value": 5}}}
+    new = env.from_string((recipe.folder / "prompts" / "new.jinja").read_text()).render(seed=seed, n=2)
+    assert '- {"name": "convert_units"' in new and '- {"name": "bare_tool"' in new and "Write 2 new requests" in new
+    assert 'Answer: {"arguments": {"value": 5}, "name": "convert_units"}' in new  # one line, as the loopback reads it
     values = {"text": "Convert 5 miles to km", "keep": ["5", "miles"], "n": 3}
     user = env.from_string(recipe.prompt.read_text()).render(**values)
     assert 'Copy these values exactly as written, in every rewrite: "5", "miles".' in user
