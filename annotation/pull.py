@@ -91,7 +91,7 @@ def _corrected(record: dict, edit: str, recipe: Recipe, validator) -> tuple[dict
         problem = ("schema_invalid", f"{type(exc).__name__}: {exc}")
     if problem:
         return None, f"{problem[0]}: {problem[1]}"
-    candidate["labels"] = recipe.hooks.labels(output)
+    candidate["labels"] = {**record.get("labels", {}), **recipe.hooks.labels(output)}  # traces: the site comes from the record, not the output
     candidate["provenance"] = {**candidate.get("provenance", {}), "human_corrected_from": record["id"]}
     candidate["id"] = content_hash(record["recipe"], candidate["input"], output)
     return candidate, ""
