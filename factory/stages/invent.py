@@ -21,7 +21,6 @@ of its seed, so the faithfulness stage scores rewrites only).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import replace
 from typing import Iterable, Iterator
 
@@ -83,22 +82,25 @@ class InventStage(GenerateStage):
         return task, llm
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
-        """Seeds go to the teacher; the teacher's rewrites wait in order and leave beside them."""
+        """Seeds go to the teacher; each leaves with its rewrites, then its new examples."""
         if self.count == 0:  # --new-examples 0: nothing asked, everything passes
             yield from records
             return
-        written: deque[dict] = deque()
+        rewrites: dict[str, list[dict]] = {}  # a seed's rewrites follow it in generate's output
 
         def seeds() -> Iterator[dict]:
             for record in records:
                 if record["provenance"].get("origin") == "teacher":
-                    written.append(record)
+                    rewrites.setdefault(record["seed_id"], []).append(record)
                 else:
                     yield record
 
-        for record in super().process(seeds()):
-            while written:
-                yield written.popleft()
-            yield record
-        while written:
-            yield written.popleft()
+        # Each seed leaves with its rewrites, then its new examples: the same order however the records
+        # are batched or chunked (local or Ray). A seed's batch is emitted only once the next batch, and
+        # so every rewrite of the seed, has been read.
+        for item in super().process(seeds()):
+            yield item
+            if not isinstance(item, Rejected) and item["provenance"].get("origin") != "teacher":
+                yield from rewrites.pop(item["seed_id"], [])
+        for left in rewrites.values():  # rewrites whose seed did not come back (not expected)
+            yield from left

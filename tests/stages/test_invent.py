@@ -48,7 +48,7 @@ def test_new_examples_are_written_checked_and_counted_as_the_teachers_own(tmp_pa
     assert server.requests == 1  # the seed prompts the teacher, the rewrite does not
     assert "Request: Get res-1" in shown and "Write 3 new requests" in shown
     kept = [r for r in out if not isinstance(r, Rejected)]
-    assert kept[:2] == [rewrite, seed]  # both pass through, once each
+    assert kept[:2] == [seed, rewrite]  # both pass through, once each: a seed, its rewrites, its new examples
     made = kept[2:]
     assert [r["input"] for r in made] == ["the 3 oldest recipes i saved, just names"]
     assert made[0]["output"] == build_output(GOOD["rem"])  # the structured output is built from the query
@@ -71,3 +71,20 @@ def test_the_loopback_teacher_answers_an_invent_prompt_with_pairs(tmp_path):
         out = list(InventStage(_context(tmp_path, server)).process(iter([seed])))
     made = [r for r in out if not isinstance(r, Rejected) and r["provenance"].get("mode") == "new"]
     assert len(made) == 3 and all(r["output"]["rem"] == seed["output"]["rem"] for r in made)
+
+
+def test_the_order_is_the_same_however_the_seeds_are_batched(tmp_path):
+    stream = []
+    for n in range(20):  # as generate writes them: a seed, then its rewrite
+        seed = rem_record(f"Get res-{n}", f"LOOKUP res-{n}", source="grammar:lookup")
+        rewrite = {**rem_record(f"fetch res-{n} please", f"LOOKUP res-{n}"), "seed_id": seed["seed_id"]}
+        rewrite["provenance"] = {"origin": "teacher", "seed_text": seed["input"], "keep_values": [f"res-{n}"]}
+        stream += [seed, rewrite]
+    orders = []
+    with LoopbackTeacher() as server:
+        for concurrency in (1, 2):  # batches of 16 seeds (two batches) or of 32 (one)
+            context = _context(tmp_path / str(concurrency), server)
+            context.options = BuildOptions(variations=3, max_concurrency=concurrency)
+            orders.append([r["id"] for r in InventStage(context).process(iter(stream)) if not isinstance(r, Rejected)])
+    assert orders[0] == orders[1] and len(orders[0]) == 20 * 5  # seed, rewrite, three new examples each
+    assert orders[0][:2] == [stream[0]["id"], stream[1]["id"]]
