@@ -85,7 +85,7 @@ def proxy(teacher_url: str, student_url: str, log_dir: Path, *args: str, key: st
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
+            process.wait(timeout=240)  # a ceiling, not a timing: it stops its student server first, on a busy machine
         process.stdout.close()
 
 

@@ -196,7 +196,7 @@ ROWS = [
     pytest.param(Row(
         BUILD_REM, exit=2, recipe_edit=("  variations: 3 ", "  variatons: 3 "),
         error="error: {recipe.yaml}: teacher.variatons: unknown key "
-              "(known: system, prompt, mode, reply, variations, temperature, max_tokens)",
+              "(known: system, prompt, mode, reply, variations, new_examples, temperature, max_tokens)",
     ), id="recipe-unknown-key"),
     pytest.param(Row(
         BUILD_REM, exit=2, recipe_edit=("count: 1800", "count: many"),
