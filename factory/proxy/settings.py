@@ -139,8 +139,29 @@ async def _run(proxy, host: str, port: int, on_ready) -> None:
         await runner.cleanup()
         raise ConfigError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
     bound = site._server.sockets[0].getsockname()[1]
+    stop = asyncio.Event()
+    handled = _stop_on(stop)
     try:
         on_ready(bound)
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        for sig in handled:
+            asyncio.get_running_loop().remove_signal_handler(sig)
         await runner.cleanup()
+
+
+def _stop_on(stop: asyncio.Event) -> list:
+    """SIGTERM and SIGINT set `stop` inside the event loop: the proxy then closes its server and the
+    student's in order. Raised from a Python signal handler instead, the exit could land inside a
+    request handler that takes it for a failed request, and the first `kill` was lost (seen in a
+    full test run). Outside the main thread (no signal handlers there) nothing is installed."""
+    import signal
+
+    loop, handled = asyncio.get_running_loop(), []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (RuntimeError, ValueError):
+            break
+        handled.append(sig)
+    return handled
