@@ -33,8 +33,9 @@ demo: setup
 	$(VENV)/bin/python -m factory.teacher.embedded --fetch   # Qwen2.5-Coder-1.5B, 1.1 GB, once (then offline)
 	$(VENV)/bin/factory build rem_queries --limit 12
 
-# Two pytest-xdist workers; tests that share a server or machine-wide state stay on one (tests/conftest.py).
+# Lint and format first (ruff, pyproject.toml), then two pytest-xdist workers; tests that share a server or machine-wide state stay on one (tests/conftest.py).
 test: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -q -n 2 --dist loadscope --durations=25
 
 bench: setup

@@ -25,8 +25,10 @@ def embedded_credentials(data_root: Path) -> dict | None:
         creds = json.loads(path.read_text())
         creds["api_url"], creds["owner"]["api_key"]  # noqa: B018  (the keys everything below relies on)
     except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path} is not the embedded server's credentials file ({exc}); "
-                          "restore it or remove data/argilla to start over") from None
+        raise ConfigError(
+            f"{path} is not the embedded server's credentials file ({exc}); "
+            "restore it or remove data/argilla to start over"
+        ) from None
     return creds
 
 
@@ -55,22 +57,34 @@ def connect(data_root: Path, api_url: str | None = None, api_key: str | None = N
         creds = embedded_credentials(data_root)
         if creds is None or (api_url and api_url.rstrip("/") != creds["api_url"].rstrip("/")):
             # never send the embedded owner's key to another server
-            raise ConfigError(f"no Argilla to talk to: start one with {command_hint('factory annotate serve', data_root)}, "
-                              "or set ARGILLA_API_URL and ARGILLA_API_KEY (or --api-url/--api-key)")
+            raise ConfigError(
+                f"no Argilla to talk to: start one with {command_hint('factory annotate serve', data_root)}, "
+                "or set ARGILLA_API_URL and ARGILLA_API_KEY (or --api-url/--api-key)"
+            )
         api_url, api_key = api_url or creds["api_url"], api_key or creds["owner"]["api_key"]
     try:
         client = rg.Argilla(api_url=api_url, api_key=api_key, timeout=120)
         client.me  # noqa: B018  (one authenticated call: fails here, not halfway through a push)
     except ArgillaCredentialsError:
-        raise ConfigError(f"Argilla at {api_url} refused the API key (401); check ARGILLA_API_KEY or --api-key") from None
+        raise ConfigError(
+            f"Argilla at {api_url} refused the API key (401); check ARGILLA_API_KEY or --api-key"
+        ) from None
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise ConfigError(f"Argilla at {api_url} is unreachable ({exc}); is "
-                          f"{command_hint('factory annotate serve', data_root)} running?") from None
+        raise ConfigError(
+            f"Argilla at {api_url} is unreachable ({exc}); is "
+            f"{command_hint('factory annotate serve', data_root)} running?"
+        ) from None
     except Exception as exc:  # the SDK wraps HTTP errors in its own exception types
-        status = getattr(getattr(exc, "response", None), "status_code", None) or getattr(exc, "status_code", None)
+        status = getattr(getattr(exc, "response", None), "status_code", None) or getattr(
+            exc, "status_code", None
+        )
         if status in (401, 403) or "401" in str(exc) or "Unauthorized" in str(exc):
-            raise ConfigError(f"Argilla at {api_url} refused the API key (401); check ARGILLA_API_KEY or --api-key") from None
-        raise ConfigError(f"Argilla at {api_url} failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            raise ConfigError(
+                f"Argilla at {api_url} refused the API key (401); check ARGILLA_API_KEY or --api-key"
+            ) from None
+        raise ConfigError(
+            f"Argilla at {api_url} failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     return client
 
 

@@ -39,11 +39,21 @@ def setup(credentials_file: str, workspace: str) -> None:
 
     async def create_all():
         for user, role in users:
-            with contextlib.redirect_stdout(io.StringIO()) as said:  # it echoes the API key: keep that out of logs
-                await _create(first_name=user["username"], username=user["username"], role=role,
-                              password=user["password"], api_key=user["api_key"], workspace=[workspace])
+            with contextlib.redirect_stdout(
+                io.StringIO()
+            ) as said:  # it echoes the API key: keep that out of logs
+                await _create(
+                    first_name=user["username"],
+                    username=user["username"],
+                    role=role,
+                    password=user["password"],
+                    api_key=user["api_key"],
+                    workspace=[workspace],
+                )
             done = "created" if "successfully created" in said.getvalue() else "exists"
-            print(f"user {user['username']} ({role.value}, workspace {workspace}): {done}", flush=True)
+            print(
+                f"user {user['username']} ({role.value}, workspace {workspace}): {done}", flush=True
+            )
 
     asyncio.run(create_all())
 

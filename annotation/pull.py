@@ -33,8 +33,8 @@ from pathlib import Path
 from annotation.pull_report import agreement, refresh_build_report
 from annotation.settings import BUILT_IN
 from factory.jsonl import AtomicWriter, copy_atomically, write_json_file
-from factory.record import Rejected, content_hash
 from factory.recipes import Recipe
+from factory.record import Rejected, content_hash
 
 
 @dataclass
@@ -87,12 +87,22 @@ def _corrected(record: dict, edit: str, recipe: Recipe, validator) -> tuple[dict
     candidate["output"] = output
     try:
         problem = first_problem(recipe, validator, candidate)
-    except (KeyError, TypeError, AttributeError) as exc:  # a validator meeting a shape the schema did not stop
+    except (
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:  # a validator meeting a shape the schema did not stop
         problem = ("schema_invalid", f"{type(exc).__name__}: {exc}")
     if problem:
         return None, f"{problem[0]}: {problem[1]}"
-    candidate["labels"] = {**record.get("labels", {}), **recipe.hooks.labels(output)}  # traces: the site comes from the record, not the output
-    candidate["provenance"] = {**candidate.get("provenance", {}), "human_corrected_from": record["id"]}
+    candidate["labels"] = {
+        **record.get("labels", {}),
+        **recipe.hooks.labels(output),
+    }  # traces: the site comes from the record, not the output
+    candidate["provenance"] = {
+        **candidate.get("provenance", {}),
+        "human_corrected_from": record["id"],
+    }
     candidate["id"] = content_hash(record["recipe"], candidate["input"], output)
     return candidate, ""
 
@@ -111,12 +121,23 @@ def merge(records: list[dict], votes: dict[str, list[Vote]], recipe: Recipe) -> 
             counts["unlabelled"] += 1
             continue
         tally = Counter(vote.verdict for vote in record_votes)
-        human = {"annotators": sorted(vote.user for vote in record_votes),
-                 "accept": tally["accept"], "reject": tally["reject"]}
+        human = {
+            "annotators": sorted(vote.user for vote in record_votes),
+            "accept": tally["accept"],
+            "reject": tally["reject"],
+        }
         if tally["reject"] > tally["accept"]:
-            tags = sorted({tag for vote in record_votes if vote.verdict == "reject" for tag in vote.issues})
-            rejected.append(Rejected(record, "human_rejected", ", ".join(tags) or "no tags",
-                                     {"tags": tags, "annotators": human["annotators"]}).to_dict("human"))
+            tags = sorted(
+                {tag for vote in record_votes if vote.verdict == "reject" for tag in vote.issues}
+            )
+            rejected.append(
+                Rejected(
+                    record,
+                    "human_rejected",
+                    ", ".join(tags) or "no tags",
+                    {"tags": tags, "annotators": human["annotators"]},
+                ).to_dict("human")
+            )
             counts["rejected"] += 1
             continue
         kept = copy.deepcopy(record)
@@ -131,15 +152,24 @@ def merge(records: list[dict], votes: dict[str, list[Vote]], recipe: Recipe) -> 
             elif edits:
                 corrected, problem = _corrected(record, edits[0][0], recipe, validator)
                 if corrected is None:
-                    human.update(status="human_correction_invalid", problem=problem, correction=edits[0][0])
+                    human.update(
+                        status="human_correction_invalid", problem=problem, correction=edits[0][0]
+                    )
                 else:
                     kept, human["status"] = corrected, "corrected"
         kept.setdefault("checks", {})["human"] = human
         dataset.append(kept)
         counts[human["status"]] += 1
         if human["status"] not in ("accepted", "corrected"):
-            review.append({"id": record["id"], "reason": human["status"], "human": human, "record": record})
-    return {"dataset": _unique(dataset, rejected, counts), "rejected": rejected, "review": review, "counts": dict(counts)}
+            review.append(
+                {"id": record["id"], "reason": human["status"], "human": human, "record": record}
+            )
+    return {
+        "dataset": _unique(dataset, rejected, counts),
+        "rejected": rejected,
+        "review": review,
+        "counts": dict(counts),
+    }
 
 
 def _unique(dataset: list[dict], rejected: list[dict], counts: Counter) -> list[dict]:
@@ -147,7 +177,11 @@ def _unique(dataset: list[dict], rejected: list[dict], counts: Counter) -> list[
     seen, unique = set(), []
     for record in dataset:
         if record["id"] in seen:
-            rejected.append(Rejected(record, "duplicate_id", "a correction made it a copy of another record").to_dict("human"))
+            rejected.append(
+                Rejected(
+                    record, "duplicate_id", "a correction made it a copy of another record"
+                ).to_dict("human")
+            )
             counts[record["checks"].get("human", {}).get("status", "unlabelled")] -= 1
             counts["duplicate_id"] += 1
             continue
@@ -158,11 +192,15 @@ def _unique(dataset: list[dict], rejected: list[dict], counts: Counter) -> list[
 
 def write(run_path: Path, merged: dict, report: dict) -> None:
     built = run_path / "dataset.built.jsonl"
-    if not built.is_file():  # the build's own records, before any labels (a rebuild removes this copy)
+    if (
+        not built.is_file()
+    ):  # the build's own records, before any labels (a rebuild removes this copy)
         copy_atomically(run_path / "dataset.jsonl", built)
-    for path, rows in ((run_path / "dataset.jsonl", merged["dataset"]),
-                       (run_path / "rejected" / "human.jsonl", merged["rejected"]),
-                       (run_path / "annotation" / "review.jsonl", merged["review"])):
+    for path, rows in (
+        (run_path / "dataset.jsonl", merged["dataset"]),
+        (run_path / "rejected" / "human.jsonl", merged["rejected"]),
+        (run_path / "annotation" / "review.jsonl", merged["review"]),
+    ):
         path.parent.mkdir(parents=True, exist_ok=True)
         with AtomicWriter(path) as handle:
             for row in rows:
@@ -178,23 +216,48 @@ def fetch_votes(client, dataset, page: int = 500) -> dict[str, list[Vote]]:
     usernames = {str(user.id): user.username for user in client.users}
     votes: dict[str, list[Vote]] = {}
     offset = 0
-    while models := client.api.records.list(dataset.id, offset=offset, limit=page, with_suggestions=False,
-                                            with_responses=True, with_vectors=False):
+    while models := client.api.records.list(
+        dataset.id,
+        offset=offset,
+        limit=page,
+        with_suggestions=False,
+        with_responses=True,
+        with_vectors=False,
+    ):
         offset += len(models)
         for model in models:
-            answers = {str(r.user_id): {name: v.get("value") for name, v in (r.values or {}).items()}
-                       for r in model.responses or [] if str(getattr(r.status, "value", r.status)) == "submitted"}
-            record_votes = [Vote(user=usernames.get(user_id, user_id), verdict=str(answer.get("verdict")),
-                                 corrected_output=answer.get("corrected_output"), issues=list(answer.get("issues") or []),
-                                 answers={k: v for k, v in answer.items() if k not in BUILT_IN and v is not None})
-                            for user_id, answer in sorted(answers.items()) if answer.get("verdict")]
+            answers = {
+                str(r.user_id): {name: v.get("value") for name, v in (r.values or {}).items()}
+                for r in model.responses or []
+                if str(getattr(r.status, "value", r.status)) == "submitted"
+            }
+            record_votes = [
+                Vote(
+                    user=usernames.get(user_id, user_id),
+                    verdict=str(answer.get("verdict")),
+                    corrected_output=answer.get("corrected_output"),
+                    issues=list(answer.get("issues") or []),
+                    answers={
+                        k: v for k, v in answer.items() if k not in BUILT_IN and v is not None
+                    },
+                )
+                for user_id, answer in sorted(answers.items())
+                if answer.get("verdict")
+            ]
             if record_votes:
                 votes[str(model.external_id or model.id)] = record_votes
     return votes
 
 
-def pull(client, recipe: Recipe, run_path: Path, dataset_name: str, *, out: Path | None = None,
-         run: str | None = None) -> dict:
+def pull(
+    client,
+    recipe: Recipe,
+    run_path: Path,
+    dataset_name: str,
+    *,
+    out: Path | None = None,
+    run: str | None = None,
+) -> dict:
     """Merge the labels into the run; `out` and `run` (as the user typed them) go into hints."""
     from annotation.client import WORKSPACE
     from annotation.push import source_records
@@ -202,18 +265,30 @@ def pull(client, recipe: Recipe, run_path: Path, dataset_name: str, *, out: Path
 
     dataset = client.datasets(name=dataset_name, workspace=WORKSPACE)
     if dataset is None:
-        push = f"factory annotate push {recipe.name}" + (f" --dataset {dataset_name}" if dataset_name != recipe.name else "")
-        raise ConfigError(f"no Argilla dataset {dataset_name!r} in workspace {WORKSPACE!r}; "
-                          f"run {command_hint(push, out, run)} first")
+        push = f"factory annotate push {recipe.name}" + (
+            f" --dataset {dataset_name}" if dataset_name != recipe.name else ""
+        )
+        raise ConfigError(
+            f"no Argilla dataset {dataset_name!r} in workspace {WORKSPACE!r}; "
+            f"run {command_hint(push, out, run)} first"
+        )
     records = source_records(run_path)
     votes = fetch_votes(client, dataset)
     known = {record["id"] for record in records}
     merged = merge(records, votes, recipe)
-    report = {"recipe": recipe.name, "run": run_path.name, "dataset": dataset_name, "records": len(records),
-              "labelled": sum(1 for record_id in votes if record_id in known),
-              "not_in_this_run": sorted(set(votes) - known)[:20], "outcomes": merged["counts"],
-              "human_share": round(sum(1 for record_id in votes if record_id in known) / len(records), 4) if records else 0.0,
-              "agreement": agreement({k: v for k, v in votes.items() if k in known})}
+    report = {
+        "recipe": recipe.name,
+        "run": run_path.name,
+        "dataset": dataset_name,
+        "records": len(records),
+        "labelled": sum(1 for record_id in votes if record_id in known),
+        "not_in_this_run": sorted(set(votes) - known)[:20],
+        "outcomes": merged["counts"],
+        "human_share": round(sum(1 for record_id in votes if record_id in known) / len(records), 4)
+        if records
+        else 0.0,
+        "agreement": agreement({k: v for k, v in votes.items() if k in known}),
+    }
     write(run_path, merged, report)
     refresh_build_report(run_path, recipe, report)
     return report

@@ -26,8 +26,10 @@ STRATEGIES = ("random", "stratified", "low_confidence")
 def run_dir(out: Path, recipe: Recipe, run: str) -> Path:
     path = Path(out) / recipe.name / run
     if not (path / "dataset.jsonl").is_file():
-        raise ConfigError(f"no build at {path} (dataset.jsonl missing); run "
-                          f"{command_hint(f'factory build {recipe.name}', out, run)} or pick another --run")
+        raise ConfigError(
+            f"no build at {path} (dataset.jsonl missing); run "
+            f"{command_hint(f'factory build {recipe.name}', out, run)} or pick another --run"
+        )
     return path.resolve()
 
 
@@ -37,7 +39,9 @@ def source_records(run_path: Path) -> list[dict]:
     return [obj for _, obj in read_jsonl(built if built.is_file() else run_path / "dataset.jsonl")]
 
 
-def sample(records: list[dict], recipe: Recipe, n: int | None, strategy: str, seed: int = 0) -> list[dict]:
+def sample(
+    records: list[dict], recipe: Recipe, n: int | None, strategy: str, seed: int = 0
+) -> list[dict]:
     if strategy not in STRATEGIES:
         raise ConfigError(f"--strategy {strategy}: expected one of {', '.join(STRATEGIES)}")
     if n is not None and n < 1:
@@ -48,13 +52,17 @@ def sample(records: list[dict], recipe: Recipe, n: int | None, strategy: str, se
     if strategy == "random":
         return rng.sample(records, n)
     if strategy == "low_confidence":
+
         def confidence(record: dict) -> tuple[float, str]:
             score = record.get("checks", {}).get("faithfulness")
             return (score if isinstance(score, (int, float)) else 2.0, record["id"])
+
         return sorted(records, key=confidence)[:n]
     strata: dict[tuple, list[dict]] = defaultdict(list)
     for record in records:
-        strata[tuple(str(record.get("labels", {}).get(label)) for label in recipe.labels)].append(record)
+        strata[tuple(str(record.get("labels", {}).get(label)) for label in recipe.labels)].append(
+            record
+        )
     keys = sorted(strata)
     quotas = {key: len(strata[key]) * n // len(records) for key in keys}
     for key in keys:  # every stratum at least one, while the sample allows
@@ -72,7 +80,13 @@ def sample(records: list[dict], recipe: Recipe, n: int | None, strategy: str, se
     return chosen
 
 
-def push(client, recipe: Recipe, records: list[dict], dataset_name: str, vectors: dict[str, list[float]] | None = None) -> dict:
+def push(
+    client,
+    recipe: Recipe,
+    records: list[dict],
+    dataset_name: str,
+    vectors: dict[str, list[float]] | None = None,
+) -> dict:
     """Create or reuse the dataset and upsert `records`; returns counts."""
     import argilla as rg
 
@@ -84,16 +98,26 @@ def push(client, recipe: Recipe, records: list[dict], dataset_name: str, vectors
     dataset = client.datasets(name=dataset_name, workspace=space)
     created = dataset is None
     if created:
-        dataset = rg.Dataset(name=dataset_name, workspace=space, settings=wanted, client=client).create()
+        dataset = rg.Dataset(
+            name=dataset_name, workspace=space, settings=wanted, client=client
+        ).create()
     else:
         check_compatible(dataset.settings, wanted, dataset_name)
     before = dataset.progress()["total"] if not created else 0
     vectors = vectors or {}
-    dataset.records.log([to_argilla(record, recipe, vectors.get(record["id"])) for record in records],
-                        batch_size=max(1, min(256, len(records))))
+    dataset.records.log(
+        [to_argilla(record, recipe, vectors.get(record["id"])) for record in records],
+        batch_size=max(1, min(256, len(records))),
+    )
     after = dataset.progress()["total"]
-    return {"dataset": dataset_name, "workspace": space.name, "created": created, "sent": len(records),
-            "new": after - before, "total": after}
+    return {
+        "dataset": dataset_name,
+        "workspace": space.name,
+        "created": created,
+        "sent": len(records),
+        "new": after - before,
+        "total": after,
+    }
 
 
 def input_vectors(records: list[dict], cache_path: Path) -> dict[str, list[float]]:
@@ -108,8 +132,17 @@ def input_vectors(records: list[dict], cache_path: Path) -> dict[str, list[float
     return {record["id"]: [float(x) for x in row] for record, row in zip(records, matrix)}
 
 
-def push_run(client, recipe: Recipe, *, out: Path, run: str, n: int | None, strategy: str, seed: int,
-             dataset_name: str) -> dict:
+def push_run(
+    client,
+    recipe: Recipe,
+    *,
+    out: Path,
+    run: str,
+    n: int | None,
+    strategy: str,
+    seed: int,
+    dataset_name: str,
+) -> dict:
     """Sample a build's records and push them with their input vectors; returns counts."""
     from factory.stages.base import cache_file
 

@@ -25,7 +25,16 @@ from typing import Iterable, List, Optional, Union
 import numpy as np
 from argilla_server.database import AsyncSessionLocal
 from argilla_server.enums import MetadataPropertyType, SimilarityOrder
-from argilla_server.models import Dataset, Field, MetadataProperty, Record, Response, User, Vector, VectorSettings
+from argilla_server.models import (
+    Dataset,
+    Field,
+    MetadataProperty,
+    Record,
+    Response,
+    User,
+    Vector,
+    VectorSettings,
+)
 from argilla_server.search_engine import (
     FloatMetadataMetrics,
     IntegerMetadataMetrics,
@@ -47,8 +56,12 @@ _VECTORS: dict = {}  # vector settings id -> (stamp, record ids, unit vectors); 
 async def _where(db, dataset: Dataset, query, filter) -> list:
     clauses = [Record.dataset_id == dataset.id]
     if query is not None:
-        rows = await db.execute(select(Field.name, Field.settings).where(Field.dataset_id == dataset.id))
-        clauses.append(text_clause(query, {name: (settings or {}).get("type") for name, settings in rows}))
+        rows = await db.execute(
+            select(Field.name, Field.settings).where(Field.dataset_id == dataset.id)
+        )
+        clauses.append(
+            text_clause(query, {name: (settings or {}).get("type") for name, settings in rows})
+        )
     if filter is not None:
         clauses.append(filter_clause(filter))
     return clauses
@@ -56,15 +69,29 @@ async def _where(db, dataset: Dataset, query, filter) -> list:
 
 async def _unit_vectors(db, vector_settings: VectorSettings):
     """(record ids, row-normalised matrix) of a vector setting, reloaded when its vectors change."""
-    stamp = tuple((await db.execute(select(func.count(), func.max(Vector.updated_at))
-                                    .where(Vector.vector_settings_id == vector_settings.id))).one())
+    stamp = tuple(
+        (
+            await db.execute(
+                select(func.count(), func.max(Vector.updated_at)).where(
+                    Vector.vector_settings_id == vector_settings.id
+                )
+            )
+        ).one()
+    )
     cached = _VECTORS.get(vector_settings.id)
     if cached is not None and cached[0] == stamp:
         return cached[1], cached[2]
-    rows = (await db.execute(select(Vector.record_id, Vector.value)
-                             .where(Vector.vector_settings_id == vector_settings.id))).all()
+    rows = (
+        await db.execute(
+            select(Vector.record_id, Vector.value).where(
+                Vector.vector_settings_id == vector_settings.id
+            )
+        )
+    ).all()
     ids = [row[0] for row in rows]
-    matrix = np.array([row[1] for row in rows], dtype=np.float32).reshape(len(rows), vector_settings.dimensions)
+    matrix = np.array([row[1] for row in rows], dtype=np.float32).reshape(
+        len(rows), vector_settings.dimensions
+    )
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix = matrix / np.where(norms == 0, 1, norms)
     if len(_VECTORS) > 8:
@@ -96,7 +123,9 @@ class SQLSearchEngine(SearchEngine):
     async def delete_index(self, dataset: Dataset):
         pass
 
-    async def configure_metadata_property(self, dataset: Dataset, metadata_property: MetadataProperty):
+    async def configure_metadata_property(
+        self, dataset: Dataset, metadata_property: MetadataProperty
+    ):
         pass
 
     async def configure_index_vectors(self, vector_settings: VectorSettings):
@@ -127,8 +156,11 @@ class SQLSearchEngine(SearchEngine):
         if dataset.is_draft:
             return {}
         async with AsyncSessionLocal() as db:
-            rows = await db.execute(select(Record.status, func.count()).where(Record.dataset_id == dataset.id)
-                                    .group_by(Record.status))
+            rows = await db.execute(
+                select(Record.status, func.count())
+                .where(Record.dataset_id == dataset.id)
+                .group_by(Record.status)
+            )
             counts = {status.value: count for status, count in rows}
         return {"total": sum(counts.values()), **counts}
 
@@ -136,32 +168,65 @@ class SQLSearchEngine(SearchEngine):
         if dataset.is_draft:
             return {}
         async with AsyncSessionLocal() as db:
-            rows = await db.execute(select(Response.status, func.count()).join(Record, Record.id == Response.record_id)
-                                    .where(Record.dataset_id == dataset.id, Response.user_id == user.id)
-                                    .group_by(Response.status))
+            rows = await db.execute(
+                select(Response.status, func.count())
+                .join(Record, Record.id == Response.record_id)
+                .where(Record.dataset_id == dataset.id, Response.user_id == user.id)
+                .group_by(Response.status)
+            )
             counts = {status.value: count for status, count in rows}
         return {"total": sum(counts.values()), **counts}
 
-    async def search(self, dataset: Dataset, query: Optional[Union[TextQuery, str]] = None, filter=None,
-                     sort=None, offset: int = 0, limit: int = 100, user_id=None) -> SearchResponses:
+    async def search(
+        self,
+        dataset: Dataset,
+        query: Optional[Union[TextQuery, str]] = None,
+        filter=None,
+        sort=None,
+        offset: int = 0,
+        limit: int = 100,
+        user_id=None,
+    ) -> SearchResponses:
         async with AsyncSessionLocal() as db:
             where = await _where(db, dataset, query, filter)
             total = await db.scalar(select(func.count()).select_from(Record).where(*where))
-            ids = (await db.scalars(select(Record.id).where(*where).order_by(*order_by(sort, user_id))
-                                    .offset(offset).limit(limit))).all()
-        return SearchResponses(items=[SearchResponseItem(record_id=i, score=1.0) for i in ids], total=total)
+            ids = (
+                await db.scalars(
+                    select(Record.id)
+                    .where(*where)
+                    .order_by(*order_by(sort, user_id))
+                    .offset(offset)
+                    .limit(limit)
+                )
+            ).all()
+        return SearchResponses(
+            items=[SearchResponseItem(record_id=i, score=1.0) for i in ids], total=total
+        )
 
-    async def similarity_search(self, dataset: Dataset, vector_settings: VectorSettings,
-                                value: Optional[List[float]] = None, record: Optional[Record] = None,
-                                query: Optional[Union[TextQuery, str]] = None, filter=None, max_results: int = 100,
-                                order: SimilarityOrder = SimilarityOrder.most_similar,
-                                threshold: Optional[float] = None) -> SearchResponses:
+    async def similarity_search(
+        self,
+        dataset: Dataset,
+        vector_settings: VectorSettings,
+        value: Optional[List[float]] = None,
+        record: Optional[Record] = None,
+        query: Optional[Union[TextQuery, str]] = None,
+        filter=None,
+        max_results: int = 100,
+        order: SimilarityOrder = SimilarityOrder.most_similar,
+        threshold: Optional[float] = None,
+    ) -> SearchResponses:
         if bool(value) == bool(record):
-            raise ValueError("Must provide either vector value or record to compute the similarity search")
+            raise ValueError(
+                "Must provide either vector value or record to compute the similarity search"
+            )
         async with AsyncSessionLocal() as db:
             if record is not None:
-                value = await db.scalar(select(Vector.value).where(Vector.record_id == record.id,
-                                                                   Vector.vector_settings_id == vector_settings.id))
+                value = await db.scalar(
+                    select(Vector.value).where(
+                        Vector.record_id == record.id,
+                        Vector.vector_settings_id == vector_settings.id,
+                    )
+                )
                 if not value:
                     raise ValueError("Cannot find a vector value to apply with provided info")
             ids, matrix = await _unit_vectors(db, vector_settings)
@@ -177,7 +242,9 @@ class SQLSearchEngine(SearchEngine):
         items = []
         for index in np.argsort(-scores, kind="stable"):
             record_id, score = ids[index], float(scores[index])
-            if (record is not None and record_id == record.id) or (allowed is not None and record_id not in allowed):
+            if (record is not None and record_id == record.id) or (
+                allowed is not None and record_id not in allowed
+            ):
                 continue
             if threshold is not None and score < threshold:
                 break
@@ -192,15 +259,27 @@ class SQLSearchEngine(SearchEngine):
         async with AsyncSessionLocal() as db:
             if metadata_property.type == MetadataPropertyType.terms:
                 each = func.json_each(Record.metadata_, path).table_valued("value")
-                rows = (await db.execute(select(each.c.value, func.count()).select_from(Record).join(each, true())
-                                         .where(in_dataset)
-                                         .group_by(each.c.value).order_by(func.count().desc(), each.c.value))).all()
-                values = [TermsMetrics.TermCount(term=str(term), count=count) for term, count in rows]
+                rows = (
+                    await db.execute(
+                        select(each.c.value, func.count())
+                        .select_from(Record)
+                        .join(each, true())
+                        .where(in_dataset)
+                        .group_by(each.c.value)
+                        .order_by(func.count().desc(), each.c.value)
+                    )
+                ).all()
+                values = [
+                    TermsMetrics.TermCount(term=str(term), count=count) for term, count in rows
+                ]
                 return TermsMetrics(total=sum(count for _, count in rows), values=values)
             number = func.json_extract(Record.metadata_, path)
             is_number = func.json_type(Record.metadata_, path).in_(["integer", "real"])
-            low, high = (await db.execute(select(func.min(number), func.max(number))
-                                          .where(in_dataset, is_number))).one()
+            low, high = (
+                await db.execute(
+                    select(func.min(number), func.max(number)).where(in_dataset, is_number)
+                )
+            ).one()
         if metadata_property.type == MetadataPropertyType.integer:
             return IntegerMetadataMetrics(min=low, max=high)
         return FloatMetadataMetrics(min=low, max=high)

@@ -35,8 +35,13 @@ from argilla_server.search_engine import (
 )
 from sqlalchemy import and_, exists, false, func, or_, select, true
 
-RECORD_COLUMNS = {"id": Record.id, "external_id": Record.external_id, "inserted_at": Record.inserted_at,
-                  "updated_at": Record.updated_at, "status": Record.status}
+RECORD_COLUMNS = {
+    "id": Record.id,
+    "external_id": Record.external_id,
+    "inserted_at": Record.inserted_at,
+    "updated_at": Record.updated_at,
+    "status": Record.status,
+}
 SUGGESTION_COLUMNS = {"agent": Suggestion.agent, "type": Suggestion.type}
 
 
@@ -94,8 +99,14 @@ def filter_clause(filter) -> object:
         return _response_clause(filter)
     if isinstance(scope, MetadataFilterScope):
         if isinstance(filter, TermsFilter):
-            return any_json_value_in(Record.metadata_, json_path(scope.metadata_property), filter.values)
-        return _range(func.json_extract(Record.metadata_, json_path(scope.metadata_property)), filter.ge, filter.le)
+            return any_json_value_in(
+                Record.metadata_, json_path(scope.metadata_property), filter.values
+            )
+        return _range(
+            func.json_extract(Record.metadata_, json_path(scope.metadata_property)),
+            filter.ge,
+            filter.le,
+        )
     if isinstance(scope, RecordFilterScope):
         column = RECORD_COLUMNS[scope.property]
         if isinstance(filter, TermsFilter):
@@ -103,13 +114,21 @@ def filter_clause(filter) -> object:
         dated = scope.property in ("inserted_at", "updated_at")
         return _range(column, filter.ge, filter.le, _as_datetime if dated else (lambda v: v))
     if isinstance(scope, SuggestionFilterScope):
-        return exists(_suggestions(scope.question).where(_suggestion_clause(filter, scope.property or "value")))
+        return exists(
+            _suggestions(scope.question).where(
+                _suggestion_clause(filter, scope.property or "value")
+            )
+        )
     raise ValueError(f"cannot filter on scope {scope}")
 
 
 def _suggestions(question: str):
-    return (select(1).select_from(Suggestion).join(Question, Question.id == Suggestion.question_id)
-            .where(Suggestion.record_id == Record.id, Question.name == question))
+    return (
+        select(1)
+        .select_from(Suggestion)
+        .join(Question, Question.id == Suggestion.question_id)
+        .where(Suggestion.record_id == Record.id, Question.name == question)
+    )
 
 
 def _suggestion_clause(filter, prop: str):
@@ -145,8 +164,13 @@ def _response_clause(filter) -> object:
     if ResponseStatusFilter.pending in filter.values:
         clauses.append(~exists(select(1).select_from(Response).where(_user_responses(scope.user))))
     if statuses:
-        clauses.append(exists(select(1).select_from(Response)
-                              .where(_user_responses(scope.user), Response.status.in_(statuses))))
+        clauses.append(
+            exists(
+                select(1)
+                .select_from(Response)
+                .where(_user_responses(scope.user), Response.status.in_(statuses))
+            )
+        )
     return or_(false(), *clauses) if clauses else true()
 
 
@@ -156,10 +180,15 @@ def text_clause(query: TextQuery | str | None, fields: dict[str, str]) -> object
         return true()
     if isinstance(query, str):
         query = TextQuery(q=query)
-    names = [query.field] if query.field else [name for name, kind in fields.items() if kind != "image"]
+    names = (
+        [query.field] if query.field else [name for name, kind in fields.items() if kind != "image"]
+    )
     texts = [func.lower(func.json_extract(Record.fields, json_path(name))) for name in names]
     terms = [a or b for a, b in re.findall(r'"([^"]+)"|(\S+)', query.q)]
-    return and_(true(), *(or_(false(), *(func.instr(text, term.lower()) > 0 for text in texts)) for term in terms))
+    return and_(
+        true(),
+        *(or_(false(), *(func.instr(text, term.lower()) > 0 for text in texts)) for term in terms),
+    )
 
 
 def _sort_expression(scope):
@@ -171,7 +200,9 @@ def _sort_expression(scope):
         prop = scope.property or "value"
         column = SUGGESTION_COLUMNS.get(prop)
         if column is None:
-            column = func.json_extract(Suggestion.value if prop == "value" else Suggestion.score, "$")
+            column = func.json_extract(
+                Suggestion.value if prop == "value" else Suggestion.score, "$"
+            )
         return _suggestions(scope.question).with_only_columns(column).limit(1).scalar_subquery()
     if isinstance(scope, ResponseFilterScope):
         if scope.question:

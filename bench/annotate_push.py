@@ -64,10 +64,19 @@ def records(n: int, recipe) -> list[dict]:
         seed = seeds[i % len(seeds)]
         text = seed["input"] if i < len(seeds) else f"{seed['input']} (variant {i // len(seeds)})"
         teacher = {"teacher": {"model": "bench-teacher"}} if i % 3 == 0 else {}
-        out.append(Record(recipe=recipe.name, kind=recipe.kind, schema_version=1, seed_id=f"s{i}", input=text,
-                          output=seed["output"], labels=seed["labels"],
-                          provenance={**seed["provenance"], **teacher},
-                          checks={"schema": "ok", "validator": "ok"}).to_dict())
+        out.append(
+            Record(
+                recipe=recipe.name,
+                kind=recipe.kind,
+                schema_version=1,
+                seed_id=f"s{i}",
+                input=text,
+                output=seed["output"],
+                labels=seed["labels"],
+                provenance={**seed["provenance"], **teacher},
+                checks={"schema": "ok", "validator": "ok"},
+            ).to_dict()
+        )
     assert len({r["id"] for r in out}) == n, "record ids must be distinct"
     return out
 
@@ -79,11 +88,22 @@ def raw_push(client, recipe, batch: list[dict], name: str) -> None:
     from annotation.client import workspace
     from annotation.settings import show_output
 
-    settings = rg.Settings(fields=[rg.TextField(name="input"), rg.TextField(name="output", use_markdown=True)],
-                           questions=[rg.LabelQuestion(name="verdict", labels=["accept", "reject"])])
-    dataset = rg.Dataset(name=name, workspace=workspace(client), settings=settings, client=client).create()
-    dataset.records.log([rg.Record(id=r["id"], fields={"input": str(r["input"]), "output": show_output(r["output"])})
-                         for r in batch], batch_size=max(1, min(256, len(batch))))
+    settings = rg.Settings(
+        fields=[rg.TextField(name="input"), rg.TextField(name="output", use_markdown=True)],
+        questions=[rg.LabelQuestion(name="verdict", labels=["accept", "reject"])],
+    )
+    dataset = rg.Dataset(
+        name=name, workspace=workspace(client), settings=settings, client=client
+    ).create()
+    dataset.records.log(
+        [
+            rg.Record(
+                id=r["id"], fields={"input": str(r["input"]), "output": show_output(r["output"])}
+            )
+            for r in batch
+        ],
+        batch_size=max(1, min(256, len(batch))),
+    )
 
 
 def timed(fn, *args) -> float:
@@ -96,7 +116,9 @@ def server_ids(http: httpx.Client, dataset_id) -> dict[str, str]:
     """external id -> Argilla record id, paged through the listing (owner)."""
     ids, offset = {}, 0
     while True:
-        items = http.get(f"/datasets/{dataset_id}/records", params={"offset": offset, "limit": 1000}).json()["items"]
+        items = http.get(
+            f"/datasets/{dataset_id}/records", params={"offset": offset, "limit": 1000}
+        ).json()["items"]
         if not items:
             return ids
         ids.update({item["external_id"]: item["id"] for item in items})
@@ -118,8 +140,10 @@ def submit(http: httpx.Client, chosen: list[tuple[str, dict]]) -> int:
     """Submit (record id, record) pairs in bulk calls; returns the number of items the server refused."""
     errors = 0
     for start in range(0, len(chosen), BULK):
-        items = [{"record_id": rid, "status": "submitted", "values": answer(start + k, record)}
-                 for k, (rid, record) in enumerate(chosen[start:start + BULK])]
+        items = [
+            {"record_id": rid, "status": "submitted", "values": answer(start + k, record)}
+            for k, (rid, record) in enumerate(chosen[start : start + BULK])
+        ]
         reply = http.post("/me/responses/bulk", json={"items": items})
         reply.raise_for_status()
         errors += sum(1 for item in reply.json()["items"] if item.get("error"))
@@ -128,8 +152,14 @@ def submit(http: httpx.Client, chosen: list[tuple[str, dict]]) -> int:
 
 def raw_list(client, dataset) -> int:
     count, offset = 0, 0
-    while models := client.api.records.list(dataset.id, offset=offset, limit=PAGE, with_suggestions=False,
-                                            with_responses=True, with_vectors=False):
+    while models := client.api.records.list(
+        dataset.id,
+        offset=offset,
+        limit=PAGE,
+        with_suggestions=False,
+        with_responses=True,
+        with_vectors=False,
+    ):
         offset += len(models)
         count += len(models)
     return count
@@ -137,12 +167,24 @@ def raw_list(client, dataset) -> int:
 
 def ui_body(extra_filters: list | None = None, query: dict | None = None) -> dict:
     """The body the Argilla 2.8 UI posts for the annotator's "Pending" view (RecordRepository.getRecordsByAdvanceSearch)."""
-    status = [{"type": "terms", "scope": {"entity": "response", "property": "status"}, "values": ["pending"]},
-              {"type": "terms", "scope": {"entity": "record", "property": "status"}, "values": ["pending"]}]
+    status = [
+        {
+            "type": "terms",
+            "scope": {"entity": "response", "property": "status"},
+            "values": ["pending"],
+        },
+        {
+            "type": "terms",
+            "scope": {"entity": "record", "property": "status"},
+            "values": ["pending"],
+        },
+    ]
     return {"query": query or {}, "filters": {"and": status + (extra_filters or [])}}
 
 
-def latency(http: httpx.Client, dataset_id, body: dict, limit: int, calls: int) -> tuple[float, float, int]:
+def latency(
+    http: httpx.Client, dataset_id, body: dict, limit: int, calls: int
+) -> tuple[float, float, int]:
     """(median ms, p95 ms, total) of `calls` searches, after one warm-up call."""
     url = f"/me/datasets/{dataset_id}/records/search"
     params = [("include", "responses"), ("include", "suggestions"), ("offset", 0), ("limit", limit)]
@@ -175,8 +217,12 @@ def run_size(server, client, recipe, n: int, tmp: Path, args) -> dict:
     owner_key = server.credentials["owner"]["api_key"]
     annotator_key = server.credentials["annotators"][0]["api_key"]
     base = f"{server.api_url}/api/v1"
-    with httpx.Client(base_url=base, headers={"X-Argilla-Api-Key": owner_key}, timeout=300) as owner, \
-            httpx.Client(base_url=base, headers={"X-Argilla-Api-Key": annotator_key}, timeout=300) as annotator:
+    with (
+        httpx.Client(base_url=base, headers={"X-Argilla-Api-Key": owner_key}, timeout=300) as owner,
+        httpx.Client(
+            base_url=base, headers={"X-Argilla-Api-Key": annotator_key}, timeout=300
+        ) as annotator,
+    ):
         ids = server_ids(owner, dataset.id)
         step = round(1 / RESPONDED)
         chosen = [(ids[r["id"]], r) for i, r in enumerate(batch) if i % step == 0]
@@ -196,24 +242,56 @@ def run_size(server, client, recipe, n: int, tmp: Path, args) -> dict:
         result["votes"], result["outcomes"] = len(votes), merged["counts"]
 
         probe = batch[n // 2]
-        word = next((w for w in probe["input"].split() if len(w) > 5 and w.isalpha()), probe["input"].split()[0])
-        similar = {"vector": {"name": "input_vector", "record_id": ids[batch[1]["id"]], "max_results": 50,
-                              "order": "most_similar"}}
+        word = next(
+            (w for w in probe["input"].split() if len(w) > 5 and w.isalpha()),
+            probe["input"].split()[0],
+        )
+        similar = {
+            "vector": {
+                "name": "input_vector",
+                "record_id": ids[batch[1]["id"]],
+                "max_results": 50,
+                "order": "most_similar",
+            }
+        }
         intent = probe["labels"]["intent"]
-        metadata = [{"type": "terms", "scope": {"entity": "metadata", "metadata_property": "intent"}, "values": [intent]}]
+        metadata = [
+            {
+                "type": "terms",
+                "scope": {"entity": "metadata", "metadata_property": "intent"},
+                "values": [intent],
+            }
+        ]
         result["search"] = [
             ("queue, limit 1", latency(annotator, dataset.id, ui_body(), 1, args.calls)),
             ("queue, limit 50", latency(annotator, dataset.id, ui_body(), 50, args.calls)),
-            (f"text {word!r}", latency(annotator, dataset.id, ui_body(query={"text": {"q": word}}), 50, args.calls)),
-            (f"metadata intent={intent}", latency(annotator, dataset.id, ui_body(metadata), 50, args.calls)),
-            ("find similar", latency(annotator, dataset.id, ui_body(query=similar), 50, args.calls)),
+            (
+                f"text {word!r}",
+                latency(
+                    annotator, dataset.id, ui_body(query={"text": {"q": word}}), 50, args.calls
+                ),
+            ),
+            (
+                f"metadata intent={intent}",
+                latency(annotator, dataset.id, ui_body(metadata), 50, args.calls),
+            ),
+            (
+                "find similar",
+                latency(annotator, dataset.id, ui_body(query=similar), 50, args.calls),
+            ),
         ]
     return result
 
 
 def warm_up(client, recipe, tmp: Path) -> None:
     batch = records(20, recipe)
-    push(client, recipe, batch, "bench-warm-ours", input_vectors(batch, tmp / "embeddings-warm.sqlite"))
+    push(
+        client,
+        recipe,
+        batch,
+        "bench-warm-ours",
+        input_vectors(batch, tmp / "embeddings-warm.sqlite"),
+    )
     raw_push(client, recipe, batch, "bench-warm-raw")
 
 
@@ -223,14 +301,22 @@ def report(r: dict) -> None:
     def rate(seconds: float) -> float:
         return n / seconds
 
-    print(f"\n{n} records  (vectors: {r['vectors_s']:.1f} s, {rate(r['vectors_s']):.0f} records/s, not in push)")
+    print(
+        f"\n{n} records  (vectors: {r['vectors_s']:.1f} s, {rate(r['vectors_s']):.0f} records/s, not in push)"
+    )
     print(f"  {'step':<26}{'ours rec/s':>12}{'baseline rec/s':>16}{'ratio':>8}")
-    print(f"  {'push':<26}{rate(r['push_s']):>12.0f}{rate(r['raw_push_s']):>16.0f}{r['raw_push_s'] / r['push_s']:>8.2f}")
-    print(f"  {'pull (fetch_votes+merge)':<26}{rate(r['pull_s']):>12.0f}{rate(r['raw_pull_s']):>16.0f}"
-          f"{r['raw_pull_s'] / r['pull_s']:>8.2f}")
-    print(f"  responses: {r['responses']} submitted by annotator-1 in {r['responses_s']:.1f} s "
-          f"({r['responses'] / r['responses_s']:.0f}/s, bulk of {BULK}, {r['response_errors']} refused); "
-          f"pull saw {r['votes']} voted records, outcomes {r['outcomes']}")
+    print(
+        f"  {'push':<26}{rate(r['push_s']):>12.0f}{rate(r['raw_push_s']):>16.0f}{r['raw_push_s'] / r['push_s']:>8.2f}"
+    )
+    print(
+        f"  {'pull (fetch_votes+merge)':<26}{rate(r['pull_s']):>12.0f}{rate(r['raw_pull_s']):>16.0f}"
+        f"{r['raw_pull_s'] / r['pull_s']:>8.2f}"
+    )
+    print(
+        f"  responses: {r['responses']} submitted by annotator-1 in {r['responses_s']:.1f} s "
+        f"({r['responses'] / r['responses_s']:.0f}/s, bulk of {BULK}, {r['response_errors']} refused); "
+        f"pull saw {r['votes']} voted records, outcomes {r['outcomes']}"
+    )
     print(f"  {'UI search (annotator-1)':<32}{'median ms':>10}{'p95 ms':>9}{'total':>8}")
     for name, (median, p95, total) in r["search"]:
         print(f"  {name:<32}{median:>10.1f}{p95:>9.1f}{total:>8}")
@@ -238,7 +324,9 @@ def report(r: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000", help="comma-separated record counts (quick: 1000)")
+    parser.add_argument(
+        "--sizes", default="1000,10000", help="comma-separated record counts (quick: 1000)"
+    )
     parser.add_argument("--calls", type=int, default=20, help="timed calls per search")
     parser.add_argument("--repeats", type=int, default=3, help="pull runs per path, best kept")
     args = parser.parse_args()
@@ -261,7 +349,9 @@ def main() -> None:
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\nratios are ours / baseline in records/s (> 1: ours faster); total {time.perf_counter() - began:.0f} s")
+    print(
+        f"\nratios are ours / baseline in records/s (> 1: ours faster); total {time.perf_counter() - began:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -30,14 +30,20 @@ def corpus(name: str) -> list[str]:
 
 
 def measure() -> dict:
-    results = {name: [(line, check(line)) for line in corpus(name)] for name in ("real_commands", "garbage", "dangerous")}
+    results = {
+        name: [(line, check(line)) for line in corpus(name)]
+        for name in ("real_commands", "garbage", "dangerous")
+    }
     real, junk, harm = results["real_commands"], results["garbage"], results["dangerous"]
     return {
-        "real": len(real), "real_accepted": sum(r is None for _, r in real),
+        "real": len(real),
+        "real_accepted": sum(r is None for _, r in real),
         "real_rejected": [(line, r) for line, r in real if r is not None],
-        "garbage": len(junk), "garbage_accepted": [line for line, r in junk if r is None],
+        "garbage": len(junk),
+        "garbage_accepted": [line for line, r in junk if r is None],
         "garbage_reasons": Counter(r[0] for _, r in junk if r),
-        "dangerous": len(harm), "dangerous_refused": sum(bool(r) and r[0] == "dangerous_command" for _, r in harm),
+        "dangerous": len(harm),
+        "dangerous_refused": sum(bool(r) and r[0] == "dangerous_command" for _, r in harm),
         "dangerous_missed": [(line, r) for line, r in harm if not r or r[0] != "dangerous_command"],
     }
 
@@ -49,10 +55,15 @@ def main() -> int:
     print("| corpus | lines | result | goal |\n|---|---|---|---|")
     print(f"| real commands | {m['real']} | {share:.1%} accepted | >= 97% |")
     print(f"| garbage | {m['garbage']} | {len(m['garbage_accepted'])} accepted | 0 |")
-    print(f"| dangerous | {m['dangerous']} | {m['dangerous_refused'] / m['dangerous']:.1%} refused | 100% |")
+    print(
+        f"| dangerous | {m['dangerous']} | {m['dangerous_refused'] / m['dangerous']:.1%} refused | 100% |"
+    )
     print(f"\ngarbage refused by reason: {dict(m['garbage_reasons'])}")
-    for title, rows in (("real commands rejected", m["real_rejected"]), ("garbage accepted", m["garbage_accepted"]),
-                        ("dangerous not refused", m["dangerous_missed"])):
+    for title, rows in (
+        ("real commands rejected", m["real_rejected"]),
+        ("garbage accepted", m["garbage_accepted"]),
+        ("dangerous not refused", m["dangerous_missed"]),
+    ):
         if rows:
             print(f"\n{title}:")
             for row in rows:

@@ -44,8 +44,22 @@ def fetch(name: str, version: str, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     found = sorted(cache.glob(f"{name}-{version}.tar.gz"))
     if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps",
-                        f"{name}=={version}", "-d", str(cache)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-binary",
+                ":all:",
+                "--no-deps",
+                f"{name}=={version}",
+                "-d",
+                str(cache),
+            ],
+            check=True,
+        )
         found = sorted(cache.glob(f"{name}-{version}.tar.gz"))
     root = cache / "src" / f"{name}-{version}"
     if not root.is_dir():
@@ -56,14 +70,24 @@ def fetch(name: str, version: str, cache: Path) -> Path:
 
 def license_of(root: Path) -> str:
     info = email.parser.Parser().parsestr((root / "PKG-INFO").read_text(encoding="utf-8"))
-    return info.get("License-Expression") or info.get("License") or ", ".join(
-        c.rsplit("::", 1)[-1].strip() for c in info.get_all("Classifier", []) if c.startswith("License ::"))
+    return (
+        info.get("License-Expression")
+        or info.get("License")
+        or ", ".join(
+            c.rsplit("::", 1)[-1].strip()
+            for c in info.get_all("Classifier", [])
+            if c.startswith("License ::")
+        )
+    )
 
 
 def _mutant_caught(seed: dict, code: str) -> bool:
     context = seed["context"]
     if context["agent"] == "coder":
-        record = {"output": {"agent": "coder", "code": code}, "provenance": {**seed["provenance"], "context": context}}
+        record = {
+            "output": {"agent": "coder", "code": code},
+            "provenance": {**seed["provenance"], "context": context},
+        }
         return recipe.validate(record) is not None
     swap = sandbox.Swap(context["module"], context["qualname"], code)
     return not recipe._sandbox(context, {"test_generated.py": seed["output"]["code"]}, swap).ok
@@ -84,7 +108,11 @@ def measure(name: str, root: Path, limit: int) -> dict:
         tested = evidence.get("tests") != "none" or evidence.get("differential", "none") != "none"
         rows["tested"] += tested
         rows["no_check"] += not tested
-        source = seed["context"]["source"] if seed["context"]["agent"] == "tester" else seed["output"]["code"]
+        source = (
+            seed["context"]["source"]
+            if seed["context"]["agent"] == "tester"
+            else seed["output"]["code"]
+        )
         for kind, code in mutants.mutants(source, seed["context"]["name"]):
             rows["mutants"] += 1
             caught = _mutant_caught(seed, code)
@@ -95,35 +123,74 @@ def measure(name: str, root: Path, limit: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=24, help="seeds per library (tester and coder alternating)")
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "factory" / "code_checks")
-    parser.add_argument("--only", action="append", choices=sorted(LIBRARIES), help="just these libraries")
+    parser.add_argument(
+        "--limit", type=int, default=24, help="seeds per library (tester and coder alternating)"
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=Path.home() / ".cache" / "factory" / "code_checks"
+    )
+    parser.add_argument(
+        "--only", action="append", choices=sorted(LIBRARIES), help="just these libraries"
+    )
     args = parser.parse_args(argv)
-    header = ("library", "license", "style", "public fns", "linked", "kept (coder+tester)", "tested", "untested rej.",
-              "mutants", "caught", "kept w/o check")
+    header = (
+        "library",
+        "license",
+        "style",
+        "public fns",
+        "linked",
+        "kept (coder+tester)",
+        "tested",
+        "untested rej.",
+        "mutants",
+        "caught",
+        "kept w/o check",
+    )
     lines = [header]
     for name in args.only or LIBRARIES:
         version, style = LIBRARIES[name]
         root = fetch(name, version, args.cache)
-        tests = [p for p in root.rglob("*.py") if p.name.startswith("test_") or p.name.endswith("_test.py")]
+        tests = [
+            p
+            for p in root.rglob("*.py")
+            if p.name.startswith("test_") or p.name.endswith("_test.py")
+        ]
         assert tests, f"{name} {version}: its sdist ships no tests"
         result = measure(name, root, args.limit)
         links, rows = result["links"], result["rows"]
-        caught = f"{rows['caught']}/{rows['mutants']} = {rows['caught'] / max(rows['mutants'], 1):.0%}"
-        lines.append((f"{name} {version}", license_of(root), style, str(links["public"]),
-                      f"{links['linked']} = {links['share']:.0%}", f"{result['kept']} ({rows['coder']}+{rows['tester']})",
-                      str(rows["tested"]), str(result["skipped"]["code_untested"]), str(rows["mutants"]), caught,
-                      str(rows["no_check"])))
+        caught = (
+            f"{rows['caught']}/{rows['mutants']} = {rows['caught'] / max(rows['mutants'], 1):.0%}"
+        )
+        lines.append(
+            (
+                f"{name} {version}",
+                license_of(root),
+                style,
+                str(links["public"]),
+                f"{links['linked']} = {links['share']:.0%}",
+                f"{result['kept']} ({rows['coder']}+{rows['tester']})",
+                str(rows["tested"]),
+                str(result["skipped"]["code_untested"]),
+                str(rows["mutants"]),
+                caught,
+                str(rows["no_check"]),
+            )
+        )
         missed = {k: v for k, v in rows.items() if k.endswith(":missed")}
-        print(f"{name}: skipped seeds {dict(result['skipped'])}; missed mutants {missed}; "
-              f"unlinked {links['unlinked'][:8]}", file=sys.stderr)
+        print(
+            f"{name}: skipped seeds {dict(result['skipped'])}; missed mutants {missed}; "
+            f"unlinked {links['unlinked'][:8]}",
+            file=sys.stderr,
+        )
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     for index, row in enumerate(lines):
         print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths)))
         if index == 0:
             print("-|-".join("-" * width for width in widths))
-    print("goals: linked >= 80%, caught >= 95% of the mutants of records marked tested, kept w/o check 0 "
-          "(the baseline: every kept record's own code passes the same checks, asserted above)")
+    print(
+        "goals: linked >= 80%, caught >= 95% of the mutants of records marked tested, kept w/o check 0 "
+        "(the baseline: every kept record's own code passes the same checks, asserted above)"
+    )
     return 0
 
 

@@ -23,7 +23,9 @@ def main() -> None:
     a, b = encode([p["a"] for p in pairs]), encode([p["b"] for p in pairs])
     scores = (a * b).sum(axis=1)
     for pair, score in sorted(zip(pairs, scores), key=lambda x: -x[1]):
-        print(f"{score:.3f} {'dup ' if pair['duplicate'] else 'diff'}  {pair['a']!r} / {pair['b']!r}")
+        print(
+            f"{score:.3f} {'dup ' if pair['duplicate'] else 'diff'}  {pair['a']!r} / {pair['b']!r}"
+        )
     rows = []
     print(f"\n{'t':>5} {'precision':>9} {'recall':>6} {'F1':>5}")
     for t in [x / 100 for x in range(80, 100)]:
@@ -37,7 +39,9 @@ def main() -> None:
         rows.append((t, f1))
     top = max(f1 for _, f1 in rows)
     best = [t for t, f1 in rows if f1 == top]
-    print(f"\nbest F1 {top:.2f} for t in [{best[0]:.2f}, {best[-1]:.2f}]; threshold: {best[len(best) // 2]:.2f}")
+    print(
+        f"\nbest F1 {top:.2f} for t in [{best[0]:.2f}, {best[-1]:.2f}]; threshold: {best[len(best) // 2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ from factory.record import Record  # noqa: E402
 from factory.stages.base import BuildContext, BuildOptions  # noqa: E402
 from factory.stages.dedup import DedupStage  # noqa: E402
 
-WORDS = ("budget planning machine learning hiking trips quarterly review sleep quality product roadmap customer "
-         "feedback kubernetes deployment reading notes family dinner api migration garden marathon hiring").split()
+WORDS = (
+    "budget planning machine learning hiking trips quarterly review sleep quality product roadmap customer "
+    "feedback kubernetes deployment reading notes family dinner api migration garden marathon hiring"
+).split()
 
 
 def records(n: int) -> list[dict]:
@@ -39,17 +41,33 @@ def records(n: int) -> list[dict]:
     rng, out = random.Random(0), []
     for i in range(n):
         seed = seeds[i % len(seeds)]
-        text = f"{seed['input']} {' '.join(rng.sample(WORDS, 2))} {rng.randrange(1000)}" if i >= len(seeds) else seed["input"]
-        record = Record(recipe=recipe.name, kind=recipe.kind, schema_version=1, seed_id=str(i), input=text,
-                        output=seed["output"], labels=seed["labels"], provenance={"origin": "grammar"})
+        text = (
+            f"{seed['input']} {' '.join(rng.sample(WORDS, 2))} {rng.randrange(1000)}"
+            if i >= len(seeds)
+            else seed["input"]
+        )
+        record = Record(
+            recipe=recipe.name,
+            kind=recipe.kind,
+            schema_version=1,
+            seed_id=str(i),
+            input=text,
+            output=seed["output"],
+            labels=seed["labels"],
+            provenance={"origin": "grammar"},
+        )
         out.append(record.to_dict())
     return out
 
 
 def run_dedup(batch: list[dict]) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        context = BuildContext(recipe=load_recipe("rem_queries"), options=BuildOptions(), run_dir=Path(tmp) / "run",
-                               cache_path=Path(tmp) / "_cache" / "teacher.sqlite")
+        context = BuildContext(
+            recipe=load_recipe("rem_queries"),
+            options=BuildOptions(),
+            run_dir=Path(tmp) / "run",
+            cache_path=Path(tmp) / "_cache" / "teacher.sqlite",
+        )
         started = time.perf_counter()
         kept = sum(1 for item in DedupStage(context).process(iter(batch)) if isinstance(item, dict))
         return time.perf_counter() - started, kept
@@ -58,7 +76,9 @@ def run_dedup(batch: list[dict]) -> tuple[float, int]:
 def child(n: int) -> None:
     seconds, kept = run_dedup(records(n))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{n} records: dedup {seconds:.1f} s ({n / seconds:.0f} records/s), {kept} kept, peak RSS {peak_mib:.0f} MiB")
+    print(
+        f"{n} records: dedup {seconds:.1f} s ({n / seconds:.0f} records/s), {kept} kept, peak RSS {peak_mib:.0f} MiB"
+    )
 
 
 def main() -> None:
@@ -80,7 +100,9 @@ def main() -> None:
     raw = len(texts) / (time.perf_counter() - started)
     seconds, kept = run_dedup(batch)
     dedup = len(batch) / seconds
-    print(f"{len(batch)} texts: raw encode {raw:.0f} records/s; dedup end to end {dedup:.0f} records/s ({kept} kept)")
+    print(
+        f"{len(batch)} texts: raw encode {raw:.0f} records/s; dedup end to end {dedup:.0f} records/s ({kept} kept)"
+    )
     print(f"ratio dedup / raw encode: {dedup / raw:.2f} (goal >= 0.85)")
     if args.large:
         subprocess.run([sys.executable, __file__, "--child", str(args.large)], check=True)

@@ -45,7 +45,9 @@ def base_gguf() -> str:
     from train.base_model import cache_root, ensure_base
     from train.gguf import convert
 
-    target = cache_root() / "models" / "SmolLM2-135M-Instruct.q8_0.gguf"  # converted with the RoPE fix
+    target = (
+        cache_root() / "models" / "SmolLM2-135M-Instruct.q8_0.gguf"
+    )  # converted with the RoPE fix
     if not target.is_file():
         convert(Path(ensure_base()), "q8_0", target)
     return str(target)
@@ -64,12 +66,17 @@ def teacher_gguf(args) -> str | None:
 
 def row(out: str, label: str) -> dict:
     summary = json.loads((Path(out) / RECIPE / "evals" / f"{label}.json").read_text())
-    return {name: summary["metrics"].get(name) for name in METRICS} | {"n": summary["examples"],
-                                                                      "p50": summary["latency_p50_s"]}
+    return {name: summary["metrics"].get(name) for name in METRICS} | {
+        "n": summary["examples"],
+        "p50": summary["latency_p50_s"],
+    }
 
 
 def table(out: str, models: list[tuple[str, str]], share: dict) -> str:
-    lines = ["| model | data | n | intent % | valid % | exact % | p50 s |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| model | data | n | intent % | valid % | exact % | p50 s |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, label in models:
         for data, suffix in (("test split", ""), ("natural dev", "@natural")):
             path = Path(out) / RECIPE / "evals" / f"{label}{suffix}.json"
@@ -77,8 +84,10 @@ def table(out: str, models: list[tuple[str, str]], share: dict) -> str:
                 r = row(out, label + suffix)
                 cells = " | ".join("-" if r[m] is None else f"{r[m]:.1f}" for m in METRICS)
                 lines.append(f"| {name} | {data} | {r['n']} | {cells} | {r['p50']} |")
-    lines.append(f"\nteacher-written records in the training data: {share.get('teacher', 0)} of {share.get('records', 0)} "
-                 f"({100 * share.get('share', 0):.1f}%); by origin: {share.get('by_origin')}")
+    lines.append(
+        f"\nteacher-written records in the training data: {share.get('teacher', 0)} of {share.get('records', 0)} "
+        f"({100 * share.get('share', 0):.1f}%); by origin: {share.get('by_origin')}"
+    )
     return "\n".join(lines)
 
 
@@ -90,26 +99,48 @@ def goals(out: str, labels: dict, share: dict) -> list[str]:
     student, base, teacher = (natural(labels[k]) for k in ("student", "base", "teacher"))
     checks = [("teacher-written share >= 50%", 100 * share.get("share", 0), 50.0)]
     if student and RECIPE == "sysadmin_bash":
-        checks.append(("student intent (valid, same programs and options) on natural >= 80", student["intent"], 80.0))
+        checks.append(
+            (
+                "student intent (valid, same programs and options) on natural >= 80",
+                student["intent"],
+                80.0,
+            )
+        )
     elif student:
-        checks += [("student intent on natural >= 85", student["intent"], 85.0),
-                   ("student validity on natural >= 90", student["valid"], 90.0)]
+        checks += [
+            ("student intent on natural >= 85", student["intent"], 85.0),
+            ("student validity on natural >= 90", student["valid"], 90.0),
+        ]
         if base:
             checks.append(("student intent >= base + 50", student["intent"], base["intent"] + 50))
         if teacher:
-            checks.append(("student intent >= teacher - 5", student["intent"], teacher["intent"] - 5))
-    return [f"{'met' if value >= goal else 'MISSED'}: {name} (got {value:.1f}, goal {goal:.1f})"
-            for name, value, goal in checks]
+            checks.append(
+                ("student intent >= teacher - 5", student["intent"], teacher["intent"] - 5)
+            )
+    return [
+        f"{'met' if value >= goal else 'MISSED'}: {name} (got {value:.1f}, goal {goal:.1f})"
+        for name, value, goal in checks
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", default="rem_queries", choices=["rem_queries", "sysadmin_bash"])
-    parser.add_argument("--limit", type=int, default=None, help="seeds for the build (default: all of the recipe's)")
-    parser.add_argument("--variations", type=int, default=1, help="teacher rewrites (and new examples) per seed")
-    parser.add_argument("--teacher", default=None, help="as `factory build --teacher` (default: the embedded default)")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="seeds for the build (default: all of the recipe's)"
+    )
+    parser.add_argument(
+        "--variations", type=int, default=1, help="teacher rewrites (and new examples) per seed"
+    )
+    parser.add_argument(
+        "--teacher",
+        default=None,
+        help="as `factory build --teacher` (default: the embedded default)",
+    )
     parser.add_argument("--teacher-url", default=None)
-    parser.add_argument("--teacher-gguf", default=None, help="the teacher's GGUF for its reference row")
+    parser.add_argument(
+        "--teacher-gguf", default=None, help="the teacher's GGUF for its reference row"
+    )
     parser.add_argument("--epochs", type=float, default=1.5)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--max-steps", type=int, default=-1)
@@ -124,21 +155,51 @@ def main() -> None:
     out, run, name = args.out, args.run, args.name
     where = ["--out", out, "--run", run]
     limit = ["--limit", str(args.limit)] if args.limit else []
-    teacher = [*(["--teacher", args.teacher] if args.teacher else []),
-               *(["--teacher-url", args.teacher_url] if args.teacher_url else [])]
-    times = {"build": step("build", RECIPE, *where, *teacher, "--variations", str(args.variations), *limit)}
+    teacher = [
+        *(["--teacher", args.teacher] if args.teacher else []),
+        *(["--teacher-url", args.teacher_url] if args.teacher_url else []),
+    ]
+    times = {
+        "build": step(
+            "build", RECIPE, *where, *teacher, "--variations", str(args.variations), *limit
+        )
+    }
     report = json.loads((Path(out) / RECIPE / run / "report.json").read_text())
     times["export"] = step("export", RECIPE, *where, "--split", "80/10/10")
-    times["train"] = step("train", RECIPE, *where, "--name", name, "--epochs", str(args.epochs), "--lr", str(args.lr),
-                          "--max-steps", str(args.max_steps), "--gguf", "q8_0")
+    times["train"] = step(
+        "train",
+        RECIPE,
+        *where,
+        "--name",
+        name,
+        "--epochs",
+        str(args.epochs),
+        "--lr",
+        str(args.lr),
+        "--max-steps",
+        str(args.max_steps),
+        "--gguf",
+        "q8_0",
+    )
     eval_limit = ["--limit", str(args.eval_limit)] if args.eval_limit else []
     models = {"base": base_gguf(), name: f"{out}/{RECIPE}/models/{name}/student-q8_0.gguf"}
     if (gguf := teacher_gguf(args)) is not None:
         models["teacher"] = gguf
     for label, model in models.items():
-        times[f"eval {label}"] = step("eval", RECIPE, *where, "--model", model, "--label", label, *eval_limit)
-        times[f"eval {label} natural"] = step("eval", RECIPE, *where, "--model", model, "--label",
-                                              f"{label}@natural", "--data", str(natural))
+        times[f"eval {label}"] = step(
+            "eval", RECIPE, *where, "--model", model, "--label", label, *eval_limit
+        )
+        times[f"eval {label} natural"] = step(
+            "eval",
+            RECIPE,
+            *where,
+            "--model",
+            model,
+            "--label",
+            f"{label}@natural",
+            "--data",
+            str(natural),
+        )
     rows = [("base (SmolLM2-135M-Instruct)", "base"), (f"student ({name})", name)]
     rows += [("teacher", "teacher")] if "teacher" in models else []
     share = report.get("teacher_share") or {}

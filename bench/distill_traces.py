@@ -57,7 +57,9 @@ def write_held_back(sources: list[str], path: Path) -> int:
     config = {**recipe.source, **({"paths": sources} if sources else {})}
     lines = recipe.module.held_back(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
+    )
     return len(lines)
 
 
@@ -73,7 +75,10 @@ def table(out: str, data: Path, labels: list[str]) -> str:
 
     recipe = load_recipe("traces")
     records = {record["id"]: record for record in load(recipe, data)}
-    rows = ["| model | site | n | valid JSON % | schema-valid % | valid tool calls % | exact % |", "|---" * 7 + "|"]
+    rows = [
+        "| model | site | n | valid JSON % | schema-valid % | valid tool calls % | exact % |",
+        "|---" * 7 + "|",
+    ]
     for label in labels:
         groups: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         path = Path(out) / "traces" / "evals" / f"{label}.predictions.jsonl"
@@ -81,25 +86,39 @@ def table(out: str, data: Path, labels: list[str]) -> str:
             prediction = json.loads(line)
             record = records[prediction["id"]]
             site, scores = record["labels"]["site"], prediction["scores"]
-            kind = "tool" if is_call(record["output"], record["provenance"]["context"]) else "schema"
+            kind = (
+                "tool" if is_call(record["output"], record["provenance"]["context"]) else "schema"
+            )
             for group in ("all", site):
                 groups[group]["json"].append(scores["json"])
                 groups[group][kind].append(scores["valid"])
                 groups[group]["exact"].append(scores["exact"])
         for group in ["all", *sorted(g for g in groups if g != "all")]:
             values = groups[group]
-            rows.append(f"| {label} | {group} | {len(values['json'])} | {_share(values['json'])} | "
-                        f"{_share(values['schema'])} | {_share(values['tool'])} | {_share(values['exact'])} |")
+            rows.append(
+                f"| {label} | {group} | {len(values['json'])} | {_share(values['json'])} | "
+                f"{_share(values['schema'])} | {_share(values['tool'])} | {_share(values['exact'])} |"
+            )
     return "\n".join(rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", action="append", default=[], help="logs to distil (default: the recipe's example log)")
-    parser.add_argument("--variations", type=int, default=1, help="new calls the teacher writes per logged call")
-    parser.add_argument("--teacher", default="embedded:smollm2-135m",
-                        help="the build's teacher (default: the fast embedded SmolLM2, so that the bench fits in half an "
-                             "hour on 2 cores; `embedded` is Qwen2.5-Coder-1.5B, or a model of --teacher-url)")
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        help="logs to distil (default: the recipe's example log)",
+    )
+    parser.add_argument(
+        "--variations", type=int, default=1, help="new calls the teacher writes per logged call"
+    )
+    parser.add_argument(
+        "--teacher",
+        default="embedded:smollm2-135m",
+        help="the build's teacher (default: the fast embedded SmolLM2, so that the bench fits in half an "
+        "hour on 2 cores; `embedded` is Qwen2.5-Coder-1.5B, or a model of --teacher-url)",
+    )
     parser.add_argument("--teacher-url", default=None)
     parser.add_argument("--epochs", type=float, default=3)
     parser.add_argument("--lr", type=float, default=5e-4)
@@ -109,25 +128,59 @@ def main() -> None:
     parser.add_argument("--name", default="distilled")
     args = parser.parse_args()
     out, name = args.out, args.name
-    if args.teacher.startswith("embedded:"):  # also for a factory whose build reads the name only from the environment
+    if args.teacher.startswith(
+        "embedded:"
+    ):  # also for a factory whose build reads the name only from the environment
         ENV["FACTORY_EMBEDDED_TEACHER"] = args.teacher.split(":", 1)[1]
     where = ["--out", out, "--run", args.run]
-    teacher = [*(["--teacher", args.teacher] if args.teacher else []),
-               *(["--teacher-url", args.teacher_url] if args.teacher_url else [])]
+    teacher = [
+        *(["--teacher", args.teacher] if args.teacher else []),
+        *(["--teacher-url", args.teacher_url] if args.teacher_url else []),
+    ]
     sources = [flag for path in args.source for flag in ("--source", path)]
     held = Path(out) / "traces" / "held_back.jsonl"
-    times = {"build": step("build", "traces", *where, "--variations", str(args.variations), *sources, *teacher)}
+    times = {
+        "build": step(
+            "build", "traces", *where, "--variations", str(args.variations), *sources, *teacher
+        )
+    }
     print(f"held back: {write_held_back(args.source, held)} logged calls -> {held}", flush=True)
     times["export"] = step("export", "traces", *where, "--split", "90/10", "--stratify", "site")
-    times["train"] = step("train", "traces", *where, "--name", name, "--epochs", str(args.epochs), "--lr", str(args.lr),
-                          "--max-steps", str(args.max_steps), "--gguf", "q8_0")
-    times["eval base"] = step("eval", "traces", *where, "--data", str(held), "--model", base_gguf(), "--label", "base")
-    times["eval student"] = step("eval", "traces", *where, "--data", str(held), "--label", name,
-                                 "--model", f"{out}/traces/models/{name}/student-q8_0.gguf")
+    times["train"] = step(
+        "train",
+        "traces",
+        *where,
+        "--name",
+        name,
+        "--epochs",
+        str(args.epochs),
+        "--lr",
+        str(args.lr),
+        "--max-steps",
+        str(args.max_steps),
+        "--gguf",
+        "q8_0",
+    )
+    times["eval base"] = step(
+        "eval", "traces", *where, "--data", str(held), "--model", base_gguf(), "--label", "base"
+    )
+    times["eval student"] = step(
+        "eval",
+        "traces",
+        *where,
+        "--data",
+        str(held),
+        "--label",
+        name,
+        "--model",
+        f"{out}/traces/models/{name}/student-q8_0.gguf",
+    )
     step("eval", "traces", "--out", out, "--compare", f"base,{name}")
     print("\nHeld-back logged calls (never trained on), base vs student:\n")
     print(table(out, held, ["base", name]))
-    print(f"\ngoals: valid JSON >= {GOALS['json']:g}%, valid tool calls >= {GOALS['tool calls']:g}% (seed 003)")
+    print(
+        f"\ngoals: valid JSON >= {GOALS['json']:g}%, valid tool calls >= {GOALS['tool calls']:g}% (seed 003)"
+    )
     print("minutes: " + ", ".join(f"{k} {v / 60:.1f}" for k, v in times.items()))
 
 

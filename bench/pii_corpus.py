@@ -34,20 +34,69 @@ from pii_corpus_templates import CLEAN_TEMPLATES, PII_TEMPLATES, WORDS  # noqa: 
 
 # locale -> (phone region key in PHONE_FORMATS, names romanized)
 LOCALES = {
-    "en_US": "US", "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR", "es_ES": "ES", "it_IT": "IT", "pt_BR": "BR",
-    "nl_NL": "NL", "pl_PL": "PL", "sv_SE": "SE", "tr_TR": "TR", "vi_VN": "VN", "en_IN": "IN", "cs_CZ": "CZ",
-    "fi_FI": "FI", "da_DK": "DK", "ro_RO": "RO", "pt_PT": "PT", "en_AU": "AU", "en_IE": "IE", "ja_JP": "JP",
+    "en_US": "US",
+    "en_GB": "GB",
+    "de_DE": "DE",
+    "fr_FR": "FR",
+    "es_ES": "ES",
+    "it_IT": "IT",
+    "pt_BR": "BR",
+    "nl_NL": "NL",
+    "pl_PL": "PL",
+    "sv_SE": "SE",
+    "tr_TR": "TR",
+    "vi_VN": "VN",
+    "en_IN": "IN",
+    "cs_CZ": "CZ",
+    "fi_FI": "FI",
+    "da_DK": "DK",
+    "ro_RO": "RO",
+    "pt_PT": "PT",
+    "en_AU": "AU",
+    "en_IE": "IE",
+    "ja_JP": "JP",
 }
 ROMANIZED = {"ja_JP"}  # names through first_romanized_name / last_romanized_name
 # Faker locales whose iban() is of their own country; the others borrow one of these
-IBAN_LOCALES = ["de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_PT", "cs_CZ", "fi_FI", "da_DK", "ro_RO",
-                "en_GB", "tr_TR", "no_NO", "en_IE", "pt_BR"]
+IBAN_LOCALES = [
+    "de_DE",
+    "fr_FR",
+    "es_ES",
+    "it_IT",
+    "nl_NL",
+    "pl_PL",
+    "pt_PT",
+    "cs_CZ",
+    "fi_FI",
+    "da_DK",
+    "ro_RO",
+    "en_GB",
+    "tr_TR",
+    "no_NO",
+    "en_IE",
+    "pt_BR",
+]
 
 # region -> (country code, trunk prefix, national patterns: groups split by spaces; N = 2-9, X = 0-9)
 PHONE_FORMATS = {
     "US": ("1", "", ["NXX NXX XXXX"]),
-    "GB": ("44", "0", ["20 7XXX XXXX", "20 8XXX XXXX", "7NXX XXXXXX", "161 NXX XXXX", "131 NXX XXXX", "117 NXX XXXX"]),
-    "DE": ("49", "0", ["30 NXXXXXXX", "89 NXXXXXX", "15N XXXXXXXX", "17N XXXXXXX", "40 NXXXXXXX", "221 NXXXXXX"]),
+    "GB": (
+        "44",
+        "0",
+        [
+            "20 7XXX XXXX",
+            "20 8XXX XXXX",
+            "7NXX XXXXXX",
+            "161 NXX XXXX",
+            "131 NXX XXXX",
+            "117 NXX XXXX",
+        ],
+    ),
+    "DE": (
+        "49",
+        "0",
+        ["30 NXXXXXXX", "89 NXXXXXX", "15N XXXXXXXX", "17N XXXXXXX", "40 NXXXXXXX", "221 NXXXXXX"],
+    ),
     "FR": ("33", "0", ["1 XX XX XX XX", "6 XX XX XX XX", "7 XX XX XX XX", "4 XX XX XX XX"]),
     "ES": ("34", "", ["6XX XXX XXX", "91X XXX XXX", "93X XXX XXX"]),
     "IT": ("39", "", ["3NX XXX XXXX", "02 NXXX XXXX", "06 NXXX XXXX"]),
@@ -69,11 +118,27 @@ PHONE_FORMATS = {
 }
 # length -> issuer prefixes (Maestro, Visa, Diners, Amex/JCB 15, Mastercard/Discover/JCB, UnionPay)
 CARD_PREFIXES = {
-    12: ["6759", "5018", "6304"], 13: ["4"], 14: ["36", "38", "300", "305"], 15: ["34", "37", "2131", "1800"],
-    16: ["51", "53", "55", "2221", "2720", "6011", "65", "3528", "4", "62"], 17: ["6759", "5018", "6304"],
-    18: ["6759", "5020", "6304"], 19: ["4", "6011", "62", "6759", "3528"],
+    12: ["6759", "5018", "6304"],
+    13: ["4"],
+    14: ["36", "38", "300", "305"],
+    15: ["34", "37", "2131", "1800"],
+    16: ["51", "53", "55", "2221", "2720", "6011", "65", "3528", "4", "62"],
+    17: ["6759", "5018", "6304"],
+    18: ["6759", "5020", "6304"],
+    19: ["4", "6011", "62", "6759", "3528"],
 }
-FAKER_CARDS = ["visa13", "visa16", "visa19", "mastercard", "amex", "discover", "jcb15", "jcb16", "diners", "maestro"]
+FAKER_CARDS = [
+    "visa13",
+    "visa16",
+    "visa19",
+    "mastercard",
+    "amex",
+    "discover",
+    "jcb15",
+    "jcb16",
+    "diners",
+    "maestro",
+]
 SLOT = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 LITERAL = {"http_code"}  # `{word}` in a template that is text, not a slot (curl -w '%{http_code}')
 
@@ -98,12 +163,18 @@ def format_card(digits: str, rng: random.Random) -> str:
     elif len(digits) == 14:
         groups = [digits[:4], digits[4:10], digits[10:]]
     else:
-        groups = [digits[i:i + 4] for i in range(0, len(digits), 4)]
+        groups = [digits[i : i + 4] for i in range(0, len(digits), 4)]
     return sep.join(groups)
 
 
 def ascii_fold(text: str) -> str:
-    text = text.replace("ł", "l").replace("Ł", "L").replace("ß", "ss").replace("đ", "d").replace("Đ", "D")
+    text = (
+        text.replace("ł", "l")
+        .replace("Ł", "L")
+        .replace("ß", "ss")
+        .replace("đ", "d")
+        .replace("Đ", "D")
+    )
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
@@ -134,9 +205,17 @@ class Filler:
 
     def name_any(self):
         first, last = self._new_name()
-        style = self.rng.choice(["first_last", "first_last", "last_comma_first", "first", "last", "lower", "upper_last"])
-        value = {"first_last": f"{first} {last}", "last_comma_first": f"{last}, {first}", "first": first,
-                 "last": last, "lower": f"{first} {last}".lower(), "upper_last": f"{first} {last.upper()}"}[style]
+        style = self.rng.choice(
+            ["first_last", "first_last", "last_comma_first", "first", "last", "lower", "upper_last"]
+        )
+        value = {
+            "first_last": f"{first} {last}",
+            "last_comma_first": f"{last}, {first}",
+            "first": first,
+            "last": last,
+            "lower": f"{first} {last}".lower(),
+            "upper_last": f"{first} {last.upper()}",
+        }[style]
         return "PERSON", value, style
 
     def first(self):
@@ -152,7 +231,22 @@ class Filler:
         return "PERSON", self._name()[0], "first"
 
     def title(self):  # a title before a last name; the title is not part of the span
-        return self.rng.choice(["Dr.", "Mr.", "Ms.", "Mrs.", "Prof.", "Herr", "Frau", "Mme", "Sr.", "Sra.", "Dott.", "Pan"])
+        return self.rng.choice(
+            [
+                "Dr.",
+                "Mr.",
+                "Ms.",
+                "Mrs.",
+                "Prof.",
+                "Herr",
+                "Frau",
+                "Mme",
+                "Sr.",
+                "Sra.",
+                "Dott.",
+                "Pan",
+            ]
+        )
 
     def email(self):
         first, last = self._name()
@@ -164,22 +258,44 @@ class Filler:
         elif kind == "faker_company":
             value = self.fake.company_email()
         else:
-            f, l = ascii_fold(first).lower().replace(" ", ""), ascii_fold(last).lower().replace(" ", "").replace("'", "")
-            local = f"{f}.{l}" if kind == "dotted" else f"{f[:1]}{l}{self.rng.randint(1, 99)}"
+            given, family = (
+                ascii_fold(first).lower().replace(" ", ""),
+                ascii_fold(last).lower().replace(" ", "").replace("'", ""),
+            )
+            local = (
+                f"{given}.{family}"
+                if kind == "dotted"
+                else f"{given[:1]}{family}{self.rng.randint(1, 99)}"
+            )
             value = f"{local}@{self.rng.choice(WORDS['mail_domains'])}"
         return "EMAIL_ADDRESS", ascii_fold(value), kind
 
     def phone(self):
         if self.rng.random() < 0.3:
             return "PHONE_NUMBER", self.fake.phone_number(), "faker"
-        region = LOCALES[self.locale] if self.rng.random() < 0.8 else self.rng.choice(list(PHONE_FORMATS))
+        region = (
+            LOCALES[self.locale]
+            if self.rng.random() < 0.8
+            else self.rng.choice(list(PHONE_FORMATS))
+        )
         cc, trunk, patterns = PHONE_FORMATS[region]
-        groups = ["".join(self.rng.choice("23456789") if c == "N" else self.rng.choice("0123456789") if c == "X" else c
-                          for c in group) for group in self.rng.choice(patterns).split()]
+        groups = [
+            "".join(
+                self.rng.choice("23456789")
+                if c == "N"
+                else self.rng.choice("0123456789")
+                if c == "X"
+                else c
+                for c in group
+            )
+            for group in self.rng.choice(patterns).split()
+        ]
         sep = self.rng.choice([" ", " ", "-", "."])
-        style = self.rng.choice(["intl", "intl", "intl_compact", "intl00", "national", "national",
-                                 "national_compact"] + (["intl_trunk"] if trunk else [])
-                                + (["national_paren"] if trunk or region in ("US", "ES", "IT") else []))
+        style = self.rng.choice(
+            ["intl", "intl", "intl_compact", "intl00", "national", "national", "national_compact"]
+            + (["intl_trunk"] if trunk else [])
+            + (["national_paren"] if trunk or region in ("US", "ES", "IT") else [])
+        )
         if style == "intl":
             value = f"+{cc} " + sep.join(groups)
         elif style == "intl_compact":
@@ -195,7 +311,9 @@ class Filler:
         else:
             value = trunk + sep.join(groups)
         if self.rng.random() < 0.12:
-            value += self.rng.choice([" ext. ", " ext ", " x", " Ext. ", "x"]) + str(self.rng.randint(2, 9999))
+            value += self.rng.choice([" ext. ", " ext ", " x", " Ext. ", "x"]) + str(
+                self.rng.randint(2, 9999)
+            )
             style += "+ext"
         return "PHONE_NUMBER", value, f"{region}:{style}"
 
@@ -214,7 +332,7 @@ class Filler:
         locale = self.locale if own else self.rng.choice(IBAN_LOCALES)
         value = self.fakers[locale].iban()
         if self.rng.random() < 0.5:
-            value = " ".join(value[i:i + 4] for i in range(0, len(value), 4))
+            value = " ".join(value[i : i + 4] for i in range(0, len(value), 4))
             return "IBAN_CODE", value, f"{value[:2]}:spaced"
         return "IBAN_CODE", value, f"{value[:2]}:compact"
 
@@ -261,9 +379,17 @@ class Filler:
         if slot == "digit":
             return str(r.randint(1, 5))
         if slot == "port":
-            return str(r.choice([22, 80, 443, 5432, 6379, 8000, 8080, 8443, 9090, 27017, r.randint(1024, 65535)]))
+            return str(
+                r.choice(
+                    [22, 80, 443, 5432, 6379, 8000, 8080, 8443, 9090, 27017, r.randint(1024, 65535)]
+                )
+            )
         if slot == "status":
-            return str(r.choice([200, 201, 204, 301, 302, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]))
+            return str(
+                r.choice(
+                    [200, 201, 204, 301, 302, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]
+                )
+            )
         if slot == "ver":
             return f"{r.randint(0, 12)}.{r.randint(0, 30)}.{r.randint(0, 40)}"
         if slot == "winver":  # four parts, one above 255: not an IPv4 address
@@ -277,8 +403,13 @@ class Filler:
         if slot == "epoch":
             return str(r.randint(1_500_000_000, 1_800_000_000) * (1000 if r.random() < 0.4 else 1))
         if slot == "uuid":
-            return "%08x-%04x-4%03x-%04x-%012x" % (r.getrandbits(32), r.getrandbits(16), r.getrandbits(12),
-                                                   0x8000 | r.getrandbits(14), r.getrandbits(48))
+            return "%08x-%04x-4%03x-%04x-%012x" % (
+                r.getrandbits(32),
+                r.getrandbits(16),
+                r.getrandbits(12),
+                0x8000 | r.getrandbits(14),
+                r.getrandbits(48),
+            )
         if slot == "sha":
             return "%07x" % r.getrandbits(28) if r.random() < 0.6 else "%040x" % r.getrandbits(160)
         if slot == "sha256":
@@ -286,13 +417,21 @@ class Filler:
         if slot == "hex":
             return "%x" % r.getrandbits(r.choice([16, 24, 32]))
         if slot == "order":
-            return r.choice(["ORD-{}-{:06d}", "PO-{}-{:06d}", "INV-{}-{:05d}", "#{}{:05d}"]).format(r.randint(2019, 2026),
-                                                                                                 r.randint(1, 99999))
+            return r.choice(["ORD-{}-{:06d}", "PO-{}-{:06d}", "INV-{}-{:05d}", "#{}{:05d}"]).format(
+                r.randint(2019, 2026), r.randint(1, 99999)
+            )
         if slot == "longid":  # 12-19 digits that fail the Luhn check: an ID, not a card
-            digits = str(r.randint(1, 9)) + "".join(r.choice("0123456789") for _ in range(r.randint(11, 18)))
+            digits = str(r.randint(1, 9)) + "".join(
+                r.choice("0123456789") for _ in range(r.randint(11, 18))
+            )
             return digits if not luhn_ok(digits) else digits[:-1] + str((int(digits[-1]) + 1) % 10)
         if slot == "size":
-            return r.choice([f"{r.randint(1, 999)}{u}" for u in ("K", "M", "G", "KB", "MB", "GB", " MiB", " bytes")])
+            return r.choice(
+                [
+                    f"{r.randint(1, 999)}{u}"
+                    for u in ("K", "M", "G", "KB", "MB", "GB", " MiB", " bytes")
+                ]
+            )
         if slot == "ms":
             return str(r.randint(1, 5000))
         if slot == "pct":
@@ -302,7 +441,9 @@ class Filler:
         if slot == "host":
             return f"{r.choice(WORDS['svc'])}-{r.randint(1, 12):02d}.{r.choice(['internal', 'prod.local', 'eu-west-1', 'lan', 'corp'])}"
         if slot == "key":
-            return r.choice(["{}-{}-{}", "{}:{}-{}", "{}-{}-{}", "{}-{}"]).format(*r.sample(WORDS["keyword"], 3))
+            return r.choice(["{}-{}-{}", "{}:{}-{}", "{}-{}-{}", "{}-{}"]).format(
+                *r.sample(WORDS["keyword"], 3)
+            )
         if slot == "pid":
             return str(r.randint(100, 65000))
         raise KeyError(f"unknown slot {{{slot}}}")
@@ -314,15 +455,22 @@ def fill(template: str, filler: Filler) -> tuple[str, list[dict]]:
     for match in SLOT.finditer(template):
         if match.group(1) in LITERAL:
             continue
-        parts.append(template[last:match.start()])
+        parts.append(template[last : match.start()])
         position += match.start() - last
         method = getattr(filler, match.group(1), None)
         value = method() if callable(method) else filler.plain(match.group(1))
         if isinstance(value, tuple):
             kind, value, detail = value
             value = value.strip()
-            entities.append({"type": kind, "start": position, "end": position + len(value), "value": value,
-                             "detail": detail})
+            entities.append(
+                {
+                    "type": kind,
+                    "start": position,
+                    "end": position + len(value),
+                    "value": value,
+                    "detail": detail,
+                }
+            )
         parts.append(value)
         position += len(value)
         last = match.end()
@@ -348,14 +496,26 @@ def generate(n: int = 2000, n_clean: int = 500, seed: int = 0) -> list[dict]:
     for i in range(n + n_clean):
         clean = i >= n
         locale = locales[i % len(locales)]
-        genre = clean_genres[i % len(clean_genres)] if clean else genres[(i // len(locales)) % len(genres)]
+        genre = (
+            clean_genres[i % len(clean_genres)]
+            if clean
+            else genres[(i // len(locales)) % len(genres)]
+        )
         template = rng.choice((CLEAN_TEMPLATES if clean else PII_TEMPLATES)[genre])
         text, entities = fill(template, Filler(fakers, rng, locale))
         if clean:
             assert not entities, template
             locale = "-"
-        corpus.append({"id": hashlib.sha1(f"{seed}:{i}:{text}".encode()).hexdigest()[:12], "text": text,
-                       "entities": entities, "genre": genre, "locale": locale, "clean": clean})
+        corpus.append(
+            {
+                "id": hashlib.sha1(f"{seed}:{i}:{text}".encode()).hexdigest()[:12],
+                "text": text,
+                "entities": entities,
+                "genre": genre,
+                "locale": locale,
+                "clean": clean,
+            }
+        )
     return corpus
 
 
@@ -372,15 +532,19 @@ def main() -> None:
     for item in corpus:
         for entity in item["entities"]:
             counts[entity["type"]] = counts.get(entity["type"], 0) + 1
-    print(f"{sum(not c['clean'] for c in corpus)} personal texts, {sum(c['clean'] for c in corpus)} clean; planted: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(
+        f"{sum(not c['clean'] for c in corpus)} personal texts, {sum(c['clean'] for c in corpus)} clean; planted: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
     shown: dict[str, int] = {}
     for item in corpus:
         if shown.get(item["genre"], 0) < args.show:
             shown[item["genre"]] = shown.get(item["genre"], 0) + 1
             print(f"[{item['genre']}/{item['locale']}] {item['text']!r}")
     if args.write:
-        args.write.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in corpus))
+        args.write.write_text(
+            "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in corpus)
+        )
         print(f"wrote {args.write}")
 
 

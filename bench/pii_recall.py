@@ -74,7 +74,10 @@ def score(corpus: list[dict], findings: list[list], redacted: list[str]) -> dict
         text = item["text"]
         for e in item["entities"]:
             span, need = (e["start"], e["end"]), 0.5 * (e["end"] - e["start"])
-            typed = any(compatible(e["type"], r.entity_type) and overlap(span, (r.start, r.end)) >= need for r in results)
+            typed = any(
+                compatible(e["type"], r.entity_type) and overlap(span, (r.start, r.end)) >= need
+                for r in results
+            )
             untyped = any(overlap(span, (r.start, r.end)) >= need for r in results)
             planted[e["type"]] += 1
             found[e["type"]] += typed
@@ -83,36 +86,76 @@ def score(corpus: list[dict], findings: list[list], redacted: list[str]) -> dict
             by_detail[(e["type"], e["detail"])][0] += 1
             by_detail[(e["type"], e["detail"])][1] += typed
             if not typed:
-                instead = [f"{r.entity_type} {text[r.start:r.end]!r}" for r in results if overlap(span, (r.start, r.end))]
-                misses[e["type"]].append({"value": e["value"], "detail": e["detail"], "genre": item["genre"],
-                                          "locale": item["locale"], "found_instead": instead})
+                instead = [
+                    f"{r.entity_type} {text[r.start : r.end]!r}"
+                    for r in results
+                    if overlap(span, (r.start, r.end))
+                ]
+                misses[e["type"]].append(
+                    {
+                        "value": e["value"],
+                        "detail": e["detail"],
+                        "genre": item["genre"],
+                        "locale": item["locale"],
+                        "found_instead": instead,
+                    }
+                )
         for r in results:
             flagged[r.entity_type] += 1
-            ok = any(compatible(e["type"], r.entity_type) and overlap((e["start"], e["end"]), (r.start, r.end))
-                     >= 0.5 * min(e["end"] - e["start"], r.end - r.start) for e in item["entities"])
+            ok = any(
+                compatible(e["type"], r.entity_type)
+                and overlap((e["start"], e["end"]), (r.start, r.end))
+                >= 0.5 * min(e["end"] - e["start"], r.end - r.start)
+                for e in item["entities"]
+            )
             right[r.entity_type] += ok
             if not ok:
-                (clean_fp if item["clean"] else pii_fp)[(r.entity_type, text[r.start:r.end])] += 1
+                (clean_fp if item["clean"] else pii_fp)[(r.entity_type, text[r.start : r.end])] += 1
         clean_hit += bool(item["clean"] and results)
-    return {"planted": planted, "found": found, "found_any": found_any, "left": left, "flagged": flagged,
-            "right": right, "misses": misses, "clean_fp": clean_fp, "pii_fp": pii_fp, "clean_hit": clean_hit,
-            "by_detail": by_detail}
+    return {
+        "planted": planted,
+        "found": found,
+        "found_any": found_any,
+        "left": left,
+        "flagged": flagged,
+        "right": right,
+        "misses": misses,
+        "clean_fp": clean_fp,
+        "pii_fp": pii_fp,
+        "clean_hit": clean_hit,
+        "by_detail": by_detail,
+    }
 
 
 def table(s: dict, entities: tuple[str, ...]) -> dict:
     rows = {}
     for kind in sorted(set(s["planted"]) | set(s["flagged"])):
         n, f = s["planted"][kind], s["flagged"][kind]
-        rows[kind] = {"planted": n, "recall": s["found"][kind] / n if n else None,
-                      "recall_any_type": s["found_any"][kind] / n if n else None, "findings": f,
-                      "precision": s["right"][kind] / f if f else None, "left": s["left"][kind]}
-    for name, kinds in (("ALL scrubber types", [k for k in s["planted"] if any(compatible(k, e) for e in entities)]),
-                        ("ALL planted", list(s["planted"]))):
+        rows[kind] = {
+            "planted": n,
+            "recall": s["found"][kind] / n if n else None,
+            "recall_any_type": s["found_any"][kind] / n if n else None,
+            "findings": f,
+            "precision": s["right"][kind] / f if f else None,
+            "left": s["left"][kind],
+        }
+    for name, kinds in (
+        (
+            "ALL scrubber types",
+            [k for k in s["planted"] if any(compatible(k, e) for e in entities)],
+        ),
+        ("ALL planted", list(s["planted"])),
+    ):
         n = sum(s["planted"][k] for k in kinds)
         f = sum(s["flagged"].values())
-        rows[name] = {"planted": n, "recall": sum(s["found"][k] for k in kinds) / n,
-                      "recall_any_type": sum(s["found_any"][k] for k in kinds) / n, "findings": f,
-                      "precision": sum(s["right"].values()) / f if f else None, "left": sum(s["left"][k] for k in kinds)}
+        rows[name] = {
+            "planted": n,
+            "recall": sum(s["found"][k] for k in kinds) / n,
+            "recall_any_type": sum(s["found_any"][k] for k in kinds) / n,
+            "findings": f,
+            "precision": sum(s["right"].values()) / f if f else None,
+            "left": sum(s["left"][k] for k in kinds),
+        }
     return rows
 
 
@@ -125,11 +168,23 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="texts with personal data")
     parser.add_argument("--n-clean", type=int, default=500, help="texts without")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--corpus", type=Path, help="a JSON Lines corpus (pii_corpus.py --write) instead of generating")
-    parser.add_argument("--entities", nargs="*", default=[], help="entities besides the defaults, e.g. LOCATION")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="a JSON Lines corpus (pii_corpus.py --write) instead of generating",
+    )
+    parser.add_argument(
+        "--entities", nargs="*", default=[], help="entities besides the defaults, e.g. LOCATION"
+    )
     parser.add_argument("--scrubber-arg", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--show-misses", type=int, default=0, metavar="K", help="print K missed values per type")
-    parser.add_argument("--by-detail", action="store_true", help="recall per planted variant (name style, phone format...)")
+    parser.add_argument(
+        "--show-misses", type=int, default=0, metavar="K", help="print K missed values per type"
+    )
+    parser.add_argument(
+        "--by-detail",
+        action="store_true",
+        help="recall per planted variant (name style, phone format...)",
+    )
     parser.add_argument("--json", type=Path, help="write the numbers here")
     args = parser.parse_args()
 
@@ -153,12 +208,19 @@ def main() -> None:
     s = score(corpus, findings, redacted)
     rows = table(s, entities)
     n_clean = sum(item["clean"] for item in corpus)
-    print(f"{len(corpus) - n_clean} personal texts, {n_clean} clean; Scrubber({', '.join(entities)}"
-          + "".join(f", {k}={v!r}" for k, v in kwargs.items()) + ")")
-    print(f"\n{'entity':<20} {'planted':>7} {'recall':>7} {'any-type':>8} {'findings':>8} {'precision':>9} {'left':>5}")
+    print(
+        f"{len(corpus) - n_clean} personal texts, {n_clean} clean; Scrubber({', '.join(entities)}"
+        + "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        + ")"
+    )
+    print(
+        f"\n{'entity':<20} {'planted':>7} {'recall':>7} {'any-type':>8} {'findings':>8} {'precision':>9} {'left':>5}"
+    )
     for kind, row in rows.items():
-        print(f"{kind:<20} {row['planted']:>7} {fmt(row['recall']):>7} {fmt(row['recall_any_type']):>8} "
-              f"{row['findings']:>8} {fmt(row['precision']):>9} {row['left']:>5}")
+        print(
+            f"{kind:<20} {row['planted']:>7} {fmt(row['recall']):>7} {fmt(row['recall_any_type']):>8} "
+            f"{row['findings']:>8} {fmt(row['precision']):>9} {row['left']:>5}"
+        )
     rate = s["clean_hit"] / n_clean if n_clean else 0.0
     print(f"\nclean texts with any finding: {s['clean_hit']} of {n_clean} ({rate:.1%})")
     for (kind, value), count in s["clean_fp"].most_common(15):
@@ -166,9 +228,14 @@ def main() -> None:
     print("most common wrong findings in the personal texts:")
     for (kind, value), count in s["pii_fp"].most_common(10):
         print(f"  {count:4d}  {kind:<14} {value!r}")
-    print(f"\nanalyze: {analyze_rate:.1f} texts/s; redact (one text a record): {redact_rate:.1f} texts/s")
+    print(
+        f"\nanalyze: {analyze_rate:.1f} texts/s; redact (one text a record): {redact_rate:.1f} texts/s"
+    )
 
-    detail = {f"{kind}/{name}": {"planted": n, "recall": f / n} for (kind, name), (n, f) in sorted(s["by_detail"].items())}
+    detail = {
+        f"{kind}/{name}": {"planted": n, "recall": f / n}
+        for (kind, name), (n, f) in sorted(s["by_detail"].items())
+    }
     if args.by_detail:
         print("\nrecall per planted variant:")
         for name, row in detail.items():
@@ -176,18 +243,41 @@ def main() -> None:
     if args.show_misses:
         for kind, missed in sorted(s["misses"].items()):
             print(f"\nmissed {kind} ({len(missed)}):")
-            for miss in missed[::max(1, len(missed) // args.show_misses)][:args.show_misses]:
-                instead = f"  found: {'; '.join(miss['found_instead'])}" if miss["found_instead"] else ""
-                print(f"  {miss['value']!r:<44} {miss['detail']:<22} {miss['genre']}/{miss['locale']}{instead}")
+            for miss in missed[:: max(1, len(missed) // args.show_misses)][: args.show_misses]:
+                instead = (
+                    f"  found: {'; '.join(miss['found_instead'])}" if miss["found_instead"] else ""
+                )
+                print(
+                    f"  {miss['value']!r:<44} {miss['detail']:<22} {miss['genre']}/{miss['locale']}{instead}"
+                )
     if args.json:
-        args.json.write_text(json.dumps({
-            "corpus": {"personal": len(corpus) - n_clean, "clean": n_clean, "seed": args.seed,
-                       "file": str(args.corpus) if args.corpus else None},
-            "scrubber": {"entities": list(entities), **kwargs}, "per_type": rows, "per_variant": detail,
-            "clean": {"with_finding": s["clean_hit"], "rate": rate,
-                      "top": [{"type": k, "value": v, "count": c} for (k, v), c in s["clean_fp"].most_common(15)]},
-            "texts_per_s": {"analyze": analyze_rate, "redact": redact_rate},
-            "misses": {kind: missed[:200] for kind, missed in s["misses"].items()}}, indent=1, ensure_ascii=False))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "corpus": {
+                        "personal": len(corpus) - n_clean,
+                        "clean": n_clean,
+                        "seed": args.seed,
+                        "file": str(args.corpus) if args.corpus else None,
+                    },
+                    "scrubber": {"entities": list(entities), **kwargs},
+                    "per_type": rows,
+                    "per_variant": detail,
+                    "clean": {
+                        "with_finding": s["clean_hit"],
+                        "rate": rate,
+                        "top": [
+                            {"type": k, "value": v, "count": c}
+                            for (k, v), c in s["clean_fp"].most_common(15)
+                        ],
+                    },
+                    "texts_per_s": {"analyze": analyze_rate, "redact": redact_rate},
+                    "misses": {kind: missed[:200] for kind, missed in s["misses"].items()},
+                },
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
         print(f"wrote {args.json}")
 
 

@@ -25,14 +25,24 @@ from factory.pii import DEFAULT_THRESHOLDS, Scrubber, checked, registry, spacy_e
 from factory.recipes import DEFAULT_PII_ENTITIES, load_recipe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-NAMES = ["Maria Garcia", "Peter Novak", "Aiko Tanaka", "Samuel Okafor", "Lena Fischer", "David Cohen"]
+NAMES = [
+    "Maria Garcia",
+    "Peter Novak",
+    "Aiko Tanaka",
+    "Samuel Okafor",
+    "Lena Fischer",
+    "David Cohen",
+]
 
 
 def corpus(n: int) -> list[str]:
     """Grammar requests, with PII planted into a third of them, and the PII fixture texts."""
     rng = random.Random(0)
     requests = [s["input"] for s in load_recipe("rem_queries").module.grammar_seeds(250, 7)]
-    planted = [json.loads(line)["text"] for line in (ROOT / "tests/assets/pii_texts.jsonl").read_text().splitlines()]
+    planted = [
+        json.loads(line)["text"]
+        for line in (ROOT / "tests/assets/pii_texts.jsonl").read_text().splitlines()
+    ]
     texts = []
     for i in range(n):
         text = requests[i % len(requests)]
@@ -48,12 +58,19 @@ def naive_engine():
     from presidio_analyzer import AnalyzerEngine
 
     nlp_engine = spacy_engine()
-    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry(nlp_engine, DEFAULT_PII_ENTITIES),
-                          supported_languages=["en"])
+    return AnalyzerEngine(
+        nlp_engine=nlp_engine,
+        registry=registry(nlp_engine, DEFAULT_PII_ENTITIES),
+        supported_languages=["en"],
+    )
 
 
 def spans(results_per_text) -> set:
-    return {(i, r.entity_type, r.start, r.end) for i, results in enumerate(results_per_text) for r in results}
+    return {
+        (i, r.entity_type, r.start, r.end)
+        for i, results in enumerate(results_per_text)
+        for r in results
+    }
 
 
 def main() -> None:
@@ -66,9 +83,19 @@ def main() -> None:
     engine = naive_engine()
     engine.analyze(texts[0], language="en")  # warm-up
     started = time.perf_counter()
-    naive = [checked(text, [r for r in engine.analyze(text, language="en", entities=list(DEFAULT_PII_ENTITIES),
-                                                       score_threshold=0.4)
-                            if r.score >= threshold.get(r.entity_type, threshold["default"])]) for text in texts]
+    naive = [
+        checked(
+            text,
+            [
+                r
+                for r in engine.analyze(
+                    text, language="en", entities=list(DEFAULT_PII_ENTITIES), score_threshold=0.4
+                )
+                if r.score >= threshold.get(r.entity_type, threshold["default"])
+            ],
+        )
+        for text in texts
+    ]
     naive_rate = len(texts) / (time.perf_counter() - started)
 
     scrubber = Scrubber(DEFAULT_PII_ENTITIES)
@@ -80,7 +107,12 @@ def main() -> None:
     same = spans(naive) == spans(ours)
     print(f"{len(texts)} texts, {len(spans(ours))} findings; same findings: {same}")
     if not same:
-        print("only naive:", sorted(spans(naive) - spans(ours))[:10], "only ours:", sorted(spans(ours) - spans(naive))[:10])
+        print(
+            "only naive:",
+            sorted(spans(naive) - spans(ours))[:10],
+            "only ours:",
+            sorted(spans(ours) - spans(naive))[:10],
+        )
     print(f"naive analyze loop: {naive_rate:8.1f} texts/s")
     print(f"scrubber (batched): {ours_rate:8.1f} texts/s")
     print(f"ratio: {ours_rate / naive_rate:.2f}x (goal >= 2x)")

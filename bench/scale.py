@@ -81,14 +81,28 @@ class Corpus:
         rng = np.random.default_rng(0)
         for start in range(0, self.seeds, CHUNK):
             count = min(CHUNK, self.seeds - start)
-            seeds = _unit(self.centers[rng.integers(len(self.centers), size=count)]
-                          + rng.standard_normal((count, DIM), dtype=np.float32) * 0.0383)
-            spread = rng.uniform(0.015, 0.04, size=(count, REWRITES, 1)).astype(np.float32)  # cosine to seed 0.95..0.79
-            rewrites = _unit(seeds[:, None] + rng.standard_normal((count, REWRITES, DIM), dtype=np.float32) * spread)
+            seeds = _unit(
+                self.centers[rng.integers(len(self.centers), size=count)]
+                + rng.standard_normal((count, DIM), dtype=np.float32) * 0.0383
+            )
+            spread = rng.uniform(0.015, 0.04, size=(count, REWRITES, 1)).astype(
+                np.float32
+            )  # cosine to seed 0.95..0.79
+            rewrites = _unit(
+                seeds[:, None]
+                + rng.standard_normal((count, REWRITES, DIM), dtype=np.float32) * spread
+            )
             texts = []
             for s in range(start, start + count):
                 text = f"{self.grammar[s % len(self.grammar)]['input']} for project {s}"
-                texts.append((text, json.loads(_reply([{"role": "user", "content": f"Request: {text}"}]))["variations"]))
+                texts.append(
+                    (
+                        text,
+                        json.loads(_reply([{"role": "user", "content": f"Request: {text}"}]))[
+                            "variations"
+                        ],
+                    )
+                )
             yield start, texts, seeds, rewrites
 
     def base(self, s: int) -> dict:
@@ -98,7 +112,9 @@ class Corpus:
 def _fill_cache(cache, texts: list[str], vectors) -> None:
     from factory.record import content_hash
 
-    cache.put_many([(content_hash(text), vector) for text, vector in zip(texts, vectors, strict=True)])
+    cache.put_many(
+        [(content_hash(text), vector) for text, vector in zip(texts, vectors, strict=True)]
+    )
 
 
 def write_dedup_data(folder: Path, n: int) -> None:
@@ -108,17 +124,26 @@ def write_dedup_data(folder: Path, n: int) -> None:
 
     corpus = Corpus(n // (REWRITES + 1) + 1)
     cache = EmbeddingCache(folder / "_cache" / "embeddings.sqlite")
-    distinct = np.lib.format.open_memmap(folder / "vectors.npy", mode="w+", dtype=np.float32,
-                                         shape=(corpus.seeds * (REWRITES + 1), DIM))
+    distinct = np.lib.format.open_memmap(
+        folder / "vectors.npy",
+        mode="w+",
+        dtype=np.float32,
+        shape=(corpus.seeds * (REWRITES + 1), DIM),
+    )
     written = 0
     with open(folder / "records.jsonl", "w", encoding="utf-8") as out:
         for start, texts, seeds, rewrites in corpus.chunks():
             rows = np.concatenate([seeds[:, None], rewrites], axis=1)
-            distinct[start * (REWRITES + 1):(start + len(texts)) * (REWRITES + 1)] = rows.reshape(-1, DIM)
-            records = [r for k, (text, variants) in enumerate(texts)
-                       for r in _seed_records(corpus, start + k, text, variants, rows[k])]
+            distinct[start * (REWRITES + 1) : (start + len(texts)) * (REWRITES + 1)] = rows.reshape(
+                -1, DIM
+            )
+            records = [
+                r
+                for k, (text, variants) in enumerate(texts)
+                for r in _seed_records(corpus, start + k, text, variants, rows[k])
+            ]
             _fill_cache(cache, [r["input"] for r, _ in records], [v for _, v in records])
-            take = records[:n - written]
+            take = records[: n - written]
             out.writelines(dumps(record) + "\n" for record, _ in take)
             written += len(take)
     distinct.flush()
@@ -126,15 +151,19 @@ def write_dedup_data(folder: Path, n: int) -> None:
     (folder / "done").touch()
 
 
-def _seed_records(corpus: Corpus, s: int, text: str, variants: list[str], vectors: np.ndarray) -> list[tuple[dict, np.ndarray]]:
+def _seed_records(
+    corpus: Corpus, s: int, text: str, variants: list[str], vectors: np.ndarray
+) -> list[tuple[dict, np.ndarray]]:
     """Seed s and its rewrites as records, with each one's input vector; every 40th seed also has an
     exact duplicate of a rewrite, every 150th a conflict (its request with another query), every
     20th a context."""
     from factory.record import Record
 
     base, recipe = corpus.base(s), corpus.recipe
-    group = [(text, base["output"], vectors[0], "grammar"),
-             *[(v, base["output"], vectors[1 + i], "teacher") for i, v in enumerate(variants)]]
+    group = [
+        (text, base["output"], vectors[0], "grammar"),
+        *[(v, base["output"], vectors[1 + i], "teacher") for i, v in enumerate(variants)],
+    ]
     if s % 40 == 0:
         group.append((variants[0].upper() + "!", base["output"], vectors[1], "teacher"))
     if s % 150 == 0:
@@ -144,10 +173,22 @@ def _seed_records(corpus: Corpus, s: int, text: str, variants: list[str], vector
     for index, (t, output, vector, origin) in enumerate(group):
         provenance = {"origin": origin, "source": f"bench:{s}", **context}
         if origin == "teacher":
-            provenance.update(seed_text=text, teacher={"model": "loopback", "base_url": "http://127.0.0.1:1/v1"},
-                              variation_index=index - 1, keep_values=[])
-        record = Record(recipe=recipe.name, kind=recipe.kind, schema_version=1, seed_id=str(s), input=t, output=output,
-                        labels=base["labels"], provenance=provenance).to_dict()
+            provenance.update(
+                seed_text=text,
+                teacher={"model": "loopback", "base_url": "http://127.0.0.1:1/v1"},
+                variation_index=index - 1,
+                keep_values=[],
+            )
+        record = Record(
+            recipe=recipe.name,
+            kind=recipe.kind,
+            schema_version=1,
+            seed_id=str(s),
+            input=t,
+            output=output,
+            labels=base["labels"],
+            provenance=provenance,
+        ).to_dict()
         if origin == "teacher":
             record["checks"]["faithfulness"] = round(float(vector @ vectors[0]), 4)
         out.append((record, vector))
@@ -163,10 +204,19 @@ def write_build_data(folder: Path, n: int) -> int:
     with open(folder / "seeds.jsonl", "w", encoding="utf-8") as out:
         for start, texts, seeds, rewrites in corpus.chunks():
             rows = np.concatenate([seeds[:, None], rewrites], axis=1)
-            _fill_cache(cache, [t for text, variants in texts for t in (text, *variants)], rows.reshape(-1, DIM))
+            _fill_cache(
+                cache,
+                [t for text, variants in texts for t in (text, *variants)],
+                rows.reshape(-1, DIM),
+            )
             for k, (text, _) in enumerate(texts):
                 output = corpus.base(start + k)["output"]
-                out.write(json.dumps({"input": text, "rem": output["rem"], "explanation": output["explanation"]}) + "\n")
+                out.write(
+                    json.dumps(
+                        {"input": text, "rem": output["rem"], "explanation": output["explanation"]}
+                    )
+                    + "\n"
+                )
     cache.close()
     return corpus.seeds
 
@@ -219,19 +269,31 @@ def _status(pid: int | str, name: str = "status") -> dict[str, int]:
         lines = Path(f"/proc/{pid}/{name}").read_text().splitlines()
     except OSError:
         return {}
-    return {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in lines) if v.strip().endswith("kB")}
+    return {
+        k: int(v.split()[0])
+        for k, _, v in (line.partition(":") for line in lines)
+        if v.strip().endswith("kB")
+    }
 
 
 def child(kind: str, *args: str, every: float = 0.2) -> dict:
     """Run one measurement in a fresh process; its JSON line back, with the tree's sampled peaks."""
-    process = subprocess.Popen([sys.executable, __file__, "--child", kind, *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with TreeMemory(process.pid, every) as memory:
         stdout, stderr = process.communicate()
     if process.returncode != 0:
         return {"error": f"exit {process.returncode}: {stderr.strip()[-2000:]}"}
     result = json.loads(stdout.strip().splitlines()[-1])
-    return {**result, "tree_pss_mib": memory.peak_pss / 1024, "tree_anon_mib": memory.peak_anon / 1024}
+    return {
+        **result,
+        "tree_pss_mib": memory.peak_pss / 1024,
+        "tree_anon_mib": memory.peak_anon / 1024,
+    }
 
 
 class _Quiet:
@@ -260,8 +322,12 @@ def run_dedup(mode: str, source: str, data: str, run_dir: str) -> dict:
     from factory.stages.base import BuildContext, BuildOptions
     from factory.stages.dedup import DedupStage
 
-    context = BuildContext(recipe=load_recipe("rem_queries"), options=BuildOptions(), run_dir=Path(run_dir),
-                           cache_path=Path(data) / "_cache" / "teacher.sqlite")
+    context = BuildContext(
+        recipe=load_recipe("rem_queries"),
+        options=BuildOptions(),
+        run_dir=Path(run_dir),
+        cache_path=Path(data) / "_cache" / "teacher.sqlite",
+    )
     stage = (DedupStage if mode == "streaming" else ReferenceDedup)(context)
     started = time.perf_counter()
     row = run_stage(stage, Path(source), Path(run_dir), _Quiet())
@@ -270,8 +336,15 @@ def run_dedup(mode: str, source: str, data: str, run_dir: str) -> dict:
     for name in ("stages/dedup.jsonl", "rejected/dedup.jsonl", "dedup/clusters.jsonl"):
         digest.update((Path(run_dir) / name).read_bytes())
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mib": _peak_rss_mib(),
-            "in": row["in"], "out": row["out"], "rejected": row["rejected"], "digest": digest.hexdigest()}
+    return {
+        "seconds": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "rss_mib": _peak_rss_mib(),
+        "in": row["in"],
+        "out": row["out"],
+        "rejected": row["rejected"],
+        "digest": digest.hexdigest(),
+    }
 
 
 def run_recall(vectors_path: str, n: str, queries: str, threshold: str) -> dict:
@@ -280,32 +353,48 @@ def run_recall(vectors_path: str, n: str, queries: str, threshold: str) -> dict:
 
     from factory import dedup
 
-    vectors = np.load(vectors_path, mmap_mode="r")[:int(n)]
+    vectors = np.load(vectors_path, mmap_mode="r")[: int(n)]
     started = time.perf_counter()
     index = dedup._index(vectors)
     built = time.perf_counter() - started
-    picks = np.sort(np.random.default_rng(2).choice(len(vectors), size=min(int(queries), len(vectors)), replace=False))
+    picks = np.sort(
+        np.random.default_rng(2).choice(
+            len(vectors), size=min(int(queries), len(vectors)), replace=False
+        )
+    )
     found = {}
     for name, search in (("index", index), ("exact", _flat(vectors, faiss))):
         started = time.perf_counter()
         pairs = set()
         for start in range(0, len(picks), 4096):
-            rows = picks[start:start + 4096]
-            limits, _, ids = search.range_search(np.ascontiguousarray(vectors[rows]), float(threshold))
+            rows = picks[start : start + 4096]
+            limits, _, ids = search.range_search(
+                np.ascontiguousarray(vectors[rows]), float(threshold)
+            )
             for q, i in enumerate(rows.tolist()):
-                pairs.update((i, j) for j in ids[limits[q]:limits[q + 1]].tolist() if j != i)
+                pairs.update((i, j) for j in ids[limits[q] : limits[q + 1]].tolist() if j != i)
         found[name] = (pairs, time.perf_counter() - started)
     (ivf, ivf_s), (exact, exact_s) = found["index"], found["exact"]
     kind = type(index).__name__
-    return {"n": len(vectors), "queries": len(picks), "index": kind, "nprobe": getattr(index, "nprobe", None),
-            "build_s": built, "search_s": ivf_s, "exact_s": exact_s, "exact_pairs": len(exact), "found": len(ivf & exact),
-            "extra": len(ivf - exact), "rss_mib": _peak_rss_mib()}
+    return {
+        "n": len(vectors),
+        "queries": len(picks),
+        "index": kind,
+        "nprobe": getattr(index, "nprobe", None),
+        "build_s": built,
+        "search_s": ivf_s,
+        "exact_s": exact_s,
+        "exact_pairs": len(exact),
+        "found": len(ivf & exact),
+        "extra": len(ivf - exact),
+        "rss_mib": _peak_rss_mib(),
+    }
 
 
 def _flat(vectors: np.ndarray, faiss):
     flat = faiss.IndexFlatIP(DIM)
     for start in range(0, len(vectors), 100_000):
-        flat.add(np.ascontiguousarray(vectors[start:start + 100_000]))
+        flat.add(np.ascontiguousarray(vectors[start : start + 100_000]))
     return flat
 
 
@@ -320,35 +409,56 @@ def run_build(engine: str, seeds_file: str, seeds: str, out: str, teacher_url: s
     from factory.build import build
     from factory.stages.base import BuildOptions
 
-    settings = {"seeds_file": Path(seeds_file), "limit": int(seeds), "variations": REWRITES, "pii_policy": "off"}
+    settings = {
+        "seeds_file": Path(seeds_file),
+        "limit": int(seeds),
+        "variations": REWRITES,
+        "pii_policy": "off",
+    }
     try:
         options = BuildOptions(**settings, **({"engine": engine} if engine != "local" else {}))
     except TypeError as exc:
         return {"skipped": f"this checkout's BuildOptions has no engine option ({exc})"}
     started = time.perf_counter()
     try:
-        report = build("rem_queries", options=options, out=Path(out), teacher_url=teacher_url, run_id=engine)
+        report = build(
+            "rem_queries", options=options, out=Path(out), teacher_url=teacher_url, run_id=engine
+        )
     except Exception as exc:  # noqa: BLE001 - the bench reports an engine that fails and goes on
         return {"skipped": f"{type(exc).__name__}: {exc}"}
     seconds = time.perf_counter() - started
     rows = {row["name"]: row for row in report["stages"]}
-    return {"seconds": seconds, "generated": rows["generate"]["out"], "records": report["records"],
-            "encoded": rows["dedup"].get("embedding_cache", {}).get("misses"),
-            "stages": {row["name"]: round(row["seconds"], 1) for row in report["stages"]},
-            "rss_mib": _peak_rss_mib()}
+    return {
+        "seconds": seconds,
+        "generated": rows["generate"]["out"],
+        "records": report["records"],
+        "encoded": rows["dedup"].get("embedding_cache", {}).get("misses"),
+        "stages": {row["name"]: round(row["seconds"], 1) for row in report["stages"]},
+        "rss_mib": _peak_rss_mib(),
+    }
 
 
 def dedup_part(work: Path, sizes: list[int], baseline: list[int], recall_queries: int) -> None:
-    made = sorted((int(p.name.split("-")[1]), p) for p in work.glob("dedup-*") if (p / "done").exists())
-    data = next((p for m, p in made if m >= max(sizes)), work / f"dedup-{max(sizes)}")  # reuse a larger corpus's prefix
+    made = sorted(
+        (int(p.name.split("-")[1]), p) for p in work.glob("dedup-*") if (p / "done").exists()
+    )
+    data = next(
+        (p for m, p in made if m >= max(sizes)), work / f"dedup-{max(sizes)}"
+    )  # reuse a larger corpus's prefix
     if not (data / "done").exists():
         started = time.perf_counter()
         data.mkdir(parents=True, exist_ok=True)
         write_dedup_data(data, max(sizes))
-        print(f"wrote {max(sizes):,} synthetic records and their vectors in {time.perf_counter() - started:.0f} s")
-    print("\ndedup stage; vectors: synthetic, clustered, read from the embedding cache (MiniLM not measured)")
-    print(f"{'stage':<10} {'records':>9} {'kept':>9} {'seconds':>8} {'CPU s':>7} {'records/s':>10} {'peak RSS MiB':>13} "
-          f"{'peak anon MiB':>14}  rejected")
+        print(
+            f"wrote {max(sizes):,} synthetic records and their vectors in {time.perf_counter() - started:.0f} s"
+        )
+    print(
+        "\ndedup stage; vectors: synthetic, clustered, read from the embedding cache (MiniLM not measured)"
+    )
+    print(
+        f"{'stage':<10} {'records':>9} {'kept':>9} {'seconds':>8} {'CPU s':>7} {'records/s':>10} {'peak RSS MiB':>13} "
+        f"{'peak anon MiB':>14}  rejected"
+    )
     results = {}
     for n in sizes:
         source = prefix(data / "records.jsonl", data / f"records-{n}.jsonl", n)
@@ -360,31 +470,42 @@ def dedup_part(work: Path, sizes: list[int], baseline: list[int], recall_queries
             if "error" in result:
                 print(f"{mode:<10} {n:>9,} failed: {result['error']}")
                 continue
-            print(f"{mode:<10} {n:>9,} {result['out']:>9,} {result['seconds']:>8.1f} {result['cpu_s']:>7.1f} "
-                  f"{n / result['seconds']:>10,.0f} "
-                  f"{result['rss_mib']:>13,.0f} {result['tree_anon_mib']:>14,.0f}  {result['rejected']}", flush=True)
+            print(
+                f"{mode:<10} {n:>9,} {result['out']:>9,} {result['seconds']:>8.1f} {result['cpu_s']:>7.1f} "
+                f"{n / result['seconds']:>10,.0f} "
+                f"{result['rss_mib']:>13,.0f} {result['tree_anon_mib']:>14,.0f}  {result['rejected']}",
+                flush=True,
+            )
         new, old = results.get(("streaming", n), {}), results.get(("in-memory", n), {})
         if "seconds" in new and "seconds" in old:
             same = "the same" if new["digest"] == old["digest"] else "DIFFERENT"
-            print(f"{'':<10} streaming / in-memory at {n:,}: time {new['seconds'] / old['seconds']:.2f}, "
-                  f"peak RSS {new['rss_mib'] / old['rss_mib']:.2f}, peak anon {new['tree_anon_mib'] / old['tree_anon_mib']:.2f}; "
-                  f"output files {same}")
+            print(
+                f"{'':<10} streaming / in-memory at {n:,}: time {new['seconds'] / old['seconds']:.2f}, "
+                f"peak RSS {new['rss_mib'] / old['rss_mib']:.2f}, peak anon {new['tree_anon_mib'] / old['tree_anon_mib']:.2f}; "
+                f"output files {same}"
+            )
     if recall_queries:
         r = child("recall", str(data / "vectors.npy"), str(max(sizes)), str(recall_queries), "0.87")
         if "error" in r:
             print(f"recall: failed ({r['error']})")
             return
-        print(f"\n{r['index']} over {r['n']:,} vectors (nprobe {r['nprobe']}): built in {r['build_s']:.0f} s; "
-              f"{r['queries']:,} queries: {r['found']:,} of the {r['exact_pairs']:,} pairs >= 0.87 that exact search finds "
-              f"(recall {r['found'] / max(1, r['exact_pairs']):.4f}), {r['search_s']:.0f} s vs exact {r['exact_s']:.0f} s; "
-              f"peak RSS {r['rss_mib']:,.0f} MiB (vectors memmapped, the index, the exact index)")
+        print(
+            f"\n{r['index']} over {r['n']:,} vectors (nprobe {r['nprobe']}): built in {r['build_s']:.0f} s; "
+            f"{r['queries']:,} queries: {r['found']:,} of the {r['exact_pairs']:,} pairs >= 0.87 that exact search finds "
+            f"(recall {r['found'] / max(1, r['exact_pairs']):.4f}), {r['search_s']:.0f} s vs exact {r['exact_s']:.0f} s; "
+            f"peak RSS {r['rss_mib']:,.0f} MiB (vectors memmapped, the index, the exact index)"
+        )
 
 
 def build_part(work: Path, sizes: list[int], engines: list[str]) -> None:
-    print("\nfactory build rem_queries --seeds (N/4 seeds) --variations 3 --pii-policy off, loopback teacher at zero "
-          "latency; faithfulness and dedup read synthetic vectors from the embedding cache")
-    print(f"{'engine':<7} {'records':>9} {'seconds':>8} {'records/s':>10} {'peak RSS MiB':>13} {'tree PSS MiB':>13}  "
-          "seconds per stage")
+    print(
+        "\nfactory build rem_queries --seeds (N/4 seeds) --variations 3 --pii-policy off, loopback teacher at zero "
+        "latency; faithfulness and dedup read synthetic vectors from the embedding cache"
+    )
+    print(
+        f"{'engine':<7} {'records':>9} {'seconds':>8} {'records/s':>10} {'peak RSS MiB':>13} {'tree PSS MiB':>13}  "
+        "seconds per stage"
+    )
     from factory.testing.loopback import loopback_process
 
     with loopback_process(0.0) as teacher_url:
@@ -398,35 +519,68 @@ def build_part(work: Path, sizes: list[int], engines: list[str]) -> None:
                 out = work / f"out-{engine}-{n}"
                 shutil.rmtree(out, ignore_errors=True)
                 (out / "_cache").mkdir(parents=True)
-                shutil.copyfile(data / "_cache" / "embeddings.sqlite", out / "_cache" / "embeddings.sqlite")
-                r = child("build", engine, str(data / "seeds.jsonl"), seeds, str(out), teacher_url, every=0.5)
+                shutil.copyfile(
+                    data / "_cache" / "embeddings.sqlite", out / "_cache" / "embeddings.sqlite"
+                )
+                r = child(
+                    "build",
+                    engine,
+                    str(data / "seeds.jsonl"),
+                    seeds,
+                    str(out),
+                    teacher_url,
+                    every=0.5,
+                )
                 shutil.rmtree(out, ignore_errors=True)
                 if "seconds" not in r:
-                    print(f"{engine:<7} {n:>9,} skipped: {r.get('skipped') or r.get('error')}", flush=True)
+                    print(
+                        f"{engine:<7} {n:>9,} skipped: {r.get('skipped') or r.get('error')}",
+                        flush=True,
+                    )
                     continue
-                print(f"{engine:<7} {r['generated']:>9,} {r['seconds']:>8.1f} {r['generated'] / r['seconds']:>10,.0f} "
-                      f"{r['rss_mib']:>13,.0f} {r['tree_pss_mib']:>13,.0f}  {r['stages']}"
-                      + (f"; dedup encoded {r['encoded']} texts with MiniLM" if r["encoded"] else ""), flush=True)
+                print(
+                    f"{engine:<7} {r['generated']:>9,} {r['seconds']:>8.1f} {r['generated'] / r['seconds']:>10,.0f} "
+                    f"{r['rss_mib']:>13,.0f} {r['tree_pss_mib']:>13,.0f}  {r['stages']}"
+                    + (f"; dedup encoded {r['encoded']} texts with MiniLM" if r["encoded"] else ""),
+                    flush=True,
+                )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="dedup,build", help="dedup, build or both (default)")
-    parser.add_argument("--sizes", default="10000,100000,1000000", help="records per run, comma-separated")
-    parser.add_argument("--baseline-sizes", default="10000,100000", help="sizes also run with the in-memory stage")
+    parser.add_argument(
+        "--sizes", default="10000,100000,1000000", help="records per run, comma-separated"
+    )
+    parser.add_argument(
+        "--baseline-sizes", default="10000,100000", help="sizes also run with the in-memory stage"
+    )
     parser.add_argument("--engines", default="local,ray", help="build engines, comma-separated")
-    parser.add_argument("--recall-queries", type=int, default=10_000, help="0: skip the IVF recall check")
-    parser.add_argument("--work", type=Path, help="keep generated data here and reuse it (default: a temporary folder)")
+    parser.add_argument(
+        "--recall-queries", type=int, default=10_000, help="0: skip the IVF recall check"
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="keep generated data here and reuse it (default: a temporary folder)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        print(json.dumps({"dedup": run_dedup, "recall": run_recall, "build": run_build}[kind](*rest)))
+        print(
+            json.dumps({"dedup": run_dedup, "recall": run_recall, "build": run_build}[kind](*rest))
+        )
         return
     sizes, parts = [int(s) for s in args.sizes.split(",")], args.parts.split(",")
     with _work(args.work) as work:
         if "dedup" in parts:
-            dedup_part(work, sizes, [int(s) for s in args.baseline_sizes.split(",") if s], args.recall_queries)
+            dedup_part(
+                work,
+                sizes,
+                [int(s) for s in args.baseline_sizes.split(",") if s],
+                args.recall_queries,
+            )
         if "build" in parts:
             build_part(work, sizes, args.engines.split(","))
 

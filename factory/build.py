@@ -28,14 +28,20 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from factory.errors import ConfigError, InputError
-from factory.jsonl import AtomicWriter, copy_atomically, read_jsonl, remove_partials, write_json_file
+from factory.jsonl import (
+    AtomicWriter,
+    copy_atomically,
+    read_jsonl,
+    remove_partials,
+    write_json_file,
+)
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.report import pii_rejections, teacher_share
 from factory.stages import stage_class
 from factory.stages.base import BuildContext, BuildOptions, Stage, cache_file
-from factory.teacher import spec as teacher_spec
 from factory.teacher import embedded
+from factory.teacher import spec as teacher_spec
 
 
 def _records(path: Path | None) -> Iterator[dict]:
@@ -71,7 +77,10 @@ def run_stage(stage: Stage, source: Path | None, run_dir: Path, progress) -> dic
     records = _records(source)
     if source is not None and not stage.reports_progress:
         records = _consumed(records, lambda: progress.advance(task))
-    with AtomicWriter(out_path) as kept, AtomicWriter(run_dir / "rejected" / f"{stage.name}.jsonl") as dropped:
+    with (
+        AtomicWriter(out_path) as kept,
+        AtomicWriter(run_dir / "rejected" / f"{stage.name}.jsonl") as dropped,
+    ):
         for item in stage.process(records):
             if isinstance(item, Rejected):
                 dropped.write_json(item.to_dict(stage.name))
@@ -81,9 +90,14 @@ def run_stage(stage: Stage, source: Path | None, run_dir: Path, progress) -> dic
             if source is None:
                 progress.advance(task)
     progress.update(task, completed=total)
-    row = {"name": stage.name, "in": total if source is not None else kept.count + sum(rejected.values()),
-           "out": kept.count, "rejected": dict(sorted(rejected.items())),
-           "seconds": round(time.monotonic() - started, 2), **stage.extras}
+    row = {
+        "name": stage.name,
+        "in": total if source is not None else kept.count + sum(rejected.values()),
+        "out": kept.count,
+        "rejected": dict(sorted(rejected.items())),
+        "seconds": round(time.monotonic() - started, 2),
+        **stage.extras,
+    }
     write_json_file(done_path, row)
     return row
 
@@ -126,7 +140,10 @@ def dataset_summary(dataset: Path, recipe) -> dict:
         origins[record["provenance"].get("origin", "unknown")] += 1
         for name in recipe.labels:
             labels[name][str(record["labels"].get(name))] += 1
-    return {"origins": dict(sorted(origins.items())), "labels": {k: dict(sorted(v.items())) for k, v in labels.items()}}
+    return {
+        "origins": dict(sorted(origins.items())),
+        "labels": {k: dict(sorted(v.items())) for k, v in labels.items()},
+    }
 
 
 def default_run_id() -> str:
@@ -149,9 +166,15 @@ def _check_options(options: BuildOptions) -> None:
     from factory.recipes import PII_POLICIES
 
     if options.pii_policy is not None and options.pii_policy not in PII_POLICIES:
-        raise ConfigError(f"--pii-policy must be one of {', '.join(PII_POLICIES)}, got {options.pii_policy!r}")
-    for flag, value in (("--limit", options.limit), ("--variations", options.variations),
-                        ("--max-concurrency", options.max_concurrency), ("--teacher-timeout", options.teacher_timeout)):
+        raise ConfigError(
+            f"--pii-policy must be one of {', '.join(PII_POLICIES)}, got {options.pii_policy!r}"
+        )
+    for flag, value in (
+        ("--limit", options.limit),
+        ("--variations", options.variations),
+        ("--max-concurrency", options.max_concurrency),
+        ("--teacher-timeout", options.teacher_timeout),
+    ):
         if value is not None and value < 1:
             raise ConfigError(f"{flag} must be at least 1, got {value}")
     if options.new_examples is not None and options.new_examples < 0:
@@ -163,8 +186,10 @@ def _check_options(options: BuildOptions) -> None:
     if options.ray_address and options.engine != "ray":
         raise ConfigError("--ray-address needs --engine ray")
     if options.engine == "ray" and (options.max_tokens is not None or options.max_cost is not None):
-        raise ConfigError("--max-tokens / --max-cost are not enforced across Ray replicas yet; "
-                          "drop them or use --engine local")
+        raise ConfigError(
+            "--max-tokens / --max-cost are not enforced across Ray replicas yet; "
+            "drop them or use --engine local"
+        )
     if options.engine == "ray":
         from factory.ray_engine import ray_module
 
@@ -186,8 +211,10 @@ def run_lock(run_dir: Path, recipe_name: str) -> Iterator[None]:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
             handle.close()
-            raise ConfigError(f"another build of {recipe_name} run {run_dir.name} is running (pid {holder}); "
-                              "wait for it or pick another --run") from None
+            raise ConfigError(
+                f"another build of {recipe_name} run {run_dir.name} is running (pid {holder}); "
+                "wait for it or pick another --run"
+            ) from None
         if _same_file(handle, path):
             break
         handle.close()  # its holder finished and removed it between our open and our flock
@@ -215,38 +242,64 @@ def _publish(source: Path, dataset: Path) -> None:
     dataset.with_name("dataset.built.jsonl").unlink(missing_ok=True)
 
 
-
-def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | None = None,
-          teacher_url: str | None = None, run_id: str | None = None, progress=None, command: str = "") -> dict:
+def build(
+    recipe_name: str,
+    *,
+    options: BuildOptions,
+    out: Path,
+    teacher: str | None = None,
+    teacher_url: str | None = None,
+    run_id: str | None = None,
+    progress=None,
+    command: str = "",
+) -> dict:
     """Run a build and return its report (also written to report.json)."""
     recipe = load_recipe(recipe_name)
     _check_options(options)
     run_dir = Path(out) / recipe.name / (run_id or default_run_id())
-    context = BuildContext(recipe=recipe, options=options, run_dir=run_dir, cache_path=cache_file(out, "teacher.sqlite"))
+    context = BuildContext(
+        recipe=recipe,
+        options=options,
+        run_dir=run_dir,
+        cache_path=cache_file(out, "teacher.sqlite"),
+    )
     stages = _stages(recipe.stages, context)
     for stage in stages:  # inputs the user gave are read before any work
         stage.check_inputs()
     spec = teacher_spec.resolve(teacher, teacher_url)
-    chosen = embedded.choose(teacher) if spec is None else None  # --teacher embedded:NAME, FACTORY_EMBEDDED_TEACHER, the default
+    chosen = (
+        embedded.choose(teacher) if spec is None else None
+    )  # --teacher embedded:NAME, FACTORY_EMBEDDED_TEACHER, the default
     if options.max_cost is not None:
         from factory.budget import price_of
 
         model = spec.model if spec else "the embedded teacher"
         if price_of(spec.model if spec else "", options.price_in, options.price_out) is None:
-            raise ConfigError(f"--max-cost: no price for {model}; give --price-in and --price-out (USD per million tokens)")
+            raise ConfigError(
+                f"--max-cost: no price for {model}; give --price-in and --price-out (USD per million tokens)"
+            )
     if spec is None and any(s.needs_teacher for s in stages):
-        embedded.prepare(chosen)  # now, not after the seeds: fetched once (progress on stderr) or a one-line error
+        embedded.prepare(
+            chosen
+        )  # now, not after the seeds: fetched once (progress on stderr) or a one-line error
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"--out {out}: cannot create {run_dir} ({exc.strerror}); pick a writable folder") from None
+        raise ConfigError(
+            f"--out {out}: cannot create {run_dir} ({exc.strerror}); pick a writable folder"
+        ) from None
     rows, source, started = [], None, time.monotonic()
     progress = progress if progress is not None else _SilentProgress()
     with ExitStack() as stack:
         stack.enter_context(run_lock(run_dir, recipe.name))
-        remove_partials(run_dir)  # what a killed build was writing; finished files are whole (renamed into place)
+        remove_partials(
+            run_dir
+        )  # what a killed build was writing; finished files are whole (renamed into place)
         stack.enter_context(progress)
-        resuming, ray_cpus = True, None  # done stages are skipped until one has to run; all after it run again
+        resuming, ray_cpus = (
+            True,
+            None,
+        )  # done stages are skipped until one has to run; all after it run again
         position = 0
         while position < len(stages):
             stage = stages[position]
@@ -255,33 +308,62 @@ def build(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | 
                 rows.append(json.loads((run_dir / "stages" / f"{stage.name}.done").read_text()))
                 done = [stage]
             else:
-                done = _segment(stages, position) if options.engine == "ray" and source is not None else [stage]
+                done = (
+                    _segment(stages, position)
+                    if options.engine == "ray" and source is not None
+                    else [stage]
+                )
                 if any(s.needs_teacher for s in done) and context.teacher is None:
-                    context.teacher = spec or stack.enter_context(embedded.EmbeddedTeacher(run_dir / "teacher-server.log", chosen))
+                    context.teacher = spec or stack.enter_context(
+                        embedded.EmbeddedTeacher(run_dir / "teacher-server.log", chosen)
+                    )
                 if done[0].per_record and options.engine == "ray":
                     from factory.ray_engine import ray_session, run_segment
 
                     if ray_cpus is None:
-                        ray_cpus = int(stack.enter_context(ray_session(options.ray_address)).get("CPU", 1))
-                    rows += run_segment(done, list(range(position, position + len(done))), source, context,
-                                        replicas=max(1, ray_cpus), progress=progress)
+                        ray_cpus = int(
+                            stack.enter_context(ray_session(options.ray_address)).get("CPU", 1)
+                        )
+                    rows += run_segment(
+                        done,
+                        list(range(position, position + len(done))),
+                        source,
+                        context,
+                        replicas=max(1, ray_cpus),
+                        progress=progress,
+                    )
                 else:
                     rows.append(run_stage(stage, source, run_dir, progress))
             source = run_dir / "stages" / f"{done[-1].name}.jsonl"
             if stage is stages[0] and rows[-1]["out"] == 0:
-                read = ", ".join([*options.source_paths, *([str(options.seeds_file)] if options.seeds_file else [])])
-                raise InputError(f"no seeds from {read or 'the recipe'}: every input was rejected or none was found; "
-                                 f"the reasons are in {run_dir / 'rejected' / (stage.name + '.jsonl')}")
+                read = ", ".join(
+                    [
+                        *options.source_paths,
+                        *([str(options.seeds_file)] if options.seeds_file else []),
+                    ]
+                )
+                raise InputError(
+                    f"no seeds from {read or 'the recipe'}: every input was rejected or none was found; "
+                    f"the reasons are in {run_dir / 'rejected' / (stage.name + '.jsonl')}"
+                )
             position += len(done)
     _publish(source, run_dir / "dataset.jsonl")
-    report = _report(recipe, run_dir, rows, spec or context.teacher, command, time.monotonic() - started)
+    report = _report(
+        recipe, run_dir, rows, spec or context.teacher, command, time.monotonic() - started
+    )
     write_json_file(run_dir / "report.json", report)
     _point_latest(run_dir.parent, run_dir.name)
     return report
 
 
-def dry_run(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str | None = None,
-            teacher_url: str | None = None) -> dict:
+def dry_run(
+    recipe_name: str,
+    *,
+    options: BuildOptions,
+    out: Path,
+    teacher: str | None = None,
+    teacher_url: str | None = None,
+) -> dict:
     """What `build` would ask the teacher, without asking: the real seeds and the real prompts,
     counted (factory.budget.estimate). Nothing is written under `out` and no server is started."""
     import tempfile
@@ -294,28 +376,47 @@ def dry_run(recipe_name: str, *, options: BuildOptions, out: Path, teacher: str 
     if teacher_url:
         model = teacher or "(your server's model)"
     else:
-        model = f"{embedded.choose(teacher).alias} (embedded)" if teacher is None or embedded.is_embedded(teacher) else teacher
+        model = (
+            f"{embedded.choose(teacher).alias} (embedded)"
+            if teacher is None or embedded.is_embedded(teacher)
+            else teacher
+        )
     with tempfile.TemporaryDirectory(prefix="factory-dry-run-") as tmp:
-        context = BuildContext(recipe=recipe, options=options, run_dir=Path(tmp) / "run",
-                               cache_path=Path(tmp) / "teacher.sqlite")
+        context = BuildContext(
+            recipe=recipe,
+            options=options,
+            run_dir=Path(tmp) / "run",
+            cache_path=Path(tmp) / "teacher.sqlite",
+        )
         stages = _stages(recipe.stages, context)
         for stage in stages:
             stage.check_inputs()
         seeds = [r for r in stages[0].process(iter(())) if not isinstance(r, Rejected)]
         rows = []
-        context.teacher = TeacherSpec(model=model, base_url="http://127.0.0.1:9/v1", api_key="none")  # never called
-        for teaching in (s for s in stages if s.needs_teacher and getattr(s, "count", 1)):  # generate, invent
+        context.teacher = TeacherSpec(
+            model=model, base_url="http://127.0.0.1:9/v1", api_key="none"
+        )  # never called
+        for teaching in (
+            s for s in stages if s.needs_teacher and getattr(s, "count", 1)
+        ):  # generate, invent
             task, llm = teaching._task()
             try:
                 rows += [task.format_input(teaching._row(seed)) for seed in seeds]
             finally:
                 llm.close()
-    price = price_of(teacher, options.price_in, options.price_out) if teacher else \
-        price_of("", options.price_in, options.price_out)
-    return {"recipe": recipe.name, "teacher": model, "seeds": len(seeds),
-            **estimate(rows, recipe.max_tokens, price),
-            "note": "prompt tokens estimated as characters / 4; completions counted at the recipe's max_tokens; "
-                    "replies already in the cache would cost nothing"}
+    price = (
+        price_of(teacher, options.price_in, options.price_out)
+        if teacher
+        else price_of("", options.price_in, options.price_out)
+    )
+    return {
+        "recipe": recipe.name,
+        "teacher": model,
+        "seeds": len(seeds),
+        **estimate(rows, recipe.max_tokens, price),
+        "note": "prompt tokens estimated as characters / 4; completions counted at the recipe's max_tokens; "
+        "replies already in the cache would cost nothing",
+    }
 
 
 def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seconds: float) -> dict:
@@ -326,14 +427,25 @@ def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seco
         pii.update(row.get("entities", {}))
     dataset = run_dir / "dataset.jsonl"
     return {
-        "recipe": recipe.name, "run_id": run_dir.name, "kind": recipe.kind, "schema_version": recipe.schema_version,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
-        "teacher": teacher.public() if teacher else {"embedded": True, "note": "all teacher stages were already done"},
-        "stages": rows, "tokens": {"prompt": tokens["prompt"], "completion": tokens["completion"]},
-        "cache": dict(cache), "pii": dict(sorted(pii.items())), "pii_rejections": pii_rejections(run_dir, rows),
+        "recipe": recipe.name,
+        "run_id": run_dir.name,
+        "kind": recipe.kind,
+        "schema_version": recipe.schema_version,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "teacher": teacher.public()
+        if teacher
+        else {"embedded": True, "note": "all teacher stages were already done"},
+        "stages": rows,
+        "tokens": {"prompt": tokens["prompt"], "completion": tokens["completion"]},
+        "cache": dict(cache),
+        "pii": dict(sorted(pii.items())),
+        "pii_rejections": pii_rejections(run_dir, rows),
         "records": _count_lines(dataset),
-        "rejected": sum(sum(row["rejected"].values()) for row in rows), "seconds": round(seconds, 2),
-        **dataset_summary(dataset, recipe), "teacher_share": teacher_share(run_dir, rows),
+        "rejected": sum(sum(row["rejected"].values()) for row in rows),
+        "seconds": round(seconds, 2),
+        **dataset_summary(dataset, recipe),
+        "teacher_share": teacher_share(run_dir, rows),
     }
 
 

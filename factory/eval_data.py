@@ -43,15 +43,25 @@ def load(recipe, path: Path) -> list[dict]:
                 problems.append(f"{where}: {problem}")
     except InputError as exc:  # not JSON, not UTF-8, a line too long: reading stops there
         problems.append(str(exc))
-    if len(problems) == 1 and problems[0].endswith("fix or remove that line"):  # the reader's own words
+    if len(problems) == 1 and problems[0].endswith(
+        "fix or remove that line"
+    ):  # the reader's own words
         raise InputError(f"{problems[0]} (nothing was evaluated)")
     if problems:
         later = [p.split(": ", 1)[0].rsplit(":", 1)[-1] for p in problems[1:]]
-        more = f" (bad lines after it: {', '.join(later[:SHOWN])}{', ...' if len(later) > SHOWN else ''})" if later else ""
-        raise InputError(f"{problems[0]}{more}; fix or remove the line{'s' if later else ''} (nothing was evaluated)")
+        more = (
+            f" (bad lines after it: {', '.join(later[:SHOWN])}{', ...' if len(later) > SHOWN else ''})"
+            if later
+            else ""
+        )
+        raise InputError(
+            f"{problems[0]}{more}; fix or remove the line{'s' if later else ''} (nothing was evaluated)"
+        )
     if not records:
-        raise InputError(f"{path}: no lines; give a JSON Lines file of requests with gold answers "
-                         f"(the `factory build {recipe.name} --seeds` format)")
+        raise InputError(
+            f"{path}: no lines; give a JSON Lines file of requests with gold answers "
+            f"(the `factory build {recipe.name} --seeds` format)"
+        )
     return records
 
 
@@ -59,13 +69,25 @@ def _problem(recipe, validator, obj, where: str, records: list[dict]) -> str | N
     """Why this line cannot be scored, or None (its record appended to `records`)."""
     try:
         seed = recipe.hooks.user_seed(obj)
-    except (ValueError, KeyError, TypeError) as exc:  # the recipe's words for a wrong shape or a refused gold
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+    ) as exc:  # the recipe's words for a wrong shape or a refused gold
         return str(exc) or type(exc).__name__
     provenance = {"origin": "eval", "source": where}
     if seed.get("context"):
         provenance["context"] = seed["context"]
-    record = Record(recipe=recipe.name, kind=recipe.kind, schema_version=recipe.schema_version, seed_id="",
-                    input=seed["input"], output=seed["output"], labels=seed["labels"], provenance=provenance)
+    record = Record(
+        recipe=recipe.name,
+        kind=recipe.kind,
+        schema_version=recipe.schema_version,
+        seed_id="",
+        input=seed["input"],
+        output=seed["output"],
+        labels=seed["labels"],
+        provenance=provenance,
+    )
     record.seed_id = record.id
     record = record.to_dict()
     refused = first_problem(recipe, validator, record)

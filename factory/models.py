@@ -43,8 +43,8 @@ def cache_root() -> Path:
 @dataclass(frozen=True)
 class Resolved:
     runtime: str  # "llama.cpp" | "transformers"
-    path: Path    # the .gguf file or the transformers folder
-    label: str    # default name of an eval of it
+    path: Path  # the .gguf file or the transformers folder
+    label: str  # default name of an eval of it
     note: str = ""  # how the file came to be, or why transformers runs it
 
 
@@ -55,12 +55,18 @@ def resolve(model: str, runtime: str = "auto") -> Resolved:
         from train.base_model import ensure_base
 
         folder = Path(ensure_base())  # the packaged base, kept under FACTORY_CACHE/models/
-        return _folder(folder, runtime, "base", cache_root() / "models" / f"{folder.name}-q8_0.gguf")
+        return _folder(
+            folder, runtime, "base", cache_root() / "models" / f"{folder.name}-q8_0.gguf"
+        )
     path = Path(model)
     if path.is_file() and path.suffix == ".gguf":
         if runtime == "transformers":
-            raise ConfigError(f"MODEL {model}: a .gguf file runs with llama.cpp only; drop --runtime transformers")
-        return Resolved("llama.cpp", path, path.parent.name + "-" + path.stem.removeprefix("student-"))
+            raise ConfigError(
+                f"MODEL {model}: a .gguf file runs with llama.cpp only; drop --runtime transformers"
+            )
+        return Resolved(
+            "llama.cpp", path, path.parent.name + "-" + path.stem.removeprefix("student-")
+        )
     if path.name == "merged" and _is_run(path.parent):
         path = path.parent
     if _is_run(path):
@@ -69,15 +75,20 @@ def resolve(model: str, runtime: str = "auto") -> Resolved:
             return Resolved("llama.cpp", ggufs[0], path.name, f"the run's own {ggufs[0].name}")
         if (path / "merged" / "config.json").is_file():
             return _folder(path / "merged", runtime, path.name, path / "student-q8_0.gguf")
-        raise ConfigError(f"MODEL {model}: a trained run without merged/ or a .gguf (did `factory train` finish?)")
+        raise ConfigError(
+            f"MODEL {model}: a trained run without merged/ or a .gguf (did `factory train` finish?)"
+        )
     if _is_model_folder(path):
         return _folder(path, runtime, path.name, _cached_target(path))
-    raise ConfigError(f"MODEL {model}: not a .gguf file, a model folder with config.json, a trained run "
-                      f"(data/RECIPE/models/NAME) or `base`")
+    raise ConfigError(
+        f"MODEL {model}: not a .gguf file, a model folder with config.json, a trained run "
+        f"(data/RECIPE/models/NAME) or `base`"
+    )
 
 
 def run_ggufs(run: Path) -> list[Path]:
     """A trained run's GGUF files, the preferred first (q8_0, f16, then any other by name)."""
+
     def rank(path: Path) -> tuple:
         kind = path.stem.removeprefix("student-")
         return (_PREFERRED.index(kind) if kind in _PREFERRED else len(_PREFERRED), path.name)
@@ -87,7 +98,9 @@ def run_ggufs(run: Path) -> list[Path]:
 
 def _is_run(path: Path) -> bool:
     """A `factory train` run folder: merged/ or adapter/ or a GGUF of it, beside the training config."""
-    return path.is_dir() and ((path / "merged").is_dir() or (path / "adapter").is_dir() or bool(run_ggufs(path)))
+    return path.is_dir() and (
+        (path / "merged").is_dir() or (path / "adapter").is_dir() or bool(run_ggufs(path))
+    )
 
 
 def _is_model_folder(path: Path) -> bool:
@@ -97,7 +110,9 @@ def _is_model_folder(path: Path) -> bool:
         config = json.loads((path / "config.json").read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(config, dict) and bool(config.get("model_type") or config.get("architectures"))
+    return isinstance(config, dict) and bool(
+        config.get("model_type") or config.get("architectures")
+    )
 
 
 def _cached_target(folder: Path) -> Path:
@@ -123,7 +138,9 @@ def _folder(folder: Path, runtime: str, label: str, target: Path | None) -> Reso
             reason = str(exc)
     if runtime == "llama.cpp":
         raise ConfigError(f"no GGUF for {folder}: {reason}")
-    return Resolved("transformers", folder, label, f"no GGUF ({reason}); transformers is much slower on CPU")
+    return Resolved(
+        "transformers", folder, label, f"no GGUF ({reason}); transformers is much slower on CPU"
+    )
 
 
 def _cannot_convert() -> str | None:

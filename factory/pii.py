@@ -37,24 +37,40 @@ SECRET_PATTERNS = {
     "API_KEY": [
         ("openai_key", r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}", 0.95),
         ("aws_access_key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0.95),
-        ("aws_secret_key", r"(?i:aws_?secret(?:_?access)?_?key|secret_?access_?key|aws secret(?: access)? key)"
-                           r"[^A-Za-z0-9/+]{1,6}(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])", 0.95),
+        (
+            "aws_secret_key",
+            r"(?i:aws_?secret(?:_?access)?_?key|secret_?access_?key|aws secret(?: access)? key)"
+            r"[^A-Za-z0-9/+]{1,6}(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+            0.95,
+        ),
         ("github_token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b", 0.95),
         ("slack_token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}", 0.95),
         ("bearer_token", r"Bearer (?P<secret>[A-Za-z0-9\-._~+/]{16,}=*)", 0.9),
     ],
     "PRIVATE_KEY": [
-        ("pem_private_key", r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]+?-----END (?:[A-Z]+ )*PRIVATE KEY-----", 0.99),
+        (
+            "pem_private_key",
+            r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]+?-----END (?:[A-Z]+ )*PRIVATE KEY-----",
+            0.99,
+        ),
     ],
     "URL_WITH_CREDENTIALS": [
-        ("url_userinfo", r"\b[a-z][a-z0-9+.-]*://[^\s/:@\"'\\]+:[^\s/@\"'\\]+@[^\s/?#\"'\\]+", 0.95),
+        (
+            "url_userinfo",
+            r"\b[a-z][a-z0-9+.-]*://[^\s/:@\"'\\]+:[^\s/@\"'\\]+@[^\s/?#\"'\\]+",
+            0.95,
+        ),
     ],
 }
-_COMPILED = {entity: [(name, re.compile(regex), score) for name, regex, score in patterns]
-             for entity, patterns in SECRET_PATTERNS.items()}
+_COMPILED = {
+    entity: [(name, re.compile(regex), score) for name, regex, score in patterns]
+    for entity, patterns in SECRET_PATTERNS.items()
+}
 
 
-def secret_spans(text: str, entities: Iterable[str] = tuple(SECRET_PATTERNS)) -> list[tuple[str, int, int, float]]:
+def secret_spans(
+    text: str, entities: Iterable[str] = tuple(SECRET_PATTERNS)
+) -> list[tuple[str, int, int, float]]:
     """(entity, start, end, score) of every secret pattern's match in `text`, for the given entities."""
     spans = []
     for entity in entities:
@@ -112,11 +128,16 @@ def _secret_recognizers(entities: Iterable[str]):
             pass
 
         def analyze(self, text, entities, nlp_artifacts=None):
-            return [RecognizerResult(entity, start, end, score)
-                    for entity, start, end, score in secret_spans(text, self.supported_entities)]
+            return [
+                RecognizerResult(entity, start, end, score)
+                for entity, start, end, score in secret_spans(text, self.supported_entities)
+            ]
 
-    return [SecretRecognizer(supported_entities=[entity], name=f"{entity.lower()}_recognizer")
-            for entity in entities if entity in SECRET_PATTERNS]
+    return [
+        SecretRecognizer(supported_entities=[entity], name=f"{entity.lower()}_recognizer")
+        for entity in entities
+        if entity in SECRET_PATTERNS
+    ]
 
 
 def spacy_engine(model: str = SPACY_MODEL):
@@ -126,14 +147,24 @@ def spacy_engine(model: str = SPACY_MODEL):
     for name in ("presidio-analyzer", "presidio-anonymizer"):
         logging.getLogger(name).setLevel(logging.ERROR)
     _offline_tldextract()
-    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}],
-              "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]}}
+    config = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": model}],
+        "ner_model_configuration": {
+            "labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]
+        },
+    }
     return NlpEngineProvider(nlp_configuration=config).create_engine()
 
 
 # presidio's recognizers that ours replace: few card brands and lengths, few phone regions (factory.pii_numbers);
 # spaCy's names as they come (factory.pii_names trims and checks them)
-REPLACED_RECOGNIZERS = {"CreditCardRecognizer", "PhoneRecognizer", "SpacyRecognizer", "IbanRecognizer"}
+REPLACED_RECOGNIZERS = {
+    "CreditCardRecognizer",
+    "PhoneRecognizer",
+    "SpacyRecognizer",
+    "IbanRecognizer",
+}
 
 
 def registry(nlp_engine, entities: Iterable[str]):
@@ -146,13 +177,22 @@ def registry(nlp_engine, entities: Iterable[str]):
 
     result = RecognizerRegistry(supported_languages=["en"])
     result.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
-    result.recognizers = [r for r in result.recognizers if type(r).__name__ not in REPLACED_RECOGNIZERS
-                          or not type(r).__module__.startswith("presidio_analyzer")]
+    result.recognizers = [
+        r
+        for r in result.recognizers
+        if type(r).__name__ not in REPLACED_RECOGNIZERS
+        or not type(r).__module__.startswith("presidio_analyzer")
+    ]
     english = english_words(nlp_engine)
     names = [GivenNameRecognizer(english)] if "PERSON" in entities else []
-    for recognizer in [checked_spacy_recognizer(english), AnyCardRecognizer(), AnyIbanRecognizer(), WorldPhoneRecognizer(),
-                       *names,
-                       *_secret_recognizers(entities)]:
+    for recognizer in [
+        checked_spacy_recognizer(english),
+        AnyCardRecognizer(),
+        AnyIbanRecognizer(),
+        WorldPhoneRecognizer(),
+        *names,
+        *_secret_recognizers(entities),
+    ]:
         result.add_recognizer(recognizer)
     return result
 
@@ -165,13 +205,17 @@ def _loaded_engine(model: str):
 
     # presidio would try to download a missing model: never from here (no network), say so instead
     if not (spacy.util.is_package(model) or Path(model).is_dir()):
-        raise ConfigError(f"pii.ner_model: spaCy model {model!r} is not installed (a package or a folder); "
-                          f"install it, or leave the key out for {SPACY_MODEL}")
+        raise ConfigError(
+            f"pii.ner_model: spaCy model {model!r} is not installed (a package or a folder); "
+            f"install it, or leave the key out for {SPACY_MODEL}"
+        )
     try:
         return spacy_engine(model)
     except OSError as exc:
-        raise ConfigError(f"pii.ner_model: spaCy cannot load {model!r} ({str(exc).splitlines()[0][:120]}); "
-                          f"install it, or leave the key out for {SPACY_MODEL}") from exc
+        raise ConfigError(
+            f"pii.ner_model: spaCy cannot load {model!r} ({str(exc).splitlines()[0][:120]}); "
+            f"install it, or leave the key out for {SPACY_MODEL}"
+        ) from exc
 
 
 @lru_cache(maxsize=4)
@@ -180,15 +224,25 @@ def analyzer(entities: tuple[str, ...], model: str = SPACY_MODEL):
     from presidio_analyzer import AnalyzerEngine
 
     nlp_engine = _loaded_engine(model)
-    nlp_engine.nlp["en"].disable_pipe("parser")  # presidio needs tokens, lemmas and entities, not the parse
+    nlp_engine.nlp["en"].disable_pipe(
+        "parser"
+    )  # presidio needs tokens, lemmas and entities, not the parse
     recognizers = registry(nlp_engine, entities)
-    recognizers.recognizers = [r for r in recognizers.recognizers if set(r.supported_entities) & set(entities)]
+    recognizers.recognizers = [
+        r for r in recognizers.recognizers if set(r.supported_entities) & set(entities)
+    ]
     return AnalyzerEngine(nlp_engine=nlp_engine, registry=recognizers, supported_languages=["en"])
 
 
 class Scrubber:
-    def __init__(self, entities: Iterable[str] = DEFAULT_ENTITIES, thresholds: dict[str, float] | None = None,
-                 allow: Iterable[str] = (), batch_size: int = 64, spacy_model: str = SPACY_MODEL):
+    def __init__(
+        self,
+        entities: Iterable[str] = DEFAULT_ENTITIES,
+        thresholds: dict[str, float] | None = None,
+        allow: Iterable[str] = (),
+        batch_size: int = 64,
+        spacy_model: str = SPACY_MODEL,
+    ):
         from presidio_analyzer import BatchAnalyzerEngine
         from presidio_anonymizer import AnonymizerEngine
 
@@ -205,10 +259,18 @@ class Scrubber:
     def analyze(self, texts: list[str]):
         """Presidio findings for each text (one list per text), each above its entity's threshold."""
         lowest = min(self._threshold(e) for e in self.entities)
-        batches = self._batch.analyze_iterator(texts, language="en", batch_size=self.batch_size, entities=list(self.entities),
-                                               score_threshold=lowest, allow_list=self.allow or None)
-        return [checked(text, [r for r in results if r.score >= self._threshold(r.entity_type)])
-                for text, results in zip(texts, batches, strict=True)]
+        batches = self._batch.analyze_iterator(
+            texts,
+            language="en",
+            batch_size=self.batch_size,
+            entities=list(self.entities),
+            score_threshold=lowest,
+            allow_list=self.allow or None,
+        )
+        return [
+            checked(text, [r for r in results if r.score >= self._threshold(r.entity_type)])
+            for text, results in zip(texts, batches, strict=True)
+        ]
 
     def redact_groups(self, groups: list[list[str]]) -> list[tuple[list[str], dict[str, int]]]:
         """Redact each group of texts (one group = one record's fields), analysing all in one batch."""
@@ -223,14 +285,18 @@ class Scrubber:
         from presidio_anonymizer.entities import OperatorConfig
 
         findings = _everywhere(texts, findings)
-        taken = _placeholders_in(texts)  # a second pass numbers new values after the ones already there
+        taken = _placeholders_in(
+            texts
+        )  # a second pass numbers new values after the ones already there
         placeholders: dict[tuple[str, str], str] = {}
         counts: dict[str, int] = {}
 
         def assign(entity: str, value: str) -> str:
             key = (entity, value.strip().casefold())
             if key not in placeholders:
-                number = taken.get(entity, 0) + sum(1 for kind, _ in placeholders if kind == entity) + 1
+                number = (
+                    taken.get(entity, 0) + sum(1 for kind, _ in placeholders if kind == entity) + 1
+                )
                 placeholders[key] = f"<{entity}_{number}>"
             return placeholders[key]
 
@@ -245,16 +311,32 @@ class Scrubber:
                 continue
             # the anonymizer works from the end of the text: number the values in reading order first
             for result in sorted(results, key=lambda r: r.start):
-                assign(result.entity_type, text[result.start:result.end])
-            operators = {entity: OperatorConfig("custom", {"lambda": lambda value, entity=entity: replace(entity, value)})
-                         for entity in {r.entity_type for r in results}}
-            redacted.append(self._anonymizer.anonymize(text=text, analyzer_results=results, operators=operators).text)
+                assign(result.entity_type, text[result.start : result.end])
+            operators = {
+                entity: OperatorConfig(
+                    "custom", {"lambda": lambda value, entity=entity: replace(entity, value)}
+                )
+                for entity in {r.entity_type for r in results}
+            }
+            redacted.append(
+                self._anonymizer.anonymize(
+                    text=text, analyzer_results=results, operators=operators
+                ).text
+            )
         return redacted, dict(sorted(counts.items()))
 
 
 # Findings whose shape says exactly what they are; a phone number overlapping one is a misreading of it.
-EXACT_ENTITIES = {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "EMAIL_ADDRESS", "API_KEY", "PRIVATE_KEY",
-                  "URL_WITH_CREDENTIALS"}
+EXACT_ENTITIES = {
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "EMAIL_ADDRESS",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "URL_WITH_CREDENTIALS",
+}
 
 
 def checked(text: str, results: list) -> list:
@@ -263,17 +345,26 @@ def checked(text: str, results: list) -> list:
     phone that is no part of an exact entity."""
     from factory.pii_names import code_identifier, named_version, plausible_person
 
-    results = [r for r in results if r.entity_type != "PERSON"
-               or plausible_person(text[r.start:r.end]) and not named_version(text, r.end)
-               and not code_identifier(text, r.start, r.end)]
+    results = [
+        r
+        for r in results
+        if r.entity_type != "PERSON"
+        or plausible_person(text[r.start : r.end])
+        and not named_version(text, r.end)
+        and not code_identifier(text, r.start, r.end)
+    ]
     return _without_loose_numbers(results)
 
 
 def _without_loose_numbers(results: list) -> list:
     """The findings less any PHONE_NUMBER that overlaps an exact entity (an SSN, part of an IBAN, a port and an IP)."""
     exact = [r for r in results if r.entity_type in EXACT_ENTITIES]
-    return [r for r in results if r.entity_type != "PHONE_NUMBER"
-            or not any(e.start < r.end and r.start < e.end for e in exact)]
+    return [
+        r
+        for r in results
+        if r.entity_type != "PHONE_NUMBER"
+        or not any(e.start < r.end and r.start < e.end for e in exact)
+    ]
 
 
 # What redaction writes: <PERSON_1>; and the tracer's unnumbered <API_KEY> (a client's own key). Groups: type,
@@ -300,17 +391,26 @@ def _everywhere(texts: list[str], findings: list) -> list:
 
     from factory.pii_names import code_identifier
 
-    values = {(r.entity_type, text[r.start:r.end].strip()) for text, results in zip(texts, findings) for r in results}
+    values = {
+        (r.entity_type, text[r.start : r.end].strip())
+        for text, results in zip(texts, findings)
+        for r in results
+    }
     # the exact spelling only, and not an all-lowercase word: "Will" the name, not "will" the verb;
     # a lowercase value with other characters (maria-gonzalez, an e-mail) is no common word
-    values = {(entity, value) for entity, value in values
-              if len(value) >= 2 and (not value.islower() or not value.isalpha())}
+    values = {
+        (entity, value)
+        for entity, value in values
+        if len(value) >= 2 and (not value.islower() or not value.isalpha())
+    }
     if not values:
         return findings
     extended = []
     for text, results in zip(texts, findings, strict=True):
         results = list(results)
-        for entity, value in sorted(values, key=lambda item: -len(item[1])):  # longest first: "Ann Lee" before "Ann"
+        for entity, value in sorted(
+            values, key=lambda item: -len(item[1])
+        ):  # longest first: "Ann Lee" before "Ann"
             for match in re.finditer(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", text):
                 if entity == "PERSON" and code_identifier(text, match.start(), match.end()):
                     continue  # the name in a comment, not the class or function of the same spelling

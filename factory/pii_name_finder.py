@@ -24,8 +24,21 @@ import re
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
-from factory.pii_names import (COMMON_WORDS, CUES, FIELD_LABELS, FIELD_VALUE_BEFORE, PARTICLES, STOP_CUES, STRONG_CUES,
-                               TITLES, WORD, first_names, is_first_name, trimmed_name)
+from factory.pii_names import (
+    COMMON_WORDS,
+    CUES,
+    FIELD_LABELS,
+    FIELD_VALUE_BEFORE,
+    PARTICLES,
+    STOP_CUES,
+    STRONG_CUES,
+    TITLES,
+    WORD,
+    first_names,
+    is_first_name,
+    trimmed_name,
+)
+
 
 class _Words:
     """The words of a text with their offsets (a regex, not spaCy's tokens: `"Neves","Quadra` is two
@@ -36,7 +49,11 @@ class _Words:
         self.spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
         self.pos = {token.idx: token.pos_ for token in doc} if doc is not None else {}
         self.stop = {token.idx for token in doc if token.is_stop} if doc is not None else set()
-        self.lemma = {(token.idx, token.text): token.lemma_.casefold() for token in doc} if doc is not None else {}
+        self.lemma = (
+            {(token.idx, token.text): token.lemma_.casefold() for token in doc}
+            if doc is not None
+            else {}
+        )
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -46,7 +63,11 @@ class _Words:
 
     def gap(self, i: int) -> str:
         """The characters between word i - 1 and word i."""
-        return self.text[self.spans[i - 1][1]:self.spans[i][0]] if i > 0 else self.text[:self.spans[0][0]]
+        return (
+            self.text[self.spans[i - 1][1] : self.spans[i][0]]
+            if i > 0
+            else self.text[: self.spans[0][0]]
+        )
 
     def propn(self, i: int) -> bool:
         return self.pos.get(self.spans[i][0]) == "PROPN"
@@ -54,18 +75,32 @@ class _Words:
     def english(self, i: int) -> bool:
         """Whether word i is an English word, as written or as spaCy's lemma of it ("retries")."""
         word = self.word(i)
-        lemma = self.lemma.get((self.spans[i][0], word), "")  # where spaCy's token is this very word
+        lemma = self.lemma.get(
+            (self.spans[i][0], word), ""
+        )  # where spaCy's token is this very word
         folded = word.casefold()
-        plural = folded[:-3] + "y" if folded.endswith("ies") else folded[:-1] if folded.endswith("s") else ""
+        plural = (
+            folded[:-3] + "y"
+            if folded.endswith("ies")
+            else folded[:-1]
+            if folded.endswith("s")
+            else ""
+        )
         return bool({folded, lemma, plural} & self.english_words)
 
     def glued(self, i: int) -> bool:
         """Whether word i is part of an identifier: next to a digit or _, after a dot or before "(" or a dot
         and a letter (sha256, np.hamming, simpson(f), user_id)."""
         start, end = self.spans[i]
-        before, after = self.text[start - 1:start], self.text[end:end + 2]
-        return before.isdigit() or before in ("_", ".", "$", "%") or after[:1].isdigit() or after[:1] in ("_", "(") \
-            or after[:1] == "." and after[1:2].isalpha()
+        before, after = self.text[start - 1 : start], self.text[end : end + 2]
+        return (
+            before.isdigit()
+            or before in ("_", ".", "$", "%")
+            or after[:1].isdigit()
+            or after[:1] in ("_", "(")
+            or after[:1] == "."
+            and after[1:2].isalpha()
+        )
 
     def is_stop(self, i: int) -> bool:
         return self.spans[i][0] in self.stop or self.word(i).casefold() in COMMON_WORDS
@@ -75,7 +110,9 @@ def _titled(word: str) -> bool:
     return word[:1].isupper() and not word.isupper()
 
 
-def _surname_end(words: _Words, i: int, lowercase: bool = False, limit: int = 3, first_gap: str = " ") -> int:
+def _surname_end(
+    words: _Words, i: int, lowercase: bool = False, limit: int = 3, first_gap: str = " "
+) -> int:
     """Index after the surname words (and particles between them) that follow word i - 1 with a space
     (`first_gap` before the first): capitalised words (an all-caps one of 3+ letters too), or with
     `lowercase`, lowercase words that are no English or function word."""
@@ -83,14 +120,24 @@ def _surname_end(words: _Words, i: int, lowercase: bool = False, limit: int = 3,
     while end < len(words) and taken < limit and words.gap(end) == (first_gap if end == i else " "):
         word = words.word(end)
         folded = word.casefold()
-        if folded in PARTICLES and end + 1 < len(words) and words.gap(end + 1) == " " \
-                and (_titled(words.word(end + 1)) or lowercase):
+        if (
+            folded in PARTICLES
+            and end + 1 < len(words)
+            and words.gap(end + 1) == " "
+            and (_titled(words.word(end + 1)) or lowercase)
+        ):
             end += 1
             continue
         if folded in CUES or words.is_stop(end):
             break
-        if lowercase and word.islower() and len(word) >= 3 and not words.english(end) \
-                or not lowercase and (_titled(word) or word.isupper() and len(word) >= 3):
+        if (
+            lowercase
+            and word.islower()
+            and len(word) >= 3
+            and not words.english(end)
+            or not lowercase
+            and (_titled(word) or word.isupper() and len(word) >= 3)
+        ):
             end, taken = end + 1, taken + 1
         else:
             break
@@ -104,7 +151,7 @@ def _after_cue(words: _Words, i: int, strong: bool = False) -> bool:
     lowercase word after "for" or "with" is rarely a name), opens a chat line ("Anna: ...") or is
     a chat nick ("<anna>")."""
     line_start = i == 0 or "\n" in words.gap(i)
-    after = words.text[words.spans[i][1]:words.spans[i][1] + 1]
+    after = words.text[words.spans[i][1] : words.spans[i][1] + 1]
     if line_start and after == ":" or words.gap(i).endswith("<") and after == ">":
         return True
     cues = STRONG_CUES if strong else CUES
@@ -114,7 +161,7 @@ def _after_cue(words: _Words, i: int, strong: bool = False) -> bool:
 
 def _after_field_label(words: _Words, i: int) -> bool:
     """Whether word i is the value of a field that holds a name: `Last name: `, `"last_name": "`, `owner=`."""
-    before = words.text[max(0, words.spans[i][0] - 40):words.spans[i][0]]
+    before = words.text[max(0, words.spans[i][0] - 40) : words.spans[i][0]]
     match = FIELD_VALUE_BEFORE.search(before)
     return bool(match) and re.sub(r"[\s_-]+", "_", match.group("label").casefold()) in FIELD_LABELS
 
@@ -148,9 +195,16 @@ class GivenNameRecognizer(EntityRecognizer):
             else:
                 i += 1
         for ent in doc.ents if doc is not None else ():
-            if ent.label_ in ("ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART") and len(ent) <= 4 \
-                    and is_first_name(ent[0].text) and ent[0].text.casefold() not in COMMON_WORDS \
-                    and all(_titled(t.text) and WORD.fullmatch(t.text) or t.text.casefold() in PARTICLES for t in ent):
+            if (
+                ent.label_ in ("ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART")
+                and len(ent) <= 4
+                and is_first_name(ent[0].text)
+                and ent[0].text.casefold() not in COMMON_WORDS
+                and all(
+                    _titled(t.text) and WORD.fullmatch(t.text) or t.text.casefold() in PARTICLES
+                    for t in ent
+                )
+            ):
                 results.append(self._result(ent.start_char, ent.end_char, 0.7))
         return results
 
@@ -158,14 +212,26 @@ class GivenNameRecognizer(EntityRecognizer):
         """(start, end, score) of a name that starts at word i, or None."""
         word = words.word(i)
         if word.casefold() in TITLES and i + 1 < len(words):
-            end = _surname_end(words, i + 1, limit=4, first_gap=words.gap(i + 1) if words.gap(i + 1) in (" ", ". ") else " ")
+            end = _surname_end(
+                words,
+                i + 1,
+                limit=4,
+                first_gap=words.gap(i + 1) if words.gap(i + 1) in (" ", ". ") else " ",
+            )
             if end > i + 1:
                 return i + 1, end, 0.8
         if _titled(word) and _after_field_label(words, i):
             return i, _surname_end(words, i + 1), 0.75
-        if i + 1 < len(words) and words.gap(i + 1) == ", " and _titled(word) and not _given_name(words, i) \
-                and not words.english(i) and word.casefold() not in CUES | STOP_CUES \
-                and _titled(words.word(i + 1)) and _given_name(words, i + 1):
+        if (
+            i + 1 < len(words)
+            and words.gap(i + 1) == ", "
+            and _titled(word)
+            and not _given_name(words, i)
+            and not words.english(i)
+            and word.casefold() not in CUES | STOP_CUES
+            and _titled(words.word(i + 1))
+            and _given_name(words, i + 1)
+        ):
             return i, _surname_end(words, i + 2), 0.7  # "Conway, Bronach"
         if _titled(word) and not words.glued(i) and _after_cue(words, i):
             end = _surname_end(words, i + 1)
@@ -175,7 +241,9 @@ class GivenNameRecognizer(EntityRecognizer):
             return None
         if _titled(word):
             end = _surname_end(words, i + 1)
-            if end > i + 1 and not (words.english(i) and all(words.english(j) for j in range(i + 1, end))):
+            if end > i + 1 and not (
+                words.english(i) and all(words.english(j) for j in range(i + 1, end))
+            ):
                 return i, end, 0.75  # not "Max Retries", "Grace Period"
             if _after_cue(words, i):
                 return i, i + 1, 0.65
@@ -184,12 +252,19 @@ class GivenNameRecognizer(EntityRecognizer):
             return None
         if word.islower() and len(word) >= 3 and not words.english(i):
             end = _surname_end(words, i + 1, lowercase=True)
-            if end > i + 1 or words.propn(i) or _after_cue(words, i, strong=True) or _after_field_label(words, i):
+            if (
+                end > i + 1
+                or words.propn(i)
+                or _after_cue(words, i, strong=True)
+                or _after_field_label(words, i)
+            ):
                 return i, end, 0.6
         return None
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult("PERSON", start, end, score, analysis_explanation=AnalysisExplanation(self.name, score))
+        return RecognizerResult(
+            "PERSON", start, end, score, analysis_explanation=AnalysisExplanation(self.name, score)
+        )
 
 
 def spacy_name(words: _Words, start: int, end: int) -> tuple[int, int] | None:
@@ -205,10 +280,17 @@ def spacy_name(words: _Words, start: int, end: int) -> tuple[int, int] | None:
     if not inside:
         return None
     first = inside[0]
-    in_context = _after_cue(words, first) or _after_field_label(words, first) \
-        or first > 0 and words.word(first - 1).casefold() in TITLES
-    if not in_context and all(words.english(i) for i in inside) \
-            and (len(inside) > 1 or not is_first_name(words.word(first))):
+    in_context = (
+        _after_cue(words, first)
+        or _after_field_label(words, first)
+        or first > 0
+        and words.word(first - 1).casefold() in TITLES
+    )
+    if (
+        not in_context
+        and all(words.english(i) for i in inside)
+        and (len(inside) > 1 or not is_first_name(words.word(first)))
+    ):
         return None  # English words only: "Max Retries", a product "Nomad"
     return words.spans[first][0], span[1]
 

@@ -30,39 +30,337 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-CUES = {"todo", "fixme", "xxx", "hack", "hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "cc", "from", "by", "ask", "tell", "ping",
-        "contact", "assigned", "assignee", "owner", "user", "customer", "client", "patient", "name", "named",
-        "called", "call", "email", "emailed", "mail", "met", "meet", "with", "regards", "cheers", "sincerely",
-        "signed", "reporter", "author", "employee", "manager", "agent", "colleague", "@", "attn", "to", "for",
-        "bonjour", "hallo", "hola", "ciao", "olá", "hej", "merci", "danke", "gracias", "grazie", "obrigado"}
-STRONG_CUES = {"hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "cc", "ping", "attn", "@", "todo", "fixme",
-               "xxx", "hack", "bonjour",
-               "hallo", "hola", "ciao", "olá", "hej", "merci", "danke", "gracias", "grazie", "obrigado"}
-TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "sr", "sra", "srta",
-          "mme", "mlle", "m", "sig", "sig.ra", "dott", "dott.ssa", "pan", "pani", "dhr", "mevr", "fru", "hr"}
+CUES = {
+    "todo",
+    "fixme",
+    "xxx",
+    "hack",
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "cc",
+    "from",
+    "by",
+    "ask",
+    "tell",
+    "ping",
+    "contact",
+    "assigned",
+    "assignee",
+    "owner",
+    "user",
+    "customer",
+    "client",
+    "patient",
+    "name",
+    "named",
+    "called",
+    "call",
+    "email",
+    "emailed",
+    "mail",
+    "met",
+    "meet",
+    "with",
+    "regards",
+    "cheers",
+    "sincerely",
+    "signed",
+    "reporter",
+    "author",
+    "employee",
+    "manager",
+    "agent",
+    "colleague",
+    "@",
+    "attn",
+    "to",
+    "for",
+    "bonjour",
+    "hallo",
+    "hola",
+    "ciao",
+    "olá",
+    "hej",
+    "merci",
+    "danke",
+    "gracias",
+    "grazie",
+    "obrigado",
+}
+STRONG_CUES = {
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "cc",
+    "ping",
+    "attn",
+    "@",
+    "todo",
+    "fixme",
+    "xxx",
+    "hack",
+    "bonjour",
+    "hallo",
+    "hola",
+    "ciao",
+    "olá",
+    "hej",
+    "merci",
+    "danke",
+    "gracias",
+    "grazie",
+    "obrigado",
+}
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sir",
+    "madam",
+    "herr",
+    "frau",
+    "sr",
+    "sra",
+    "srta",
+    "mme",
+    "mlle",
+    "m",
+    "sig",
+    "sig.ra",
+    "dott",
+    "dott.ssa",
+    "pan",
+    "pani",
+    "dhr",
+    "mevr",
+    "fru",
+    "hr",
+}
 # Labels of fields that hold a person's name, in the languages of the name list's main countries.
-FIELD_LABELS = {"name", "full_name", "fullname", "first_name", "firstname", "last_name", "lastname", "surname",
-                "given_name", "family_name", "display_name", "customer_name", "contact_name", "reporter", "assignee",
-                "author", "owner", "customer", "contact", "applicant", "patient", "employee", "recipient", "sender",
-                "requester", "requested_by", "approver", "approved_by", "created_by", "signed_by", "holder",
-                "cardholder", "account_holder", "passenger", "guest", "student", "nombre", "apellido", "apellidos",
-                "nom", "prénom", "prenom", "vorname", "nachname", "cognome", "nome", "sobrenome", "naam",
-                "voornaam", "achternaam", "imię", "imie", "nazwisko", "namn", "efternavn", "fornavn", "ad", "soyad",
-                "jméno", "příjmení", "nume", "prenume", "etunimi", "sukunimi"}
+FIELD_LABELS = {
+    "name",
+    "full_name",
+    "fullname",
+    "first_name",
+    "firstname",
+    "last_name",
+    "lastname",
+    "surname",
+    "given_name",
+    "family_name",
+    "display_name",
+    "customer_name",
+    "contact_name",
+    "reporter",
+    "assignee",
+    "author",
+    "owner",
+    "customer",
+    "contact",
+    "applicant",
+    "patient",
+    "employee",
+    "recipient",
+    "sender",
+    "requester",
+    "requested_by",
+    "approver",
+    "approved_by",
+    "created_by",
+    "signed_by",
+    "holder",
+    "cardholder",
+    "account_holder",
+    "passenger",
+    "guest",
+    "student",
+    "nombre",
+    "apellido",
+    "apellidos",
+    "nom",
+    "prénom",
+    "prenom",
+    "vorname",
+    "nachname",
+    "cognome",
+    "nome",
+    "sobrenome",
+    "naam",
+    "voornaam",
+    "achternaam",
+    "imię",
+    "imie",
+    "nazwisko",
+    "namn",
+    "efternavn",
+    "fornavn",
+    "ad",
+    "soyad",
+    "jméno",
+    "příjmení",
+    "nume",
+    "prenume",
+    "etunimi",
+    "sukunimi",
+}
 FIELD_VALUE_BEFORE = re.compile(r"(?P<label>[^\W\d][\w -]{0,24}?)[\"']?\s*[:=]\s*[\"']?$")
 STOP_CUES = {"best", "kind", "regards", "cheers", "thanks", "dear", "hi", "hello", "hey"}
-PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la", "le",
-             "bin", "binti", "ibn", "al", "el", "ter", "ten", "zu", "y", "e", "af", "mac", "st"}
+PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "das",
+    "dos",
+    "du",
+    "la",
+    "le",
+    "bin",
+    "binti",
+    "ibn",
+    "al",
+    "el",
+    "ter",
+    "ten",
+    "zu",
+    "y",
+    "e",
+    "af",
+    "mac",
+    "st",
+}
 # Given names that are far more often a word in tech text than a name; a cue alone does not make them one.
-COMMON_WORDS = {"will", "may", "june", "april", "august", "mark", "grant", "max", "page", "bill", "rose", "joy",
-                "chase", "faith", "hope", "summer", "autumn", "dawn", "sky", "river", "art", "miles", "ray",
-                "gene", "major", "king", "queen", "sunny", "storm", "lane", "don", "jean", "pat", "sandy", "ivy",
-                "angel", "crystal", "amber", "pearl", "ruby", "jade", "cash", "bob", "jack", "sue", "penny",
-                "frank", "earl", "guy", "hunter", "glen", "dale", "rich", "ben", "art", "tom", "said", "long",
-                "young", "lee", "can", "an", "so", "ha", "ki", "in", "to", "is", "be", "do", "go", "no", "on", "or",
-                "as", "at", "by", "it", "me", "my", "of", "up", "us", "we", "he", "al", "el", "la", "le", "de"}
-STOP_WORD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "pl", "tr", "cs", "ro", "fi")
-WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-[^\W\d_]|['’](?![sS]\b)[^\W\d_])*")  # O'Brien, Anne-Marie; not Anna's
+COMMON_WORDS = {
+    "will",
+    "may",
+    "june",
+    "april",
+    "august",
+    "mark",
+    "grant",
+    "max",
+    "page",
+    "bill",
+    "rose",
+    "joy",
+    "chase",
+    "faith",
+    "hope",
+    "summer",
+    "autumn",
+    "dawn",
+    "sky",
+    "river",
+    "art",
+    "miles",
+    "ray",
+    "gene",
+    "major",
+    "king",
+    "queen",
+    "sunny",
+    "storm",
+    "lane",
+    "don",
+    "jean",
+    "pat",
+    "sandy",
+    "ivy",
+    "angel",
+    "crystal",
+    "amber",
+    "pearl",
+    "ruby",
+    "jade",
+    "cash",
+    "bob",
+    "jack",
+    "sue",
+    "penny",
+    "frank",
+    "earl",
+    "guy",
+    "hunter",
+    "glen",
+    "dale",
+    "rich",
+    "ben",
+    "art",
+    "tom",
+    "said",
+    "long",
+    "young",
+    "lee",
+    "can",
+    "an",
+    "so",
+    "ha",
+    "ki",
+    "in",
+    "to",
+    "is",
+    "be",
+    "do",
+    "go",
+    "no",
+    "on",
+    "or",
+    "as",
+    "at",
+    "by",
+    "it",
+    "me",
+    "my",
+    "of",
+    "up",
+    "us",
+    "we",
+    "he",
+    "al",
+    "el",
+    "la",
+    "le",
+    "de",
+}
+STOP_WORD_LANGUAGES = (
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "sv",
+    "da",
+    "pl",
+    "tr",
+    "cs",
+    "ro",
+    "fi",
+)
+WORD = re.compile(
+    r"[^\W\d_](?:[^\W\d_]|-[^\W\d_]|['’](?![sS]\b)[^\W\d_])*"
+)  # O'Brien, Anne-Marie; not Anna's
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +382,11 @@ def first_names() -> frozenset[str]:
 
 def _folded(word: str) -> str:
     """Casefolded without diacritics: the list writes Penélope, people write Pénélope or Penelope."""
-    return "".join(char for char in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(char))
+    return "".join(
+        char
+        for char in unicodedata.normalize("NFKD", word.casefold())
+        if not unicodedata.combining(char)
+    )
 
 
 def is_first_name(word: str) -> bool:
@@ -109,20 +411,33 @@ def plausible_person(value: str) -> bool:
     dots) or a single lowercase word, unless it begins with a known given name; words that open with a
     function word of some language ("Il mio", "Sie den Betrag", "te paso")."""
     value = value.strip()
-    if not value or any(char.isdigit() for char in value) or "_" in value or "/" in value or "=" in value:
+    if (
+        not value
+        or any(char.isdigit() for char in value)
+        or "_" in value
+        or "/" in value
+        or "=" in value
+    ):
         return False
     words = WORD.findall(value)
     if not words or re.search(r"(?:^|\s)-", value):  # a command's flag: "ping -c"
         return False
     first_is_stop = words[0].casefold() in stop_words()
-    if first_is_stop and (not is_first_name(words[0]) or words[0].islower()
-                          or len(words) > 1 and words[1].casefold() in stop_words()):
+    if first_is_stop and (
+        not is_first_name(words[0])
+        or words[0].islower()
+        or len(words) > 1
+        and words[1].casefold() in stop_words()
+    ):
         return False
     if any(char.isupper() for char in value) and not value.isupper():
         return True
     parts = words[0].casefold().split("-")
-    return is_first_name(parts[0]) and parts[0] not in COMMON_WORDS \
-        and not any(part in _ENGLISH[0] for part in parts[1:])  # maria-gonzalez, not apollo-office
+    return (
+        is_first_name(parts[0])
+        and parts[0] not in COMMON_WORDS
+        and not any(part in _ENGLISH[0] for part in parts[1:])
+    )  # maria-gonzalez, not apollo-office
 
 
 _VERSION_AFTER = re.compile(r"[ \t]+v?\d+(?:\.\d+)+\b")
@@ -142,7 +457,7 @@ def trimmed_name(text: str, start: int, end: int) -> tuple[int, int] | None:
         value = value[:cut]
     lead = re.match(r"[^\s]*[\d,;:=@#(\[{<\"'|/\\]+(?=[^\W\d_])", value)
     if lead:
-        start, value = start + lead.end(), value[lead.end():]
+        start, value = start + lead.end(), value[lead.end() :]
     value = value.rstrip(" \t.,;:)]}>\"'")
     return (start, start + len(value)) if value and plausible_person(value) else None
 
@@ -163,12 +478,16 @@ _ENGLISH: list[frozenset[str]] = [frozenset()]  # the last english_words(), for 
 
 # --- code: identifiers are not people ------------------------------------------------------------------------------
 # Prose inside code: comments (#, //) and string literals (triple-quoted first); a name there is still a name.
-_CODE_PROSE = re.compile(r'"""[\s\S]*?(?:"""|$)|\'\'\'[\s\S]*?(?:\'\'\'|$)|#[^\n]*|//[^\n]*'
-                         r'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
+_CODE_PROSE = re.compile(
+    r'"""[\s\S]*?(?:"""|$)|\'\'\'[\s\S]*?(?:\'\'\'|$)|#[^\n]*|//[^\n]*'
+    r'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+)
 _FENCE = re.compile(r"```[^\n`]*\n([\s\S]*?)(?:```|$)")
 _INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
-_CODE_LINE = re.compile(r"^\s*(?:def |class |async def |import |from \S+ import |@\w|return\b|if .*:$|for .*:$|"
-                        r"[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[-+*/]?=[^=]|[A-Za-z_][\w.]*\(.*\)\s*$)")
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class |async def |import |from \S+ import |@\w|return\b|if .*:$|for .*:$|"
+    r"[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[-+*/]?=[^=]|[A-Za-z_][\w.]*\(.*\)\s*$)"
+)
 _JSON_KEY_AFTER = re.compile(r'"\s*:')
 _TOOL_NAME_BEFORE = re.compile(r'"name"\s*:\s*"$')
 _TOOL_NAME_AFTER = re.compile(r'"\s*,\s*"(?:arguments|parameters|description)"\s*:')
@@ -187,9 +506,15 @@ def code_spans(text: str) -> tuple[tuple[int, int], ...]:
     `code`, or the whole text where its lines read as code."""
     if "```" in text:
         regions = [m.span(1) for m in _FENCE.finditer(text)]
-        regions += [m.span(1) for m in _INLINE.finditer(text) if not any(s <= m.start() < e for s, e in regions)]
+        regions += [
+            m.span(1)
+            for m in _INLINE.finditer(text)
+            if not any(s <= m.start() < e for s, e in regions)
+        ]
     else:
-        regions = [(0, len(text))] if _bare_code(text) else [m.span(1) for m in _INLINE.finditer(text)]
+        regions = (
+            [(0, len(text))] if _bare_code(text) else [m.span(1) for m in _INLINE.finditer(text)]
+        )
     spans = []
     for start, end in regions:
         last = start
@@ -206,16 +531,26 @@ def code_identifier(text: str, start: int, end: int) -> bool:
     camelCase starting lowercase, a JSON key (`"simpson":`), or a tool call's function name
     (`"name": "simpson", "arguments": ...`)."""
     value = text[start:end]
-    before, after = text[max(0, start - 40):start], text[end:end + 40]
+    before, after = text[max(0, start - 40) : start], text[end : end + 40]
     if not _IDENTIFIER.fullmatch(value):
         return any(s <= start and end <= e for s, e in code_spans(text)) and "\n" not in value
     attribute = re.search(r"(\w+)\.$", before)
-    if attribute and attribute.group(1).casefold() not in TITLES or after.startswith("(") \
-            or re.match(r"\.[A-Za-z_]", after) or re.search(r"\bdef\s+$", before) \
-            or re.search(r"\bclass\s+$", before) and re.match(r"\s*[:(]", after) \
-            or value[:1].islower() and re.search(r"[a-z][A-Z]", value):
+    if (
+        attribute
+        and attribute.group(1).casefold() not in TITLES
+        or after.startswith("(")
+        or re.match(r"\.[A-Za-z_]", after)
+        or re.search(r"\bdef\s+$", before)
+        or re.search(r"\bclass\s+$", before)
+        and re.match(r"\s*[:(]", after)
+        or value[:1].islower()
+        and re.search(r"[a-z][A-Z]", value)
+    ):
         return True
-    if before.endswith('"') and (_JSON_KEY_AFTER.match(after) or _TOOL_NAME_BEFORE.search(before)
-                                 and _TOOL_NAME_AFTER.match(after)):
+    if before.endswith('"') and (
+        _JSON_KEY_AFTER.match(after)
+        or _TOOL_NAME_BEFORE.search(before)
+        and _TOOL_NAME_AFTER.match(after)
+    ):
         return True
     return any(s <= start and end <= e for s, e in code_spans(text))

@@ -31,50 +31,158 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 
 # Countries whose national formats are tried for a number written without a country code: the
 # regions of the languages and markets a team is likely to log, not one locale.
-REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "SE", "NO", "DK", "FI", "PL",
-           "PT", "BR", "MX", "AR", "CO", "IN", "AU", "NZ", "IE", "ZA", "NG", "KE", "JP", "KR", "CN",
-           "SG", "PH", "VN", "TR", "RU", "UA", "CZ", "RO", "GR", "IL", "AE", "SA", "EG", "CA")
+REGIONS = (
+    "US",
+    "GB",
+    "DE",
+    "FR",
+    "ES",
+    "IT",
+    "NL",
+    "BE",
+    "CH",
+    "AT",
+    "SE",
+    "NO",
+    "DK",
+    "FI",
+    "PL",
+    "PT",
+    "BR",
+    "MX",
+    "AR",
+    "CO",
+    "IN",
+    "AU",
+    "NZ",
+    "IE",
+    "ZA",
+    "NG",
+    "KE",
+    "JP",
+    "KR",
+    "CN",
+    "SG",
+    "PH",
+    "VN",
+    "TR",
+    "RU",
+    "UA",
+    "CZ",
+    "RO",
+    "GR",
+    "IL",
+    "AE",
+    "SA",
+    "EG",
+    "CA",
+)
 
-PHONE_CONTEXT = ["phone", "telephone", "tel", "mobile", "cell", "call", "called", "calling", "text", "sms",
-                 "whatsapp", "contact", "reach", "fax", "hotline", "dial", "ring", "landline",
-                 "telefon", "telefono", "téléphone", "handy", "portable", "móvil", "celular"]
-CARD_CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "maestro", "jcb", "unionpay",
-                "discover", "diners", "payment", "pay", "paid", "charge", "charged", "cc", "pan", "billing",
-                "expiry", "cvv", "karte", "carte", "tarjeta"]
+PHONE_CONTEXT = [
+    "phone",
+    "telephone",
+    "tel",
+    "mobile",
+    "cell",
+    "call",
+    "called",
+    "calling",
+    "text",
+    "sms",
+    "whatsapp",
+    "contact",
+    "reach",
+    "fax",
+    "hotline",
+    "dial",
+    "ring",
+    "landline",
+    "telefon",
+    "telefono",
+    "téléphone",
+    "handy",
+    "portable",
+    "móvil",
+    "celular",
+]
+CARD_CONTEXT = [
+    "card",
+    "credit",
+    "debit",
+    "visa",
+    "mastercard",
+    "amex",
+    "maestro",
+    "jcb",
+    "unionpay",
+    "discover",
+    "diners",
+    "payment",
+    "pay",
+    "paid",
+    "charge",
+    "charged",
+    "cc",
+    "pan",
+    "billing",
+    "expiry",
+    "cvv",
+    "karte",
+    "carte",
+    "tarjeta",
+]
 
 _PHONE_CANDIDATE = re.compile(
     r"(?<![\w+/.@#-])(?<!\d:)"
     r"(?:\+|00)?\(?\d(?:[\d().-]| (?=[\d(])|/(?=\d)){5,24}\d"
     r"(?:[ ,]*(?i:ext\.?|extension|x|#) ?\d{1,6})?"
-    r"(?![\w/@-]|\.\d|:\d)")
+    r"(?![\w/@-]|\.\d|:\d)"
+)
 _EXTENSION = re.compile(r"[ ,]*(?i:ext\.?|extension|x|#) ?\d{1,6}$")
-_DATE_OR_TIME = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$|\d{1,2}:\d{2}")
+_DATE_OR_TIME = re.compile(
+    r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$|\d{1,2}:\d{2}"
+)
 # an IPv4 address (alone or before a port), a decimal, a year-prefixed id (2024-098985), a US SSN's shape, an
 # access log's status and size, a day and a year ("Jan 15 2025")
-_NOT_A_PHONE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?:$| )|^\d+[.,]\d{1,2}$|^(?:19|20)\d\d-\d+$"
-                          r"|^\d{3}([- ])\d\d\1\d{4}$|^[1-5]\d\d \d+$|^[0-3]?\d (?:19|20)\d\d$")
+_NOT_A_PHONE = re.compile(
+    r"^\d{1,3}(?:\.\d{1,3}){3}(?:$| )|^\d+[.,]\d{1,2}$|^(?:19|20)\d\d-\d+$"
+    r"|^\d{3}([- ])\d\d\1\d{4}$|^[1-5]\d\d \d+$|^[0-3]?\d (?:19|20)\d\d$"
+)
 _SEPARATED = re.compile(r"[\s().\-/]")
 
 _CARD_CANDIDATE = re.compile(r"(?<![\w.+/-])\d(?:[ -]?\d){11,18}(?![\w/]|[.-]\d)")
 # (prefix range low, high, digits of the prefix) per issuer, from the brands' published IIN ranges.
 _ISSUER_PREFIXES = [
-    ("4", "4"),                       # Visa (13, 16, 19 digits)
-    ("51", "55"), ("2221", "2720"),   # Mastercard
-    ("34", "34"), ("37", "37"),       # American Express (15)
-    ("6011", "6011"), ("644", "649"), ("65", "65"),  # Discover
-    ("300", "305"), ("36", "36"), ("38", "39"),      # Diners Club
-    ("35", "35"), ("2131", "2131"), ("1800", "1800"),  # JCB (16-19; 15 digits under 2131 and 1800)
-    ("62", "62"), ("81", "81"),       # UnionPay
-    ("50", "50"), ("56", "69"), ("0604", "0604"),  # Maestro (12-19)
-    ("2200", "2204"),                 # Mir
-    ("60", "60"), ("652", "652"),     # RuPay
+    ("4", "4"),  # Visa (13, 16, 19 digits)
+    ("51", "55"),
+    ("2221", "2720"),  # Mastercard
+    ("34", "34"),
+    ("37", "37"),  # American Express (15)
+    ("6011", "6011"),
+    ("644", "649"),
+    ("65", "65"),  # Discover
+    ("300", "305"),
+    ("36", "36"),
+    ("38", "39"),  # Diners Club
+    ("35", "35"),
+    ("2131", "2131"),
+    ("1800", "1800"),  # JCB (16-19; 15 digits under 2131 and 1800)
+    ("62", "62"),
+    ("81", "81"),  # UnionPay
+    ("50", "50"),
+    ("56", "69"),
+    ("0604", "0604"),  # Maestro (12-19)
+    ("2200", "2204"),  # Mir
+    ("60", "60"),
+    ("652", "652"),  # RuPay
 ]
 
 
 def _result(recognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
     """A finding with the explanation presidio's context enhancer writes its supporting word into."""
-    return RecognizerResult(entity, start, end, score,
-                            analysis_explanation=AnalysisExplanation(recognizer.name, score))
+    return RecognizerResult(
+        entity, start, end, score, analysis_explanation=AnalysisExplanation(recognizer.name, score)
+    )
 
 
 def luhn_ok(digits: str) -> bool:
@@ -88,7 +196,7 @@ def luhn_ok(digits: str) -> bool:
 
 
 def card_issuer_known(digits: str) -> bool:
-    return any(low <= digits[:len(low)] <= high for low, high in _ISSUER_PREFIXES)
+    return any(low <= digits[: len(low)] <= high for low, high in _ISSUER_PREFIXES)
 
 
 def _is_card(digits: str) -> bool:
@@ -104,7 +212,9 @@ class AnyCardRecognizer(EntityRecognizer):
     """CREDIT_CARD: Luhn-valid 12-19 digit numbers with a real issuer prefix (see module docstring)."""
 
     def __init__(self):
-        super().__init__(supported_entities=["CREDIT_CARD"], name="card_number_recognizer", context=CARD_CONTEXT)
+        super().__init__(
+            supported_entities=["CREDIT_CARD"], name="card_number_recognizer", context=CARD_CONTEXT
+        )
 
     def load(self) -> None:
         pass
@@ -159,15 +269,24 @@ def _looks_like_something_else(candidate: str) -> bool:
         return len(digits) < 7
     if re.fullmatch(r"\d+(?:\.\d+)+", bare) and any(len(group) > 4 for group in bare.split(".")):
         return True  # a version or build number (10.0.20171.2427): dotted phone groups are short
-    return bool(_DATE_OR_TIME.search(bare) or _NOT_A_PHONE.match(bare) or _is_card(digits)
-                or len(digits) < 6 or bare.count("(") != bare.count(")"))
+    return bool(
+        _DATE_OR_TIME.search(bare)
+        or _NOT_A_PHONE.match(bare)
+        or _is_card(digits)
+        or len(digits) < 6
+        or bare.count("(") != bare.count(")")
+    )
 
 
 class WorldPhoneRecognizer(EntityRecognizer):
     """PHONE_NUMBER: numbers valid in their own or one of REGIONS' numbering plans (module docstring)."""
 
     def __init__(self):
-        super().__init__(supported_entities=["PHONE_NUMBER"], name="phone_number_recognizer", context=PHONE_CONTEXT)
+        super().__init__(
+            supported_entities=["PHONE_NUMBER"],
+            name="phone_number_recognizer",
+            context=PHONE_CONTEXT,
+        )
 
     def load(self) -> None:
         pass
@@ -187,8 +306,10 @@ class WorldPhoneRecognizer(EntityRecognizer):
         return results
 
 
-_IBAN_CANDIDATE = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w-])"
-                             r"|(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,9}")
+_IBAN_CANDIDATE = re.compile(
+    r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w-])"
+    r"|(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,9}"
+)
 
 
 class AnyIbanRecognizer(EntityRecognizer):
@@ -209,10 +330,16 @@ class AnyIbanRecognizer(EntityRecognizer):
             if match.start() < taken_until:
                 continue
             groups = match.group().split(" ")
-            for count in range(len(groups), 0, -1):  # "DE89 3704 0044 0532 0130 00 2 days": the checksum decides
+            for count in range(
+                len(groups), 0, -1
+            ):  # "DE89 3704 0044 0532 0130 00 2 days": the checksum decides
                 candidate = " ".join(groups[:count])
                 if len(candidate.replace(" ", "")) >= 15 and iban.is_valid(candidate):
-                    results.append(_result(self, "IBAN_CODE", match.start(), match.start() + len(candidate), 1.0))
+                    results.append(
+                        _result(
+                            self, "IBAN_CODE", match.start(), match.start() + len(candidate), 1.0
+                        )
+                    )
                     taken_until = match.start() + len(candidate)
                     break
         return results

@@ -27,7 +27,9 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-_asked = {"stop": False}  # set by the handler of stop_requests(); a dict, not an Event: a handler must not take locks
+_asked = {
+    "stop": False
+}  # set by the handler of stop_requests(); a dict, not an Event: a handler must not take locks
 
 
 @contextmanager
@@ -80,7 +82,9 @@ def watch(processes: dict[str, subprocess.Popen], every: float = 0.5) -> str:
 
 def stop_group(process: subprocess.Popen, grace: float) -> None:
     """SIGTERM to the process's group, SIGKILL to what is left after `grace` seconds; reap the leader."""
-    end_group(process.pid, grace, alive=lambda: process.poll() is None or _group_exists(process.pid))
+    end_group(
+        process.pid, grace, alive=lambda: process.poll() is None or _group_exists(process.pid)
+    )
     process.wait()
 
 

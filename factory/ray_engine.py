@@ -27,7 +27,6 @@ on this machine's loopback only). --max-concurrency and --max-rps are shared out
 replicas of the teacher stage.
 """
 
-
 import json
 import logging
 import os
@@ -49,7 +48,9 @@ def ray_module():
     try:
         import ray
     except ImportError:
-        raise ConfigError("--engine ray needs Ray: pip install 'factory[ray]' (or pip install 'ray[default]')") from None
+        raise ConfigError(
+            "--engine ray needs Ray: pip install 'factory[ray]' (or pip install 'ray[default]')"
+        ) from None
     return ray
 
 
@@ -61,7 +62,9 @@ def ray_session(address: str | None) -> Iterator[dict]:
     interfaces, so the local instance keeps Ray's token authentication on (the token is in
     ~/.ray/auth_token) and lives only as long as the build."""
     ray = ray_module()
-    os.environ.setdefault("DISTILABEL_LOG_LEVEL", "ERROR")  # read by the driver and by the workers Ray starts
+    os.environ.setdefault(
+        "DISTILABEL_LOG_LEVEL", "ERROR"
+    )  # read by the driver and by the workers Ray starts
     if ray.is_initialized():  # a caller (a test, a notebook) already connected: use it, leave it up
         yield ray.cluster_resources()
         return
@@ -70,13 +73,22 @@ def ray_session(address: str | None) -> Iterator[dict]:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         else:
             # "local": a new instance, never a cluster that `ray start` once left in /tmp/ray
-            ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+            ray.init(
+                address="local",
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+            )
     except (ConnectionError, RuntimeError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if address:
-            raise ConfigError(f"--ray-address {address}: Ray did not answer ({first}); check the address and the "
-                              "cluster's token (RAY_AUTH_TOKEN), or drop --ray-address to start Ray here") from None
-        raise ConfigError(f"--engine ray: a local Ray instance did not start ({first}); see /tmp/ray/session_latest/logs") from None
+            raise ConfigError(
+                f"--ray-address {address}: Ray did not answer ({first}); check the address and the "
+                "cluster's token (RAY_AUTH_TOKEN), or drop --ray-address to start Ray here"
+            ) from None
+        raise ConfigError(
+            f"--engine ray: a local Ray instance did not start ({first}); see /tmp/ray/session_latest/logs"
+        ) from None
     try:
         yield ray.cluster_resources()
     finally:
@@ -125,8 +137,10 @@ def _steps():
         settings: Dict[str, Any]
         position: int
         first: bool = False
-        segment: List[int] = []  # set on the last step: it writes every stage's results of a chunk to
-        work: str = ""           # <work>/chunks/<chunk>.jsonl and passes on only the chunk's number
+        segment: List[
+            int
+        ] = []  # set on the last step: it writes every stage's results of a chunk to
+        work: str = ""  # <work>/chunks/<chunk>.jsonl and passes on only the chunk's number
         _secret: Optional[str] = PrivateAttr(default=None)
         _stage: Any = PrivateAttr(default=None)
 
@@ -144,7 +158,9 @@ def _steps():
 
         def process(self, inputs: StepInput):  # type: ignore[override]
             for row in inputs:
-                records = json.loads(row["records"] if self.first else row[f"kept_{self.position - 1}"])
+                records = json.loads(
+                    row["records"] if self.first else row[f"kept_{self.position - 1}"]
+                )
                 kept, rejected, counts, started = [], [], Counter(), time.monotonic()
                 self._stage.extras = {}
                 for item in self._stage.process(iter(records)):
@@ -155,9 +171,15 @@ def _steps():
                         counts[item.reason] += 1
                 row[f"kept_{self.position}"] = json.dumps(kept, ensure_ascii=False)
                 row[f"rejected_{self.position}"] = json.dumps(rejected, ensure_ascii=False)
-                row[f"stats_{self.position}"] = json.dumps({
-                    "in": len(records), "out": len(kept), "rejected": counts,
-                    "seconds": time.monotonic() - started, "extras": self._stage.extras})
+                row[f"stats_{self.position}"] = json.dumps(
+                    {
+                        "in": len(records),
+                        "out": len(kept),
+                        "rejected": counts,
+                        "seconds": time.monotonic() - started,
+                        "extras": self._stage.extras,
+                    }
+                )
                 if self.segment:
                     self._write_chunk(row)
             yield inputs
@@ -169,8 +191,10 @@ def _steps():
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path.with_suffix(".partial"), "w", encoding="utf-8") as out:
                 for p in self.segment:
-                    out.write(f'{{"position": {p}, "stats": {row[f"stats_{p}"]}, "kept": {row[f"kept_{p}"]}, '
-                              f'"rejected": {row[f"rejected_{p}"]}}}\n')
+                    out.write(
+                        f'{{"position": {p}, "stats": {row[f"stats_{p}"]}, "kept": {row[f"kept_{p}"]}, '
+                        f'"rejected": {row[f"rejected_{p}"]}}}\n'
+                    )
             os.replace(path.with_suffix(".partial"), path)
             for column in list(row):
                 if column != "chunk":
@@ -182,14 +206,21 @@ def _steps():
 def settings_of(context, position: int, replicas: int = 1) -> dict:
     """What a worker needs to rebuild the stage at `position` of the recipe: plain values, no key;
     the teacher's concurrency and rate shared out between `replicas`."""
-    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(context.options).items()}
+    options = {
+        k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(context.options).items()
+    }
     options["max_concurrency"] = max(1, options["max_concurrency"] // replicas)
     options["max_rps"] = options["max_rps"] / replicas if options["max_rps"] else None
     teacher = None
     if context.teacher is not None:
         teacher = {k: v for k, v in asdict(context.teacher).items() if k != "api_key"}
-    return {"recipe": str(context.recipe.folder), "options": options, "run_dir": str(context.run_dir),
-            "cache_path": str(context.cache_path), "teacher": teacher}
+    return {
+        "recipe": str(context.recipe.folder),
+        "options": options,
+        "run_dir": str(context.run_dir),
+        "cache_path": str(context.cache_path),
+        "teacher": teacher,
+    }
 
 
 def stage_from_settings(settings: dict, position: int, api_key: str | None):
@@ -206,8 +237,13 @@ def stage_from_settings(settings: dict, position: int, api_key: str | None):
     if settings["teacher"] is not None:
         teacher = TeacherSpec(**settings["teacher"], api_key=api_key or "none")
     recipe = load_recipe(settings["recipe"])
-    context = BuildContext(recipe=recipe, options=BuildOptions(**options), run_dir=Path(settings["run_dir"]),
-                           cache_path=Path(settings["cache_path"]), teacher=teacher)
+    context = BuildContext(
+        recipe=recipe,
+        options=BuildOptions(**options),
+        run_dir=Path(settings["run_dir"]),
+        cache_path=Path(settings["cache_path"]),
+        teacher=teacher,
+    )
     return _stages(recipe.stages, context)[position]
 
 
@@ -225,7 +261,9 @@ def _pipeline_class():
 
     @ray.remote
     class _StepActor:
-        def __init__(self, step_wrapper, log_queue, pipeline_name: str, pipeline_cache_id: str) -> None:
+        def __init__(
+            self, step_wrapper, log_queue, pipeline_name: str, pipeline_cache_id: str
+        ) -> None:
             from distilabel.pipeline.base import set_pipeline_running_env_variables
 
             self._step_wrapper, self._log_queue = step_wrapper, log_queue
@@ -234,7 +272,9 @@ def _pipeline_class():
         def run(self) -> str:
             setup_logging(log_queue=self._log_queue)
             try:  # `ps` shows which step a worker runs: "ray::factory-step stage-2-generate 0"
-                ray._raylet.setproctitle(f"ray::factory-step {self._step_wrapper.step.name} {self._step_wrapper.replica}")
+                ray._raylet.setproctitle(
+                    f"ray::factory-step {self._step_wrapper.step.name} {self._step_wrapper.replica}"
+                )
             except Exception:  # a private Ray call: the title is a convenience
                 pass
             return self._step_wrapper.run()
@@ -244,11 +284,23 @@ def _pipeline_class():
 
         def _run_step(self, step, input_queue, replica: int) -> None:
             actor = _StepActor.options(name=f"distilabel-{self.name}-{step.name}-{replica}").remote(
-                _StepWrapper(step=step, replica=replica, input_queue=input_queue, output_queue=self._output_queue,
-                             load_queue=self._load_queue, dry_run=self._dry_run, ray_pipeline=True),
-                self._log_queue, self.name, self.signature)
+                _StepWrapper(
+                    step=step,
+                    replica=replica,
+                    input_queue=input_queue,
+                    output_queue=self._output_queue,
+                    load_queue=self._load_queue,
+                    dry_run=self._dry_run,
+                    ray_pipeline=True,
+                ),
+                self._log_queue,
+                self.name,
+                self.signature,
+            )
             self.__dict__.setdefault("actors", []).append(actor)
-            self.__dict__.setdefault("runs", {})[actor.run.remote()] = f"{step.name} (replica {replica})"
+            self.__dict__.setdefault("runs", {})[actor.run.remote()] = (
+                f"{step.name} (replica {replica})"
+            )
             if "watchdog" not in self.__dict__:
                 self.watchdog = threading.Thread(target=self._watch, daemon=True)
                 self.watchdog.start()
@@ -268,7 +320,10 @@ def _pipeline_class():
         def kill_actors(self) -> None:
             queues = [self._output_queue, self._load_queue, self._log_queue]
             queues += [self.dag.get_step(name).get("input_queue") for name in self.dag]
-            for handle in [*self.__dict__.get("actors", []), *(q.actor for q in queues if q is not None)]:
+            for handle in [
+                *self.__dict__.get("actors", []),
+                *(q.actor for q in queues if q is not None),
+            ]:
                 try:
                     ray.kill(handle)
                 except Exception:  # already gone
@@ -277,10 +332,14 @@ def _pipeline_class():
     return WatchedRayPipeline
 
 
-ATTEMPTS = 3  # a segment whose worker died runs again (replies come from the cache) at most this often
+ATTEMPTS = (
+    3  # a segment whose worker died runs again (replies come from the cache) at most this often
+)
 
 
-def run_segment(stages: list, positions: list[int], source: Path, context, replicas: int, progress) -> list[dict]:
+def run_segment(
+    stages: list, positions: list[int], source: Path, context, replicas: int, progress
+) -> list[dict]:
     """Run consecutive per-record `stages` (at `positions` in the recipe) over `source` on Ray;
     write their files like the local runner; return their stats rows. A worker that dies stops
     the pipeline; the segment runs again from its input (finished teacher calls are cached), up
@@ -288,7 +347,9 @@ def run_segment(stages: list, positions: list[int], source: Path, context, repli
     no counts while it runs)."""
     tasks = [progress.add_task(f"{stage.name} (ray)", total=None) for stage in stages]
     chunks: list[Path] = []
-    work = context.run_dir / ".ray-pipeline"  # distilabel's cache of this run and the chunks' results
+    work = (
+        context.run_dir / ".ray-pipeline"
+    )  # distilabel's cache of this run and the chunks' results
     with open(source, "rb") as handle:
         empty = not any(line.strip() for line in handle)
     for attempt in range(1, 0 if empty else ATTEMPTS + 1):  # nothing to read: nothing to start
@@ -298,10 +359,13 @@ def run_segment(stages: list, positions: list[int], source: Path, context, repli
             break
         except WorkerDied as exc:
             if attempt == ATTEMPTS:
-                raise ConfigError(f"a Ray worker died {ATTEMPTS} times ({exc}); what finished is kept: rerun the "
-                                  "same command (same --run) to resume, teacher replies come from the cache") from None
-            logging.getLogger("factory").warning("a Ray worker died (%s); running %s again", exc,
-                                                 ", ".join(s.name for s in stages))
+                raise ConfigError(
+                    f"a Ray worker died {ATTEMPTS} times ({exc}); what finished is kept: rerun the "
+                    "same command (same --run) to resume, teacher replies come from the cache"
+                ) from None
+            logging.getLogger("factory").warning(
+                "a Ray worker died (%s); running %s again", exc, ", ".join(s.name for s in stages)
+            )
     try:
         written = _write(stages, positions, chunks, context.run_dir)
     finally:
@@ -311,29 +375,43 @@ def run_segment(stages: list, positions: list[int], source: Path, context, repli
     return written
 
 
-def _run_pipeline(stages: list, positions: list[int], source: Path, context, replicas: int, work: Path) -> list[Path]:
+def _run_pipeline(
+    stages: list, positions: list[int], source: Path, context, replicas: int, work: Path
+) -> list[Path]:
     """The chunk files of one run of the pipeline, in order; WorkerDied if a worker died."""
     from distilabel.steps import StepResources
 
     ReadChunks, StageStep = _steps()
-    with _pipeline_class()(name=f"factory-{context.recipe.name}-{stages[0].name}", cache_dir=str(work)) as pipeline:
+    with _pipeline_class()(
+        name=f"factory-{context.recipe.name}-{stages[0].name}", cache_dir=str(work)
+    ) as pipeline:
         previous = ReadChunks(name="read", path=str(source), batch_size=1)
         for index, (stage, position) in enumerate(zip(stages, positions)):
             last = index == len(stages) - 1
-            step = StageStep(name=f"stage-{position}-{stage.name}", settings=settings_of(context, position, replicas),
-                             position=position, first=index == 0, input_batch_size=1,
-                             segment=positions if last else [], work=str(work),
-                             resources=StepResources(replicas=replicas))
+            step = StageStep(
+                name=f"stage-{position}-{stage.name}",
+                settings=settings_of(context, position, replicas),
+                position=position,
+                first=index == 0,
+                input_batch_size=1,
+                segment=positions if last else [],
+                work=str(work),
+                resources=StepResources(replicas=replicas),
+            )
             if stage.needs_teacher and context.teacher is not None:
                 step._secret = context.teacher.api_key
             previous.connect(step)
             previous = step
     import datasets.config
 
-    hf_cache = datasets.config.HF_DATASETS_CACHE  # where distilabel's closing load_dataset copies its rows
+    hf_cache = (
+        datasets.config.HF_DATASETS_CACHE
+    )  # where distilabel's closing load_dataset copies its rows
     datasets.config.HF_DATASETS_CACHE = work / "hf-datasets"
     quiet = threading.excepthook
-    threading.excepthook = lambda args: None if pipeline.died else quiet(args)  # distilabel's threads on dead queues
+    threading.excepthook = lambda args: (
+        None if pipeline.died else quiet(args)
+    )  # distilabel's threads on dead queues
     try:
         try:
             distiset = pipeline.run(use_cache=False)
@@ -346,7 +424,9 @@ def _run_pipeline(stages: list, positions: list[int], source: Path, context, rep
         chunks = sorted((work / "chunks").glob("*.jsonl"))
         expected = len(distiset["default"]["train"]) if "default" in distiset else 0
         if len(chunks) != expected:
-            raise WorkerDied(f"{expected} chunks went through the pipeline, {len(chunks)} were written")
+            raise WorkerDied(
+                f"{expected} chunks went through the pipeline, {len(chunks)} were written"
+            )
         return chunks
     finally:
         threading.excepthook, datasets.config.HF_DATASETS_CACHE = quiet, hf_cache
@@ -358,10 +438,18 @@ def _write(stages: list, positions: list[int], chunks: list[Path], run_dir: Path
     from factory.jsonl import AtomicWriter, write_json_file
 
     index = {position: k for k, position in enumerate(positions)}
-    totals = [{"in": 0, "out": 0, "rejected": Counter(), "seconds": 0.0, "extras": {}} for _ in stages]
+    totals = [
+        {"in": 0, "out": 0, "rejected": Counter(), "seconds": 0.0, "extras": {}} for _ in stages
+    ]
     with ExitStack() as files:
-        kept = [files.enter_context(AtomicWriter(run_dir / "stages" / f"{s.name}.jsonl")) for s in stages]
-        dropped = [files.enter_context(AtomicWriter(run_dir / "rejected" / f"{s.name}.jsonl")) for s in stages]
+        kept = [
+            files.enter_context(AtomicWriter(run_dir / "stages" / f"{s.name}.jsonl"))
+            for s in stages
+        ]
+        dropped = [
+            files.enter_context(AtomicWriter(run_dir / "rejected" / f"{s.name}.jsonl"))
+            for s in stages
+        ]
         for chunk in chunks:
             with open(chunk, encoding="utf-8") as lines:
                 for line in lines:
@@ -378,9 +466,15 @@ def _write(stages: list, positions: list[int], chunks: list[Path], run_dir: Path
                     totals[k]["extras"] = _add(totals[k]["extras"], stats["extras"])
     rows = []
     for stage, total in zip(stages, totals):
-        row = {"name": stage.name, "in": total["in"], "out": total["out"],
-               "rejected": dict(sorted(total["rejected"].items())), "seconds": round(total["seconds"], 2),
-               "engine": "ray", **_sorted(total["extras"])}
+        row = {
+            "name": stage.name,
+            "in": total["in"],
+            "out": total["out"],
+            "rejected": dict(sorted(total["rejected"].items())),
+            "seconds": round(total["seconds"], 2),
+            "engine": "ray",
+            **_sorted(total["extras"]),
+        }
         write_json_file(run_dir / "stages" / f"{stage.name}.done", row)
         rows.append(row)
     return rows

@@ -26,8 +26,14 @@ MODE_HOOKS = {"variations": ("keep_values",), "pairs": ("make_pair",), "answer":
 TEACHER_MODES = tuple(MODE_HOOKS)
 # where the seeds come from: one of them (source_seeds wins where both are defined)
 SEED_HOOKS = ("grammar_seeds", "source_seeds")
-OPTIONAL = ("pii_vocabulary", "student_system", "student_answer", "annotation_questions",
-            "annotation_suggestions", "apply_annotation")
+OPTIONAL = (
+    "pii_vocabulary",
+    "student_system",
+    "student_answer",
+    "annotation_questions",
+    "annotation_suggestions",
+    "apply_annotation",
+)
 
 
 class RecipeModule(Protocol):
@@ -110,7 +116,11 @@ class RecipeModule(Protocol):
 
 def hook_names() -> list[str]:
     """Every hook of the interface, in the Protocol's order."""
-    return [name for name, value in vars(RecipeModule).items() if inspect.isfunction(value) and not name.startswith("_")]
+    return [
+        name
+        for name, value in vars(RecipeModule).items()
+        if inspect.isfunction(value) and not name.startswith("_")
+    ]
 
 
 def hook_signature(name: str) -> str:
@@ -127,8 +137,10 @@ def check_hooks(module: ModuleType, teacher_mode: str, path: Path) -> None:
     if not any(callable(getattr(module, name, None)) for name in SEED_HOOKS):
         missing.append(" or ".join(SEED_HOOKS))
     if missing:
-        raise ConfigError(f"{path}: missing {', '.join(missing)} (needed by teacher.mode {teacher_mode}); "
-                          "the hooks: docs/recipes.md")
+        raise ConfigError(
+            f"{path}: missing {', '.join(missing)} (needed by teacher.mode {teacher_mode}); "
+            "the hooks: docs/recipes.md"
+        )
 
 
 class Hooks:

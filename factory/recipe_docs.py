@@ -13,7 +13,15 @@ import re
 import sys
 from pathlib import Path
 
-from factory.recipe_api import MODE_HOOKS, OPTIONAL, REQUIRED, SEED_HOOKS, RecipeModule, hook_names, hook_signature
+from factory.recipe_api import (
+    MODE_HOOKS,
+    OPTIONAL,
+    REQUIRED,
+    SEED_HOOKS,
+    RecipeModule,
+    hook_names,
+    hook_signature,
+)
 from factory.recipe_keys import KEYS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "recipes.md"
@@ -59,8 +67,12 @@ def block(text: str, name: str) -> str:
 def rewrite(path: Path = DOC) -> None:
     text = path.read_text(encoding="utf-8")
     for name, make in GENERATED.items():
-        text = re.sub(rf"(<!-- begin {name} [^>]*-->\n)(.*?)(<!-- end {name} -->)",
-                      lambda m, make=make: m.group(1) + make() + m.group(3), text, flags=re.S)
+        text = re.sub(
+            rf"(<!-- begin {name} [^>]*-->\n)(.*?)(<!-- end {name} -->)",
+            lambda m, make=make: m.group(1) + make() + m.group(3),
+            text,
+            flags=re.S,
+        )
     path.write_text(text, encoding="utf-8")
 
 

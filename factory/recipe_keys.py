@@ -16,8 +16,18 @@ from factory.stages import STAGES
 
 REQUIRED = object()  # the default of a key a recipe must give
 
-DEFAULT_PII_ENTITIES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-                        "US_SSN", "URL_WITH_CREDENTIALS", "API_KEY", "PRIVATE_KEY")
+DEFAULT_PII_ENTITIES = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "US_SSN",
+    "URL_WITH_CREDENTIALS",
+    "API_KEY",
+    "PRIVATE_KEY",
+)
 # What an annotator can tick when a record is wrong (recipe key annotation.issues overrides).
 DEFAULT_ISSUE_TAGS = ("wrong_label", "wrong_output", "unnatural_input", "personal_data", "other")
 ALL_STAGES = tuple(STAGES)
@@ -43,40 +53,126 @@ class Key:
 KEYS = (
     Key("description", str, "", "one line shown by `factory recipes`"),
     Key("kind", str, REQUIRED, "the record kind, e.g. rem_query (each record's `kind`)"),
-    Key("schema", str, REQUIRED, "the JSON Schema of a record's output: a file in the recipe folder, "
-                                 "else one of the built-in schemas (factory/schemas/)"),
+    Key(
+        "schema",
+        str,
+        REQUIRED,
+        "the JSON Schema of a record's output: a file in the recipe folder, "
+        "else one of the built-in schemas (factory/schemas/)",
+    ),
     Key("schema_version", int, 1, "the schema's version, written into every record"),
-    Key("labels", list, (), "the output's label fields (the `labels` hook returns them); export stratifies on them"),
-    Key("stages", list, ALL_STAGES, "the stages to run, in order; a stage may run twice (e.g. scrub)"),
+    Key(
+        "labels",
+        list,
+        (),
+        "the output's label fields (the `labels` hook returns them); export stratifies on them",
+    ),
+    Key(
+        "stages",
+        list,
+        ALL_STAGES,
+        "the stages to run, in order; a stage may run twice (e.g. scrub)",
+    ),
     Key("seeds.count", int, 100, "seeds to make or read (`--limit` caps it)"),
     Key("seeds.random_seed", int, 0, "the seed of the seed hooks' random choices"),
-    Key("source", dict, {}, "free-form settings handed to the `source_seeds` hook (`--source` sets `paths`)"),
-    Key("teacher.system", str, REQUIRED, "the teacher's system prompt, a Jinja template in the recipe folder"),
-    Key("teacher.prompt", str, REQUIRED, "the teacher's user prompt, a Jinja template in the recipe folder"),
-    Key("teacher.mode", str, "variations", "what the teacher writes: variations (rewrites of a seed's input, "
-                                           "its output kept) | pairs (new input/output pairs from a seed's "
-                                           "context) | answer (the output for a seed's input)"),
-    Key("teacher.reply", str, "text", "answer mode: the teacher replies with text | json (the output, in the schema)"),
-    Key("teacher.variations", int, 3, "rewrites or pairs asked per seed (`--variations` overrides)"),
-    Key("teacher.new_examples", int, 3, "new examples (request and answer) the `invent` stage asks per seed; "
-                                        "0 asks none (`--new-examples` overrides)"),
+    Key(
+        "source",
+        dict,
+        {},
+        "free-form settings handed to the `source_seeds` hook (`--source` sets `paths`)",
+    ),
+    Key(
+        "teacher.system",
+        str,
+        REQUIRED,
+        "the teacher's system prompt, a Jinja template in the recipe folder",
+    ),
+    Key(
+        "teacher.prompt",
+        str,
+        REQUIRED,
+        "the teacher's user prompt, a Jinja template in the recipe folder",
+    ),
+    Key(
+        "teacher.mode",
+        str,
+        "variations",
+        "what the teacher writes: variations (rewrites of a seed's input, "
+        "its output kept) | pairs (new input/output pairs from a seed's "
+        "context) | answer (the output for a seed's input)",
+    ),
+    Key(
+        "teacher.reply",
+        str,
+        "text",
+        "answer mode: the teacher replies with text | json (the output, in the schema)",
+    ),
+    Key(
+        "teacher.variations", int, 3, "rewrites or pairs asked per seed (`--variations` overrides)"
+    ),
+    Key(
+        "teacher.new_examples",
+        int,
+        3,
+        "new examples (request and answer) the `invent` stage asks per seed; "
+        "0 asks none (`--new-examples` overrides)",
+    ),
     Key("teacher.temperature", (int, float), 0.7, "sampling temperature of the teacher"),
     Key("teacher.max_tokens", int, 256, "the teacher's reply budget, in tokens"),
-    Key("faithfulness.min", (int, float), 0.5, "a rewrite less similar to its seed than this drifted (rejected)"),
-    Key("faithfulness.max", (int, float), 0.97, "a rewrite more similar than this is a copy (rejected)"),
+    Key(
+        "faithfulness.min",
+        (int, float),
+        0.5,
+        "a rewrite less similar to its seed than this drifted (rejected)",
+    ),
+    Key(
+        "faithfulness.max",
+        (int, float),
+        0.97,
+        "a rewrite more similar than this is a copy (rejected)",
+    ),
     Key("pii.policy", str, "redact", "redact | drop | off (`--pii-policy` overrides)"),
     Key("pii.entities", list, DEFAULT_PII_ENTITIES, "the presidio entities looked for"),
     Key("pii.thresholds", dict, {}, "minimum score per entity ({default: 0.5, PHONE_NUMBER: 0.4})"),
-    Key("pii.allow", list, (), "words never taken for personal data (the `pii_vocabulary` hook adds more)"),
-    Key("pii.context", bool, True, "scrub a seed's context too (off where it is developer-written)"),
+    Key(
+        "pii.allow",
+        list,
+        (),
+        "words never taken for personal data (the `pii_vocabulary` hook adds more)",
+    ),
+    Key(
+        "pii.context", bool, True, "scrub a seed's context too (off where it is developer-written)"
+    ),
     Key("pii.ner_model", str, "", "a spaCy pipeline for names; empty: the small English model"),
-    Key("dedup.threshold", (int, float), 0.87, "cosine of two inputs above which they are near duplicates"),
-    Key("dedup.same_output_only", bool, False, "near duplicates only when their outputs are equal too"),
-    Key("dedup.conflicts", str, "reject", "same input, different outputs: reject all | keep (many right answers)"),
+    Key(
+        "dedup.threshold",
+        (int, float),
+        0.87,
+        "cosine of two inputs above which they are near duplicates",
+    ),
+    Key(
+        "dedup.same_output_only",
+        bool,
+        False,
+        "near duplicates only when their outputs are equal too",
+    ),
+    Key(
+        "dedup.conflicts",
+        str,
+        "reject",
+        "same input, different outputs: reject all | keep (many right answers)",
+    ),
     Key("export.system_prompt", str, "", "the student's system prompt in every exported example"),
-    Key("annotation.issues", list, DEFAULT_ISSUE_TAGS, "what Argilla reviewers can tick when a record is wrong"),
+    Key(
+        "annotation.issues",
+        list,
+        DEFAULT_ISSUE_TAGS,
+        "what Argilla reviewers can tick when a record is wrong",
+    ),
     Key("annotation.guidelines", str, "", "the reviewers' guidelines"),
-    Key("annotation.overlap", int, 1, "submitted reviews a record needs before it leaves the queue"),
+    Key(
+        "annotation.overlap", int, 1, "submitted reviews a record needs before it leaves the queue"
+    ),
 )
 BY_NAME = {key.name: key for key in KEYS}
 # mappings whose keys are checked (source: is free-form)
@@ -86,7 +182,11 @@ TOP_LEVEL = tuple(dict.fromkeys(key.name.split(".")[0] for key in KEYS))
 
 def unknown_keys(data: dict) -> list[str]:
     """`name: unknown key (known: ...)` for every key the table does not know, and sections that are not mappings."""
-    errors = [f"{name}: unknown key (known: {', '.join(TOP_LEVEL)})" for name in data if name not in TOP_LEVEL]
+    errors = [
+        f"{name}: unknown key (known: {', '.join(TOP_LEVEL)})"
+        for name in data
+        if name not in TOP_LEVEL
+    ]
     for section in SECTIONS:
         node = data.get(section)
         if node is None:
@@ -95,5 +195,9 @@ def unknown_keys(data: dict) -> list[str]:
             errors.append(f"{section}: expected a mapping of keys, got {node!r}")
             continue
         known = [key.name.split(".", 1)[1] for key in KEYS if key.name.startswith(section + ".")]
-        errors += [f"{section}.{name}: unknown key (known: {', '.join(known)})" for name in node if name not in known]
+        errors += [
+            f"{section}.{name}: unknown key (known: {', '.join(known)})"
+            for name in node
+            if name not in known
+        ]
     return errors

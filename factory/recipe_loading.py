@@ -38,7 +38,9 @@ class RecipeSource:
     folder: Path
     origin: str  # built-in | path | entry point
     detail: str = ""  # path: the folder; entry point: its value and distribution
-    module_name: str = ""  # the importable package of recipe.py ("" for a path recipe: made on load)
+    module_name: str = (
+        ""  # the importable package of recipe.py ("" for a path recipe: made on load)
+    )
 
     def describe(self) -> str:
         return self.origin + (f" ({self.detail})" if self.detail else "")
@@ -49,8 +51,12 @@ def looks_like_path(ref: str) -> bool:
 
 
 def builtin_sources(pipelines_dir: Path) -> dict[str, RecipeSource]:
-    return {p.parent.name: RecipeSource(p.parent.name, p.parent, "built-in", module_name=f"pipelines.{p.parent.name}")
-            for p in sorted(pipelines_dir.glob("*/recipe.yaml"))}
+    return {
+        p.parent.name: RecipeSource(
+            p.parent.name, p.parent, "built-in", module_name=f"pipelines.{p.parent.name}"
+        )
+        for p in sorted(pipelines_dir.glob("*/recipe.yaml"))
+    }
 
 
 def entry_point_sources(builtin: dict[str, RecipeSource]) -> dict[str, RecipeSource]:
@@ -61,8 +67,10 @@ def entry_point_sources(builtin: dict[str, RecipeSource]) -> dict[str, RecipeSou
         where = f"{entry.value} from {dist}"
         if entry.name in builtin or entry.name in found:
             other = builtin.get(entry.name) or found[entry.name]
-            raise ConfigError(f"recipe name {entry.name!r}: the entry point {where} clashes with the "
-                              f"{other.describe()} recipe of that name; uninstall or rename one")
+            raise ConfigError(
+                f"recipe name {entry.name!r}: the entry point {where} clashes with the "
+                f"{other.describe()} recipe of that name; uninstall or rename one"
+            )
         folder, module_name = _entry_point_folder(entry, where)
         found[entry.name] = RecipeSource(entry.name, folder, "entry point", where, module_name)
     return found
@@ -72,18 +80,24 @@ def _entry_point_folder(entry, where: str) -> tuple[Path, str]:
     try:
         loaded = entry.load()
     except Exception as exc:  # noqa: BLE001 - any error of someone else's package is one line
-        raise ConfigError(f"entry point {entry.name} = {where} cannot be loaded ({type(exc).__name__}: {exc})") from exc
+        raise ConfigError(
+            f"entry point {entry.name} = {where} cannot be loaded ({type(exc).__name__}: {exc})"
+        ) from exc
     if isinstance(loaded, ModuleType):
         if not hasattr(loaded, "__path__"):
-            raise ConfigError(f"entry point {entry.name} = {where}: {loaded.__name__} is a module, not a package "
-                              "folder holding recipe.yaml and recipe.py")
+            raise ConfigError(
+                f"entry point {entry.name} = {where}: {loaded.__name__} is a module, not a package "
+                "folder holding recipe.yaml and recipe.py"
+            )
         folder = Path(next(iter(loaded.__path__)))
         module_name = loaded.__name__
     elif isinstance(loaded, (str, Path)):
         folder, module_name = Path(loaded), ""
     else:
-        raise ConfigError(f"entry point {entry.name} = {where}: expected a package or a folder path, "
-                          f"got {type(loaded).__name__}")
+        raise ConfigError(
+            f"entry point {entry.name} = {where}: expected a package or a folder path, "
+            f"got {type(loaded).__name__}"
+        )
     if not (folder / "recipe.yaml").is_file():
         raise ConfigError(f"entry point {entry.name} = {where}: no recipe.yaml in {folder}")
     return folder, module_name
@@ -92,14 +106,20 @@ def _entry_point_folder(entry, where: str) -> tuple[Path, str]:
 def path_source(ref: str | Path) -> RecipeSource:
     folder = Path(ref).expanduser()
     if not folder.is_dir():
-        raise ConfigError(f"recipe folder {ref} does not exist (give a folder with recipe.yaml and recipe.py, "
-                          "or a name from `factory recipes`)")
+        raise ConfigError(
+            f"recipe folder {ref} does not exist (give a folder with recipe.yaml and recipe.py, "
+            "or a name from `factory recipes`)"
+        )
     if not (folder / "recipe.yaml").is_file():
-        raise ConfigError(f"{folder}: no recipe.yaml in this folder (`factory new NAME` writes a working one)")
+        raise ConfigError(
+            f"{folder}: no recipe.yaml in this folder (`factory new NAME` writes a working one)"
+        )
     folder = folder.resolve()
     if not NAME.match(folder.name):
-        raise ConfigError(f"{folder}: a recipe's name is its folder's name and must be letters, digits, _ or - "
-                          f"(starting with a letter), got {folder.name!r}; rename the folder")
+        raise ConfigError(
+            f"{folder}: a recipe's name is its folder's name and must be letters, digits, _ or - "
+            f"(starting with a letter), got {folder.name!r}; rename the folder"
+        )
     return RecipeSource(folder.name, folder, "path", str(folder))
 
 
@@ -108,8 +128,9 @@ def local_sources(directory: Path) -> dict[str, RecipeSource]:
     found = {}
     for path in sorted(directory.glob("*/recipe.yaml")):
         if NAME.match(path.parent.name):
-            found[path.parent.name] = RecipeSource(path.parent.name, path.parent.resolve(), "path",
-                                                   str(path.parent.resolve()))
+            found[path.parent.name] = RecipeSource(
+                path.parent.name, path.parent.resolve(), "path", str(path.parent.resolve())
+            )
     return found
 
 
@@ -123,8 +144,10 @@ def find(ref: str, pipelines_dir: Path) -> RecipeSource:
             return taken  # a built-in recipe given by its path
         taken = taken or entry_point_sources(builtin).get(source.name)
         if taken is not None:
-            raise ConfigError(f"recipe name {source.name!r} of {source.folder} clashes with the {taken.describe()} "
-                              "recipe of that name (runs go to data/NAME/); rename the folder")
+            raise ConfigError(
+                f"recipe name {source.name!r} of {source.folder} clashes with the {taken.describe()} "
+                "recipe of that name (runs go to data/NAME/); rename the folder"
+            )
         return source
     if ref in builtin:
         return builtin[ref]
@@ -135,8 +158,10 @@ def find(ref: str, pipelines_dir: Path) -> RecipeSource:
     if NAME.match(ref) and (local / "recipe.yaml").is_file():
         return path_source(local)
     known = sorted({*builtin, *installed, *local_sources(Path.cwd())})
-    raise ConfigError(f"unknown recipe {ref!r}; known recipes: {', '.join(known) or 'none'} "
-                      "(see `factory recipes`; a recipe folder elsewhere: give its path, e.g. ./my_recipe)")
+    raise ConfigError(
+        f"unknown recipe {ref!r}; known recipes: {', '.join(known) or 'none'} "
+        "(see `factory recipes`; a recipe folder elsewhere: give its path, e.g. ./my_recipe)"
+    )
 
 
 def all_sources(pipelines_dir: Path) -> list[RecipeSource]:
@@ -144,7 +169,9 @@ def all_sources(pipelines_dir: Path) -> list[RecipeSource]:
     (a local folder named like a known recipe is left out: building it by path is refused)."""
     builtin = builtin_sources(pipelines_dir)
     known = {**builtin, **entry_point_sources(builtin)}
-    local = {name: source for name, source in local_sources(Path.cwd()).items() if name not in known}
+    local = {
+        name: source for name, source in local_sources(Path.cwd()).items() if name not in known
+    }
     return sorted([*known.values(), *local.values()], key=lambda source: source.name)
 
 
@@ -159,7 +186,9 @@ def import_recipe_module(source: RecipeSource) -> ModuleType:
     except ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 - a recipe that imports badly is the user's to fix, in one line
-        raise ConfigError(f"{path} cannot be imported ({_where(exc, source.folder)}{type(exc).__name__}: {exc})") from exc
+        raise ConfigError(
+            f"{path} cannot be imported ({_where(exc, source.folder)}{type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def _path_package(source: RecipeSource) -> str:
@@ -170,7 +199,9 @@ def _path_package(source: RecipeSource) -> str:
         return name
     init = source.folder / "__init__.py"
     if init.is_file():
-        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(source.folder)])
+        spec = importlib.util.spec_from_file_location(
+            name, init, submodule_search_locations=[str(source.folder)]
+        )
     else:  # a folder without __init__.py: a package of the folder alone
         spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
         spec.submodule_search_locations = [str(source.folder)]
@@ -181,7 +212,9 @@ def _path_package(source: RecipeSource) -> str:
             spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001
         del sys.modules[name]
-        raise ConfigError(f"{init} cannot be imported ({_where(exc, source.folder)}{type(exc).__name__}: {exc})") from exc
+        raise ConfigError(
+            f"{init} cannot be imported ({_where(exc, source.folder)}{type(exc).__name__}: {exc})"
+        ) from exc
     return name
 
 

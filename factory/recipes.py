@@ -22,8 +22,14 @@ import yaml
 from factory import PIPELINES_DIR, SCHEMAS_DIR
 from factory.errors import ConfigError
 from factory.recipe_api import MODE_HOOKS, TEACHER_MODES, Hooks, check_hooks  # noqa: F401 - MODE_HOOKS re-exported
-from factory.recipe_keys import (BY_NAME, DEFAULT_ISSUE_TAGS, DEFAULT_PII_ENTITIES, PII_POLICIES,  # noqa: F401
-                                 REQUIRED, unknown_keys)
+from factory.recipe_keys import (
+    BY_NAME,
+    DEFAULT_ISSUE_TAGS,
+    DEFAULT_PII_ENTITIES,  # noqa: F401 - re-exported
+    PII_POLICIES,  # noqa: F401
+    REQUIRED,
+    unknown_keys,
+)
 from factory.recipe_loading import all_sources, find, import_recipe_module
 from factory.stages import STAGES
 
@@ -53,11 +59,17 @@ class Recipe:
     pii_entities: tuple[str, ...] = ()
     pii_thresholds: dict = field(default_factory=dict)
     pii_allow: tuple[str, ...] = ()
-    pii_context: bool = True  # scrub a seed's context too (off where it is developer-written, e.g. tool schemas)
-    pii_ner_model: str = ""  # a spaCy pipeline for names; "" is the small English model (factory.pii.SPACY_MODEL)
+    pii_context: bool = (
+        True  # scrub a seed's context too (off where it is developer-written, e.g. tool schemas)
+    )
+    pii_ner_model: str = (
+        ""  # a spaCy pipeline for names; "" is the small English model (factory.pii.SPACY_MODEL)
+    )
     dedup_threshold: float = 0.87  # bench/dedup_calibration.py
     dedup_same_output_only: bool = False
-    dedup_conflicts: str = "reject"  # same input, different outputs: reject all | keep (many right answers)
+    dedup_conflicts: str = (
+        "reject"  # same input, different outputs: reject all | keep (many right answers)
+    )
     student_prompt: str = ""
     annotation_issues: tuple[str, ...] = DEFAULT_ISSUE_TAGS
     annotation_guidelines: str = ""
@@ -65,7 +77,9 @@ class Recipe:
     source: dict = field(default_factory=dict)  # handed to the module's source_seeds (see below)
     teacher_mode: str = "variations"
     new_examples: int = 3  # the invent stage's new examples per seed (0: none)
-    teacher_reply: str = "text"  # answer mode: text (e.g. a code block) | json (the output, in the recipe's schema)
+    teacher_reply: str = (
+        "text"  # answer mode: text (e.g. a code block) | json (the output, in the recipe's schema)
+    )
     module: ModuleType = field(repr=False, default=None)  # type: ignore[assignment]
 
     @property
@@ -81,12 +95,16 @@ class Recipe:
         """The recipe's metrics.py (score, METRICS, MAIN: what `factory eval` scores with)."""
         name = f"{self.module.__package__}.metrics"
         if not (self.folder / "metrics.py").is_file():
-            raise ConfigError(f"{self.folder}/metrics.py: missing; `factory eval` scores with its score(), METRICS "
-                              "and MAIN (see docs/recipes.md)")
+            raise ConfigError(
+                f"{self.folder}/metrics.py: missing; `factory eval` scores with its score(), METRICS "
+                "and MAIN (see docs/recipes.md)"
+            )
         try:
             return importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - one line naming the file
-            raise ConfigError(f"{self.folder}/metrics.py cannot be imported ({type(exc).__name__}: {exc})") from exc
+            raise ConfigError(
+                f"{self.folder}/metrics.py cannot be imported ({type(exc).__name__}: {exc})"
+            ) from exc
 
 
 def recipe_names() -> list[str]:
@@ -166,7 +184,9 @@ def load_recipe(ref: str | Path) -> Recipe:
     c.errors += unknown_keys(c.data)
     files = {name: _value(c, name) for name in ("schema", "teacher.system", "teacher.prompt")}
     recipe = Recipe(
-        name=source.name, folder=folder, origin=source.describe(),
+        name=source.name,
+        folder=folder,
+        origin=source.describe(),
         description=_value(c, "description"),
         kind=_value(c, "kind"),
         schema_path=_schema_path(folder, files["schema"]),
@@ -219,23 +239,32 @@ def _rule_problems(recipe: Recipe, files: dict[str, str]) -> list[str]:
     for stage in recipe.stages:
         if stage not in KNOWN_STAGES:
             errors.append(f"stages: unknown stage {stage!r} (known: {', '.join(KNOWN_STAGES)})")
-    for key, file in (("schema", recipe.schema_path), ("teacher.system", recipe.system_prompt),
-                      ("teacher.prompt", recipe.prompt)):
+    for key, file in (
+        ("schema", recipe.schema_path),
+        ("teacher.system", recipe.system_prompt),
+        ("teacher.prompt", recipe.prompt),
+    ):
         if files[key] and not file.is_file():
             elsewhere = f" (nor in {SCHEMAS_DIR}, the built-in schemas)" if key == "schema" else ""
             errors.append(f"{key}: file {recipe.folder / files[key]} does not exist{elsewhere}")
     if files["schema"] and recipe.schema_path.is_file():
         errors += _schema_problems(recipe.schema_path)
     if recipe.pii_policy not in PII_POLICIES:
-        errors.append(f"pii.policy: expected one of {', '.join(PII_POLICIES)}, got {recipe.pii_policy!r}")
+        errors.append(
+            f"pii.policy: expected one of {', '.join(PII_POLICIES)}, got {recipe.pii_policy!r}"
+        )
     if recipe.dedup_conflicts not in ("reject", "keep"):
         errors.append(f"dedup.conflicts: expected reject or keep, got {recipe.dedup_conflicts!r}")
     if recipe.teacher_reply not in ("text", "json"):
         errors.append(f"teacher.reply: expected text or json, got {recipe.teacher_reply!r}")
     if recipe.teacher_mode not in TEACHER_MODES:
-        errors.append(f"teacher.mode: expected one of {', '.join(TEACHER_MODES)}, got {recipe.teacher_mode!r}")
+        errors.append(
+            f"teacher.mode: expected one of {', '.join(TEACHER_MODES)}, got {recipe.teacher_mode!r}"
+        )
     if recipe.annotation_overlap < 1:
-        errors.append(f"annotation.overlap: need >= 1 annotators per record, got {recipe.annotation_overlap}")
+        errors.append(
+            f"annotation.overlap: need >= 1 annotators per record, got {recipe.annotation_overlap}"
+        )
     if not recipe.annotation_issues:
         errors.append("annotation.issues: need at least one issue tag")
     if not 0.0 < recipe.dedup_threshold <= 1.0:

@@ -42,9 +42,18 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict, id first. Values are shared, not copied: records are written, not mutated."""
-        return {"id": self.id, "recipe": self.recipe, "kind": self.kind, "schema_version": self.schema_version,
-                "seed_id": self.seed_id, "input": self.input, "output": self.output, "labels": self.labels,
-                "provenance": self.provenance, "checks": self.checks}
+        return {
+            "id": self.id,
+            "recipe": self.recipe,
+            "kind": self.kind,
+            "schema_version": self.schema_version,
+            "seed_id": self.seed_id,
+            "input": self.input,
+            "output": self.output,
+            "labels": self.labels,
+            "provenance": self.provenance,
+            "checks": self.checks,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Record":
@@ -61,4 +70,10 @@ class Rejected:
     refs: dict[str, Any] = field(default_factory=dict)  # e.g. {"duplicate_of": id}
 
     def to_dict(self, stage: str) -> dict[str, Any]:
-        return {"stage": stage, "reason": self.reason, "detail": self.detail, **self.refs, "record": self.record}
+        return {
+            "stage": stage,
+            "reason": self.reason,
+            "detail": self.detail,
+            **self.refs,
+            "record": self.record,
+        }

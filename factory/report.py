@@ -9,7 +9,13 @@ from pathlib import Path
 
 from rich.table import Table
 
-GROUPS = ("grammar", "teacher_rewrite", "teacher_new", "source", "user")  # where a kept record's input came from
+GROUPS = (
+    "grammar",
+    "teacher_rewrite",
+    "teacher_new",
+    "source",
+    "user",
+)  # where a kept record's input came from
 TEACHER_WARN = 0.10  # below this share of the kept records written by the teacher, the build warns
 TOP = 3
 
@@ -18,22 +24,36 @@ def stage_table(report: dict) -> Table:
     teacher = report.get("teacher", {})
     title = f"{report['recipe']} / {report['run_id']}  teacher: {teacher.get('model', 'embedded')}"
     table = Table(title=title)
-    for column, justify in (("stage", "left"), ("in", "right"), ("out", "right"), ("rejected (reason: count)", "left"), ("seconds", "right")):
+    for column, justify in (
+        ("stage", "left"),
+        ("in", "right"),
+        ("out", "right"),
+        ("rejected (reason: count)", "left"),
+        ("seconds", "right"),
+    ):
         table.add_column(column, justify=justify)
     for row in report["stages"]:
-        reasons = ", ".join(f"{reason}: {count}" for reason, count in row["rejected"].items()) or "-"
-        table.add_row(row["name"], str(row["in"]), str(row["out"]), reasons, f"{row['seconds']:.1f}")
+        reasons = (
+            ", ".join(f"{reason}: {count}" for reason, count in row["rejected"].items()) or "-"
+        )
+        table.add_row(
+            row["name"], str(row["in"]), str(row["out"]), reasons, f"{row['seconds']:.1f}"
+        )
     tokens, cache = report["tokens"], report.get("cache", {})
     pii = ", ".join(f"{kind} {count}" for kind, count in report.get("pii", {}).items()) or "none"
-    table.caption = (f"{report['records']} records, {report['rejected']} rejected; tokens {tokens['prompt']} prompt + "
-                     f"{tokens['completion']} completion; cache {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses; "
-                     f"PII replaced: {pii}")
+    table.caption = (
+        f"{report['records']} records, {report['rejected']} rejected; tokens {tokens['prompt']} prompt + "
+        f"{tokens['completion']} completion; cache {cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses; "
+        f"PII replaced: {pii}"
+    )
     keys = report.get("pii_rejections", {})
     if keys.get("in_task_output"):
         kinds = ", ".join(f"{kind} {count}" for kind, count in keys["by_entity"].items())
-        table.caption += (f"; {keys['in_task_output']} of {keys['total']} PII rejections hit the task's own output "
-                          f"(keys, queries: {kinds}): a false positive? see {', '.join(keys['files'])} and add the "
-                          "words to the recipe's pii.allow")
+        table.caption += (
+            f"; {keys['in_task_output']} of {keys['total']} PII rejections hit the task's own output "
+            f"(keys, queries: {kinds}): a false positive? see {', '.join(keys['files'])} and add the "
+            "words to the recipe's pii.allow"
+        )
     return table
 
 
@@ -60,12 +80,19 @@ def pii_rejections(run_dir: Path, rows: list[dict]) -> dict:
                 if rejection.get("reason") not in PII_REASONS:
                     continue
                 total += 1
-                found = PLACEHOLDER.findall(json.dumps((rejection.get("record") or {}).get("output"), ensure_ascii=False))
+                found = PLACEHOLDER.findall(
+                    json.dumps((rejection.get("record") or {}).get("output"), ensure_ascii=False)
+                )
                 if found:
                     hit += 1
                     for entity in sorted({entity for entity, _ in found}):
                         kinds[entity] = kinds.get(entity, 0) + 1
-    return {"total": total, "in_task_output": hit, "by_entity": dict(sorted(kinds.items())), "files": files}
+    return {
+        "total": total,
+        "in_task_output": hit,
+        "by_entity": dict(sorted(kinds.items())),
+        "files": files,
+    }
 
 
 def next_steps(recipe: str, run_id: str, out: Path) -> list[str]:
@@ -121,20 +148,33 @@ def teacher_share(run_dir: Path, rows: list[dict]) -> dict:
             with open(path, encoding="utf-8") as handle:
                 for line in handle:
                     rejection = json.loads(line)
-                    if str(((rejection.get("record") or {}).get("provenance") or {}).get("origin", "")).startswith("teacher"):
+                    if str(
+                        ((rejection.get("record") or {}).get("provenance") or {}).get("origin", "")
+                    ).startswith("teacher"):
                         rejected[rejection["reason"]] = rejected.get(rejection["reason"], 0) + 1
     records, teacher = sum(groups.values()), groups["teacher_rewrite"] + groups["teacher_new"]
-    return {"records": records, "teacher": teacher, "share": round(teacher / records, 4) if records else 0.0,
-            "by_origin": groups, "teacher_rejected": sum(rejected.values()), "teacher_rejections": _ranked(rejected),
-            "top_rejections": _ranked(everything)[:TOP]}
+    return {
+        "records": records,
+        "teacher": teacher,
+        "share": round(teacher / records, 4) if records else 0.0,
+        "by_origin": groups,
+        "teacher_rejected": sum(rejected.values()),
+        "teacher_rejections": _ranked(rejected),
+        "top_rejections": _ranked(everything)[:TOP],
+    }
 
 
 def _ranked(counts: dict) -> list[list]:
-    return [[reason, count] for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return [
+        [reason, count]
+        for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def _percent(share: float) -> str:
-    return f"{100 * share:.1f}".rstrip("0").rstrip(".") + "%"  # 0%, 9.5%, 28.6%: never rounded up to 10%
+    return (
+        f"{100 * share:.1f}".rstrip("0").rstrip(".") + "%"
+    )  # 0%, 9.5%, 28.6%: never rounded up to 10%
 
 
 def _reasons(ranked: list[list]) -> str:
@@ -146,14 +186,26 @@ def teacher_lines(report: dict) -> tuple[list[str], str | None]:
     share = report.get("teacher_share")
     if not share or not any(row["name"].startswith("generate") for row in report["stages"]):
         return [], None
-    groups = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in share["by_origin"].items())
-    lines = [f"the teacher wrote {share['teacher']} of the {share['records']} records ({_percent(share['share'])}); "
-             f"by origin: {groups}",
-             f"top rejections: {_reasons(share['top_rejections']) or 'none'}"]
+    groups = ", ".join(
+        f"{name.replace('_', ' ')} {count}" for name, count in share["by_origin"].items()
+    )
+    lines = [
+        f"the teacher wrote {share['teacher']} of the {share['records']} records ({_percent(share['share'])}); "
+        f"by origin: {groups}",
+        f"top rejections: {_reasons(share['top_rejections']) or 'none'}",
+    ]
     if share["share"] >= TEACHER_WARN:
         return lines, None
     ranked = share["teacher_rejections"]
-    why = (f" ({share['teacher_rejected']} of its records rejected: {_reasons(ranked[:TOP])}"
-           f"{', ...' if len(ranked) > TOP else ''})") if ranked else ""
-    return lines, (f"warning: the teacher wrote {_percent(share['share'])} of the {share['records']} records{why}; a "
-                   "stronger teacher: --teacher-url URL --teacher MODEL (any OpenAI-compatible server) or --teacher gpt-4o")
+    why = (
+        (
+            f" ({share['teacher_rejected']} of its records rejected: {_reasons(ranked[:TOP])}"
+            f"{', ...' if len(ranked) > TOP else ''})"
+        )
+        if ranked
+        else ""
+    )
+    return lines, (
+        f"warning: the teacher wrote {_percent(share['share'])} of the {share['records']} records{why}; a "
+        "stronger teacher: --teacher-url URL --teacher MODEL (any OpenAI-compatible server) or --teacher gpt-4o"
+    )

@@ -41,8 +41,19 @@ ip link set lo up 2>/dev/null || true
 cd "$(pwd)"  # the working folder again, through the new mounts (it was entered before the bind mount)
 unshare --user --map-root-user --mount -- "$@"
 """  # not exec: the tests must not be PID 1 of the namespace, which ignores SIGXCPU (the CPU limit)
-_UNSHARE = ["unshare", "--user", "--map-root-user", "--net", "--mount", "--pid", "--fork", "--kill-child",
-            "--mount-proc", "--propagation", "private"]
+_UNSHARE = [
+    "unshare",
+    "--user",
+    "--map-root-user",
+    "--net",
+    "--mount",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--mount-proc",
+    "--propagation",
+    "private",
+]
 
 _GUARD = r'''"""Written by the factory sandbox: no network beyond 127.0.0.1."""
 import ipaddress as _ip
@@ -91,8 +102,13 @@ def isolation() -> str:
         return "guard"
     with tempfile.TemporaryDirectory(prefix="factory-sandbox-probe-") as tmp:
         try:
-            done = subprocess.run([*_UNSHARE, "sh", "-c", _NAMESPACE_SCRIPT, "sandbox", tmp, "true"],
-                                  capture_output=True, timeout=30, env=base_env(Path(tmp)), check=False)
+            done = subprocess.run(
+                [*_UNSHARE, "sh", "-c", _NAMESPACE_SCRIPT, "sandbox", tmp, "true"],
+                capture_output=True,
+                timeout=30,
+                env=base_env(Path(tmp)),
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired):
             return "guard"
     return "namespaces" if done.returncode == 0 else "guard"
@@ -100,10 +116,22 @@ def isolation() -> str:
 
 def base_env(tmp: Path) -> dict[str, str]:
     path = os.environ.get("PATH", "/usr/bin:/bin")
-    return {"PATH": f"{path}:/usr/sbin:/sbin", "HOME": str(tmp / "home"), "TMPDIR": str(tmp / "tmp"),
-            "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", "PYTHONHASHSEED": "0",
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "NO_COLOR": "1"}
+    return {
+        "PATH": f"{path}:/usr/sbin:/sbin",
+        "HOME": str(tmp / "home"),
+        "TMPDIR": str(tmp / "tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "HF_HUB_OFFLINE": "1",
+        "NO_COLOR": "1",
+    }
 
 
 def set_limits(cpu_seconds: int, memory_bytes: int, file_bytes: int) -> None:
@@ -124,16 +152,24 @@ def ended(process: subprocess.Popen, timeout: float) -> bool:
     return True
 
 
-
 @dataclass(frozen=True)
 class Confined:
     returncode: int
-    in_time: bool       # False: killed at the wall-clock timeout
-    cpu_limited: bool   # it used up its CPU seconds (SIGXCPU, which unshare does not always pass on)
+    in_time: bool  # False: killed at the wall-clock timeout
+    cpu_limited: bool  # it used up its CPU seconds (SIGXCPU, which unshare does not always pass on)
 
 
-def run_confined(command: list[str], tmp: Path, *, cwd: Path, env: dict[str, str], log: Path, timeout: float,
-                 limits: tuple[int, int, int], mode: str | None = None) -> Confined:
+def run_confined(
+    command: list[str],
+    tmp: Path,
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    timeout: float,
+    limits: tuple[int, int, int],
+    mode: str | None = None,
+) -> Confined:
     """Run a Python `command` confined to `tmp` (see the module docstring); output to `log`.
     `env` should come from base_env(tmp) (PYTHONPATH is extended with the guard in guard mode);
     `limits` = (CPU seconds, address-space bytes, file bytes); `mode`: namespaces | guard | None (auto)."""
@@ -141,19 +177,35 @@ def run_confined(command: list[str], tmp: Path, *, cwd: Path, env: dict[str, str
     if mode == "guard":
         (tmp / "guard").mkdir(exist_ok=True)
         (tmp / "guard" / "sitecustomize.py").write_text(_GUARD, encoding="utf-8")
-        env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(tmp / "guard"), env.get("PYTHONPATH")) if p)}
+        env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(tmp / "guard"), env.get("PYTHONPATH")) if p
+            ),
+        }
     elif mode == "namespaces":
         command = [*_UNSHARE, "sh", "-c", _NAMESPACE_SCRIPT, "sandbox", str(tmp), *command]
     else:
         raise ValueError(f"sandbox mode must be namespaces or guard, not {mode!r}")
     with open(log, "wb") as out:  # a file, not a pipe: a stray grandchild cannot keep us waiting
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True,
-                                   preexec_fn=functools.partial(set_limits, *limits))
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=functools.partial(set_limits, *limits),
+        )
         in_time = ended(process, timeout)
     try:  # whatever it left running, or all of it after a timeout; not yet reaped, the group id is still ours
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     _, status, usage = os.wait4(process.pid, 0)
-    return Confined(os.waitstatus_to_exitcode(status), in_time, usage.ru_utime + usage.ru_stime >= limits[0] - 0.5)
+    return Confined(
+        os.waitstatus_to_exitcode(status),
+        in_time,
+        usage.ru_utime + usage.ru_stime >= limits[0] - 0.5,
+    )

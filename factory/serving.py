@@ -32,12 +32,21 @@ ENGINES = ("llama.cpp", "transformers")
 
 def physical_cores() -> int:
     """Cores (not hyper-threads) this process may run on: llama.cpp's threads each want a whole core."""
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    cpus = (
+        sorted(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else range(os.cpu_count() or 1)
+    )
     cores = set()
     for cpu in cpus:
         topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
         try:
-            cores.add(((topology / "physical_package_id").read_text().strip(), (topology / "core_id").read_text().strip()))
+            cores.add(
+                (
+                    (topology / "physical_package_id").read_text().strip(),
+                    (topology / "core_id").read_text().strip(),
+                )
+            )
         except OSError:  # no sysfs topology: count the CPU itself
             cores.add(("cpu", str(cpu)))
     return max(1, len(cores))
@@ -67,14 +76,29 @@ def resolve_model(model: str, runtime: str = "auto") -> tuple[str, Path]:
 
 
 class ModelServer:
-    def __init__(self, engine: str, model: Path, *, log_path: Path, alias: str | None = None, host: str = "127.0.0.1",
-                 port: int | None = None, threads: int | None = None, n_ctx: int = 2048, startup_timeout: float = 180.0):
+    def __init__(
+        self,
+        engine: str,
+        model: Path,
+        *,
+        log_path: Path,
+        alias: str | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        threads: int | None = None,
+        n_ctx: int = 2048,
+        startup_timeout: float = 180.0,
+    ):
         if engine not in ENGINES:
             raise ConfigError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
         self.engine, self.model, self.log_path = engine, Path(model), Path(log_path)
         self.alias = alias or self.model.stem
         self.host, self.port = host, port or free_port()
-        self.threads, self.n_ctx, self.startup_timeout = threads or default_threads(), n_ctx, startup_timeout
+        self.threads, self.n_ctx, self.startup_timeout = (
+            threads or default_threads(),
+            n_ctx,
+            startup_timeout,
+        )
         self.process: subprocess.Popen | None = None
 
     @property
@@ -84,35 +108,82 @@ class ModelServer:
     def command(self) -> list[str]:
         if self.engine == "llama.cpp":
             if importlib.util.find_spec("llama_cpp") is None:
-                raise MissingDependency("serving a GGUF needs llama.cpp's server: pip install 'llama-cpp-python[server]==0.3.16' "
-                                        "(or run `make setup`)")
-            return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", self.alias,
-                    "--host", self.host, "--port", str(self.port), "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads), "--n_ctx", str(self.n_ctx)]
-        cli = shutil.which("transformers", path=str(Path(sys.executable).parent)) or shutil.which("transformers")
+                raise MissingDependency(
+                    "serving a GGUF needs llama.cpp's server: pip install 'llama-cpp-python[server]==0.3.16' "
+                    "(or run `make setup`)"
+                )
+            return [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(self.model),
+                "--model_alias",
+                self.alias,
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--n_threads",
+                str(self.threads),
+                "--n_threads_batch",
+                str(self.threads),
+                "--n_ctx",
+                str(self.n_ctx),
+            ]
+        cli = shutil.which("transformers", path=str(Path(sys.executable).parent)) or shutil.which(
+            "transformers"
+        )
         if cli is None:
-            raise MissingDependency("serving a model folder needs `transformers serve`: pip install 'transformers[serving]'")
-        return [cli, "serve", str(self.model), "--host", self.host, "--port", str(self.port), "--device", "cpu"]
+            raise MissingDependency(
+                "serving a model folder needs `transformers serve`: pip install 'transformers[serving]'"
+            )
+        return [
+            cli,
+            "serve",
+            str(self.model),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--device",
+            "cpu",
+        ]
 
     def spec(self) -> TeacherSpec:
         model = self.alias if self.engine == "llama.cpp" else str(self.model)
-        return TeacherSpec(model=model, base_url=self.base_url, api_key="none",
-                           structured="llamacpp_schema" if self.engine == "llama.cpp" else "none", embedded=True,
-                           slots=1 if self.engine == "llama.cpp" else 0)  # llama-cpp-python's server: one at a time
+        return TeacherSpec(
+            model=model,
+            base_url=self.base_url,
+            api_key="none",
+            structured="llamacpp_schema" if self.engine == "llama.cpp" else "none",
+            embedded=True,
+            slots=1 if self.engine == "llama.cpp" else 0,
+        )  # llama-cpp-python's server: one at a time
 
     def start(self) -> TeacherSpec:
         command = self.command()
         env = server_env(self.engine)
-        if self.engine == "transformers":  # it refuses to start without a hub cache folder, even for a local path
-            hub = Path(env.get("HF_HUB_CACHE") or Path(env.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub")
+        if (
+            self.engine == "transformers"
+        ):  # it refuses to start without a hub cache folder, even for a local path
+            hub = Path(
+                env.get("HF_HUB_CACHE")
+                or Path(env.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub"
+            )
             hub.mkdir(parents=True, exist_ok=True)
             env.setdefault("HF_HUB_OFFLINE", "1")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         try:  # another server already on a port we were given would answer our readiness probe
             free_port(self.host, self.port)
         except OSError:
-            raise ConfigError(f"port {self.port} on {self.host} is in use; pick another --port") from None
+            raise ConfigError(
+                f"port {self.port} on {self.host} is in use; pick another --port"
+            ) from None
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         spec = self.spec()
         try:
             self._wait_ready(spec)
@@ -125,13 +196,17 @@ class ModelServer:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise TeacherError(f"the {self.engine} server exited with code {self.process.returncode}; see {self.log_path}")
+                raise TeacherError(
+                    f"the {self.engine} server exited with code {self.process.returncode}; see {self.log_path}"
+                )
             try:
                 preflight(spec, timeout=2.0)
                 return
             except TeacherError:
                 pause(0.5)
-        raise TeacherError(f"the {self.engine} server did not answer within {self.startup_timeout:.0f}s; see {self.log_path}")
+        raise TeacherError(
+            f"the {self.engine} server did not answer within {self.startup_timeout:.0f}s; see {self.log_path}"
+        )
 
     def stop(self) -> None:
         if self.process is not None:

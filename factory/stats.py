@@ -61,6 +61,8 @@ def too_few(n: int, what: str) -> str | None:
     """A warning when `n` records are too few to judge a model on (`what`: e.g. "the test split")."""
     if n >= MIN_JUDGE:
         return None
-    return (f"{what} has {n} record{'s' if n != 1 else ''}: too few to judge a model (judge from {MIN_JUDGE}; here one "
-            f"record moves a score by {100 / max(n, 1):.0f} points, and a 95% interval on a score near 50% is over "
-            "30 points wide)")
+    return (
+        f"{what} has {n} record{'s' if n != 1 else ''}: too few to judge a model (judge from {MIN_JUDGE}; here one "
+        f"record moves a score by {100 / max(n, 1):.0f} points, and a 95% interval on a score near 50% is over "
+        "30 points wide)"
+    )

@@ -26,22 +26,30 @@ def train_config(recipe_name: str, *, out: Path, run: str, name: str, overrides:
     recipe = load_recipe(recipe_name)
     export_dir = Path(out) / recipe.name / run / "export"
     if not (export_dir / "train.jsonl").is_file():
-        raise ConfigError(f"no export at {export_dir}; run {command_hint(f'factory export {recipe.name}', out, run)} first")
+        raise ConfigError(
+            f"no export at {export_dir}; run {command_hint(f'factory export {recipe.name}', out, run)} first"
+        )
     with open(export_dir / "train.jsonl", encoding="utf-8") as handle:
         if "messages" not in json.loads(handle.readline() or "{}"):
-            raise ConfigError(f"{export_dir}/train.jsonl is not in the messages format; "
-                              f"run {command_hint(f'factory export {recipe.name} --format messages', out, run)}")
+            raise ConfigError(
+                f"{export_dir}/train.jsonl is not in the messages format; "
+                f"run {command_hint(f'factory export {recipe.name} --format messages', out, run)}"
+            )
     path = recipe.folder / "train.yaml"
     values = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     known = {f.name: f for f in fields(TrainConfig) if f.name not in ("data", "out")}
-    errors = [f"{key}: unknown key (known: {', '.join(known)})" for key in values if key not in known]
+    errors = [
+        f"{key}: unknown key (known: {', '.join(known)})" for key in values if key not in known
+    ]
     for key, value in values.items():
         if key in known and not isinstance(value, (type(known[key].default), int)):
             errors.append(f"{key}: expected {type(known[key].default).__name__}, got {value!r}")
     if errors:
         raise ConfigError(f"{path}: " + "; ".join(errors))
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return TrainConfig(data=str(export_dir), out=str(Path(out) / recipe.name / "models" / name), **values)
+    return TrainConfig(
+        data=str(export_dir), out=str(Path(out) / recipe.name / "models" / name), **values
+    )
 
 
 def export_gguf(recipe_name: str, model_dir: Path, outtype: str, *, out: Path, run: str) -> dict:
@@ -51,9 +59,20 @@ def export_gguf(recipe_name: str, model_dir: Path, outtype: str, *, out: Path, r
     path = convert(model_dir / "merged", outtype, model_dir / f"student-{outtype}.gguf")
     test = Path(out) / recipe.name / run / "export" / "records" / "test.jsonl"
     first = next((obj for _, obj in read_jsonl(test)), None) if test.is_file() else None
-    system, request = student_turns(recipe, first)[:2] if first else (recipe.student_prompt, "Say hello.")
-    reply = answer(path, [{"role": "system", "content": system}, {"role": "user", "content": request}],
-                   max_tokens=recipe.max_tokens)
-    result = {"file": str(path), "outtype": outtype, "bytes": path.stat().st_size, "prompt": request, "answer": reply}
+    system, request = (
+        student_turns(recipe, first)[:2] if first else (recipe.student_prompt, "Say hello.")
+    )
+    reply = answer(
+        path,
+        [{"role": "system", "content": system}, {"role": "user", "content": request}],
+        max_tokens=recipe.max_tokens,
+    )
+    result = {
+        "file": str(path),
+        "outtype": outtype,
+        "bytes": path.stat().st_size,
+        "prompt": request,
+        "answer": reply,
+    }
     write_json_file(model_dir / "gguf.json", result)
     return result

@@ -25,14 +25,25 @@ from factory.testing.loopback import LoopbackTeacher
 # are made once).
 GROUPS = {
     "argilla": ["tests/annotation/"],  # one Argilla server (session fixture) for all of them
-    "tiny_llama": ["tests/test_serve.py", "tests/train/test_gguf.py", "tests/train/test_sft.py",
-                   "tests/proxy/test_proxy_routing.py"],  # one tiny Llama and its GGUF (session fixtures)
+    "tiny_llama": [
+        "tests/test_serve.py",
+        "tests/train/test_gguf.py",
+        "tests/train/test_sft.py",
+        "tests/proxy/test_proxy_routing.py",
+    ],  # one tiny Llama and its GGUF (session fixtures)
     "ray": ["tests/test_ray_engine.py"],  # /tmp/ray and Ray workers found by `ps`
-    "manpages": ["tests/sources/test_manpages.py", "tests/pipelines/test_sysadmin_bash.py",  # troff counted in /proc
-                 "tests/test_recipe_builds.py::test_build_and_export[sysadmin_bash"],
+    "manpages": [
+        "tests/sources/test_manpages.py",
+        "tests/pipelines/test_sysadmin_bash.py",  # troff counted in /proc
+        "tests/test_recipe_builds.py::test_build_and_export[sysadmin_bash",
+    ],
 }
-SPREAD = ("tests/test_recipe_builds.py", "tests/reliability/test_bad_inputs.py", "tests/test_build.py",
-          "tests/reliability/test_budgets.py")  # long tests without module fixtures: any worker, one by one
+SPREAD = (
+    "tests/test_recipe_builds.py",
+    "tests/reliability/test_bad_inputs.py",
+    "tests/test_build.py",
+    "tests/reliability/test_budgets.py",
+)  # long tests without module fixtures: any worker, one by one
 
 
 def xdist_scope(nodeid: str) -> str:
@@ -43,12 +54,17 @@ def xdist_scope(nodeid: str) -> str:
     return nodeid if module in SPREAD else module
 
 
-FIRST = ("tests/test_recipe_builds.py", "tests/test_ray_engine.py")  # the longest: started first, no idle tail
+FIRST = (
+    "tests/test_recipe_builds.py",
+    "tests/test_ray_engine.py",
+)  # the longest: started first, no idle tail
 
 
 def pytest_collection_modifyitems(config, items):
     if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts alike
-        items.sort(key=lambda item: not item.nodeid.startswith(FIRST))  # stable: module order kept otherwise
+        items.sort(
+            key=lambda item: not item.nodeid.startswith(FIRST)
+        )  # stable: module order kept otherwise
 
 
 @pytest.hookimpl(optionalhook=True)  # called by pytest-xdist only
@@ -57,7 +73,10 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    config.option.loadscopereorder = False  # collection order (FIRST first), not the largest scope first
+    config.option.loadscopereorder = (
+        False  # collection order (FIRST first), not the largest scope first
+    )
+
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return xdist_scope(nodeid)
@@ -75,11 +94,20 @@ def tiny_llama(tmp_path_factory) -> Path:
 
     gguf = model_path()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True,
-                         architectures=["LlamaForCausalLM"],
-                         rope_parameters={"rope_type": "default", "rope_theta": 100000.0})  # SmolLM2's, not the default
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=True,
+        architectures=["LlamaForCausalLM"],
+        rope_parameters={"rope_type": "default", "rope_theta": 100000.0},
+    )  # SmolLM2's, not the default
     folder = tmp_path_factory.mktemp("tiny")
     torch.manual_seed(0)  # the same random weights every run
     LlamaForCausalLM(config).save_pretrained(folder)

@@ -15,9 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", **(env or {})}
-    return subprocess.run([*FACTORY, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [*FACTORY, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT
+    )
 
 
 def records(path: Path) -> list[dict]:
@@ -30,18 +34,30 @@ def assert_valid_run(run_dir: Path, report: dict, recipe_name: str = "rem_querie
     validator = schema_validator(recipe)
     kept = records(run_dir / "dataset.jsonl")
     assert report["records"] == len(kept) > 0
-    names = [f"{name}-{recipe.stages[:i].count(name) + 1}" if name in recipe.stages[:i] else name
-             for i, name in enumerate(recipe.stages)]
+    names = [
+        f"{name}-{recipe.stages[:i].count(name) + 1}" if name in recipe.stages[:i] else name
+        for i, name in enumerate(recipe.stages)
+    ]
     assert [row["name"] for row in report["stages"]] == names
     for record in kept:
         assert list(validator.iter_errors(record["output"])) == []
         assert recipe.module.validate(record) is None
-        assert record["checks"]["schema"] == "ok"  # the validator's evidence: "ok", or what ran (code_tests)
-        assert record["checks"]["validator"] == "ok" or isinstance(record["checks"]["validator"], dict)
-        assert isinstance(record["checks"]["pii"], dict)  # scrubbed: {type: count}, never the values
-        assert record["recipe"] == recipe.name and record["kind"] == recipe.kind and record["seed_id"]
+        assert (
+            record["checks"]["schema"] == "ok"
+        )  # the validator's evidence: "ok", or what ran (code_tests)
+        assert record["checks"]["validator"] == "ok" or isinstance(
+            record["checks"]["validator"], dict
+        )
+        assert isinstance(
+            record["checks"]["pii"], dict
+        )  # scrubbed: {type: count}, never the values
+        assert (
+            record["recipe"] == recipe.name and record["kind"] == recipe.kind and record["seed_id"]
+        )
     assert len({r["id"] for r in kept}) == len(kept)
-    for row in report["stages"]:  # every record in is accounted for: kept, rejected, or (the teacher's stages) added
+    for row in report[
+        "stages"
+    ]:  # every record in is accounted for: kept, rejected, or (the teacher's stages) added
         rejected = records(run_dir / "rejected" / f"{row['name']}.jsonl")
         assert len(rejected) == sum(row["rejected"].values())
         assert all(r["reason"] in row["rejected"] for r in rejected)

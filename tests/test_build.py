@@ -8,18 +8,36 @@ raised before any work. The embedded SmolLM2 teacher has its own test (test_buil
 import json
 
 import pytest
-
-from factory_cli import ROOT, assert_valid_run as _assert_valid_run, records as _records, run_cli
+from factory_cli import ROOT, run_cli
+from factory_cli import assert_valid_run as _assert_valid_run
+from factory_cli import records as _records
 
 
 def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path):
-    result = run_cli("build", "rem_queries", "--limit", "10", "--teacher-url", loopback.base_url, "--out", str(tmp_path))
+    result = run_cli(
+        "build",
+        "rem_queries",
+        "--limit",
+        "10",
+        "--teacher-url",
+        loopback.base_url,
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     latest = tmp_path / "rem_queries" / "latest"
     report = json.loads((latest / "report.json").read_text())
     assert set(report) >= {"recipe", "run_id", "teacher", "stages", "tokens", "records"}
-    assert report["teacher"] == {"model": "loopback", "base_url": loopback.base_url, "embedded": False, "structured_output": "none"}
-    assert report["tokens"] == {"prompt": 1000, "completion": 600}  # 20 calls (rewrites, new examples) x the usage
+    assert report["teacher"] == {
+        "model": "loopback",
+        "base_url": loopback.base_url,
+        "embedded": False,
+        "structured_output": "none",
+    }
+    assert report["tokens"] == {
+        "prompt": 1000,
+        "completion": 600,
+    }  # 20 calls (rewrites, new examples) x the usage
     assert loopback.requests == 20
     records = _assert_valid_run(latest.resolve(), report)
     assert report["origins"]["grammar"] == 10 and report["origins"]["teacher"] > 0
@@ -28,7 +46,9 @@ def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path)
     assert 0.55 <= teacher_record["checks"]["faithfulness"] <= 0.97
     assert "records in" in result.stdout and "generate" in result.stdout
     run, at = report["run_id"], f"--run {report['run_id']} --out {tmp_path}"
-    steps = result.stdout.split("next, for this run:\n", 1)[1].splitlines()  # the rest of the loop, for this run
+    steps = result.stdout.split("next, for this run:\n", 1)[
+        1
+    ].splitlines()  # the rest of the loop, for this run
     assert [line.split("  #")[0].strip() for line in steps] == [
         f"factory annotate serve --out {tmp_path} --annotators 1",
         f"factory annotate push rem_queries {at} --sample 20",
@@ -38,12 +58,25 @@ def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path)
         f"factory eval rem_queries {at} --model base",
         f"factory eval rem_queries {at} --model {tmp_path}/rem_queries/models/{run}-student",
         f"factory eval rem_queries --out {tmp_path} --compare base,{run}-student",
-        f"factory serve {tmp_path}/rem_queries/models/{run}-student"]
+        f"factory serve {tmp_path}/rem_queries/models/{run}-student",
+    ]
     dedup = next(row for row in report["stages"] if row["name"] == "dedup")
-    assert dedup["embedding_cache"]["hits"] >= report["origins"]["teacher"]  # faithfulness already embedded them
+    assert (
+        dedup["embedding_cache"]["hits"] >= report["origins"]["teacher"]
+    )  # faithfulness already embedded them
 
-    again = run_cli("build", "rem_queries", "--limit", "10", "--teacher-url", loopback.base_url,
-                    "--out", str(tmp_path), "--run", "second")
+    again = run_cli(
+        "build",
+        "rem_queries",
+        "--limit",
+        "10",
+        "--teacher-url",
+        loopback.base_url,
+        "--out",
+        str(tmp_path),
+        "--run",
+        "second",
+    )
     assert again.returncode == 0, again.stderr
     second = json.loads((tmp_path / "rem_queries" / "second" / "report.json").read_text())
     assert loopback.requests == 20  # nothing asked twice
@@ -54,7 +87,18 @@ def test_build_with_a_loopback_teacher_then_again_from_cache(loopback, tmp_path)
 
 
 def test_resume_skips_finished_stages(loopback, tmp_path):
-    args = ["build", "rem_queries", "--limit", "5", "--teacher-url", loopback.base_url, "--out", str(tmp_path), "--run", "r"]
+    args = [
+        "build",
+        "rem_queries",
+        "--limit",
+        "5",
+        "--teacher-url",
+        loopback.base_url,
+        "--out",
+        str(tmp_path),
+        "--run",
+        "r",
+    ]
     assert run_cli(*args).returncode == 0
     run_dir = tmp_path / "rem_queries" / "r"
     assert not (run_dir / ".lock").exists()  # a finished run keeps no lock file
@@ -71,9 +115,23 @@ def test_user_seed_file_records_and_rejections(loopback, tmp_path):
         '{"input": "Show my diary entries", "rem": "SELECT * FROM resources WHERE category=\'diary\'"}\n'
         "\n"
         '{"input": "What is in notes?", "rem": "SEARCH \\"x\\" IN notes"}\n'
-        '{"text": "no rem here"}\n', encoding="utf-8")
-    result = run_cli("build", "rem_queries", "--limit", "6", "--seeds", str(seeds), "--teacher-url", loopback.base_url,
-                     "--out", str(tmp_path / "d"), "--variations", "2")
+        '{"text": "no rem here"}\n',
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "build",
+        "rem_queries",
+        "--limit",
+        "6",
+        "--seeds",
+        str(seeds),
+        "--teacher-url",
+        loopback.base_url,
+        "--out",
+        str(tmp_path / "d"),
+        "--variations",
+        "2",
+    )
     assert result.returncode == 0, result.stderr
     run_dir = (tmp_path / "d" / "rem_queries" / "latest").resolve()
     report = json.loads((run_dir / "report.json").read_text())
@@ -89,31 +147,60 @@ def test_user_seed_file_records_and_rejections(loopback, tmp_path):
 
 def test_personal_data_never_reaches_the_teacher_or_the_dataset(loopback, tmp_path):
     seeds = tmp_path / "seeds.jsonl"
-    seeds.write_text('{"input": "Find notes from Maria Garcia", "rem": "SEARCH \\"Maria Garcia\\" IN resources"}\n'
-                     '{"input": "Send the diary list to anne@example.org", '
-                     '"rem": "SELECT * FROM resources WHERE category=\'diary\'"}\n', encoding="utf-8")
-    result = run_cli("build", "rem_queries", "--limit", "4", "--seeds", str(seeds), "--teacher-url", loopback.base_url,
-                     "--out", str(tmp_path / "d"))
+    seeds.write_text(
+        '{"input": "Find notes from Maria Garcia", "rem": "SEARCH \\"Maria Garcia\\" IN resources"}\n'
+        '{"input": "Send the diary list to anne@example.org", '
+        '"rem": "SELECT * FROM resources WHERE category=\'diary\'"}\n',
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "build",
+        "rem_queries",
+        "--limit",
+        "4",
+        "--seeds",
+        str(seeds),
+        "--teacher-url",
+        loopback.base_url,
+        "--out",
+        str(tmp_path / "d"),
+    )
     assert result.returncode == 0, result.stderr
     run_dir = (tmp_path / "d" / "rem_queries" / "latest").resolve()
     report = json.loads((run_dir / "report.json").read_text())
-    assert report["pii"]["PERSON"] >= 3 and report["pii"]["EMAIL_ADDRESS"] >= 1  # input, rem, query_text, explanation
+    assert (
+        report["pii"]["PERSON"] >= 3 and report["pii"]["EMAIL_ADDRESS"] >= 1
+    )  # input, rem, query_text, explanation
     user = [r for r in _records(run_dir / "dataset.jsonl") if r["provenance"]["origin"] == "user"]
-    assert [r["input"] for r in user] == ["Find notes from <PERSON_1>", "Send the diary list to <EMAIL_ADDRESS_1>"]
+    assert [r["input"] for r in user] == [
+        "Find notes from <PERSON_1>",
+        "Send the diary list to <EMAIL_ADDRESS_1>",
+    ]
     assert user[0]["output"]["rem"] == 'SEARCH "<PERSON_1>" IN resources'
-    assert not any("Maria" in prompt or "anne@" in prompt for prompt in loopback.prompts)  # scrubbed before the teacher
+    assert not any(
+        "Maria" in prompt or "anne@" in prompt for prompt in loopback.prompts
+    )  # scrubbed before the teacher
     for path in run_dir.rglob("*.jsonl"):
         if path.name != "seeds.jsonl":  # stages/seeds.jsonl mirrors the user's own seed file
             assert "Maria" not in path.read_text() and "anne@" not in path.read_text(), path
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nope"], "unknown recipe 'nope'; known recipes: code_tests"),
-    (["rem_queries", "--teacher", "gpt-4"], "needs OPENAI_API_KEY"),
-    (["rem_queries", "--teacher-url", "http://127.0.0.1:9/v1"], "cannot reach http://127.0.0.1:9/v1/models"),
-    (["rem_queries", "--limit", "0"], "--limit must be at least 1"),
-    (["rem_queries", "--seeds", "/nonexistent/seeds.jsonl"], "/nonexistent/seeds.jsonl: cannot read"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nope"], "unknown recipe 'nope'; known recipes: code_tests"),
+        (["rem_queries", "--teacher", "gpt-4"], "needs OPENAI_API_KEY"),
+        (
+            ["rem_queries", "--teacher-url", "http://127.0.0.1:9/v1"],
+            "cannot reach http://127.0.0.1:9/v1/models",
+        ),
+        (["rem_queries", "--limit", "0"], "--limit must be at least 1"),
+        (
+            ["rem_queries", "--seeds", "/nonexistent/seeds.jsonl"],
+            "/nonexistent/seeds.jsonl: cannot read",
+        ),
+    ],
+)
 def test_errors_before_work_are_one_line(args, message, tmp_path):
     result = run_cli("build", *args, "--out", str(tmp_path), env={"OPENAI_API_KEY": ""})
     assert result.returncode == 2
@@ -122,19 +209,44 @@ def test_errors_before_work_are_one_line(args, message, tmp_path):
     assert not (tmp_path / "rem_queries").exists()
 
 
-@pytest.mark.parametrize("source, message", [
-    ("{tmp}/missing-logs", "error: --source {tmp}/missing-logs: no such file or folder; check the path"),
-    ("{tmp}/logs/*.jsonl", "error: --source {tmp}/logs/*.jsonl: the pattern matches no file; check the path"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        (
+            "{tmp}/missing-logs",
+            "error: --source {tmp}/missing-logs: no such file or folder; check the path",
+        ),
+        (
+            "{tmp}/logs/*.jsonl",
+            "error: --source {tmp}/logs/*.jsonl: the pattern matches no file; check the path",
+        ),
+    ],
+)
 def test_a_source_that_names_nothing_is_refused_before_any_work(source, message, tmp_path):
     (tmp_path / "logs").mkdir()
     good = tmp_path / "good.jsonl"
-    good.write_text((ROOT / "pipelines" / "toolcalls" / "examples" / "conversations.jsonl").read_text().splitlines(True)[0])
+    good.write_text(
+        (ROOT / "pipelines" / "toolcalls" / "examples" / "conversations.jsonl")
+        .read_text()
+        .splitlines(True)[0]
+    )
     source = source.format(tmp=tmp_path)
-    result = run_cli("build", "toolcalls", "--source", str(good), "--source", source, "--teacher-url",
-                     "http://127.0.0.1:9/v1", "--out", str(tmp_path / "d"))
+    result = run_cli(
+        "build",
+        "toolcalls",
+        "--source",
+        str(good),
+        "--source",
+        source,
+        "--teacher-url",
+        "http://127.0.0.1:9/v1",
+        "--out",
+        str(tmp_path / "d"),
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == message.format(tmp=tmp_path)  # one line, before the teacher is even asked
+    assert result.stderr.strip() == message.format(
+        tmp=tmp_path
+    )  # one line, before the teacher is even asked
     assert not (tmp_path / "d").exists()
 
 
@@ -143,30 +255,61 @@ def test_malformed_seed_line_names_file_and_line(tmp_path):
     seeds.write_text('{"input": "a", "rem": "LOOKUP a"}\n{"input": oops}\n', encoding="utf-8")
     result = run_cli("build", "rem_queries", "--seeds", str(seeds), "--out", str(tmp_path))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: {seeds}:2: not valid JSON (Expecting value); fix or remove that line"
+    assert (
+        result.stderr.strip()
+        == f"error: {seeds}:2: not valid JSON (Expecting value); fix or remove that line"
+    )
 
 
 def test_the_build_says_what_the_teacher_wrote_and_warns_under_10_percent(tmp_path):
     from factory.testing.loopback import LoopbackTeacher
 
-    off_topic = json.dumps({"variations": ["The weather in Lisbon was lovely all week long",
-                                           "My cat prefers the blue cushion by the window"]})
-    with LoopbackTeacher(reply=lambda messages: off_topic) as drifting:  # every rewrite drifts from its seed
-        result = run_cli("build", "rem_queries", "--limit", "3", "--variations", "2", "--new-examples", "0",
-                         "--teacher-url", drifting.base_url, "--out", str(tmp_path))
+    off_topic = json.dumps(
+        {
+            "variations": [
+                "The weather in Lisbon was lovely all week long",
+                "My cat prefers the blue cushion by the window",
+            ]
+        }
+    )
+    with LoopbackTeacher(
+        reply=lambda messages: off_topic
+    ) as drifting:  # every rewrite drifts from its seed
+        result = run_cli(
+            "build",
+            "rem_queries",
+            "--limit",
+            "3",
+            "--variations",
+            "2",
+            "--new-examples",
+            "0",
+            "--teacher-url",
+            drifting.base_url,
+            "--out",
+            str(tmp_path),
+        )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "rem_queries" / "latest" / "report.json").read_text())
     assert report["teacher_share"] == {
-        "records": 3, "teacher": 0, "share": 0.0,
+        "records": 3,
+        "teacher": 0,
+        "share": 0.0,
         "by_origin": {"grammar": 3, "teacher_rewrite": 0, "teacher_new": 0, "source": 0, "user": 0},
-        "teacher_rejected": 6, "teacher_rejections": [["variation_drifted", 6]],
-        "top_rejections": [["variation_drifted", 6]]}
+        "teacher_rejected": 6,
+        "teacher_rejections": [["variation_drifted", 6]],
+        "top_rejections": [["variation_drifted", 6]],
+    }
     summary = result.stdout.split("records in ", 1)[1].split("next, for this run:\n", 1)
     assert summary[0].splitlines()[1:] == [
         "the teacher wrote 0 of the 3 records (0%); by origin: grammar 3, teacher rewrite 0, teacher new 0, source 0, "
         "user 0",
-        "top rejections: variation_drifted 6"]
-    assert summary[1].splitlines()[0].strip().startswith("factory annotate serve")  # the next steps are still there
+        "top rejections: variation_drifted 6",
+    ]
+    assert (
+        summary[1].splitlines()[0].strip().startswith("factory annotate serve")
+    )  # the next steps are still there
     assert result.stderr.strip().splitlines()[-1] == (
         "warning: the teacher wrote 0% of the 3 records (6 of its records rejected: variation_drifted 6); a stronger "
-        "teacher: --teacher-url URL --teacher MODEL (any OpenAI-compatible server) or --teacher gpt-4o")
+        "teacher: --teacher-url URL --teacher MODEL (any OpenAI-compatible server) or --teacher gpt-4o"
+    )

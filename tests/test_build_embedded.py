@@ -14,9 +14,9 @@ import json
 
 import httpx
 import pytest
+from factory_cli import assert_valid_run, records, run_cli
 
 from factory.teacher.embedded import model_path
-from factory_cli import assert_valid_run, records, run_cli
 
 
 def _completions_served(run_dir) -> int:
@@ -25,23 +25,43 @@ def _completions_served(run_dir) -> int:
 
 @pytest.mark.slow
 def test_embedded_build_then_cached_rebuild(tmp_path):
-    first = run_cli("build", "rem_queries", "--limit", "10", "--out", str(tmp_path), "--run", "first")
+    first = run_cli(
+        "build", "rem_queries", "--limit", "10", "--out", str(tmp_path), "--run", "first"
+    )
     assert first.returncode == 0, first.stderr
     run_dir = tmp_path / "rem_queries" / "first"
     report = json.loads((run_dir / "report.json").read_text())
     teacher = report["teacher"]
     assert teacher["embedded"] is True and teacher["model"] == "smollm2-135m-instruct-q4_1"
-    assert teacher["base_url"].startswith("http://127.0.0.1:") and teacher["structured_output"] == "llamacpp_schema"
+    assert (
+        teacher["base_url"].startswith("http://127.0.0.1:")
+        and teacher["structured_output"] == "llamacpp_schema"
+    )
     sha = hashlib.sha256(model_path().read_bytes()).hexdigest()
     assert teacher["model_sha256"] == sha
     kept = assert_valid_run(run_dir, report)
     written = [r for r in kept if r["provenance"]["origin"] == "teacher"]
-    written += [r["record"] for path in (run_dir / "rejected").glob("*.jsonl") for r in records(path)
-                if r["record"].get("provenance", {}).get("origin") == "teacher"]
+    written += [
+        r["record"]
+        for path in (run_dir / "rejected").glob("*.jsonl")
+        for r in records(path)
+        if r["record"].get("provenance", {}).get("origin") == "teacher"
+    ]
     assert written, "the teacher wrote no record at all, kept or rejected"
-    assert all(r["provenance"]["teacher"] == {"model": "smollm2-135m-instruct-q4_1", "base_url": "embedded", "embedded": True,
-                                              "structured_output": "llamacpp_schema", "model_sha256": sha} for r in written)
-    asked = [row for row in report["stages"] if "cache" in row]  # each seed: rewritten (generate), shown for new ones (invent)
+    assert all(
+        r["provenance"]["teacher"]
+        == {
+            "model": "smollm2-135m-instruct-q4_1",
+            "base_url": "embedded",
+            "embedded": True,
+            "structured_output": "llamacpp_schema",
+            "model_sha256": sha,
+        }
+        for r in written
+    )
+    asked = [
+        row for row in report["stages"] if "cache" in row
+    ]  # each seed: rewritten (generate), shown for new ones (invent)
     assert [row["name"] for row in asked] == ["generate", "invent"]
     assert all(row["cache"]["hits"] == 0 and row["cache"]["misses"] == 10 for row in asked)
     assert report["cache"]["misses"] == 20 == _completions_served(run_dir)
@@ -50,7 +70,9 @@ def test_embedded_build_then_cached_rebuild(tmp_path):
     with pytest.raises(httpx.ConnectError):  # the build stopped its server
         httpx.get(teacher["base_url"] + "/models", timeout=2)
 
-    second = run_cli("build", "rem_queries", "--limit", "10", "--out", str(tmp_path), "--run", "second")
+    second = run_cli(
+        "build", "rem_queries", "--limit", "10", "--out", str(tmp_path), "--run", "second"
+    )
     assert second.returncode == 0, second.stderr
     run_dir2 = tmp_path / "rem_queries" / "second"
     report2 = json.loads((run_dir2 / "report.json").read_text())

@@ -32,12 +32,22 @@ def _records(name: str) -> list[dict]:
         try:
             seed = recipe.module.user_seed(obj)
         except ValueError as exc:
-            pytest.fail(f"{path}:{lineno}: user_seed refuses the line: {getattr(exc, 'reason', '')} {exc}")
+            pytest.fail(
+                f"{path}:{lineno}: user_seed refuses the line: {getattr(exc, 'reason', '')} {exc}"
+            )
         provenance = {"origin": "user", "source": f"{path}:{lineno}"}
         if seed.get("context"):
             provenance["context"] = seed["context"]
-        record = Record(recipe=recipe.name, kind=recipe.kind, schema_version=recipe.schema_version, seed_id="",
-                        input=seed["input"], output=seed["output"], labels=seed["labels"], provenance=provenance)
+        record = Record(
+            recipe=recipe.name,
+            kind=recipe.kind,
+            schema_version=recipe.schema_version,
+            seed_id="",
+            input=seed["input"],
+            output=seed["output"],
+            labels=seed["labels"],
+            provenance=provenance,
+        )
         records.append((lineno, record.to_dict()))
     return records
 
@@ -56,8 +66,11 @@ def test_every_gold_passes_the_recipe_checks(natural):
     name, records = natural
     recipe = load_recipe(name)
     validator = schema_validator(recipe)
-    problems = [f"{lineno}: {problem}" for lineno, record in records
-                if (problem := first_problem(recipe, validator, record)) is not None]
+    problems = [
+        f"{lineno}: {problem}"
+        for lineno, record in records
+        if (problem := first_problem(recipe, validator, record)) is not None
+    ]
     assert problems == [], f"evals/{name}/natural.jsonl: " + "; ".join(problems)
 
 
@@ -86,12 +99,18 @@ FORMS = {  # form of DIALECT.md -> does this (query_type, parameters, rem) use i
     "SEARCH in moments": lambda t, p, q: t == "SEARCH" and p["table_name"] == "moments",
     "SEARCH in entities": lambda t, p, q: t == "SEARCH" and p["table_name"] == "entities",
     "SQL COUNT": lambda t, p, q: t == "SQL" and re.search(r"\bCOUNT\(", q, re.I),
-    "SQL other aggregate": lambda t, p, q: t == "SQL" and re.search(r"\b(MIN|MAX|AVG|SUM)\(", q, re.I),
+    "SQL other aggregate": lambda t, p, q: (
+        t == "SQL" and re.search(r"\b(MIN|MAX|AVG|SUM)\(", q, re.I)
+    ),
     "SQL GROUP BY": lambda t, p, q: t == "SQL" and re.search(r"\bGROUP BY\b", q, re.I),
     "SQL HAVING": lambda t, p, q: t == "SQL" and re.search(r"\bHAVING\b", q, re.I),
     "SQL LIKE": lambda t, p, q: t == "SQL" and re.search(r"\bLIKE\b", q, re.I),
-    "SQL oldest (ORDER BY ASC + LIMIT)": lambda t, p, q: t == "SQL" and re.search(r"\bASC LIMIT\b", q, re.I),
-    "SQL newest (ORDER BY DESC + LIMIT)": lambda t, p, q: t == "SQL" and re.search(r"\bDESC LIMIT\b", q, re.I),
+    "SQL oldest (ORDER BY ASC + LIMIT)": lambda t, p, q: (
+        t == "SQL" and re.search(r"\bASC LIMIT\b", q, re.I)
+    ),
+    "SQL newest (ORDER BY DESC + LIMIT)": lambda t, p, q: (
+        t == "SQL" and re.search(r"\bDESC LIMIT\b", q, re.I)
+    ),
     "SQL WITH": lambda t, p, q: t == "SQL" and q.upper().startswith("WITH"),
     "SQL over moments": lambda t, p, q: t == "SQL" and p["table_name"] == "moments",
     "SQL over entities": lambda t, p, q: t == "SQL" and p["table_name"] == "entities",
@@ -101,29 +120,45 @@ FORMS = {  # form of DIALECT.md -> does this (query_type, parameters, rem) use i
     "FUZZY in entities": lambda t, p, q: t == "FUZZY" and p["table_name"] == "entities",
     "TRAVERSE defaults": lambda t, p, q: t == "TRAVERSE" and q.split() == ["TRAVERSE", p["key"]],
     "TRAVERSE DEPTH": lambda t, p, q: t == "TRAVERSE" and "DEPTH" in q.upper(),
-    "TRAVERSE one edge type": lambda t, p, q: t == "TRAVERSE" and "TYPE" in q.upper() and len(p["edge_types"]) == 1,
-    "TRAVERSE several edge types": lambda t, p, q: t == "TRAVERSE" and "TYPE" in q.upper() and len(p["edge_types"]) > 1,
+    "TRAVERSE one edge type": lambda t, p, q: (
+        t == "TRAVERSE" and "TYPE" in q.upper() and len(p["edge_types"]) == 1
+    ),
+    "TRAVERSE several edge types": lambda t, p, q: (
+        t == "TRAVERSE" and "TYPE" in q.upper() and len(p["edge_types"]) > 1
+    ),
 }
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_rem_every_dialect_form_appears(rem_outputs, form):
-    used = [text for text, out in rem_outputs if FORMS[form](out["query_type"], out["parameters"], out["rem"])]
+    used = [
+        text
+        for text, out in rem_outputs
+        if FORMS[form](out["query_type"], out["parameters"], out["rem"])
+    ]
     assert used, f"no line of evals/rem_queries/natural.jsonl uses {form}"
 
 
 def test_rem_keys_and_misspellings_come_from_the_request(rem_outputs):
     """No invented keys: a LOOKUP/TRAVERSE key and a FUZZY text are written in the request as they are."""
-    invented = [(text, out["rem"]) for text, out in rem_outputs
-                if (value := out["parameters"].get("key") or (out["query_type"] == "FUZZY"
-                                                              and out["parameters"]["query_text"]))
-                and value.casefold() not in text.casefold()]
+    invented = [
+        (text, out["rem"])
+        for text, out in rem_outputs
+        if (
+            value := out["parameters"].get("key")
+            or (out["query_type"] == "FUZZY" and out["parameters"]["query_text"])
+        )
+        and value.casefold() not in text.casefold()
+    ]
     assert invented == []
 
 
 def test_toolcalls_the_model_must_choose():
     records = [record for _, record in _records("toolcalls")]
-    tool_sets = Counter(tuple(sorted(t["function"]["name"] for t in r["provenance"]["context"]["tools"])) for r in records)
+    tool_sets = Counter(
+        tuple(sorted(t["function"]["name"] for t in r["provenance"]["context"]["tools"]))
+        for r in records
+    )
     assert all(2 <= len(names) <= 5 for names in tool_sets), tool_sets
     assert len(tool_sets) >= 6
     called = Counter(record["output"]["name"] for record in records)

@@ -5,7 +5,6 @@ import re
 import sys
 
 import pytest
-
 from factory_cli import ROOT
 
 pytest.importorskip("faker")
@@ -14,7 +13,16 @@ _spec = importlib.util.spec_from_file_location("pii_corpus", ROOT / "bench" / "p
 pii_corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pii_corpus)
 
-TYPES = {"PERSON", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "EMAIL_ADDRESS", "US_SSN", "LOCATION"}
+TYPES = {
+    "PERSON",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "EMAIL_ADDRESS",
+    "US_SSN",
+    "LOCATION",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,23 +34,39 @@ def test_counts_and_spans_point_at_the_values(corpus):
     personal = [item for item in corpus if not item["clean"]]
     clean = [item for item in corpus if item["clean"]]
     assert len(personal) == 2000 and len(clean) == 500
-    assert all(item["entities"] for item in personal) and not any(item["entities"] for item in clean)
+    assert all(item["entities"] for item in personal) and not any(
+        item["entities"] for item in clean
+    )
     for item in personal:
         for entity in item["entities"]:
-            assert item["text"][entity["start"]:entity["end"]] == entity["value"], (item, entity)
+            assert item["text"][entity["start"] : entity["end"]] == entity["value"], (item, entity)
             assert entity["value"] == entity["value"].strip() and entity["value"]
 
 
 def test_every_locale_genre_and_type_is_present(corpus):
     personal = [item for item in corpus if not item["clean"]]
-    assert {item["locale"] for item in personal} == set(pii_corpus.LOCALES) and len(pii_corpus.LOCALES) >= 8
+    assert {item["locale"] for item in personal} == set(pii_corpus.LOCALES) and len(
+        pii_corpus.LOCALES
+    ) >= 8
     assert {item["genre"] for item in personal} == set(pii_corpus.PII_TEMPLATES)
     assert {e["type"] for item in personal for e in item["entities"]} == TYPES
     for locale in pii_corpus.LOCALES:
-        kinds = {e["type"] for item in personal if item["locale"] == locale for e in item["entities"]}
+        kinds = {
+            e["type"] for item in personal if item["locale"] == locale for e in item["entities"]
+        }
         assert {"PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS"} <= kinds, locale
     details = {e["detail"] for item in personal for e in item["entities"]}
-    assert {"v4", "v6", "v6:compressed", "dashed", "spaced", "last_comma_first", "lower", "first", "last"} <= details
+    assert {
+        "v4",
+        "v6",
+        "v6:compressed",
+        "dashed",
+        "spaced",
+        "last_comma_first",
+        "lower",
+        "first",
+        "last",
+    } <= details
     assert any(d.endswith("+ext") for d in details) and any(":intl" in d for d in details)
 
 
@@ -56,11 +80,20 @@ def test_luhn_valid_cards_of_every_length(corpus):
     digits = [re.sub(r"[ -]", "", card) for card in cards]
     assert all(d.isdigit() and pii_corpus.luhn_ok(d) for d in digits)
     assert {len(d) for d in digits} == set(range(12, 20))
-    assert any(" " in c for c in cards) and any("-" in c for c in cards) and any(c.isdigit() for c in cards)
+    assert (
+        any(" " in c for c in cards)
+        and any("-" in c for c in cards)
+        and any(c.isdigit() for c in cards)
+    )
 
 
 def test_ibans_have_valid_check_digits_and_several_countries(corpus):
-    ibans = [e["value"].replace(" ", "") for item in corpus for e in item["entities"] if e["type"] == "IBAN_CODE"]
+    ibans = [
+        e["value"].replace(" ", "")
+        for item in corpus
+        for e in item["entities"]
+        if e["type"] == "IBAN_CODE"
+    ]
     for iban in ibans:
         moved = iban[4:] + iban[:4]
         assert int("".join(str(int(c, 36)) for c in moved)) % 97 == 1, iban

@@ -29,7 +29,9 @@ class SignalInsidePoll:
         got = self.lock.acquire(*args, **kwargs)
         if got and not self.fired:
             self.fired = True
-            os.kill(os.getpid(), signal.SIGINT)  # its handler runs at the next bytecode: still inside poll's acquire
+            os.kill(
+                os.getpid(), signal.SIGINT
+            )  # its handler runs at the next bytecode: still inside poll's acquire
         return got
 
     def release(self):
@@ -43,18 +45,25 @@ class SignalInsidePoll:
 
 
 def test_a_ctrl_c_inside_process_bookkeeping_still_stops_every_child():
-    children = {name: subprocess.Popen(["sleep", "600"], start_new_session=True) for name in ("redis", "server", "worker")}
+    children = {
+        name: subprocess.Popen(["sleep", "600"], start_new_session=True)
+        for name in ("redis", "server", "worker")
+    }
     children["redis"]._waitpid_lock = SignalInsidePoll(children["redis"]._waitpid_lock)
     before = signal.getsignal(signal.SIGINT)  # pytest's handler; SIG_IGN in a pytest-xdist worker
     with stop_requests():
         with pytest.raises(KeyboardInterrupt):
             watch(children, every=0.05)
         assert children["redis"]._waitpid_lock.fired and stop_requested()
-        stopper = threading.Thread(target=lambda: [stop_group(p, grace=5) for p in children.values()], daemon=True)
+        stopper = threading.Thread(
+            target=lambda: [stop_group(p, grace=5) for p in children.values()], daemon=True
+        )
         stopper.start()
         stopper.join(HANG_GUARD_S)
     assert not stopper.is_alive(), "the stop hung on a lock the interrupt left held"
-    assert all(p.returncode is not None for p in children.values())  # every child stopped and reaped
+    assert all(
+        p.returncode is not None for p in children.values()
+    )  # every child stopped and reaped
     assert signal.getsignal(signal.SIGINT) is before  # the handling in force before is back
 
 

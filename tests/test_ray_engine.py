@@ -21,15 +21,37 @@ from factory.testing.loopback import LoopbackTeacher
 
 pytest.importorskip("ray")
 FACTORY = [str(Path(sys.executable).with_name("factory"))]  # the installed console script
-FILES = ["dataset.jsonl", "dedup/clusters.jsonl", *(f"{kind}/{stage}.jsonl" for kind in ("stages", "rejected")
-                                                  for stage in ("seeds", "scrub", "generate", "faithfulness",
-                                                                "scrub-2", "dedup", "validate"))]
+FILES = [
+    "dataset.jsonl",
+    "dedup/clusters.jsonl",
+    *(
+        f"{kind}/{stage}.jsonl"
+        for kind in ("stages", "rejected")
+        for stage in ("seeds", "scrub", "generate", "faithfulness", "scrub-2", "dedup", "validate")
+    ),
+]
 
 
 def build(out: Path, engine: str, teacher: LoopbackTeacher, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([*FACTORY, "build", "rem_queries", "--teacher-url", teacher.base_url, "--out", str(out),
-                             "--run", "r", "--engine", engine, *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            *FACTORY,
+            "build",
+            "rem_queries",
+            "--teacher-url",
+            teacher.base_url,
+            "--out",
+            str(out),
+            "--run",
+            "r",
+            "--engine",
+            engine,
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finished(process: subprocess.Popen, timeout: float = 1200) -> str:
@@ -51,14 +73,19 @@ def test_ray_and_local_write_the_same_records(tmp_path):
         finished(build(tmp_path / "local", "local", teacher, "--limit", "30"))
         local_requests = teacher.requests
         output = finished(build(tmp_path / "ray", "ray", teacher, "--limit", "30"))
-        assert teacher.requests == 2 * local_requests  # two data roots, two caches: each build asked once
+        assert (
+            teacher.requests == 2 * local_requests
+        )  # two data roots, two caches: each build asked once
     local, ray = tmp_path / "local" / "rem_queries" / "r", tmp_path / "ray" / "rem_queries" / "r"
     same_files(local, ray)
     assert sum(1 for _ in open(ray / "dataset.jsonl")) > 30
     report = json.loads((ray / "report.json").read_text())
     generate = next(row for row in report["stages"] if row["name"] == "generate")
     invent = next(row for row in report["stages"] if row["name"] == "invent")
-    assert generate["engine"] == "ray" and generate["cache"]["misses"] + invent["cache"]["misses"] == local_requests
+    assert (
+        generate["engine"] == "ray"
+        and generate["cache"]["misses"] + invent["cache"]["misses"] == local_requests
+    )
     assert report["tokens"] == json.loads((local / "report.json").read_text())["tokens"]
     assert not (ray / ".ray-pipeline").exists()  # distilabel's working copy is removed
     assert "records in" in output
@@ -66,7 +93,11 @@ def test_ray_and_local_write_the_same_records(tmp_path):
 
 def _generate_workers() -> list[int]:
     listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [int(line.split()[0]) for line in listing.splitlines() if "ray::factory-step" in line and "generate" in line]
+    return [
+        int(line.split()[0])
+        for line in listing.splitlines()
+        if "ray::factory-step" in line and "generate" in line
+    ]
 
 
 def test_a_killed_ray_worker_loses_no_record(tmp_path):
@@ -83,7 +114,10 @@ def test_a_killed_ray_worker_loses_no_record(tmp_path):
         finished(process)
         prompts_asked, requests = len(set(teacher.prompts)), len(teacher.prompts)
         finished(build(tmp_path / "local", "local", teacher, "--limit", "60"))
-    ray_run, local_run = tmp_path / "ray" / "rem_queries" / "r", tmp_path / "local" / "rem_queries" / "r"
+    ray_run, local_run = (
+        tmp_path / "ray" / "rem_queries" / "r",
+        tmp_path / "local" / "rem_queries" / "r",
+    )
     same_files(local_run, ray_run)
     with sqlite3.connect(tmp_path / "ray" / "_cache" / "teacher.sqlite") as cache:
         cached = cache.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
@@ -108,27 +142,49 @@ def test_the_teacher_key_reaches_the_workers_but_is_never_written():
     import ray.cloudpickle
 
     _, StageStep = _steps()
-    step = StageStep(name="stage-2-generate", settings={"teacher": {"model": "m"}}, position=2, input_batch_size=1)
+    step = StageStep(
+        name="stage-2-generate",
+        settings={"teacher": {"model": "m"}},
+        position=2,
+        input_batch_size=1,
+    )
     step._secret = "sk-planted-0123456789abcdefghij"
-    assert ray.cloudpickle.loads(ray.cloudpickle.dumps(step))._secret == step._secret  # what Ray ships to an actor
-    assert step._secret not in json.dumps(step.dump())  # what distilabel writes (pipeline.yaml, signature)
+    assert (
+        ray.cloudpickle.loads(ray.cloudpickle.dumps(step))._secret == step._secret
+    )  # what Ray ships to an actor
+    assert step._secret not in json.dumps(
+        step.dump()
+    )  # what distilabel writes (pipeline.yaml, signature)
 
 
 def test_stage_extras_add_up_over_chunks():
-    assert _add({"tokens": {"prompt": 3}, "entities": {"PERSON": 1}}, {"tokens": {"prompt": 4}, "entities": {"IP": 2}}) \
-        == {"tokens": {"prompt": 7}, "entities": {"PERSON": 1, "IP": 2}}
+    assert _add(
+        {"tokens": {"prompt": 3}, "entities": {"PERSON": 1}},
+        {"tokens": {"prompt": 4}, "entities": {"IP": 2}},
+    ) == {"tokens": {"prompt": 7}, "entities": {"PERSON": 1, "IP": 2}}
     assert _add({}, {"clusters": 2}) == {"clusters": 2}
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--ray-address", "127.0.0.1:6379"], "--ray-address needs --engine ray"),
-    (["--engine", "spark"], "--engine must be local or ray"),
-    (["--engine", "ray", "--max-tokens", "100"], "not enforced across Ray replicas"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--ray-address", "127.0.0.1:6379"], "--ray-address needs --engine ray"),
+        (["--engine", "spark"], "--engine must be local or ray"),
+        (["--engine", "ray", "--max-tokens", "100"], "not enforced across Ray replicas"),
+    ],
+)
 def test_engine_flag_errors_are_one_line(tmp_path, flags, message):
-    result = subprocess.run([*FACTORY, "build", "rem_queries", "--limit", "2", "--out", str(tmp_path), *flags],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = subprocess.run(
+        [*FACTORY, "build", "rem_queries", "--limit", "2", "--out", str(tmp_path), *flags],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        result.returncode == 2
+        and message in result.stderr
+        and len(result.stderr.strip().splitlines()) == 1
+    )
     assert not any(tmp_path.iterdir())
 
 
@@ -142,16 +198,33 @@ def ray_cluster(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
-    head = subprocess.Popen([str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--port", str(port),
-                             "--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats"],
-                            stdout=open(tmp_path / "ray-head.log", "w"), stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
+    head = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("ray")),
+            "start",
+            "--head",
+            "--block",
+            "--port",
+            str(port),
+            "--num-cpus",
+            "2",
+            "--include-dashboard",
+            "false",
+            "--disable-usage-stats",
+        ],
+        stdout=open(tmp_path / "ray-head.log", "w"),
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         yield f"127.0.0.1:{port}", env, head
     finally:
         os.killpg(head.pid, signal.SIGKILL)
         head.wait(30)
-        current = Path("/tmp/ray/ray_current_cluster")  # what `ray start` leaves for later ray.init() calls
+        current = Path(
+            "/tmp/ray/ray_current_cluster"
+        )  # what `ray start` leaves for later ray.init() calls
         if current.is_file() and current.read_text().strip().endswith(f":{port}"):
             current.unlink()
 
@@ -159,10 +232,33 @@ def ray_cluster(tmp_path):
 def test_a_build_on_an_existing_cluster_leaves_it_running(tmp_path, ray_cluster):
     address, env, head = ray_cluster
     with LoopbackTeacher(latency=0.0) as teacher:
-        result = subprocess.run([*FACTORY, "build", "rem_queries", "--limit", "10", "--teacher-url", teacher.base_url,
-                                 "--out", str(tmp_path), "--run", "r", "--engine", "ray", "--ray-address", address],
-                                capture_output=True, text=True, env=env, timeout=600)
+        result = subprocess.run(
+            [
+                *FACTORY,
+                "build",
+                "rem_queries",
+                "--limit",
+                "10",
+                "--teacher-url",
+                teacher.base_url,
+                "--out",
+                str(tmp_path),
+                "--run",
+                "r",
+                "--engine",
+                "ray",
+                "--ray-address",
+                address,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "rem_queries" / "r" / "report.json").read_text())
-    assert report["records"] > 10 and next(r for r in report["stages"] if r["name"] == "generate")["engine"] == "ray"
+    assert (
+        report["records"] > 10
+        and next(r for r in report["stages"] if r["name"] == "generate")["engine"] == "ray"
+    )
     assert head.poll() is None  # the build connected to the cluster and left it up

@@ -4,8 +4,9 @@ import re
 import subprocess
 import sys
 
-from factory.recipes import recipe_names
 from factory_cli import ROOT, run_cli
+
+from factory.recipes import recipe_names
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -16,7 +17,11 @@ def _block_after(heading: str, lang: str) -> str:
 
 
 def _commands(block: str) -> list[str]:
-    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.split("#", 1)[0].strip()]
+    return [
+        line.split("#", 1)[0].strip()
+        for line in block.splitlines()
+        if line.split("#", 1)[0].strip()
+    ]
 
 
 def _make_recipe(target: str) -> str:
@@ -50,9 +55,13 @@ def test_help_excerpt_matches_the_cli():
 
 
 def test_help_is_instant_no_heavy_imports():
-    code = "import sys, factory.cli; heavy = {'torch', 'distilabel', 'sentence_transformers', 'transformers', 'openai'}; " \
-           "print(sorted(heavy & set(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "import sys, factory.cli; heavy = {'torch', 'distilabel', 'sentence_transformers', 'transformers', 'openai'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"
 
 
@@ -66,12 +75,14 @@ def test_version_and_recipes():
 def test_help_and_readme_agree():
     """What a newcomer compares first: the extra to install, the Ray address, how many recipes there are."""
     help_text = run_cli("build", "--help", env={"COLUMNS": "300"}).stdout
-    assert "pip install 'factory[ray]'" in help_text and "pip install 'factory[ray]'" in README  # not eaten as markup
+    assert (
+        "pip install 'factory[ray]'" in help_text and "pip install 'factory[ray]'" in README
+    )  # not eaten as markup
     for address in ("HOST:6379", "ray://HOST:10001"):
         assert address in help_text and f"--ray-address {address}" in README
     others = len(recipe_names()) - 1
     word = {5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}[others]
     assert f"{word} more recipes read" in README
-    table = README[README.index("### Recipes and sources"):README.index("A recipe's seeds come")]
+    table = README[README.index("### Recipes and sources") : README.index("A recipe's seeds come")]
     assert len(re.findall(r"^\| `", table, re.M)) == others + 1  # one row per recipe
     assert "strict: a line that is not JSON stops the build before any work" in help_text

@@ -11,10 +11,10 @@ recipe's student sees and answers.
 import json
 
 import pytest
+from factory_cli import assert_valid_run, records, run_cli
 
 from factory.export.formats import student_turns
 from factory.recipes import load_recipe
-from factory_cli import assert_valid_run, records, run_cli
 
 # recipe, extra build flags, the provenance origins its seeds come from
 BUILDS = [
@@ -38,10 +38,14 @@ def test_build_and_export(recipe_name, flags, origins, tmp_path):
     seeds = [r for r in kept if r["provenance"]["origin"] != "teacher"]
     assert seeds and {r["provenance"]["origin"] for r in seeds} <= origins
     generate = next(row for row in report["stages"] if row["name"] == "generate")
-    assert generate["cache"]["misses"] == generate["in"] > 0  # the teacher was asked about every seed, once
+    assert (
+        generate["cache"]["misses"] == generate["in"] > 0
+    )  # the teacher was asked about every seed, once
     assert report["teacher"]["embedded"] is True
 
-    exported = run_cli("export", recipe_name, "--run", "r", "--out", str(tmp_path), "--split", "60/20/20")
+    exported = run_cli(
+        "export", recipe_name, "--run", "r", "--out", str(tmp_path), "--split", "60/20/20"
+    )
     assert exported.returncode == 0, exported.stderr
     recipe = load_recipe(recipe_name)
     by_id = {r["id"]: r for r in kept}

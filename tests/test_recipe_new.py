@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from factory_cli import ROOT, records
 
 FACTORY = str(Path(sys.executable).with_name("factory"))
@@ -21,7 +20,9 @@ FACTORY = str(Path(sys.executable).with_name("factory"))
 
 def factory(cwd: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-    result = subprocess.run([FACTORY, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    result = subprocess.run(
+        [FACTORY, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
     assert result.returncode == 0, f"factory {' '.join(args)}:\n{result.stderr[-3000:]}"
     return result
 
@@ -32,8 +33,15 @@ def test_new_recipe_builds_exports_trains_and_evaluates_outside_the_checkout(tmp
     wrote = factory(tmp_path, "new", "triage")
     assert "factory build ./triage --limit 5" in wrote.stdout
     recipe = tmp_path / "triage"
-    assert {p.name for p in recipe.iterdir()} >= {"recipe.yaml", "recipe.py", "metrics.py", "ticket.schema.json",
-                                                   "examples.jsonl", "train.yaml", "prompts"}
+    assert {p.name for p in recipe.iterdir()} >= {
+        "recipe.yaml",
+        "recipe.py",
+        "metrics.py",
+        "ticket.schema.json",
+        "examples.jsonl",
+        "train.yaml",
+        "prompts",
+    }
 
     built = factory(tmp_path, "build", "./triage", "--limit", "5", "--run", "r1")
     run_dir = tmp_path / "data" / "triage" / "r1"
@@ -51,13 +59,42 @@ def test_new_recipe_builds_exports_trains_and_evaluates_outside_the_checkout(tmp
     first = json.loads((export / "train.jsonl").read_text().splitlines()[0])
     assert first["messages"][0]["content"].startswith("Read the customer's message.")
 
-    factory(tmp_path, "train", str(recipe), "--run", "r1", "--name", "m1", "--base", str(tiny_llama),
-            "--max-steps", "2", "--rank", "4")
+    factory(
+        tmp_path,
+        "train",
+        str(recipe),
+        "--run",
+        "r1",
+        "--name",
+        "m1",
+        "--base",
+        str(tiny_llama),
+        "--max-steps",
+        "2",
+        "--rank",
+        "4",
+    )
     model = tmp_path / "data" / "triage" / "models" / "m1"
     assert (model / "merged" / "config.json").is_file() and (model / "adapter").is_dir()
 
-    evaluated = factory(tmp_path, "eval", "triage", "--run", "r1", "--model", str(model), "--runtime", "transformers",
-                        "--label", "m1", "--limit", "1")
+    evaluated = factory(
+        tmp_path,
+        "eval",
+        "triage",
+        "--run",
+        "r1",
+        "--model",
+        str(model),
+        "--runtime",
+        "transformers",
+        "--label",
+        "m1",
+        "--limit",
+        "1",
+    )
     summary = json.loads((tmp_path / "data" / "triage" / "evals" / "m1.json").read_text())
-    assert set(summary["metrics"]) == {"valid", "category", "exact"} and summary["main_metric"] == "category"
+    assert (
+        set(summary["metrics"]) == {"valid", "category", "exact"}
+        and summary["main_metric"] == "category"
+    )
     assert summary["examples"] >= 1 and "m1:" in evaluated.stdout

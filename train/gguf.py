@@ -70,8 +70,10 @@ def llama_cpp_version() -> str:
     try:
         return importlib.metadata.version("llama-cpp-python")
     except importlib.metadata.PackageNotFoundError:
-        raise MissingDependency("GGUF export needs llama.cpp: pip install 'llama-cpp-python[server]==0.3.16' "
-                                "(or run `make setup`)") from None
+        raise MissingDependency(
+            "GGUF export needs llama.cpp: pip install 'llama-cpp-python[server]==0.3.16' "
+            "(or run `make setup`)"
+        ) from None
 
 
 def converter_dir() -> Path:
@@ -89,12 +91,29 @@ def fetch_converter() -> Path:
         return script
     version, target = llama_cpp_version(), converter_dir()
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                                 f"llama-cpp-python=={version}", "-d", tmp], capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"llama-cpp-python=={version}",
+                "-d",
+                tmp,
+            ],
+            capture_output=True,
+            text=True,
+        )
         archives = list(Path(tmp).glob("*.tar.gz"))
         if result.returncode != 0 or not archives:
             last = (result.stderr.strip().splitlines() or ["no sdist downloaded"])[-1]
-            raise MissingDependency(f"could not download the llama-cpp-python {version} sdist for its GGUF converter: {last}")
+            raise MissingDependency(
+                f"could not download the llama-cpp-python {version} sdist for its GGUF converter: {last}"
+            )
         staging = Path(tmp) / "converter"
         with tarfile.open(archives[0]) as archive:
             for member in archive.getmembers():
@@ -121,13 +140,27 @@ def convert(model_dir: Path, outtype: str = "q8_0", out: Path | None = None) -> 
     log = out.with_suffix(".log")
     partial = out.with_name(out.name + ".partial")
     with open(log, "w") as handle:
-        code = subprocess.run([sys.executable, "-c", CONVERTER_SHIM, str(script), str(model_dir),
-                               "--outfile", str(partial), "--outtype", outtype],
-                              stdout=handle, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CONVERTER_SHIM,
+                str(script),
+                str(model_dir),
+                "--outfile",
+                str(partial),
+                "--outtype",
+                outtype,
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        ).returncode
     if code != 0 or not partial.is_file():
         partial.unlink(missing_ok=True)
         lines = log.read_text(errors="replace").strip().splitlines() or ["no output"]
-        raise ConfigError(f"llama.cpp's converter failed on {model_dir} ({lines[-1]}); full log: {log}")
+        raise ConfigError(
+            f"llama.cpp's converter failed on {model_dir} ({lines[-1]}); full log: {log}"
+        )
     partial.replace(out)
     return out
 
@@ -149,7 +182,9 @@ class GGUFChat:
             raise ConfigError(f"llama.cpp cannot load {gguf} ({exc})") from None
 
     def chat(self, messages: list[dict], max_tokens: int) -> tuple[str, int]:
-        reply = self.model.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0)
+        reply = self.model.create_chat_completion(
+            messages=messages, max_tokens=max_tokens, temperature=0
+        )
         return reply["choices"][0]["message"]["content"] or "", reply["usage"]["completion_tokens"]
 
     def close(self) -> None:
@@ -167,7 +202,9 @@ def answer(gguf: Path, messages: list[dict], max_tokens: int = 64) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model_dir", nargs="?", help="a transformers folder, e.g. data/RECIPE/models/NAME/merged")
+    parser.add_argument(
+        "model_dir", nargs="?", help="a transformers folder, e.g. data/RECIPE/models/NAME/merged"
+    )
     parser.add_argument("--outtype", default="q8_0", choices=OUTTYPES)
     parser.add_argument("--fetch", action="store_true", help="only download the converter (set-up)")
     args = parser.parse_args()

@@ -22,14 +22,30 @@ class BarCallback(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        self.progress = Progress(TextColumn("train"), BarColumn(), TextColumn("step"), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                                 TimeRemainingColumn(), console=self.console or Console(stderr=True))
+        self.progress = Progress(
+            TextColumn("train"),
+            BarColumn(),
+            TextColumn("step"),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[loss]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console or Console(stderr=True),
+        )
         self.progress.start()
-        self.task = self.progress.add_task("train", total=state.max_steps or None, completed=state.global_step,
-                                           loss="loss -")
+        self.task = self.progress.add_task(
+            "train", total=state.max_steps or None, completed=state.global_step, loss="loss -"
+        )
 
     def on_step_end(self, args, state, control, **kwargs):
         if self.progress is not None:
@@ -53,13 +69,26 @@ class BarCallback(TrainerCallback):
         return text + (f", eval {self.eval_loss:.3f}" if self.eval_loss is not None else "")
 
 
-def what_ran(steps: int, batch_size: int, grad_accum: int, train_records: int, validation_records: int,
-             seconds: float, max_steps: int) -> dict:
+def what_ran(
+    steps: int,
+    batch_size: int,
+    grad_accum: int,
+    train_records: int,
+    validation_records: int,
+    seconds: float,
+    max_steps: int,
+) -> dict:
     """The run as it happened, for config.json: --max-steps, when set, decides the epochs, not --epochs."""
     per_step = batch_size * grad_accum
-    return {"steps": steps, "epochs": round(steps * per_step / train_records, 2) if train_records else 0.0,
-            "examples_per_step": per_step, "train_records": train_records, "validation_records": validation_records,
-            "stopped_by": "max_steps" if max_steps > 0 else "epochs", "seconds": round(seconds, 1)}
+    return {
+        "steps": steps,
+        "epochs": round(steps * per_step / train_records, 2) if train_records else 0.0,
+        "examples_per_step": per_step,
+        "train_records": train_records,
+        "validation_records": validation_records,
+        "stopped_by": "max_steps" if max_steps > 0 else "epochs",
+        "seconds": round(seconds, 1),
+    }
 
 
 def summary_line(summary: dict) -> str:
@@ -67,8 +96,10 @@ def summary_line(summary: dict) -> str:
     ran = summary["ran"]
     minutes, seconds = divmod(int(math.ceil(ran["seconds"])), 60)
     took = f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
-    head = (f"{ran['steps']} steps = {ran['epochs']:g} epochs of {ran['train_records']} records "
-            f"({ran['examples_per_step']} a step) in {took}")
+    head = (
+        f"{ran['steps']} steps = {ran['epochs']:g} epochs of {ran['train_records']} records "
+        f"({ran['examples_per_step']} a step) in {took}"
+    )
     if summary["first_loss"] is None:
         losses = "no loss logged (fewer steps than logging_steps)"
     else:

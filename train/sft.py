@@ -49,8 +49,10 @@ def load_split(data: Path, name: str):
     if not path.is_file() or path.stat().st_size == 0:
         return None
     rows = load_dataset("json", data_files=str(path), split="train")
-    return rows.map(lambda row: {"prompt": row["messages"][:-1], "completion": row["messages"][-1:]},
-                    remove_columns=rows.column_names)
+    return rows.map(
+        lambda row: {"prompt": row["messages"][:-1], "completion": row["messages"][-1:]},
+        remove_columns=rows.column_names,
+    )
 
 
 def last_checkpoint(out: Path) -> str | None:
@@ -65,12 +67,18 @@ def check_resumable(out: Path, config: TrainConfig) -> None:
     if not (last_checkpoint(out) and saved.is_file()):
         return
     before = json.loads(saved.read_text())
-    changed = [f"{key} {before.get(key)!r} -> {value!r}" for key, value in asdict(config).items() if before.get(key) != value]
+    changed = [
+        f"{key} {before.get(key)!r} -> {value!r}"
+        for key, value in asdict(config).items()
+        if before.get(key) != value
+    ]
     if changed:
         from factory.errors import ConfigError
 
-        raise ConfigError(f"{out} holds checkpoints of a run with another config ({'; '.join(changed)}); "
-                          "resume with the same settings, or pick another --name")
+        raise ConfigError(
+            f"{out} holds checkpoints of a run with another config ({'; '.join(changed)}); "
+            "resume with the same settings, or pick another --name"
+        )
 
 
 def plot_loss(history: list[dict], path: Path) -> None:
@@ -113,28 +121,61 @@ def train(config: TrainConfig) -> dict:
     if cuda:
         from transformers import BitsAndBytesConfig
 
-        quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+        quantization = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
+        )
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForCausalLM.from_pretrained(base, quantization_config=quantization, dtype=torch.float32 if not cuda else None)
+    model = AutoModelForCausalLM.from_pretrained(
+        base, quantization_config=quantization, dtype=torch.float32 if not cuda else None
+    )
     train_rows, eval_rows = load_split(data, "train"), load_split(data, "validation")
     args = SFTConfig(
-        output_dir=str(out), num_train_epochs=config.epochs, max_steps=config.max_steps, learning_rate=config.lr,
-        per_device_train_batch_size=config.batch_size, gradient_accumulation_steps=config.grad_accum,
-        max_length=config.max_length, logging_steps=config.logging_steps, save_steps=config.save_steps,
-        save_total_limit=2, seed=config.seed, report_to=config.report_to, use_cpu=not cuda,
-        eval_strategy="epoch" if eval_rows is not None else "no", completion_only_loss=True,
-        lr_scheduler_type="cosine", disable_tqdm=True,
+        output_dir=str(out),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        learning_rate=config.lr,
+        per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        max_length=config.max_length,
+        logging_steps=config.logging_steps,
+        save_steps=config.save_steps,
+        save_total_limit=2,
+        seed=config.seed,
+        report_to=config.report_to,
+        use_cpu=not cuda,
+        eval_strategy="epoch" if eval_rows is not None else "no",
+        completion_only_loss=True,
+        lr_scheduler_type="cosine",
+        disable_tqdm=True,
     )
-    peft_config = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
-                             target_modules="all-linear", task_type="CAUSAL_LM")
-    trainer = SFTTrainer(model=model, args=args, train_dataset=train_rows, eval_dataset=eval_rows,
-                         processing_class=tokenizer, peft_config=peft_config)
+    peft_config = LoraConfig(
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_rows,
+        eval_dataset=eval_rows,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    )
     trainer.remove_callback(PrinterCallback)  # raw log dicts: the bar shows the loss instead
     trainer.add_callback(BarCallback())
     started = time.monotonic()
     trainer.train(resume_from_checkpoint=last_checkpoint(out))
-    ran = what_ran(trainer.state.global_step, config.batch_size, config.grad_accum, len(train_rows),
-                   len(eval_rows) if eval_rows is not None else 0, time.monotonic() - started, config.max_steps)
+    ran = what_ran(
+        trainer.state.global_step,
+        config.batch_size,
+        config.grad_accum,
+        len(train_rows),
+        len(eval_rows) if eval_rows is not None else 0,
+        time.monotonic() - started,
+        config.max_steps,
+    )
     (out / "config.json").write_text(json.dumps({**asdict(config), "ran": ran}, indent=2))
     trainer.save_model(str(out / "adapter"))
     merged = trainer.model.merge_and_unload()
@@ -145,9 +186,14 @@ def train(config: TrainConfig) -> dict:
     plot_loss(history, out / "loss.png")
     losses = [h["loss"] for h in history if "loss" in h]
     eval_losses = [h["eval_loss"] for h in history if "eval_loss" in h]
-    return {"out": str(out), "steps": trainer.state.global_step, "first_loss": losses[0] if losses else None,
-            "last_loss": losses[-1] if losses else None, "eval_loss": eval_losses[-1] if eval_losses else None,
-            "ran": ran}
+    return {
+        "out": str(out),
+        "steps": trainer.state.global_step,
+        "first_loss": losses[0] if losses else None,
+        "last_loss": losses[-1] if losses else None,
+        "eval_loss": eval_losses[-1] if eval_losses else None,
+        "ran": ran,
+    }
 
 
 def main() -> None:

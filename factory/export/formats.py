@@ -34,13 +34,25 @@ def student_turns(recipe, record: dict) -> tuple[str, str, str]:
 
 
 def messages(record_id: str, system: str, user: str, reply: str) -> dict:
-    return {"id": record_id, "messages": [{"role": "system", "content": system}, {"role": "user", "content": user},
-                                          {"role": "assistant", "content": reply}]}
+    return {
+        "id": record_id,
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": reply},
+        ],
+    }
 
 
 def sharegpt(record_id: str, system: str, user: str, reply: str) -> dict:
-    return {"id": record_id, "conversations": [{"from": "system", "value": system}, {"from": "human", "value": user},
-                                               {"from": "gpt", "value": reply}]}
+    return {
+        "id": record_id,
+        "conversations": [
+            {"from": "system", "value": system},
+            {"from": "human", "value": user},
+            {"from": "gpt", "value": reply},
+        ],
+    }
 
 
 def alpaca(record_id: str, system: str, user: str, reply: str) -> dict:

@@ -31,12 +31,18 @@ def parse_split(text: str) -> dict[str, float]:
     try:
         parts = [float(p) for p in text.split("/")]
     except ValueError:
-        raise ConfigError(f"--split {text!r}: expected numbers joined by '/', e.g. 80/10/10 or 0.8/0.2") from None
+        raise ConfigError(
+            f"--split {text!r}: expected numbers joined by '/', e.g. 80/10/10 or 0.8/0.2"
+        ) from None
     if len(parts) not in SPLIT_NAMES or any(p <= 0 for p in parts):
-        raise ConfigError(f"--split {text!r}: give 2 or 3 positive parts (train/test or train/validation/test)")
+        raise ConfigError(
+            f"--split {text!r}: give 2 or 3 positive parts (train/test or train/validation/test)"
+        )
     total = sum(parts)
     if abs(total - 100) > 1e-6 and abs(total - 1) > 1e-6:
-        raise ConfigError(f"--split {text!r}: parts sum to {total:g}; they must sum to 100 (or to 1)")
+        raise ConfigError(
+            f"--split {text!r}: parts sum to {total:g}; they must sum to 100 (or to 1)"
+        )
     return {name: part / total for name, part in zip(SPLIT_NAMES[len(parts)], parts, strict=True)}
 
 
@@ -48,11 +54,14 @@ def check_fields(records: list[dict], fields: list[str]) -> None:
     available = sorted({*records[0].get("labels", {})})
     for field in fields:
         if all(label_value(r, field) is None for r in records):
-            raise ConfigError(f"--stratify {field!r}: no record has that label; available: {', '.join(available) or 'none'}")
+            raise ConfigError(
+                f"--stratify {field!r}: no record has that label; available: {', '.join(available) or 'none'}"
+            )
 
 
-def split_groups(records: list[dict], fractions: dict[str, float], stratify: list[str],
-                 seed: int) -> tuple[dict[str, list[dict]], list[str]]:
+def split_groups(
+    records: list[dict], fractions: dict[str, float], stratify: list[str], seed: int
+) -> tuple[dict[str, list[dict]], list[str]]:
     groups: dict[str, list[dict]] = defaultdict(list)
     for record in records:
         groups[record["seed_id"]].append(record)
@@ -71,20 +80,31 @@ def split_groups(records: list[dict], fractions: dict[str, float], stratify: lis
             # the split furthest below its target, in this stratum plus overall so far (so that the
             # rounding of one stratum is made up in the next, not piled up); ties: the first in --split order
             assigned = sum(len(rows) for rows in splits.values()) + len(groups[seed_id])
-            name = max(fractions, key=lambda n: round(fractions[n] * total - counts[n]
-                                                      + fractions[n] * assigned - len(splits[n]), 9))
+            name = max(
+                fractions,
+                key=lambda n: round(
+                    fractions[n] * total - counts[n] + fractions[n] * assigned - len(splits[n]), 9
+                ),
+            )
             counts[name] += len(groups[seed_id])
             splits[name] += groups[seed_id]
         if len(seed_ids) < len(fractions):
             empty = [n for n in fractions if counts[n] == 0]
             label = ", ".join(f"{f}={v}" for f, v in zip(stratify, stratum, strict=True)) or "all"
-            notes.append(f"stratum {label} has {len(seed_ids)} seed group(s) for {len(fractions)} splits: "
-                         f"none in {', '.join(empty)}")
+            notes.append(
+                f"stratum {label} has {len(seed_ids)} seed group(s) for {len(fractions)} splits: "
+                f"none in {', '.join(empty)}"
+            )
     return splits, notes
 
 
-def find_leaks(train: list[dict], other: list[dict], threshold: float, cache=None,
-               template: Template | None = None) -> dict[str, tuple[str, str]]:
+def find_leaks(
+    train: list[dict],
+    other: list[dict],
+    threshold: float,
+    cache=None,
+    template: Template | None = None,
+) -> dict[str, tuple[str, str]]:
     """{id of an `other` record: (reason, id of the training record it leaks from)}."""
     import faiss
 
@@ -100,7 +120,10 @@ def find_leaks(train: list[dict], other: list[dict], threshold: float, cache=Non
         for gram in template.ngrams(str(record["input"]), NGRAM):
             owner.setdefault(gram, record["id"])
     for record in other:
-        shared = next((owner[g] for g in sorted(template.ngrams(str(record["input"]), NGRAM)) if g in owner), None)
+        shared = next(
+            (owner[g] for g in sorted(template.ngrams(str(record["input"]), NGRAM)) if g in owner),
+            None,
+        )
         if shared:
             leaks[record["id"]] = ("leakage_ngram", shared)
     train_vectors = embed([template.content(str(r["input"])) for r in train], cache)

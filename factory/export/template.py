@@ -22,8 +22,12 @@ import re
 from collections import Counter
 from typing import Iterable
 
-TEMPLATE_GRAM = 6  # a run shorter than this is a phrase, not a template (and may carry the request's intent)
-TEMPLATE_SHARE = 0.2  # of the seed groups: two prompt templates (code_tests' tester and coder) each pass it
+TEMPLATE_GRAM = (
+    6  # a run shorter than this is a phrase, not a template (and may carry the request's intent)
+)
+TEMPLATE_SHARE = (
+    0.2  # of the seed groups: two prompt templates (code_tests' tester and coder) each pass it
+)
 TEMPLATE_MIN_GROUPS = 3  # two groups sharing a text is a copy, never a template
 TEMPLATE_SAMPLE = 5000  # seed groups counted at most
 
@@ -35,7 +39,7 @@ def _words(text: str) -> list[re.Match]:
 
 
 def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 class Template:
@@ -47,7 +51,9 @@ class Template:
     def of(cls, records: Iterable[dict]) -> "Template":
         texts: dict[str, list[str]] = {}
         for record in records:
-            texts.setdefault(str(record.get("seed_id") or record["id"]), []).append(str(record["input"]))
+            texts.setdefault(str(record.get("seed_id") or record["id"]), []).append(
+                str(record["input"])
+            )
         groups = sorted(texts)
         if len(groups) > TEMPLATE_SAMPLE:
             step = len(groups) / TEMPLATE_SAMPLE
@@ -69,8 +75,8 @@ class Template:
         flags = [False] * len(words)
         if self.grams:
             for i in range(len(words) - TEMPLATE_GRAM + 1):
-                if tuple(words[i:i + TEMPLATE_GRAM]) in self.grams:
-                    flags[i:i + TEMPLATE_GRAM] = [True] * TEMPLATE_GRAM
+                if tuple(words[i : i + TEMPLATE_GRAM]) in self.grams:
+                    flags[i : i + TEMPLATE_GRAM] = [True] * TEMPLATE_GRAM
         return flags
 
     def content(self, text: str) -> str:

@@ -37,14 +37,20 @@ from factory.teacher.extract import extract_json
 @dataclass
 class Verdict:
     ok: bool
-    reason: str | None = None  # why the reply is not usable: the validator's reason, or reply_not_parsed
+    reason: str | None = (
+        None  # why the reply is not usable: the validator's reason, or reply_not_parsed
+    )
     detail: str | None = None
     output: Any = None
 
 
 def message_text(content: Any) -> str:
     if isinstance(content, list):  # content parts
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+        return "\n".join(
+            p.get("text", "")
+            for p in content
+            if isinstance(p, dict) and isinstance(p.get("text"), str)
+        )
     return content if isinstance(content, str) else ""
 
 
@@ -60,8 +66,14 @@ def request_tools(body: dict) -> list[dict]:
     """The request's `tools`, else the Hermes `<tools>` block of its system prompt (one JSON a line)."""
     if isinstance(body.get("tools"), list):
         return body["tools"]
-    system = next((message_text(m.get("content")) for m in body.get("messages") or []
-                   if isinstance(m, dict) and m.get("role") == "system"), "")
+    system = next(
+        (
+            message_text(m.get("content"))
+            for m in body.get("messages") or []
+            if isinstance(m, dict) and m.get("role") == "system"
+        ),
+        "",
+    )
     blocks = [block for block in re.findall(r"<tools>(.*?)</tools>", system, re.S) if block.strip()]
     if not blocks:  # (the Hermes preface itself mentions an empty "<tools></tools>")
         return []
@@ -88,11 +100,17 @@ class RecipeChecks:
             self.metrics = None  # a recipe without metrics.py: shadow mode compares validity only
 
     def record(self, body: dict, output: Any) -> dict:
-        return {"input": user_text(body), "output": output, "labels": {},
-                "provenance": {"context": {"tools": request_tools(body)}}}
+        return {
+            "input": user_text(body),
+            "output": output,
+            "labels": {},
+            "provenance": {"context": {"tools": request_tools(body)}},
+        }
 
     def student_messages(self, body: dict) -> list[dict]:
-        system = self.recipe.hooks.student_system(self.record(body, None), self.recipe.student_prompt)
+        system = self.recipe.hooks.student_system(
+            self.record(body, None), self.recipe.student_prompt
+        )
         if not system:
             return body.get("messages") or []
         return [{"role": "system", "content": system}, {"role": "user", "content": user_text(body)}]
@@ -109,7 +127,10 @@ class RecipeChecks:
                 arguments = json.loads(arguments) if isinstance(arguments, str) else arguments
             except json.JSONDecodeError:
                 return None
-            return {"name": function.get("name"), "arguments": arguments if arguments is not None else {}}
+            return {
+                "name": function.get("name"),
+                "arguments": arguments if arguments is not None else {},
+            }
         text = message_text(message.get("content"))
         if self.string_output:
             return text.strip() or None
@@ -121,7 +142,9 @@ class RecipeChecks:
     def judge(self, body: dict, message: Any) -> Verdict:
         output = self.output_of(message)
         if output is None:
-            return Verdict(False, "reply_not_parsed", "the reply holds no output the recipe can read")
+            return Verdict(
+                False, "reply_not_parsed", "the reply holds no output the recipe can read"
+            )
         try:
             problem = first_problem(self.recipe, self.validator, self.record(body, output))
         except Exception as exc:  # noqa: BLE001 - a validator that breaks on odd output rejects it, it never stops us
@@ -133,8 +156,14 @@ class RecipeChecks:
     def answer(self, body: dict, output: Any, message: dict) -> tuple[dict, str]:
         """(the message the caller gets, its finish_reason)."""
         if body.get("tools") and isinstance(output, dict) and set(output) == {"name", "arguments"}:
-            call = {"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
-                    "function": {"name": output["name"], "arguments": json.dumps(output["arguments"], ensure_ascii=False)}}
+            call = {
+                "id": f"call_{uuid.uuid4().hex[:24]}",
+                "type": "function",
+                "function": {
+                    "name": output["name"],
+                    "arguments": json.dumps(output["arguments"], ensure_ascii=False),
+                },
+            }
             return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
         return {"role": "assistant", "content": message_text(message.get("content"))}, "stop"
 
@@ -148,4 +177,7 @@ class RecipeChecks:
             scores = self.metrics.score(student_text, self.record(body, expected), self.validator)
         except Exception:  # noqa: BLE001 - a metric that breaks on an odd reply scores nothing
             return None
-        return {"main": self.metrics.MAIN, "scores": {k: round(float(v), 4) for k, v in scores.items()}}
+        return {
+            "main": self.metrics.MAIN,
+            "scores": {k: round(float(v), 4) for k, v in scores.items()},
+        }

@@ -50,17 +50,33 @@ BATCH = 256
 
 
 class ExchangeLog:
-    def __init__(self, folder: str | os.PathLike, *, recipe=None, secrets: tuple[str, ...] = (),
-                 max_bytes: int = MAX_BYTES):
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        *,
+        recipe=None,
+        secrets: tuple[str, ...] = (),
+        max_bytes: int = MAX_BYTES,
+    ):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.max_bytes, self.secrets = max_bytes, tuple(s for s in secrets if s and len(s) >= 8)
         self._pool = None
         if recipe is not None and recipe.pii_policy != "off":
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_scrubber,
-                                             initargs=(self.secrets, tuple(recipe.pii_entities), dict(recipe.pii_thresholds),
-                                                       tuple(recipe.pii_allow)))
-            self._pool.submit(_lines_here, []).result()  # spaCy loaded and warm before the first exchange
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_scrubber,
+                initargs=(
+                    self.secrets,
+                    tuple(recipe.pii_entities),
+                    dict(recipe.pii_thresholds),
+                    tuple(recipe.pii_allow),
+                ),
+            )
+            self._pool.submit(
+                _lines_here, []
+            ).result()  # spaCy loaded and warm before the first exchange
         self.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.part, self.fd, self.size = 0, None, 0
         self.written = 0
@@ -76,7 +92,9 @@ class ExchangeLog:
 
     def record(self, line: dict) -> None:
         """Journal the exchange (durable against a kill when this returns) and queue it for the log."""
-        data = json.dumps(line, ensure_ascii=False).encode("utf-8")  # also the writer's own copy of the line
+        data = json.dumps(line, ensure_ascii=False).encode(
+            "utf-8"
+        )  # also the writer's own copy of the line
         self._queue.put((data, self.spool.append(data)))
 
     def flush(self) -> None:
@@ -97,12 +115,19 @@ class ExchangeLog:
         leftovers = self.spool.leftovers()
         if not leftovers:
             return
-        logged = {line.get("proxy", {}).get("id") for path in self.folder.glob("exchanges-*.jsonl")
-                  for line in _read(path)}
+        logged = {
+            line.get("proxy", {}).get("id")
+            for path in self.folder.glob("exchanges-*.jsonl")
+            for line in _read(path)
+        }
         for path, lines in leftovers:
-            todo = [data for data in lines if (json.loads(data).get("proxy") or {}).get("id") not in logged]
+            todo = [
+                data
+                for data in lines
+                if (json.loads(data).get("proxy") or {}).get("id") not in logged
+            ]
             for start in range(0, len(todo), BATCH):
-                self._append(self._lines(todo[start:start + BATCH]))
+                self._append(self._lines(todo[start : start + BATCH]))
             self.written += len(todo)
             path.unlink()
 
@@ -130,8 +155,12 @@ class ExchangeLog:
         try:
             self._append(self._lines([data for data, _ in batch]))
         except Exception as exc:  # noqa: BLE001 - the lines stay in the spool, recovered at the next start
-            warnings.warn(f"factory proxy: could not write {len(batch)} exchanges to {self.path}: {exc}; "
-                          "they stay in the spool", RuntimeWarning, stacklevel=1)
+            warnings.warn(
+                f"factory proxy: could not write {len(batch)} exchanges to {self.path}: {exc}; "
+                "they stay in the spool",
+                RuntimeWarning,
+                stacklevel=1,
+            )
             return
         self.written += len(batch)
         for segment, count in Counter(segment for _, segment in batch).items():
@@ -163,7 +192,7 @@ class ExchangeLog:
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:  # a short write happens only on a full disk or a signal: finish the lines
-            view = view[os.write(self.fd, view):]
+            view = view[os.write(self.fd, view) :]
         os.fsync(self.fd)
 
 
@@ -177,7 +206,9 @@ def scrub(lines: list[dict], scrubber) -> list[dict]:
             slots.append((student, "detail"))  # a validator's message may quote the reply
         prepared.append((slots, arguments))
     if scrubber is not None:
-        results = scrubber.redact_groups([[holder[key] for holder, key in slots] for slots, _ in prepared])
+        results = scrubber.redact_groups(
+            [[holder[key] for holder, key in slots] for slots, _ in prepared]
+        )
     else:
         from factory.pii import redact_secrets
 

@@ -24,11 +24,22 @@ from factory.errors import ConfigError, FactoryError
 KEY_FILE = Path(".proxy") / "api_key"
 
 
-def check_flags(*, share: float, timeout: float, port: int, student: str | None, student_url: str | None,
-                teacher_url: str, log_dir: Path, max_log_mb: float = 64.0) -> None:
+def check_flags(
+    *,
+    share: float,
+    timeout: float,
+    port: int,
+    student: str | None,
+    student_url: str | None,
+    teacher_url: str,
+    log_dir: Path,
+    max_log_mb: float = 64.0,
+) -> None:
     problems = []
     if not 0 <= share <= 1:
-        problems.append(f"--share {share:g}: must be between 0 and 1 (the fraction of requests the student answers first)")
+        problems.append(
+            f"--share {share:g}: must be between 0 and 1 (the fraction of requests the student answers first)"
+        )
     if not timeout > 0:
         problems.append(f"--timeout {timeout:g}: must be more than 0 seconds")
     if not max_log_mb > 0:
@@ -36,7 +47,9 @@ def check_flags(*, share: float, timeout: float, port: int, student: str | None,
     if not 0 <= port <= 65535:
         problems.append(f"--port {port}: must be between 0 and 65535")
     if bool(student) == bool(student_url):
-        problems.append("--student PATH or --student-url URL: give exactly one (a model to serve, or a running server)")
+        problems.append(
+            "--student PATH or --student-url URL: give exactly one (a model to serve, or a running server)"
+        )
     for flag, url in (("--teacher-url", teacher_url), ("--student-url", student_url)):
         if url is not None and urlsplit(url).scheme not in ("http", "https"):
             problems.append(f"{flag} {url!r}: not an http(s) URL; e.g. http://127.0.0.1:8000/v1")
@@ -76,24 +89,45 @@ def _models(base_url: str, flag: str, api_key: str = "none") -> list[str]:
     import httpx
 
     try:
-        reply = httpx.get(f"{base_url}/models", headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
+        reply = httpx.get(
+            f"{base_url}/models", headers={"Authorization": f"Bearer {api_key}"}, timeout=10
+        )
         return [str(item["id"]) for item in reply.json()["data"]]
     except httpx.HTTPError as exc:
-        raise ConfigError(f"{flag} {base_url}: cannot reach {base_url}/models ({type(exc).__name__}); "
-                          "start the server or fix the URL") from None
+        raise ConfigError(
+            f"{flag} {base_url}: cannot reach {base_url}/models ({type(exc).__name__}); "
+            "start the server or fix the URL"
+        ) from None
     except (ValueError, KeyError, TypeError):
-        raise ConfigError(f"{flag} {base_url}: /models is not an OpenAI model list; give the server's OpenAI "
-                          "base URL (often ending in /v1)") from None
+        raise ConfigError(
+            f"{flag} {base_url}: /models is not an OpenAI model list; give the server's OpenAI "
+            "base URL (often ending in /v1)"
+        ) from None
 
 
-def serve(recipe_name: str, *, teacher_url: str, teacher_model: str | None, student: str | None,
-          student_url: str | None, share: float, host: str, port: int, log_dir: Path, api_key: str,
-          shadow: bool, timeout: float, seed: int | None, max_log_mb: float, on_ready) -> None:
+def serve(
+    recipe_name: str,
+    *,
+    teacher_url: str,
+    teacher_model: str | None,
+    student: str | None,
+    student_url: str | None,
+    share: float,
+    host: str,
+    port: int,
+    log_dir: Path,
+    api_key: str,
+    shadow: bool,
+    timeout: float,
+    seed: int | None,
+    max_log_mb: float,
+    on_ready,
+) -> None:
     """Run the proxy until KeyboardInterrupt / SystemExit; `on_ready(base_url, student_base_url)` once it listens."""
     from factory.proxy.app import Proxy
-    from factory.proxy.wire import Upstream
     from factory.proxy.checks import RecipeChecks
     from factory.proxy.logwriter import ExchangeLog
+    from factory.proxy.wire import Upstream
     from factory.recipes import load_recipe
     from factory.teacher.spec import resolve
 
@@ -107,12 +141,32 @@ def serve(recipe_name: str, *, teacher_url: str, teacher_model: str | None, stud
             if not models:
                 raise ConfigError(f"--student-url {student_url}: the server lists no model")
             student_upstream = Upstream(student_url.rstrip("/"), models[0])
-        log = ExchangeLog(log_dir, recipe=recipe, secrets=(teacher.api_key, api_key),
-                          max_bytes=int(max_log_mb * 2**20))
+        log = ExchangeLog(
+            log_dir,
+            recipe=recipe,
+            secrets=(teacher.api_key, api_key),
+            max_bytes=int(max_log_mb * 2**20),
+        )
         stack.callback(log.close)
-        proxy = Proxy(RecipeChecks(recipe), log, teacher=Upstream(teacher.base_url, teacher_model or "", teacher.api_key),
-                      student=student_upstream, share=share, api_key=api_key, timeout=timeout, shadow=shadow, seed=seed)
-        asyncio.run(_run(proxy, host, port, lambda bound: on_ready(f"http://{host}:{bound}/v1", student_upstream)))
+        proxy = Proxy(
+            RecipeChecks(recipe),
+            log,
+            teacher=Upstream(teacher.base_url, teacher_model or "", teacher.api_key),
+            student=student_upstream,
+            share=share,
+            api_key=api_key,
+            timeout=timeout,
+            shadow=shadow,
+            seed=seed,
+        )
+        asyncio.run(
+            _run(
+                proxy,
+                host,
+                port,
+                lambda bound: on_ready(f"http://{host}:{bound}/v1", student_upstream),
+            )
+        )
 
 
 def _start_student(stack: ExitStack, student: str, log_dir: Path) -> tuple[str, str]:
@@ -122,7 +176,9 @@ def _start_student(stack: ExitStack, student: str, log_dir: Path) -> tuple[str, 
         engine, path = resolve_model(student)
     except FactoryError as exc:
         raise ConfigError(f"--student {student}: {exc}") from None
-    server = ModelServer(engine, path, log_path=log_dir / ".proxy" / "student-server.log", alias="student")
+    server = ModelServer(
+        engine, path, log_path=log_dir / ".proxy" / "student-server.log", alias="student"
+    )
     spec = stack.enter_context(server)
     return spec.base_url, spec.model
 
@@ -137,7 +193,9 @@ async def _run(proxy, host: str, port: int, on_ready) -> None:
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise ConfigError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
+        raise ConfigError(
+            f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})"
+        ) from None
     bound = site._server.sockets[0].getsockname()[1]
     stop = asyncio.Event()
     handled = _stop_on(stop)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
 SEGMENT = 2000
@@ -52,7 +51,9 @@ class Spool:
         self.waiting: dict[int, int] = {}  # segment -> its lines not yet in the log
         self._lock = threading.Lock()
         self._closed = threading.Event()
-        self._syncer = threading.Thread(target=self._sync_loop, name="proxy-spool-sync", daemon=True)
+        self._syncer = threading.Thread(
+            target=self._sync_loop, name="proxy-spool-sync", daemon=True
+        )
         self._syncer.start()
 
     def leftovers(self) -> list[tuple[Path, list[bytes]]]:
@@ -78,7 +79,7 @@ class Spool:
                 self._rotate()
             view = memoryview(token)
             while view:
-                view = view[os.write(self.fd, view):]
+                view = view[os.write(self.fd, view) :]
             self.lines += 1
             self.waiting[self.segment] = self.waiting.get(self.segment, 0) + 1
             self.dirty = True
@@ -111,12 +112,16 @@ class Spool:
                 del self.waiting[self.segment]
                 (self.folder / f"{self.segment}.spool").unlink(missing_ok=True)
             self.segment += 1
-        self.fd = os.open(self.folder / f"{self.segment}.spool", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self.fd = os.open(
+            self.folder / f"{self.segment}.spool", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+        )
         self.lines = 0
 
     def _sync_loop(self) -> None:
         while not self._closed.wait(SYNC_EVERY):
-            with self._lock:  # fsync a duplicate outside the lock: appending never waits for the disk
+            with (
+                self._lock
+            ):  # fsync a duplicate outside the lock: appending never waits for the disk
                 fd = os.dup(self.fd) if self.fd is not None and self.dirty else None
                 self.dirty = False
             if fd is not None:

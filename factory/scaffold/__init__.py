@@ -22,12 +22,16 @@ def new_recipe(name: str, directory: Path, pipelines_dir: Path) -> Path:
     from factory.recipe_loading import NAME, builtin_sources, entry_point_sources
 
     if not NAME.match(name):
-        raise ConfigError(f"recipe name {name!r}: use letters, digits, _ or -, starting with a letter "
-                          "(it names the folder and data/NAME/)")
+        raise ConfigError(
+            f"recipe name {name!r}: use letters, digits, _ or -, starting with a letter "
+            "(it names the folder and data/NAME/)"
+        )
     builtin = builtin_sources(pipelines_dir)
     taken = builtin.get(name) or entry_point_sources(builtin).get(name)
     if taken is not None:
-        raise ConfigError(f"recipe name {name!r} is taken by the {taken.describe()} recipe; choose another name")
+        raise ConfigError(
+            f"recipe name {name!r} is taken by the {taken.describe()} recipe; choose another name"
+        )
     target = Path(directory) / name
     if target.exists():
         raise ConfigError(f"{target} already exists; choose another name or remove it")
@@ -39,9 +43,13 @@ def new_recipe(name: str, directory: Path, pipelines_dir: Path) -> Path:
                 continue
             path = staging / source.relative_to(TEMPLATE)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(source.read_text(encoding="utf-8").replace(PLACEHOLDER, name), encoding="utf-8")
+            path.write_text(
+                source.read_text(encoding="utf-8").replace(PLACEHOLDER, name), encoding="utf-8"
+            )
         staging.rename(target)  # the whole folder or nothing
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ConfigError(f"cannot write {target} ({exc.strerror or exc}); check the directory") from exc
+        raise ConfigError(
+            f"cannot write {target} ({exc.strerror or exc}); check the directory"
+        ) from exc
     return target

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a single file over this is skipped (source_too_large)
-MAX_LINE_BYTES = 4 * 1024 * 1024    # a JSON line over this is skipped (source_line_too_large)
-_SNIFF = 8192                      # bytes looked at to tell binary from text
+MAX_LINE_BYTES = 4 * 1024 * 1024  # a JSON line over this is skipped (source_line_too_large)
+_SNIFF = 8192  # bytes looked at to tell binary from text
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,9 @@ class Skipped:
         return f"{self.where}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
 
 
-def expand(patterns: Iterable[str | os.PathLike] | str | os.PathLike, *, suffixes: tuple[str, ...] = ()
-           ) -> Iterator[Path | Skipped]:
+def expand(
+    patterns: Iterable[str | os.PathLike] | str | os.PathLike, *, suffixes: tuple[str, ...] = ()
+) -> Iterator[Path | Skipped]:
     """Every file named by `patterns` (files, folders walked in sorted order, globs), once each.
     `suffixes` (e.g. (".jsonl", ".json", ".gz")) filters files found inside folders and globs;
     a file named directly is always read."""
@@ -82,7 +83,9 @@ def _walk(path: Path, suffixes: tuple[str, ...], direct: bool) -> Iterator[Path 
             for name in sorted(files):
                 child = Path(root) / name
                 if child.is_symlink() and not child.exists():
-                    yield Skipped(str(child), "source_broken_link", f"points to {os.readlink(child)}")
+                    yield Skipped(
+                        str(child), "source_broken_link", f"points to {os.readlink(child)}"
+                    )
                 elif not suffixes or name.endswith(suffixes):
                     yield child
     elif direct or not suffixes or path.name.endswith(suffixes):
@@ -110,8 +113,9 @@ def check_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Skipped | None:
     return None
 
 
-def read_lines(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES, max_bytes: int = MAX_FILE_BYTES
-               ) -> Iterator[tuple[int, str] | Skipped]:
+def read_lines(
+    path: Path, *, max_line_bytes: int = MAX_LINE_BYTES, max_bytes: int = MAX_FILE_BYTES
+) -> Iterator[tuple[int, str] | Skipped]:
     """(line number from 1, text without the newline) for each line; one Skipped per bad line
     (too long, not UTF-8), or one for the whole file (unreadable, binary, too large)."""
     problem = check_file(path, max_bytes)
@@ -128,18 +132,29 @@ def read_lines(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES, max_bytes: i
                 lineno += 1
                 seen += len(raw)
                 if seen > max_bytes:  # a .gz that unpacks past the cap (a compression bomb)
-                    yield Skipped(str(path), "source_too_large", f"over the cap of {max_bytes:,} bytes unpacked, "
-                                                                 f"at line {lineno}")
+                    yield Skipped(
+                        str(path),
+                        "source_too_large",
+                        f"over the cap of {max_bytes:,} bytes unpacked, at line {lineno}",
+                    )
                     return
                 if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-                    while raw and not raw.endswith(b"\n"):  # drop the rest of the line, in bounded reads
+                    while raw and not raw.endswith(
+                        b"\n"
+                    ):  # drop the rest of the line, in bounded reads
                         raw = handle.readline(max_line_bytes)
-                    yield Skipped(f"{path}:{lineno}", "source_line_too_large", f"over {max_line_bytes:,} bytes")
+                    yield Skipped(
+                        f"{path}:{lineno}",
+                        "source_line_too_large",
+                        f"over {max_line_bytes:,} bytes",
+                    )
                     continue
                 try:
                     yield lineno, raw.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
-                    yield Skipped(f"{path}:{lineno}", "source_not_utf8", f"byte {exc.start}: {exc.reason}")
+                    yield Skipped(
+                        f"{path}:{lineno}", "source_not_utf8", f"byte {exc.start}: {exc.reason}"
+                    )
     except (OSError, EOFError, zlib.error) as exc:
         yield Skipped(str(path), "source_unreadable", getattr(exc, "strerror", None) or str(exc))
 
@@ -170,7 +185,9 @@ def read_text(path: Path, max_bytes: int = 4 * 1024 * 1024) -> str | Skipped:
         with _open_binary(path) as handle:
             data = handle.read(max_bytes + 1)
         if len(data) > max_bytes:
-            return Skipped(str(path), "source_too_large", f"over the cap of {max_bytes:,} bytes unpacked")
+            return Skipped(
+                str(path), "source_too_large", f"over the cap of {max_bytes:,} bytes unpacked"
+            )
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Skipped(str(path), "source_not_utf8", f"byte {exc.start}: {exc.reason}")

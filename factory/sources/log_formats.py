@@ -17,11 +17,47 @@ from typing import Any
 
 FORMATS = ("openai", "sharegpt", "interaction")
 EMPTY_PARAMETERS = {"type": "object", "properties": {}}
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
-_SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                   "observation": "tool", "tool": "tool", "function_response": "tool"}
-_OK_WORDS = {"success", "succeeded", "successful", "passed", "pass", "ok", "completed", "complete", "done", "true"}
-_FAIL_WORDS = {"failure", "failed", "fail", "error", "errored", "false", "timeout", "timed_out", "crashed", "rejected"}
+_ROLES = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "tool": "tool",
+}
+_SHAREGPT_ROLES = {
+    "system": "system",
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "observation": "tool",
+    "tool": "tool",
+    "function_response": "tool",
+}
+_OK_WORDS = {
+    "success",
+    "succeeded",
+    "successful",
+    "passed",
+    "pass",
+    "ok",
+    "completed",
+    "complete",
+    "done",
+    "true",
+}
+_FAIL_WORDS = {
+    "failure",
+    "failed",
+    "fail",
+    "error",
+    "errored",
+    "false",
+    "timeout",
+    "timed_out",
+    "crashed",
+    "rejected",
+}
 
 
 class BadLine(ValueError):
@@ -32,12 +68,13 @@ class BadLine(ValueError):
         self.reason = reason
 
 
-
 def detect(obj: Any) -> str | None:
     """The format of one parsed line, or None."""
     if not isinstance(obj, dict):
         return None
-    if ("request" in obj and ("response" in obj or "error" in obj)) or isinstance(obj.get("messages"), list):
+    if ("request" in obj and ("response" in obj or "error" in obj)) or isinstance(
+        obj.get("messages"), list
+    ):
         return "openai"
     if "conversations" in obj:
         return "sharegpt"
@@ -50,18 +87,32 @@ def parse_line(obj: Any, where: str, format: str = "auto") -> dict:
     """One parsed line -> a conversation; raises BadLine."""
     found = detect(obj)
     if found is None or (format != "auto" and found != format):
-        expected = "an openai, sharegpt or interaction line" if format == "auto" else f"a {format} line"
+        expected = (
+            "an openai, sharegpt or interaction line" if format == "auto" else f"a {format} line"
+        )
         if isinstance(obj, dict):
-            seen = f"an object, looks like {found}" if found else f"an object with keys {', '.join(sorted(obj)[:6])}"
+            seen = (
+                f"an object, looks like {found}"
+                if found
+                else f"an object with keys {', '.join(sorted(obj)[:6])}"
+            )
         else:
             seen = "a JSON array" if isinstance(obj, list) else f"a JSON {type(obj).__name__}"
         raise BadLine(f"{seen}; expected {expected}")
     messages, tools, meta = _PARSERS[found](obj)
     if not any(m["role"] == "assistant" for m in messages):
         raise BadLine("no assistant message")
-    request = obj.get("request") if found == "openai" and isinstance(obj.get("request"), dict) else obj
-    return {"where": where, "format": found, "messages": messages, "tools": tools,
-            "response_format": response_format(request.get("response_format")), "meta": meta}
+    request = (
+        obj.get("request") if found == "openai" and isinstance(obj.get("request"), dict) else obj
+    )
+    return {
+        "where": where,
+        "format": found,
+        "messages": messages,
+        "tools": tools,
+        "response_format": response_format(request.get("response_format")),
+        "meta": meta,
+    }
 
 
 def response_format(value: Any) -> dict | None:
@@ -78,7 +129,10 @@ def response_format(value: Any) -> dict | None:
         raise BadLine(f"response_format is a {type(value).__name__}, not an object")
     kind = value.get("type")
     if "pydantic_model" in value:  # the tracer's form of .parse(response_format=Model)
-        kind, named = "json_schema", {"name": value["pydantic_model"], "schema": value.get("schema")}
+        kind, named = (
+            "json_schema",
+            {"name": value["pydantic_model"], "schema": value.get("schema")},
+        )
     elif kind == "json_schema":
         named = value.get("json_schema")
         if not isinstance(named, dict):
@@ -110,7 +164,9 @@ class _Turns:
 
     def add_calls(self, content: Any, calls: list, label: str) -> None:
         tool_calls = [self._call(call, f"{label} tool call {n}") for n, call in enumerate(calls, 1)]
-        self.messages.append({"role": "assistant", "content": _text(content, label), "tool_calls": tool_calls})
+        self.messages.append(
+            {"role": "assistant", "content": _text(content, label), "tool_calls": tool_calls}
+        )
         self.pending = [call["id"] for call in tool_calls]
 
     def add_result(self, content: Any, call_id: Any, label: str) -> None:
@@ -120,27 +176,40 @@ class _Turns:
             call_id = self.pending[0]
         if call_id in self.pending:
             self.pending.remove(call_id)
-        self.messages.append({"role": "tool", "content": _text(content, label), "tool_call_id": str(call_id)})
+        self.messages.append(
+            {"role": "tool", "content": _text(content, label), "tool_call_id": str(call_id)}
+        )
 
     def _call(self, call: Any, label: str) -> dict:
         self.calls += 1
         if not isinstance(call, dict):
             raise BadLine(f"{label} is not an object")
         function = call.get("function", call)
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
+        if (
+            not isinstance(function, dict)
+            or not isinstance(function.get("name"), str)
+            or not function["name"]
+        ):
             raise BadLine(f"{label} has no function name")
         arguments = function.get("arguments") or {}
         if isinstance(arguments, str):
             try:
                 parsed = json.loads(arguments)
             except json.JSONDecodeError as exc:
-                raise BadLine(f"{label} ({function['name']}): arguments are not JSON ({exc.msg})") from None
+                raise BadLine(
+                    f"{label} ({function['name']}): arguments are not JSON ({exc.msg})"
+                ) from None
         else:
             parsed, arguments = arguments, json.dumps(arguments, ensure_ascii=False)
         if not isinstance(parsed, dict):
-            raise BadLine(f"{label} ({function['name']}): arguments are a JSON {type(parsed).__name__}, not an object")
-        return {"id": str(call.get("id") or f"call_{self.calls}"), "type": "function",
-                "function": {"name": function["name"], "arguments": arguments}}
+            raise BadLine(
+                f"{label} ({function['name']}): arguments are a JSON {type(parsed).__name__}, not an object"
+            )
+        return {
+            "id": str(call.get("id") or f"call_{self.calls}"),
+            "type": "function",
+            "function": {"name": function["name"], "arguments": arguments},
+        }
 
 
 def _text(content: Any, label: str) -> str:
@@ -170,7 +239,9 @@ def _openai_messages(messages: Any, turns: _Turns) -> None:
         if not isinstance(message, dict) or "role" not in message:
             raise BadLine(f"{label} has no role")
         role = message["role"]
-        calls = message.get("tool_calls") or ([message["function_call"]] if message.get("function_call") else None)
+        calls = message.get("tool_calls") or (
+            [message["function_call"]] if message.get("function_call") else None
+        )
         if role == "assistant" and calls:
             if not isinstance(calls, list):
                 raise BadLine(f"{label}: tool_calls is not a list")
@@ -201,8 +272,11 @@ def _openai(obj: dict) -> tuple[list, list, dict]:
             raise BadLine("the request has no messages list")
         _openai_messages([*request["messages"], choices[0].get("message")], turns)
         tools = _tools(request.get("tools") or request.get("functions"))
-        meta = _meta((obj, obj.get("metadata"), request.get("metadata")),
-                     response.get("model") or request.get("model"), response.get("created"))
+        meta = _meta(
+            (obj, obj.get("metadata"), request.get("metadata")),
+            response.get("model") or request.get("model"),
+            response.get("created"),
+        )
     else:
         _openai_messages(obj["messages"], turns)
         tools = _tools(obj.get("tools") or obj.get("functions"))
@@ -226,7 +300,9 @@ def _sharegpt(obj: dict) -> tuple[list, list, dict]:
                 try:
                     value = json.loads(value)
                 except json.JSONDecodeError as exc:
-                    raise BadLine(f"{label}: a function_call value that is not JSON ({exc.msg})") from None
+                    raise BadLine(
+                        f"{label}: a function_call value that is not JSON ({exc.msg})"
+                    ) from None
             turns.add_calls("", value if isinstance(value, list) else [value], label)
         elif _SHAREGPT_ROLES.get(source) == "tool":
             turns.add_result(value, turn.get("tool_call_id"), label)
@@ -238,7 +314,10 @@ def _sharegpt(obj: dict) -> tuple[list, list, dict]:
 
 
 def _interaction(obj: dict) -> tuple[list, list, dict]:
-    task, output = obj.get("task_description", obj.get("task")), obj.get("model_output", obj.get("output"))
+    task, output = (
+        obj.get("task_description", obj.get("task")),
+        obj.get("model_output", obj.get("output")),
+    )
     for name, value in (("task_description", task), ("model_output", output)):
         if not isinstance(value, str) or not value.strip():
             raise BadLine(f"{name} is not a non-empty string")
@@ -274,8 +353,16 @@ def _tools(value: Any) -> list[dict]:
         if not isinstance(parameters, dict):
             raise BadLine(f"tool {n} ({spec['name']}): parameters is not an object")
         description = str(spec.get("description") or "")
-        tools.append({"type": "function", "function": {"name": spec["name"], "description": description,
-                                                       "parameters": parameters}})
+        tools.append(
+            {
+                "type": "function",
+                "function": {
+                    "name": spec["name"],
+                    "description": description,
+                    "parameters": parameters,
+                },
+            }
+        )
     return tools
 
 
@@ -292,11 +379,13 @@ def _meta(sources: tuple, model: Any = None, created: Any = None) -> dict:
     when = when if when is not None else created
     role = first("agent_role", "agent")
     model = first("model") or model
-    return {"timestamp": _instant(when, "timestamp").isoformat() if when is not None else None,
-            "agent_role": str(role) if role is not None else None,
-            "success": _success(first("execution_result", "success")),
-            "rating": _rating(first("human_feedback", "rating", "human_rating")),
-            "model": str(model) if model else None}
+    return {
+        "timestamp": _instant(when, "timestamp").isoformat() if when is not None else None,
+        "agent_role": str(role) if role is not None else None,
+        "success": _success(first("execution_result", "success")),
+        "rating": _rating(first("human_feedback", "rating", "human_rating")),
+        "model": str(model) if model else None,
+    }
 
 
 def _instant(value: Any, name: str) -> datetime:
@@ -330,10 +419,19 @@ def _success(value: Any) -> bool | None:
         return True if word in _OK_WORDS else False if word in _FAIL_WORDS else None
     if not isinstance(value, dict):
         return None
-    verdicts = [_success(value[k]) for k in ("status", "result", "outcome") if isinstance(value.get(k), str)]
-    verdicts += [value[k] for k in ("success", "ok", "passed", "tests_passed") if isinstance(value.get(k), bool)]
-    verdicts += [value[k] == 0 for k in ("exit_code", "returncode", "exit_status")
-                 if isinstance(value.get(k), int) and not isinstance(value.get(k), bool)]
+    verdicts = [
+        _success(value[k]) for k in ("status", "result", "outcome") if isinstance(value.get(k), str)
+    ]
+    verdicts += [
+        value[k]
+        for k in ("success", "ok", "passed", "tests_passed")
+        if isinstance(value.get(k), bool)
+    ]
+    verdicts += [
+        value[k] == 0
+        for k in ("exit_code", "returncode", "exit_status")
+        if isinstance(value.get(k), int) and not isinstance(value.get(k), bool)
+    ]
     known = [v for v in verdicts if v is not None]
     return all(known) if known else None
 

@@ -48,9 +48,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from factory.sources.base import MAX_FILE_BYTES, MAX_LINE_BYTES, Skipped, expand, read_json_lines
-from factory.sources.log_formats import EMPTY_PARAMETERS, FORMATS, BadLine, _instant, detect, parse_line
+from factory.sources.log_formats import (
+    EMPTY_PARAMETERS,
+    FORMATS,
+    BadLine,
+    _instant,
+    detect,
+    parse_line,
+)
 
-__all__ = ["EMPTY_PARAMETERS", "FORMATS", "LOG_SUFFIXES", "BadLine", "LogStats", "detect", "parse_line", "read_logs"]
+__all__ = [
+    "EMPTY_PARAMETERS",
+    "FORMATS",
+    "LOG_SUFFIXES",
+    "BadLine",
+    "LogStats",
+    "detect",
+    "parse_line",
+    "read_logs",
+]
 
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
 
@@ -69,24 +85,46 @@ class LogStats:
     def line(self) -> str:
         by = ", ".join(f"{k} {v}" for k, v in sorted(self.filtered_by.items()))
         skips = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items()))
-        return (f"read {self.read}, kept {self.kept}, filtered {self.filtered}" + (f" ({by})" if by else "")
-                + f", skipped {sum(self.skipped.values())}" + (f" ({skips})" if skips else ""))
+        return (
+            f"read {self.read}, kept {self.kept}, filtered {self.filtered}"
+            + (f" ({by})" if by else "")
+            + f", skipped {sum(self.skipped.values())}"
+            + (f" ({skips})" if skips else "")
+        )
 
 
-def read_logs(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, format: str = "auto",
-              success: bool | None = None, min_rating: float | None = None,
-              agent_role: str | Iterable[str] | None = None, since: datetime | str | float | None = None,
-              until: datetime | str | float | None = None, stats: LogStats | None = None,
-              max_line_bytes: int = MAX_LINE_BYTES, max_bytes: int = MAX_FILE_BYTES) -> Iterator[dict | Skipped]:
+def read_logs(
+    paths: Iterable[str | os.PathLike] | str | os.PathLike,
+    *,
+    format: str = "auto",
+    success: bool | None = None,
+    min_rating: float | None = None,
+    agent_role: str | Iterable[str] | None = None,
+    since: datetime | str | float | None = None,
+    until: datetime | str | float | None = None,
+    stats: LogStats | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Iterator[dict | Skipped]:
     """Conversations from log files (see the module docstring); raises ValueError for a bad argument."""
     if format != "auto" and format not in FORMATS:
         raise ValueError(f"format must be auto or one of {', '.join(FORMATS)}, not {format!r}")
     stats = stats if stats is not None else LogStats()
-    roles = frozenset([agent_role] if isinstance(agent_role, str) else agent_role) if agent_role is not None else None
-    window = [None if value is None else _instant(value, name) for value, name in ((since, "since"), (until, "until"))]
+    roles = (
+        frozenset([agent_role] if isinstance(agent_role, str) else agent_role)
+        if agent_role is not None
+        else None
+    )
+    window = [
+        None if value is None else _instant(value, name)
+        for value, name in ((since, "since"), (until, "until"))
+    ]
     for path in expand(paths, suffixes=LOG_SUFFIXES):
-        items = [path] if isinstance(path, Skipped) else read_json_lines(path, max_line_bytes=max_line_bytes,
-                                                                         max_bytes=max_bytes)
+        items = (
+            [path]
+            if isinstance(path, Skipped)
+            else read_json_lines(path, max_line_bytes=max_line_bytes, max_bytes=max_bytes)
+        )
         for item in items:
             stats.read += 1
             if not isinstance(item, Skipped):
@@ -108,9 +146,14 @@ def read_logs(paths: Iterable[str | os.PathLike] | str | os.PathLike, *, format:
             yield conversation
 
 
-
-def _filtered_by(meta: dict, success: bool | None, min_rating: float | None, roles: frozenset | None,
-                 since: datetime | None, until: datetime | None) -> str | None:
+def _filtered_by(
+    meta: dict,
+    success: bool | None,
+    min_rating: float | None,
+    roles: frozenset | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> str | None:
     """The name of the first filter the conversation fails, or None."""
     if success is not None and meta["success"] is not success:
         return "success"

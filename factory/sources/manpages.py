@@ -40,19 +40,46 @@ ANY_NUMBER = "-NUM"  # stands for a page's `-<signal>` / `-NUM` option: `kill -9
 _PAGE_FILE = re.compile(r"^(?P<name>.+)\.(?P<section>[0-9][A-Za-z0-9]*)(?:\.gz)?$")
 # Prepended to every page: no hyphenation, no justification (requests renamed to no-ops).
 _PRELUDE = ".nh\n.na\n.rn hy factory-hy\n.de hy\n..\n.rn ad factory-ad\n.de ad\n..\n"
-_ASCII = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
-                        "\u201c": '"', "\u201d": '"', "\u00a0": " "})
-_NOT_OPTIONS = {"NAME", "SYNOPSIS", "SEE ALSO", "AUTHOR", "AUTHORS", "COPYRIGHT", "REPORTING BUGS", "BUGS", "HISTORY",
-                "EXAMPLE", "EXAMPLES"}
+_ASCII = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00a0": " ",
+    }
+)
+_NOT_OPTIONS = {
+    "NAME",
+    "SYNOPSIS",
+    "SEE ALSO",
+    "AUTHOR",
+    "AUTHORS",
+    "COPYRIGHT",
+    "REPORTING BUGS",
+    "BUGS",
+    "HISTORY",
+    "EXAMPLE",
+    "EXAMPLES",
+}
 _FLAG = re.compile(r"(--?[A-Za-z0-9?@#][\w?@#+-]*)(.*)$")
 _PLACEHOLDER = re.compile(r"-(<\w+>|NUM|number|sigspec|signal)$")
 _MENTION = re.compile(r"(?<![\w/.\-])(--?[A-Za-z0-9][\w-]*)")
-_SYNOPSIS_FLAG = re.compile(r"(?<![\w\-])(--?[A-Za-z0-9?@<][\w<>-]*)(=|\s+(?=[A-Za-z<]))?([A-Za-z<][\w<>:.-]*)?")
+_SYNOPSIS_FLAG = re.compile(
+    r"(?<![\w\-])(--?[A-Za-z0-9?@<][\w<>-]*)(=|\s+(?=[A-Za-z<]))?([A-Za-z<][\w<>:.-]*)?"
+)
 _CLUSTER = re.compile(r"\[-([A-Za-z0-9@]{2,})\]")
 
 
-def read_man_pages(paths: Iterable[str | os.PathLike] | None = None, *, sections: Iterable[str] = ("1", "8"),
-                   names: Iterable[str] | None = None) -> Iterator[dict | Skipped]:
+def read_man_pages(
+    paths: Iterable[str | os.PathLike] | None = None,
+    *,
+    sections: Iterable[str] = ("1", "8"),
+    names: Iterable[str] | None = None,
+) -> Iterator[dict | Skipped]:
     """Parsed pages, sorted by (name, section); see the module docstring for the shape."""
     if shutil.which("groff") is None:
         raise MissingDependency("man pages need groff: apt-get install groff-base man-db")
@@ -68,13 +95,16 @@ def read_man_pages(paths: Iterable[str | os.PathLike] | None = None, *, sections
     found = {name for name, _ in pages}
     for name in wanted or ():
         if name not in found:
-            yield Skipped(f"man:{name}", "man_not_found", f"no page in section(s) {', '.join(sections)}")
+            yield Skipped(
+                f"man:{name}", "man_not_found", f"no page in section(s) {', '.join(sections)}"
+            )
     for (name, section), path in sorted(pages.items()):
         yield read_page(path, name, section)
 
 
-def _candidates(paths, sections: tuple[str, ...], wanted: list[str] | None
-                ) -> Iterator[tuple[str, str, Path] | Skipped]:
+def _candidates(
+    paths, sections: tuple[str, ...], wanted: list[str] | None
+) -> Iterator[tuple[str, str, Path] | Skipped]:
     """(name, section, path) of every page file; files inside folders are filtered by section (and by
     name when names are asked for, before any file is looked at: man1 holds thousands)."""
     if paths is None:
@@ -91,12 +121,17 @@ def _candidates(paths, sections: tuple[str, ...], wanted: list[str] | None
                 elif wanted is None or match["name"] in wanted:
                     yield match["name"], match["section"], path
             continue
-        for root, dirs, files in os.walk(given):  # unlike base.expand, two links to one page are two pages
+        for root, dirs, files in os.walk(
+            given
+        ):  # unlike base.expand, two links to one page are two pages
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for file in sorted(files):
                 match = _PAGE_FILE.match(file)
-                if match and (wanted is not None and match["name"] not in wanted or
-                              not _in_sections(match["section"], sections)):
+                if match and (
+                    wanted is not None
+                    and match["name"] not in wanted
+                    or not _in_sections(match["section"], sections)
+                ):
                     continue
                 path = os.path.join(root, file)
                 if os.path.islink(path) and not os.path.exists(path):
@@ -113,17 +148,24 @@ def _not_a_page(where: str) -> Skipped:
 
 
 def _in_sections(section: str, sections: tuple[str, ...]) -> bool:
-    return any(section == s or section.startswith(s) and section[len(s):].isalpha() for s in sections)
+    return any(
+        section == s or section.startswith(s) and section[len(s) :].isalpha() for s in sections
+    )
 
 
 @functools.lru_cache(maxsize=1)
 def man_roots() -> tuple[Path, ...]:
     """The folders of `manpath` (man-db), or the usual two when it is not installed."""
     try:
-        out = subprocess.run(["manpath", "-q"], capture_output=True, text=True, timeout=10).stdout.strip()
+        out = subprocess.run(
+            ["manpath", "-q"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         out = ""
-    roots = [Path(p) for p in out.split(":") if p] or [Path("/usr/local/share/man"), Path("/usr/share/man")]
+    roots = [Path(p) for p in out.split(":") if p] or [
+        Path("/usr/local/share/man"),
+        Path("/usr/share/man"),
+    ]
     return tuple(dict.fromkeys(roots))
 
 
@@ -139,8 +181,13 @@ def read_page(path: Path, name: str | None = None, section: str | None = None) -
     parsed = _parse_file(str(path), stamp)
     if isinstance(parsed, Skipped):
         return parsed
-    return {"command": name, "section": section, **copy.deepcopy(parsed), "where": f"man:{name}({section})",
-            "path": str(path)}
+    return {
+        "command": name,
+        "section": section,
+        **copy.deepcopy(parsed),
+        "where": f"man:{name}({section})",
+        "path": str(path),
+    }
 
 
 @functools.lru_cache(maxsize=256)
@@ -149,7 +196,10 @@ def _parse_file(path: str, stamp: int) -> dict | Skipped:
     source = read_text(Path(path))
     if isinstance(source, Skipped):
         return source
-    first = next((ln for ln in source.splitlines() if ln.strip() and not ln.startswith(('.\\"', "'\\\""))), "")
+    first = next(
+        (ln for ln in source.splitlines() if ln.strip() and not ln.startswith(('.\\"', "'\\\""))),
+        "",
+    )
     if first.startswith(".so "):
         return Skipped(path, "man_so_link", f"a stub that sources {first[4:].strip()}")
     rendered = render(source, path)
@@ -163,16 +213,33 @@ def _parse_file(path: str, stamp: int) -> dict | Skipped:
 
 def render(source: str, where: str) -> str | Skipped:
     """The page as plain text, WIDTH columns wide (groff -mandoc reads man and mdoc pages)."""
-    command = ["groff", "-k", "-Kutf-8", *_preprocessors(source), "-mandoc", "-Tutf8", "-P-cbou", f"-rLL={WIDTH}n",
-               "-rHY=0"]
+    command = [
+        "groff",
+        "-k",
+        "-Kutf-8",
+        *_preprocessors(source),
+        "-mandoc",
+        "-Tutf8",
+        "-P-cbou",
+        f"-rLL={WIDTH}n",
+        "-rHY=0",
+    ]
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     try:  # groff runs troff, preconv and grotty as its children: its own group, so a timeout ends them all
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
     except FileNotFoundError as exc:
         raise MissingDependency("man pages need groff: apt-get install groff-base man-db") from exc
     try:
-        stdout, stderr = process.communicate((_PRELUDE + source).encode("utf-8"), timeout=RENDER_TIMEOUT_S)
+        stdout, stderr = process.communicate(
+            (_PRELUDE + source).encode("utf-8"), timeout=RENDER_TIMEOUT_S
+        )
     except subprocess.TimeoutExpired:
         stop_group(process, grace=0)  # a troff left behind would spin on a core forever
         process.communicate()
@@ -210,9 +277,16 @@ def parse_page(text: str) -> dict | None:
                 if not seen.intersection(option["flags"]):
                     options.append(option)
                     seen.update(option["flags"])
-    mentioned = sorted({m for lines in sections.values() for m in _MENTION.findall("\n".join(lines))})
-    return {"summary": summary, "synopsis": synopsis, "description": description, "options": options,
-            "mentioned": mentioned}
+    mentioned = sorted(
+        {m for lines in sections.values() for m in _MENTION.findall("\n".join(lines))}
+    )
+    return {
+        "summary": summary,
+        "synopsis": synopsis,
+        "description": description,
+        "options": options,
+        "mentioned": mentioned,
+    }
 
 
 def _sections(lines: list[str]) -> dict[str, list[str]]:
@@ -249,7 +323,7 @@ def _indent(line: str) -> int:
 
 
 def parse_tag(text: str) -> list[tuple[str, str | None, bool]] | None:
-    """"-f, --file=ARCHIVE" -> [("-f", None, False), ("--file", "ARCHIVE", False)]: (flag, argument,
+    """ "-f, --file=ARCHIVE" -> [("-f", None, False), ("--file", "ARCHIVE", False)]: (flag, argument,
     optional). None when the text is not a list of flags (a sentence that starts with a dash)."""
     items, depth, start = [], 0, 0
     for i, char in enumerate(text):
@@ -258,7 +332,11 @@ def parse_tag(text: str) -> list[tuple[str, str | None, bool]] | None:
             items.append(text[start:i])
             start = i + 1
     items.append(text[start:])
-    items = [part for item in items for part in re.split(r"(?<=^-[A-Za-z0-9])\s+(?=--[A-Za-z])", item.strip())]
+    items = [
+        part
+        for item in items
+        for part in re.split(r"(?<=^-[A-Za-z0-9])\s+(?=--[A-Za-z])", item.strip())
+    ]
     result = []  # "-c  --format=FORMAT" (no comma) is two flags
     for item in (i.strip() for i in items):
         if _PLACEHOLDER.match(item.split(" ", 1)[0]):
@@ -271,7 +349,9 @@ def parse_tag(text: str) -> list[tuple[str, str | None, bool]] | None:
         spaced, rest = rest[:1].isspace(), rest.strip()
         if len(rest.split()) > 3 or rest.endswith((".", ":")):
             return None
-        optional = rest.startswith("[") and rest.endswith("]") and not spaced  # -i[SUFFIX], --color[=WHEN]
+        optional = (
+            rest.startswith("[") and rest.endswith("]") and not spaced
+        )  # -i[SUFFIX], --color[=WHEN]
         argument = (rest[1:-1] if optional else rest).removeprefix("=").strip()
         argument = argument or ("VALUE" if rest.startswith("=") else None)  # systemctl's "--type="
         result.append((flag, argument, optional))
@@ -286,7 +366,9 @@ def parse_options(lines: list[str]) -> list[dict]:
     while i < len(lines):
         line, indent = lines[i], _indent(lines[i])
         before = lines[i - 1] if i else ""
-        inside_text = before.strip() and _indent(before) == indent and previous_tag != i - 1  # a wrapped sentence
+        inside_text = (
+            before.strip() and _indent(before) == indent and previous_tag != i - 1
+        )  # a wrapped sentence
         if not line.lstrip().startswith("-") or inside_text:
             i += 1
             continue
@@ -298,11 +380,15 @@ def parse_options(lines: list[str]) -> list[dict]:
         previous_tag = end - 1
         description = _description(lines, end, indent, text)
         bare = [flag for flag, arg, _ in tags if not arg and not flag.startswith("--")]
-        if bare and any(arg and not flag.startswith("--") for flag, arg, _ in tags):  # "-u, -U NUM": -u takes none
+        if bare and any(
+            arg and not flag.startswith("--") for flag, arg, _ in tags
+        ):  # "-u, -U NUM": -u takes none
             options.append({"flags": bare, "argument": None, "description": description})
             tags = [tag for tag in tags if tag[0] not in bare]
         flags = list(dict.fromkeys(flag for flag, _, _ in tags))
-        argument = next((arg if not optional else f"[{arg}]" for _, arg, optional in tags if arg), None)
+        argument = next(
+            (arg if not optional else f"[{arg}]" for _, arg, optional in tags if arg), None
+        )
         options.append({"flags": flags, "argument": argument, "description": description})
         i = end
     return options
@@ -313,20 +399,39 @@ def _tag_at(lines: list[str], i: int) -> tuple[list, str, int] | None:
     line, indent = lines[i], _indent(lines[i])
     tags: list = []
     j = i
-    while j < len(lines) and _indent(lines[j]) == indent and "  " not in _tag_text(lines[j]) and (
-            parsed := parse_tag(_tag_text(lines[j]))):
+    while (
+        j < len(lines)
+        and _indent(lines[j]) == indent
+        and "  " not in _tag_text(lines[j])
+        and (parsed := parse_tag(_tag_text(lines[j])))
+    ):
         tags += parsed  # stacked tags ("-<signal>" / "-s <signal>" / "--signal <signal>") share one description
         j += 1
-    below = j + 1 if j + 1 < len(lines) and not lines[j].strip() else j  # one blank line may come between
+    below = (
+        j + 1 if j + 1 < len(lines) and not lines[j].strip() else j
+    )  # one blank line may come between
     if tags and below < len(lines) and lines[below].strip() and _indent(lines[below]) > indent:
         return tags, "", j  # "-mtime n" alone, its description indented below
     after = lines[i + 1] if i + 1 < len(lines) else ""
     column = _indent(after) if after.strip() and _indent(after) > indent else 0
-    if column and len(line) > column and line[column - 1] == " " and (parsed := parse_tag(line[indent:column].strip())):
-        return parsed, line[column:], i + 1  # "-a     do not ignore..." continued below at the same column
+    if (
+        column
+        and len(line) > column
+        and line[column - 1] == " "
+        and (parsed := parse_tag(line[indent:column].strip()))
+    ):
+        return (
+            parsed,
+            line[column:],
+            i + 1,
+        )  # "-a     do not ignore..." continued below at the same column
     split = re.match(r"(\S.*?)\s{2,}(\S.*)$", line.strip())
     if split and (parsed := parse_tag(split[1])):
-        return parsed, split[2], i + 1  # "-F     same as --follow=name --retry", a one-line description
+        return (
+            parsed,
+            split[2],
+            i + 1,
+        )  # "-F     same as --follow=name --retry", a one-line description
     return None
 
 
@@ -369,7 +474,9 @@ def page_path(command: str) -> Path | None:
     if not command or "/" in command or shutil.which("man") is None:
         return None
     try:
-        done = subprocess.run(["man", "-w", "-s", "1,8", "--", command], capture_output=True, text=True, timeout=10)
+        done = subprocess.run(
+            ["man", "-w", "-s", "1,8", "--", command], capture_output=True, text=True, timeout=10
+        )
     except subprocess.TimeoutExpired:
         return None
     first = done.stdout.strip().splitlines()[:1]

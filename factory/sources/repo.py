@@ -27,10 +27,25 @@ from collections import Counter
 from typing import Iterable, Iterator
 
 from factory.sources.base import Skipped
-from factory.sources.repo_code import (DEFAULT_EXCLUDE, DEFAULT_INCLUDE, MAX_SOURCE_BYTES, NOT_CODE,  # noqa: F401
-                                       NOT_SOURCE, TEST_FILES, Checkout, Function, definition_source, files_of,
-                                       first_line, matches, module_name, open_checkout, parse_file, read_code,
-                                       signature)
+from factory.sources.repo_code import (
+    DEFAULT_EXCLUDE,
+    DEFAULT_INCLUDE,
+    MAX_SOURCE_BYTES,
+    NOT_CODE,  # noqa: F401
+    NOT_SOURCE,
+    TEST_FILES,
+    Checkout,
+    Function,
+    definition_source,
+    files_of,
+    first_line,  # noqa: F401 - re-exported
+    matches,
+    module_name,
+    open_checkout,
+    parse_file,
+    read_code,
+    signature,  # noqa: F401 - re-exported
+)
 
 MAX_CALLS = 20  # argument texts kept per test and target
 
@@ -54,7 +69,9 @@ def _import_base(node: ast.ImportFrom, package: str) -> str:
     return base
 
 
-def _bindings(nodes: Iterable[ast.AST], package: str, index: CodeIndex | None = None) -> dict[str, str]:
+def _bindings(
+    nodes: Iterable[ast.AST], package: str, index: CodeIndex | None = None
+) -> dict[str, str]:
     """Local name -> the dotted thing it names, from the import statements among `nodes`; a star import is
     expanded through `index` (the names the module exports) when one is given."""
     names: dict[str, str] = {}
@@ -70,7 +87,9 @@ def _bindings(nodes: Iterable[ast.AST], package: str, index: CodeIndex | None = 
             base = _import_base(node, package)
             for alias in node.names:
                 if alias.name != "*":
-                    names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                    names[alias.asname or alias.name] = (
+                        f"{base}.{alias.name}" if base else alias.name
+                    )
                 elif index is not None and base:
                     names.update({name: f"{base}.{name}" for name in index.star_names(base)})
     return names
@@ -84,7 +103,9 @@ def _module_imports(tree: ast.Module) -> list[ast.AST]:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found.append(node)
         elif not isinstance(node, (*Function, ast.ClassDef)):
-            todo.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+            todo.extend(
+                child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)
+            )
     return found
 
 
@@ -92,8 +113,13 @@ def static_all(tree: ast.Module) -> list[str] | None:
     """A module's `__all__` when it is written as literal lists/tuples of strings (`=`, `+=`), else None."""
     found: list[str] | None = None
     for node in tree.body:
-        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
-            node.target if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else None
+        target = (
+            node.targets[0]
+            if isinstance(node, ast.Assign) and len(node.targets) == 1
+            else node.target
+            if isinstance(node, (ast.AugAssign, ast.AnnAssign))
+            else None
+        )
         if not (isinstance(target, ast.Name) and target.id == "__all__" and node.value is not None):
             continue
         try:
@@ -113,7 +139,7 @@ def _top_names(tree: ast.Module) -> set[str]:
         if isinstance(node, (*Function, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
     return names
 
@@ -132,7 +158,12 @@ class CodeIndex:
         if module in self.modules:
             return self.modules[module]
         base = module.replace(".", "/")
-        for rel in (f"{base}/__init__.py", f"{base}.py", f"src/{base}/__init__.py", f"src/{base}.py"):
+        for rel in (
+            f"{base}/__init__.py",
+            f"{base}.py",
+            f"src/{base}/__init__.py",
+            f"src/{base}.py",
+        ):
             if (self.checkout.root / rel).is_file():
                 return rel
         return None
@@ -158,7 +189,9 @@ class CodeIndex:
             if tree is not None:
                 listed = static_all(tree)
                 public = sorted({*_top_names(tree), *self._reexports(module)} - {"__all__"})
-                self._stars[module] = listed if listed is not None else [n for n in public if not n.startswith("_")]
+                self._stars[module] = (
+                    listed if listed is not None else [n for n in public if not n.startswith("_")]
+                )
         return self._stars[module]
 
     def resolve(self, dotted: str, hops: int = 4) -> dict | None:
@@ -176,13 +209,20 @@ class CodeIndex:
 
 
 def _calls(node: ast.AST) -> list[ast.Call]:
-    return sorted((n for n in ast.walk(node) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    return sorted(
+        (n for n in ast.walk(node) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
 
 
 def _called(call: ast.Call) -> str | None:
     """What a call names: `f`, `m.f`, `Cls.method`; `Cls(...).method(...)` as `Cls.method`."""
     dotted = dotted_name(call.func)
-    if dotted is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
+    if (
+        dotted is None
+        and isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Call)
+    ):
         owner = dotted_name(call.func.value.func)
         dotted = f"{owner}.{call.func.attr}" if owner else None
     return dotted
@@ -194,15 +234,25 @@ def _named(body: ast.AST) -> list[str]:
     inner = {id(n.value) for n in ast.walk(body) if isinstance(n, ast.Attribute)}
     found = []
     for node in ast.walk(body):
-        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load) \
-                and id(node) not in called and id(node) not in inner and (dotted := dotted_name(node)):
+        if (
+            isinstance(node, (ast.Name, ast.Attribute))
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in called
+            and id(node) not in inner
+            and (dotted := dotted_name(node))
+        ):
             found.append(dotted)
     return found
 
 
 def argument_text(call: ast.Call) -> str:
-    return ", ".join([ast.unparse(a) for a in call.args] +
-                     [f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}" for k in call.keywords])
+    return ", ".join(
+        [ast.unparse(a) for a in call.args]
+        + [
+            f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}"
+            for k in call.keywords
+        ]
+    )
 
 
 class _Substitute(ast.NodeTransformer):
@@ -210,7 +260,11 @@ class _Substitute(ast.NodeTransformer):
         self.row = row
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
-        return copy.deepcopy(self.row[node.id]) if node.id in self.row and isinstance(node.ctx, ast.Load) else node
+        return (
+            copy.deepcopy(self.row[node.id])
+            if node.id in self.row and isinstance(node.ctx, ast.Load)
+            else node
+        )
 
 
 def parametrize_rows(decorators: list[ast.expr]) -> list[dict[str, ast.expr]]:
@@ -218,7 +272,11 @@ def parametrize_rows(decorators: list[ast.expr]) -> list[dict[str, ast.expr]]:
     rows: list[dict[str, ast.expr]] = [{}]
     for decorator in decorators:
         names = _parametrized([decorator])
-        if not names or len(decorator.args) < 2 or not isinstance(decorator.args[1], (ast.List, ast.Tuple)):
+        if (
+            not names
+            or len(decorator.args) < 2
+            or not isinstance(decorator.args[1], (ast.List, ast.Tuple))
+        ):
             continue
         cases = []
         for value in decorator.args[1].elts:
@@ -244,17 +302,29 @@ def _instances(body: ast.AST, local: dict[str, str], index: CodeIndex) -> dict[s
     """`obj = Cls(...)` in the body: obj -> "module.Cls", so that obj.method() names Cls.method."""
     found = {}
     for node in ast.walk(body):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Call) and (dotted := dotted_name(node.value.func))):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and (dotted := dotted_name(node.value.func))
+        ):
             head, _, rest = dotted.partition(".")
-            item = index.resolve(local[head] + (f".{rest}" if rest else "")) if head in local else None
+            item = (
+                index.resolve(local[head] + (f".{rest}" if rest else "")) if head in local else None
+            )
             if item is not None and item["kind"] == "class":
                 found[node.targets[0].id] = f"{item['module']}.{item['qualname']}"
     return found
 
 
-def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], index: CodeIndex,
-             rows: list[dict[str, ast.expr]] | None = None) -> list[dict]:
+def _targets(
+    test: ast.AST,
+    names: dict[str, str],
+    helpers: dict[str, ast.AST],
+    index: CodeIndex,
+    rows: list[dict[str, ast.expr]] | None = None,
+) -> list[dict]:
     """Repo definitions the test calls or names, directly or through the test module's helper functions; `rows`:
     the test's parametrized cases, substituted into the argument texts of its own calls."""
     found: dict[tuple[str, str], dict] = {}
@@ -265,34 +335,54 @@ def _targets(test: ast.AST, names: dict[str, str], helpers: dict[str, ast.AST], 
         imports = (n for n in ast.walk(body) if isinstance(n, (ast.Import, ast.ImportFrom)))
         local = {**names, **_bindings(imports, "", index)}
         local.update(_instances(body, local, index))
-        uses = [(_called(call) or "", call) for call in _calls(body)] + [(name, None) for name in _named(body)]
+        uses = [(_called(call) or "", call) for call in _calls(body)] + [
+            (name, None) for name in _named(body)
+        ]
         for dotted, call in uses:
             head, _, rest = dotted.partition(".")
             if head in helpers and not rest:
                 if id(helpers[head]) not in seen:
                     seen.add(id(helpers[head]))
                     todo.append(helpers[head])
-            elif head in local and (item := index.resolve(local[head] + (f".{rest}" if rest else ""))):
+            elif head in local and (
+                item := index.resolve(local[head] + (f".{rest}" if rest else ""))
+            ):
                 key = (item["module"], item["qualname"])
                 found.setdefault(key, item)
                 texts = calls.setdefault(key, [])
-                for text in _call_texts(call, rows if body is test and rows else [{}]) if call is not None else []:
+                for text in (
+                    _call_texts(call, rows if body is test and rows else [{}])
+                    if call is not None
+                    else []
+                ):
                     if len(texts) < MAX_CALLS and text not in texts:
                         texts.append(text)
-    return [{**{key: item[key] for key in ("kind", "name", "qualname", "module", "where")}, "calls": calls[k]}
-            for k, item in found.items()]
+    return [
+        {
+            **{key: item[key] for key in ("kind", "name", "qualname", "module", "where")},
+            "calls": calls[k],
+        }
+        for k, item in found.items()
+    ]
 
 
 def _parametrized(decorators: list[ast.expr]) -> list[str]:
     names: list[str] = []
     for decorator in decorators:
-        if isinstance(decorator, ast.Call) and (dotted_name(decorator.func) or "").endswith("mark.parametrize") \
-                and decorator.args:
+        if (
+            isinstance(decorator, ast.Call)
+            and (dotted_name(decorator.func) or "").endswith("mark.parametrize")
+            and decorator.args
+        ):
             first = decorator.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 names += [n.strip() for n in first.value.split(",") if n.strip()]
             elif isinstance(first, (ast.List, ast.Tuple)):
-                names += [e.value for e in first.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                names += [
+                    e.value
+                    for e in first.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                ]
     return names
 
 
@@ -305,16 +395,29 @@ def collected_tests(tree: ast.Module) -> Iterator[tuple[str, ast.AST, list[str]]
     for node in tree.body:
         if isinstance(node, Function) and node.name.startswith("test"):
             yield node.name, node, _parametrized(node.decorator_list)
-        elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _unittest_class(node)):
+        elif isinstance(node, ast.ClassDef) and (
+            node.name.startswith("Test") or _unittest_class(node)
+        ):
             for child in node.body:
                 if isinstance(child, Function) and child.name.startswith("test"):
-                    yield f"{node.name}.{child.name}", child, _parametrized(node.decorator_list + child.decorator_list)
+                    yield (
+                        f"{node.name}.{child.name}",
+                        child,
+                        _parametrized(node.decorator_list + child.decorator_list),
+                    )
 
 
-def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] | None = None,
-                    include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = DEFAULT_EXCLUDE,
-                    tests: Iterable[str] = TEST_FILES, unmapped: bool = False, stats: Counter | dict | None = None,
-                    max_bytes: int = MAX_SOURCE_BYTES) -> Iterator[dict | Skipped]:
+def read_test_pairs(
+    repo: str | os.PathLike,
+    *,
+    code: Iterable[dict | Skipped] | None = None,
+    include: Iterable[str] = DEFAULT_INCLUDE,
+    exclude: Iterable[str] = DEFAULT_EXCLUDE,
+    tests: Iterable[str] = TEST_FILES,
+    unmapped: bool = False,
+    stats: Counter | dict | None = None,
+    max_bytes: int = MAX_SOURCE_BYTES,
+) -> Iterator[dict | Skipped]:
     """Each test with the repo code it uses (see the module docstring). `code`: read_code's items when
     the caller has them (else they are read here, and their Skipped yielded). A test that uses no repo code is
     yielded only with `unmapped=True`; `stats` counts "tests", "mapped" and "unmapped"."""
@@ -323,7 +426,9 @@ def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] |
     for key in ("tests", "mapped", "unmapped"):
         stats.setdefault(key, 0)
     items: list[dict] = []
-    for item in (code if code is not None else read_code(checkout.root, include=include, exclude=exclude)):
+    for item in (
+        code if code is not None else read_code(checkout.root, include=include, exclude=exclude)
+    ):
         if isinstance(item, Skipped):
             if code is None:
                 yield item
@@ -341,13 +446,27 @@ def read_test_pairs(repo: str | os.PathLike, *, code: Iterable[dict | Skipped] |
         yield from _pairs(checkout, rel, *parsed, index, unmapped, stats)
 
 
-def _pairs(checkout: Checkout, rel: str, text: str, tree: ast.Module, index: CodeIndex, unmapped: bool,
-           stats: Counter | dict) -> Iterator[dict]:
+def _pairs(
+    checkout: Checkout,
+    rel: str,
+    text: str,
+    tree: ast.Module,
+    index: CodeIndex,
+    unmapped: bool,
+    stats: Counter | dict,
+) -> Iterator[dict]:
     module = module_name(rel)
     names = _bindings(_module_imports(tree), module.rpartition(".")[0], index)
-    helpers = {n.name: n for n in tree.body if isinstance(n, Function) and not n.name.startswith("test")}
-    classes = {f"{n.name}.{c.name}": n for n in tree.body if isinstance(n, ast.ClassDef) for c in n.body
-               if isinstance(c, Function)}
+    helpers = {
+        n.name: n for n in tree.body if isinstance(n, Function) and not n.name.startswith("test")
+    }
+    classes = {
+        f"{n.name}.{c.name}": n
+        for n in tree.body
+        if isinstance(n, ast.ClassDef)
+        for c in n.body
+        if isinstance(c, Function)
+    }
     for qualname, node, params in collected_tests(tree):
         stats["tests"] += 1
         owner = classes.get(qualname)
@@ -358,6 +477,17 @@ def _pairs(checkout: Checkout, rel: str, text: str, tree: ast.Module, index: Cod
             continue
         args = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
         fixtures = [a for a in args if a not in ("self", "cls") and a not in params]
-        yield {"test": {"name": node.name, "qualname": qualname, "module": module, "path": rel, "line": node.lineno,
-                        "source": definition_source(text, node), "where": checkout.where(rel, node.lineno)},
-               "targets": targets, "fixtures": fixtures, "params": [p for p in params if p in args]}
+        yield {
+            "test": {
+                "name": node.name,
+                "qualname": qualname,
+                "module": module,
+                "path": rel,
+                "line": node.lineno,
+                "source": definition_source(text, node),
+                "where": checkout.where(rel, node.lineno),
+            },
+            "targets": targets,
+            "fixtures": fixtures,
+            "params": [p for p in params if p in args],
+        }

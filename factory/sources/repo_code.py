@@ -16,8 +16,6 @@ not valid Python (`code_syntax_error`) is a `Skipped`. Tests are not read here.
 
 from __future__ import annotations
 
-from __future__ import annotations
-
 import ast
 import os
 import subprocess
@@ -30,10 +28,32 @@ from typing import Iterable, Iterator
 from factory.sources.base import Skipped, expand, read_text
 
 DEFAULT_INCLUDE = ("**/*.py",)
-NOT_SOURCE = (".venv/*", "venv/*", "*/.venv/*", "*/venv/*", "*/site-packages/*", "build/*", "dist/*", ".tox/*",
-              "*/__pycache__/*", "*/node_modules/*", "node_modules/*", "*.egg-info/*", ".git/*")
-NOT_CODE = ("tests/*", "test/*", "*/tests/*", "*/test/*", "test_*.py", "*/test_*.py", "*_test.py", "conftest.py",
-            "*/conftest.py")
+NOT_SOURCE = (
+    ".venv/*",
+    "venv/*",
+    "*/.venv/*",
+    "*/venv/*",
+    "*/site-packages/*",
+    "build/*",
+    "dist/*",
+    ".tox/*",
+    "*/__pycache__/*",
+    "*/node_modules/*",
+    "node_modules/*",
+    "*.egg-info/*",
+    ".git/*",
+)
+NOT_CODE = (
+    "tests/*",
+    "test/*",
+    "*/tests/*",
+    "*/test/*",
+    "test_*.py",
+    "*/test_*.py",
+    "*_test.py",
+    "conftest.py",
+    "*/conftest.py",
+)
 DEFAULT_EXCLUDE = NOT_CODE + NOT_SOURCE
 TEST_FILES = ("test_*.py", "*/test_*.py", "*_test.py")
 MAX_SOURCE_BYTES = 1024 * 1024  # a .py file over this is skipped (source_too_large)
@@ -43,8 +63,8 @@ Function = (ast.FunctionDef, ast.AsyncFunctionDef)
 @dataclass(frozen=True)
 class Checkout:
     root: Path
-    commit: str | None          # None: not a git checkout (or no commit yet)
-    dirty: frozenset[str]       # tracked files changed since the commit
+    commit: str | None  # None: not a git checkout (or no commit yet)
+    dirty: frozenset[str]  # tracked files changed since the commit
     tracked: tuple[str, ...] | None  # git ls-files; None: walk the folder
 
     def where(self, rel: str, line: int) -> str:
@@ -55,7 +75,9 @@ class Checkout:
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, timeout=120, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
@@ -67,15 +89,24 @@ def open_checkout(repo: str | os.PathLike) -> Checkout:
     if listing is None:
         return Checkout(root, None, frozenset(), None)
     head = _git(root, "rev-parse", "HEAD")
-    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()  # `repo` may be a folder inside a checkout
+    prefix = (
+        _git(root, "rev-parse", "--show-prefix") or ""
+    ).strip()  # `repo` may be a folder inside a checkout
     status = _git(root, "status", "--porcelain", "-z", "--untracked-files=no", "--", ".") or ""
-    dirty = frozenset(entry[3:].removeprefix(prefix) for entry in status.split("\0")
-                      if len(entry) > 3 and entry[2] == " ")  # porcelain paths are relative to the top
-    return Checkout(root, head.strip() if head else None, dirty, tuple(p for p in listing.split("\0") if p))
+    dirty = frozenset(
+        entry[3:].removeprefix(prefix)
+        for entry in status.split("\0")
+        if len(entry) > 3 and entry[2] == " "
+    )  # porcelain paths are relative to the top
+    return Checkout(
+        root, head.strip() if head else None, dirty, tuple(p for p in listing.split("\0") if p)
+    )
 
 
 def matches(rel: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatchcase(rel, p) or (p.startswith("**/") and fnmatchcase(rel, p[3:])) for p in patterns)
+    return any(
+        fnmatchcase(rel, p) or (p.startswith("**/") and fnmatchcase(rel, p[3:])) for p in patterns
+    )
 
 
 def files_of(checkout: Checkout) -> Iterator[str | Skipped]:
@@ -86,7 +117,9 @@ def files_of(checkout: Checkout) -> Iterator[str | Skipped]:
             if path.is_symlink() and not path.exists():
                 yield Skipped(str(path), "source_broken_link", f"points to {os.readlink(path)}")
             elif not path.exists():
-                yield Skipped(str(path), "source_missing", "tracked by git but not in the working tree")
+                yield Skipped(
+                    str(path), "source_missing", "tracked by git but not in the working tree"
+                )
             elif path.is_file():  # a folder here is a submodule: not this repo's code
                 yield rel
         return
@@ -120,8 +153,12 @@ def parse_file(checkout: Checkout, rel: str, max_bytes: int) -> tuple[str, ast.M
 def signature(node: ast.AST, text: str | None = None) -> str:
     """`def name(params) -> ret` as written (from `text`, without the colon), or normalised by ast.unparse."""
     if text is not None and not isinstance(node, ast.ClassDef) and node.body:
-        span = ast.Pass(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.body[0].lineno,
-                        end_col_offset=node.body[0].col_offset)
+        span = ast.Pass(
+            lineno=node.lineno,
+            col_offset=node.col_offset,
+            end_lineno=node.body[0].lineno,
+            end_col_offset=node.body[0].col_offset,
+        )
         header = (ast.get_source_segment(text, span, padded=True) or "").rstrip()
         if header.endswith(":"):
             return textwrap.dedent(header[:-1].rstrip())
@@ -139,8 +176,12 @@ def first_line(node: ast.AST) -> int:
 
 def definition_source(text: str, node: ast.AST) -> str:
     """The definition's text with its decorators, dedented (a method reads like a function)."""
-    span = ast.Pass(lineno=first_line(node), col_offset=node.col_offset, end_lineno=node.end_lineno,
-                    end_col_offset=node.end_col_offset)
+    span = ast.Pass(
+        lineno=first_line(node),
+        col_offset=node.col_offset,
+        end_lineno=node.end_lineno,
+        end_col_offset=node.end_col_offset,
+    )
     return textwrap.dedent(ast.get_source_segment(text, span, padded=True) or "")
 
 
@@ -155,8 +196,13 @@ def _definitions(tree: ast.Module) -> Iterator[tuple[str, str, ast.AST]]:
                     yield "method", f"{node.name}.{child.name}", child
 
 
-def read_code(repo: str | os.PathLike, *, include: Iterable[str] = DEFAULT_INCLUDE,
-              exclude: Iterable[str] = DEFAULT_EXCLUDE, max_bytes: int = MAX_SOURCE_BYTES) -> Iterator[dict | Skipped]:
+def read_code(
+    repo: str | os.PathLike,
+    *,
+    include: Iterable[str] = DEFAULT_INCLUDE,
+    exclude: Iterable[str] = DEFAULT_EXCLUDE,
+    max_bytes: int = MAX_SOURCE_BYTES,
+) -> Iterator[dict | Skipped]:
     """Every top-level function, class and method of the repo's Python code (see the module docstring)."""
     checkout = open_checkout(repo)
     include, exclude = tuple(include), tuple(exclude)
@@ -173,7 +219,16 @@ def read_code(repo: str | os.PathLike, *, include: Iterable[str] = DEFAULT_INCLU
         text, tree = parsed
         module = module_name(rel)
         for kind, qualname, node in _definitions(tree):
-            yield {"kind": kind, "name": node.name, "qualname": qualname, "module": module,
-                   "signature": signature(node, text), "docstring": ast.get_docstring(node) or "",
-                   "source": definition_source(text, node), "path": rel, "line": node.lineno,
-                   "end_line": node.end_lineno, "where": checkout.where(rel, node.lineno)}
+            yield {
+                "kind": kind,
+                "name": node.name,
+                "qualname": qualname,
+                "module": module,
+                "signature": signature(node, text),
+                "docstring": ast.get_docstring(node) or "",
+                "source": definition_source(text, node),
+                "path": rel,
+                "line": node.lineno,
+                "end_line": node.end_lineno,
+                "where": checkout.where(rel, node.lineno),
+            }

@@ -44,11 +44,21 @@ from typing import Any, Self
 
 from factory.sources.tracer_lines import plain, put_texts, text_slots
 
-__all__ = ["CallLog", "StreamNotFinished", "TracedClient", "plain", "put_texts", "text_slots", "trace"]
+__all__ = [
+    "CallLog",
+    "StreamNotFinished",
+    "TracedClient",
+    "plain",
+    "put_texts",
+    "text_slots",
+    "trace",
+]
 
 _NOT_WRITTEN = ("extra_headers", "extra_query", "timeout")
 _SECRET_ATTRIBUTES = ("api_key", "admin_api_key")
-_MIN_SECRET_LENGTH = 8  # shorter "keys" ("EMPTY", "ollama") are placeholders for local servers, not secrets
+_MIN_SECRET_LENGTH = (
+    8  # shorter "keys" ("EMPTY", "ollama") are placeholders for local servers, not secrets
+)
 
 
 def trace(client: Any, path: str | os.PathLike, *, scrub: bool = True) -> TracedClient:
@@ -56,7 +66,9 @@ def trace(client: Any, path: str | os.PathLike, *, scrub: bool = True) -> Traced
     import openai
 
     if not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
-        raise TypeError(f"trace() wraps an openai.OpenAI or openai.AsyncOpenAI client, not {type(client).__name__}")
+        raise TypeError(
+            f"trace() wraps an openai.OpenAI or openai.AsyncOpenAI client, not {type(client).__name__}"
+        )
     return TracedClient(client, CallLog(path, scrub=scrub), isinstance(client, openai.AsyncOpenAI))
 
 
@@ -68,25 +80,50 @@ class CallLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.scrub = scrub
         self._scrubber = None
-        self._scrub_lock = threading.Lock()  # spaCy is not meant to be shared across threads at once
+        self._scrub_lock = (
+            threading.Lock()
+        )  # spaCy is not meant to be shared across threads at once
         self._write_lock = threading.Lock()
 
-    def record(self, client: Any, request: dict, response: dict | None, error: BaseException | None,
-               started: datetime, latency: float) -> None:
+    def record(
+        self,
+        client: Any,
+        request: dict,
+        response: dict | None,
+        error: BaseException | None,
+        started: datetime,
+        latency: float,
+    ) -> None:
         try:
             self._append(self._line(client, request, response, error, started, latency))
         except Exception as exc:  # noqa: BLE001 - a tracer must not break the workflow it watches
-            warnings.warn(f"factory tracer: could not log a call to {self.path}: {type(exc).__name__}: {exc}",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"factory tracer: could not log a call to {self.path}: {type(exc).__name__}: {exc}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
-    def _line(self, client: Any, request: dict, response: dict | None, error: BaseException | None,
-              started: datetime, latency: float) -> bytes:
-        line: dict[str, Any] = {"timestamp": started.isoformat(),
-                                "request": {k: v for k, v in plain(request).items() if k not in _NOT_WRITTEN},
-                                "response": response, "latency_s": round(latency, 4)}
+    def _line(
+        self,
+        client: Any,
+        request: dict,
+        response: dict | None,
+        error: BaseException | None,
+        started: datetime,
+        latency: float,
+    ) -> bytes:
+        line: dict[str, Any] = {
+            "timestamp": started.isoformat(),
+            "request": {k: v for k, v in plain(request).items() if k not in _NOT_WRITTEN},
+            "response": response,
+            "latency_s": round(latency, 4),
+        }
         if error is not None:
-            line["error"] = {"type": type(error).__name__, "message": str(error),
-                             "status_code": getattr(error, "status_code", None)}
+            line["error"] = {
+                "type": type(error).__name__,
+                "message": str(error),
+                "status_code": getattr(error, "status_code", None),
+            }
         if self.scrub:
             line["pii"] = self._redact(line)
         text = json.dumps(line, ensure_ascii=False)
@@ -124,14 +161,22 @@ def _secrets(client: Any) -> list[str]:
 
 
 def _dump(response: Any) -> dict:
-    return response.model_dump(mode="json", exclude_none=True) if hasattr(response, "model_dump") else plain(response)
+    return (
+        response.model_dump(mode="json", exclude_none=True)
+        if hasattr(response, "model_dump")
+        else plain(response)
+    )
 
 
 def _materialised(kwargs: dict) -> dict:
     """The call's arguments with one-shot iterables (a generator of messages) turned into lists,
     so that logging them does not use them up."""
-    return {k: list(v) if k in ("messages", "tools") and not isinstance(v, (list, tuple, str, type(None))) else v
-            for k, v in kwargs.items()}
+    return {
+        k: list(v)
+        if k in ("messages", "tools") and not isinstance(v, (list, tuple, str, type(None)))
+        else v
+        for k, v in kwargs.items()
+    }
 
 
 class StreamNotFinished(Exception):
@@ -195,11 +240,17 @@ class TracedCompletions(_Passthrough):
             try:
                 result = method(**kwargs)
             except Exception as exc:
-                self._log.record(self._client, kwargs, None, exc, started, time.perf_counter() - clock)
+                self._log.record(
+                    self._client, kwargs, None, exc, started, time.perf_counter() - clock
+                )
                 raise
             if kwargs.get("stream") is True:
-                return _SyncStream(result, _Collector(self._log, self._client, kwargs, started, clock))
-            self._log.record(self._client, kwargs, _dump(result), None, started, time.perf_counter() - clock)
+                return _SyncStream(
+                    result, _Collector(self._log, self._client, kwargs, started, clock)
+                )
+            self._log.record(
+                self._client, kwargs, _dump(result), None, started, time.perf_counter() - clock
+            )
             return result
 
         call.__doc__ = method.__doc__
@@ -213,12 +264,18 @@ class TracedCompletions(_Passthrough):
                 result = await method(**kwargs)
             except Exception as exc:
                 latency = time.perf_counter() - clock
-                await asyncio.to_thread(self._log.record, self._client, kwargs, None, exc, started, latency)
+                await asyncio.to_thread(
+                    self._log.record, self._client, kwargs, None, exc, started, latency
+                )
                 raise
             if kwargs.get("stream") is True:
-                return _AsyncStream(result, _Collector(self._log, self._client, kwargs, started, clock))
+                return _AsyncStream(
+                    result, _Collector(self._log, self._client, kwargs, started, clock)
+                )
             latency = time.perf_counter() - clock
-            await asyncio.to_thread(self._log.record, self._client, kwargs, _dump(result), None, started, latency)
+            await asyncio.to_thread(
+                self._log.record, self._client, kwargs, _dump(result), None, started, latency
+            )
             return result
 
         call.__doc__ = method.__doc__
@@ -229,7 +286,13 @@ class _Collector:
     """Assembles a stream's chunks into one chat.completion; hands out the log call once, at the end."""
 
     def __init__(self, log: CallLog, client: Any, request: dict, started: datetime, clock: float):
-        self.log, self.client, self.request, self.started, self.clock = log, client, request, started, clock
+        self.log, self.client, self.request, self.started, self.clock = (
+            log,
+            client,
+            request,
+            started,
+            clock,
+        )
         self.done = False
         self.head: dict[str, Any] = {}
         self.choices: dict[int, dict] = {}
@@ -243,8 +306,14 @@ class _Collector:
         self.usage = data.get("usage") or self.usage
         for choice in data.get("choices") or []:
             index = choice.get("index", 0)
-            slot = self.choices.setdefault(index, {"index": index, "message": {"role": "assistant", "content": None},
-                                                   "finish_reason": None})
+            slot = self.choices.setdefault(
+                index,
+                {
+                    "index": index,
+                    "message": {"role": "assistant", "content": None},
+                    "finish_reason": None,
+                },
+            )
             delta, message = choice.get("delta") or {}, slot["message"]
             for key in ("content", "refusal"):
                 if delta.get(key):
@@ -253,7 +322,9 @@ class _Collector:
                 calls = message.setdefault("tool_calls", [])
                 position = call.get("index", len(calls))
                 while len(calls) <= position:
-                    calls.append({"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+                    calls.append(
+                        {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
+                    )
                 calls[position]["id"] = call.get("id") or calls[position]["id"]
                 function = call.get("function") or {}
                 calls[position]["function"]["name"] += function.get("name") or ""
@@ -266,8 +337,20 @@ class _Collector:
             return None
         self.done = True
         choices = [self.choices[i] for i in sorted(self.choices)]
-        response = {**self.head, "object": "chat.completion", "choices": choices, "usage": self.usage}
-        return self.client, self.request, response, error, self.started, time.perf_counter() - self.clock
+        response = {
+            **self.head,
+            "object": "chat.completion",
+            "choices": choices,
+            "usage": self.usage,
+        }
+        return (
+            self.client,
+            self.request,
+            response,
+            error,
+            self.started,
+            time.perf_counter() - self.clock,
+        )
 
 
 class _SyncStream(_Passthrough):

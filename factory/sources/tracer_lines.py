@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 
-def put_texts(slots: list[tuple[Any, Any]], arguments: list[tuple[dict, Any, str]], texts: list[str]) -> None:
+def put_texts(
+    slots: list[tuple[Any, Any]], arguments: list[tuple[dict, Any, str]], texts: list[str]
+) -> None:
     """Write the redacted `texts` back into the line's `slots` (text_slots), and re-serialise each tool
     call's arguments whose values changed."""
     for (holder, key), text in zip(slots, texts, strict=True):
@@ -30,17 +32,25 @@ def text_slots(line: dict) -> tuple[list[tuple[Any, Any]], list[tuple[dict, Any,
     slots: list[tuple[Any, Any]] = []
     arguments: list[tuple[dict, Any, str]] = []
     choices = (line.get("response") or {}).get("choices") or []
-    messages = [*(line["request"].get("messages") or []), *(c.get("message") for c in choices if isinstance(c, dict))]
+    messages = [
+        *(line["request"].get("messages") or []),
+        *(c.get("message") for c in choices if isinstance(c, dict)),
+    ]
     for message in messages:
         if not isinstance(message, dict):
             continue
         content = message.get("content")
-        slots += [(message, key) for key in ("name", "refusal") if isinstance(message.get(key), str)]  # a participant
+        slots += [
+            (message, key) for key in ("name", "refusal") if isinstance(message.get(key), str)
+        ]  # a participant
         if isinstance(content, str):
             slots.append((message, "content"))
         elif isinstance(content, list):
-            slots += [(part, "text") for part in content
-                      if isinstance(part, dict) and isinstance(part.get("text"), str)]
+            slots += [
+                (part, "text")
+                for part in content
+                if isinstance(part, dict) and isinstance(part.get("text"), str)
+            ]
         calls = [c.get("function") for c in message.get("tool_calls") or [] if isinstance(c, dict)]
         for function in [*calls, message.get("function_call")]:
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
@@ -53,11 +63,19 @@ def text_slots(line: dict) -> tuple[list[tuple[Any, Any]], list[tuple[dict, Any,
                 slots += _string_leaves(wrapper)
                 arguments.append((function, wrapper, json.dumps(parsed, ensure_ascii=False)))
     request = line["request"]
-    for key in ("user", "safety_identifier", "prompt_cache_key"):  # end-user ids: often an email address
+    for key in (
+        "user",
+        "safety_identifier",
+        "prompt_cache_key",
+    ):  # end-user ids: often an email address
         if isinstance(request.get(key), str):
             slots.append((request, key))
     if isinstance(request.get("metadata"), dict):
-        slots += [(request["metadata"], key) for key, value in request["metadata"].items() if isinstance(value, str)]
+        slots += [
+            (request["metadata"], key)
+            for key, value in request["metadata"].items()
+            if isinstance(value, str)
+        ]
     if line.get("error"):
         slots.append((line["error"], "message"))
     return slots, arguments
@@ -78,12 +96,18 @@ def _string_leaves(holder: list | dict) -> list[tuple[Any, Any]]:
 def plain(value: Any) -> Any:
     """JSON-ready copy of call arguments: pydantic models dumped, iterables listed, NOT_GIVEN dropped."""
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items() if type(v).__name__ not in ("NotGiven", "Omit")}
+        return {
+            str(k): plain(v)
+            for k, v in value.items()
+            if type(v).__name__ not in ("NotGiven", "Omit")
+        }
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if isinstance(value, type) and hasattr(value, "model_json_schema"):  # parse(response_format=PydanticModel)
+    if isinstance(value, type) and hasattr(
+        value, "model_json_schema"
+    ):  # parse(response_format=PydanticModel)
         return {"pydantic_model": value.__name__, "schema": value.model_json_schema()}
     if hasattr(value, "model_dump"):
         return plain(value.model_dump(mode="json", exclude_none=True))

@@ -10,8 +10,8 @@ the run folder, and the teacher once it is up.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from itertools import islice
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from factory.recipes import Recipe
@@ -34,18 +34,26 @@ def batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
 class BuildOptions:
     limit: int | None = None
     variations: int | None = None
-    new_examples: int | None = None  # --new-examples: the invent stage's per seed (None: the recipe's; 0: none)
+    new_examples: int | None = (
+        None  # --new-examples: the invent stage's per seed (None: the recipe's; 0: none)
+    )
     seeds_file: Path | None = None
     max_concurrency: int = 8
     pii_policy: str | None = None  # None: the recipe's
-    source_paths: tuple[str, ...] = ()  # --source: files, folders, globs for the recipe's source_seeds
+    source_paths: tuple[
+        str, ...
+    ] = ()  # --source: files, folders, globs for the recipe's source_seeds
     max_rps: float | None = None  # teacher HTTP requests started per second (retries included)
-    teacher_timeout: int = 120  # whole seconds one teacher request may take before it fails (and is retried)
+    teacher_timeout: int = (
+        120  # whole seconds one teacher request may take before it fails (and is retried)
+    )
     max_tokens: int | None = None  # teacher tokens (prompt + completion) this build may spend
     max_cost: float | None = None  # USD this build may spend (needs the teacher's price)
     price_in: float | None = None  # USD per 1M prompt tokens (default: factory.budget.PRICES)
     price_out: float | None = None  # USD per 1M completion tokens
-    engine: str = "local"  # "ray": per-record stages run as distilabel's RayPipeline (factory.ray_engine)
+    engine: str = (
+        "local"  # "ray": per-record stages run as distilabel's RayPipeline (factory.ray_engine)
+    )
     ray_address: str | None = None  # an existing Ray cluster; None: a local instance for the build
 
 
@@ -59,7 +67,9 @@ class BuildContext:
 
     @property
     def embedding_cache_path(self) -> Path:
-        return self.cache_path.with_name("embeddings.sqlite")  # beside the teacher cache: cache_file(root, ...)
+        return self.cache_path.with_name(
+            "embeddings.sqlite"
+        )  # beside the teacher cache: cache_file(root, ...)
 
 
 class Stage:

@@ -77,12 +77,27 @@ class _Spool:
         self.keep_alternatives = keep_alternatives
         self.ids: list[str] = []
         self._offsets, self._closeness = array("q", [0]), array("d")
-        self._group, self._output, self._context, self._text = bytearray(), bytearray(), bytearray(), bytearray()
+        self._group, self._output, self._context, self._text = (
+            bytearray(),
+            bytearray(),
+            bytearray(),
+            bytearray(),
+        )
 
     def add(self, record: dict) -> None:
-        text, output, context = str(record["input"]), content_hash(record["output"]), _context_hash(record)
-        key = normalise(text) + ("|" + context if context else "") + ("\0" + output if self.keep_alternatives else "")
-        self._group += hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        text, output, context = (
+            str(record["input"]),
+            content_hash(record["output"]),
+            _context_hash(record),
+        )
+        key = (
+            normalise(text)
+            + ("|" + context if context else "")
+            + ("\0" + output if self.keep_alternatives else "")
+        )
+        self._group += hashlib.blake2b(
+            key.encode("utf-8", "surrogatepass"), digest_size=16
+        ).digest()
         self._output += output.encode("ascii")
         self._context += context.encode("ascii").ljust(16, b"\0")
         self._text += content_hash(text).encode("ascii")
@@ -97,8 +112,10 @@ class _Spool:
         self._file.flush()
         self.offsets = np.frombuffer(self._offsets, dtype=np.int64)
         self.closeness = np.frombuffer(self._closeness, dtype=np.float64)
-        self.group, self.output, self.context, self.text = (np.frombuffer(column, dtype="S16") for column in
-                                                           (self._group, self._output, self._context, self._text))
+        self.group, self.output, self.context, self.text = (
+            np.frombuffer(column, dtype="S16")
+            for column in (self._group, self._output, self._context, self._text)
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -154,30 +171,41 @@ class DedupStage(Stage):
         if not len(spool):
             self.extras["conflicts"] = 0
             return np.zeros(0, dtype=np.int64)
-        _, first, inverse, counts = np.unique(spool.group, return_index=True, return_inverse=True, return_counts=True)
+        _, first, inverse, counts = np.unique(
+            spool.group, return_index=True, return_inverse=True, return_counts=True
+        )
         members, starts = np.argsort(inverse, kind="stable"), np.cumsum(counts) - counts
         order = np.argsort(first)  # groups by first appearance
         keeper, conflicts = first.copy(), 0
         for group in order[counts[order] > 1].tolist():
-            positions = members[starts[group]:starts[group] + counts[group]].tolist()
+            positions = members[starts[group] : starts[group] + counts[group]].tolist()
             if len({spool.output[p] for p in positions}) > 1:
                 ids = sorted(spool.ids[p] for p in positions)
                 for p in positions:
-                    yield Rejected(spool.read(p), "conflicting_outputs",
-                                   f"{len(positions)} records share this input with different outputs",
-                                   {"conflicts_with": [i for i in ids if i != spool.ids[p]]})
+                    yield Rejected(
+                        spool.read(p),
+                        "conflicting_outputs",
+                        f"{len(positions)} records share this input with different outputs",
+                        {"conflicts_with": [i for i in ids if i != spool.ids[p]]},
+                    )
                 keeper[group], conflicts = -1, conflicts + len(positions)
                 continue
             keeper[group] = best = spool.best(positions)
             for p in positions:
                 if p != best:
-                    yield Rejected(spool.read(p), "exact_duplicate", "same input and output",
-                                   {"duplicate_of": spool.ids[best]})
+                    yield Rejected(
+                        spool.read(p),
+                        "exact_duplicate",
+                        "same input and output",
+                        {"duplicate_of": spool.ids[best]},
+                    )
         self.extras["conflicts"] = conflicts
         survivors = keeper[order]
         return survivors[survivors >= 0]
 
-    def _semantic(self, spool: _Spool, survivors: np.ndarray, folder: Path) -> Iterator[dict | Rejected]:
+    def _semantic(
+        self, spool: _Spool, survivors: np.ndarray, folder: Path
+    ) -> Iterator[dict | Rejected]:
         """Clusters of survivors by embedding, by first appearance: each one's rejections, then its representative."""
         vectors = vector_array(len(survivors), folder)
         try:
@@ -186,14 +214,18 @@ class DedupStage(Stage):
         finally:
             remove_vectors(vectors)
         del vectors
-        members: dict[int, list[int]] = defaultdict(list)  # clusters of two or more: root -> survivor indices
+        members: dict[int, list[int]] = defaultdict(
+            list
+        )  # clusters of two or more: root -> survivor indices
         sizes = np.bincount(roots, minlength=len(roots))
         for k in np.flatnonzero(sizes[roots] > 1).tolist():
             members[int(roots[k])].append(k)
         report: list[dict] = []
         for k, root in enumerate(roots.tolist()):
             if k in members:
-                yield from self._cluster_out(spool, [(int(survivors[m]), float(best[m])) for m in members.pop(k)], report)
+                yield from self._cluster_out(
+                    spool, [(int(survivors[m]), float(best[m])) for m in members.pop(k)], report
+                )
             elif root == k:
                 yield spool.read(int(survivors[k]))
         self.extras["clusters"] = len(report)
@@ -201,29 +233,47 @@ class DedupStage(Stage):
             for line in sorted(report, key=lambda c: c["representative"]):
                 out.write_json(line)
 
-    def _cluster_out(self, spool: _Spool, members: list[tuple[int, float]], report: list[dict]) -> Iterator[dict | Rejected]:
+    def _cluster_out(
+        self, spool: _Spool, members: list[tuple[int, float]], report: list[dict]
+    ) -> Iterator[dict | Rejected]:
         """One cluster, members as (position, best cosine): the representative survives, the others are rejected."""
         positions = [p for p, _ in members]
         keeper, threshold = spool.best(positions), self.context.recipe.dedup_threshold
         for p, score in members:
             if p != keeper:
-                yield Rejected(spool.read(p), "near_duplicate", f"cosine {score:.3f} >= {threshold}",
-                               {"duplicate_of": spool.ids[keeper]})
+                yield Rejected(
+                    spool.read(p),
+                    "near_duplicate",
+                    f"cosine {score:.3f} >= {threshold}",
+                    {"duplicate_of": spool.ids[keeper]},
+                )
         record = spool.read(keeper)
         record["checks"]["dedup"] = {"cluster": record["id"], "size": len(positions)}
-        report.append({"representative": record["id"], "size": len(positions),
-                       "members": sorted(spool.ids[p] for p in positions)})
+        report.append(
+            {
+                "representative": record["id"],
+                "size": len(positions),
+                "members": sorted(spool.ids[p] for p in positions),
+            }
+        )
         yield record
 
     def _embed(self, spool: _Spool, survivors: np.ndarray, vectors: np.ndarray) -> None:
         cache = EmbeddingCache(self.context.embedding_cache_path)
         try:
-            embed_into(vectors, spool.text[survivors], lambda k: str(spool.read(int(survivors[k]))["input"]), cache)
+            embed_into(
+                vectors,
+                spool.text[survivors],
+                lambda k: str(spool.read(int(survivors[k]))["input"]),
+                cache,
+            )
             self.extras["embedding_cache"] = {"hits": cache.hits, "misses": cache.misses}
         finally:
             cache.close()
 
-    def _cluster(self, spool: _Spool, survivors: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _cluster(
+        self, spool: _Spool, survivors: np.ndarray, vectors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Each survivor's cluster root (its smallest member) and its best cosine to a member of its cluster."""
         recipe = self.context.recipe
         same_output_only = recipe.dedup_same_output_only or recipe.dedup_conflicts == "keep"
@@ -238,5 +288,7 @@ class DedupStage(Stage):
                 clusters.union(a, b)
             np.maximum.at(best, i, score)
             np.maximum.at(best, j, score)
-        roots = np.fromiter((clusters.find(i) for i in range(len(survivors))), dtype=np.int64, count=len(survivors))
+        roots = np.fromiter(
+            (clusters.find(i) for i in range(len(survivors))), dtype=np.int64, count=len(survivors)
+        )
         return roots, best

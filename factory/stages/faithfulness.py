@@ -32,12 +32,20 @@ class FaithfulnessStage(Stage):
     def _scored(self, records: Iterable[dict], cache: EmbeddingCache) -> Iterator[dict | Rejected]:
         low, high = self.context.recipe.faithfulness
         for batch in batches(records, self.batch_size):
-            teacher = [r for r in batch if r["provenance"].get("origin") == "teacher" and r["provenance"].get("mode") != "new"]
+            teacher = [
+                r
+                for r in batch
+                if r["provenance"].get("origin") == "teacher"
+                and r["provenance"].get("mode") != "new"
+            ]
             scores = {}
             if teacher:
                 left = embed([r["input"] for r in teacher], cache)
                 right = embed([r["provenance"]["seed_text"] for r in teacher], cache)
-                scores = {id(r): round(float(s), 4) for r, s in zip(teacher, (left * right).sum(axis=1), strict=True)}
+                scores = {
+                    id(r): round(float(s), 4)
+                    for r, s in zip(teacher, (left * right).sum(axis=1), strict=True)
+                }
             for record in batch:
                 if id(record) not in scores:
                     yield record

@@ -46,12 +46,19 @@ class _Inventing:
         """The build's options, with `variations` (what generate asks per seed) the new examples asked:
         --new-examples, else the recipe's teacher.new_examples."""
         real = self._context.options
-        return replace(real, variations=real.new_examples if real.new_examples is not None else self.recipe.new_examples)
+        return replace(
+            real,
+            variations=real.new_examples
+            if real.new_examples is not None
+            else self.recipe.new_examples,
+        )
 
     def __getattr__(self, name: str):
         return getattr(self._context, name)
 
-    def __setattr__(self, name: str, value) -> None:  # e.g. the teacher budget both teacher stages share
+    def __setattr__(
+        self, name: str, value
+    ) -> None:  # e.g. the teacher budget both teacher stages share
         if name in ("_context", "recipe"):
             object.__setattr__(self, name, value)
         else:
@@ -63,12 +70,22 @@ class InventStage(GenerateStage):
 
     def __init__(self, context: BuildContext):
         recipe = context.recipe
-        prompt, system, schema = recipe.folder / PROMPT, recipe.folder / SYSTEM, recipe.folder / SCHEMA
+        prompt, system, schema = (
+            recipe.folder / PROMPT,
+            recipe.folder / SYSTEM,
+            recipe.folder / SCHEMA,
+        )
         if not prompt.is_file():
-            raise ConfigError(f"{recipe.folder / 'recipe.yaml'}: stages: `invent` needs the teacher's prompt {prompt}")
-        inventing = replace(recipe, teacher_mode="pairs", prompt=prompt,
-                            system_prompt=system if system.is_file() else recipe.system_prompt,
-                            schema_path=schema if schema.is_file() else recipe.schema_path)
+            raise ConfigError(
+                f"{recipe.folder / 'recipe.yaml'}: stages: `invent` needs the teacher's prompt {prompt}"
+            )
+        inventing = replace(
+            recipe,
+            teacher_mode="pairs",
+            prompt=prompt,
+            system_prompt=system if system.is_file() else recipe.system_prompt,
+            schema_path=schema if schema.is_file() else recipe.schema_path,
+        )
         super().__init__(_Inventing(context, inventing))
 
     @property

@@ -61,7 +61,9 @@ def set_text(record: dict, path: tuple, value: str) -> None:
     for key in path[:-1]:
         node = node[key]
     last = path[-1]
-    if isinstance(last, _Key):  # rename the key in place, keeping the order (values were set before)
+    if isinstance(
+        last, _Key
+    ):  # rename the key in place, keeping the order (values were set before)
         items = [(value if k == last else k, v) for k, v in node.items()]
         node.clear()
         node.update(items)
@@ -71,17 +73,23 @@ def set_text(record: dict, path: tuple, value: str) -> None:
 
 def text_fields(record: dict, context: bool = True) -> list[tuple[tuple, str]]:
     provenance = record.get("provenance", {})
-    fields = list(_strings(record["input"], ("input",))) + list(_strings(record["output"], ("output",)))
+    fields = list(_strings(record["input"], ("input",))) + list(
+        _strings(record["output"], ("output",))
+    )
     for key in ("seed_text", "keep_values", "context") if context else ("seed_text", "keep_values"):
         if key in provenance:
             fields += list(_strings(provenance[key], ("provenance", key), keys=key == "context"))
     return fields
 
 
-MAX_TEXT_CHARS = 1_000_000  # spaCy's nlp.max_length: a longer text cannot be scanned, so cannot be trusted
+MAX_TEXT_CHARS = (
+    1_000_000  # spaCy's nlp.max_length: a longer text cannot be scanned, so cannot be trusted
+)
 
 
-def _drop_too_long(item: dict, fields: list[tuple[tuple, str]]) -> tuple[list[tuple[tuple, str]], str | None]:
+def _drop_too_long(
+    item: dict, fields: list[tuple[tuple, str]]
+) -> tuple[list[tuple[tuple, str]], str | None]:
     """The fields spaCy can read; a text over its limit is replaced in `item` by a note (unread, it
     cannot be kept). Returns the readable fields and why the longest text was dropped, or None."""
     too_long = [(path, text) for path, text in fields if len(text) > MAX_TEXT_CHARS]
@@ -90,9 +98,16 @@ def _drop_too_long(item: dict, fields: list[tuple[tuple, str]]) -> tuple[list[tu
     path, text = max(too_long, key=lambda field: len(field[1]))
     where = "/".join(str(part) for part in path)
     for long_path, long_text in too_long:
-        set_text(item, long_path, f"[{len(long_text):,} characters left out: over the PII scanner's limit]")
+        set_text(
+            item,
+            long_path,
+            f"[{len(long_text):,} characters left out: over the PII scanner's limit]",
+        )
     readable = [(p, t) for p, t in fields if len(t) <= MAX_TEXT_CHARS]
-    return readable, f"{where}: {len(text):,} characters, over the {MAX_TEXT_CHARS:,} the PII scanner reads; shorten it"
+    return (
+        readable,
+        f"{where}: {len(text):,} characters, over the {MAX_TEXT_CHARS:,} the PII scanner reads; shorten it",
+    )
 
 
 @dataclass
@@ -121,7 +136,9 @@ def _raw_fields(holder: dict, context: bool) -> list[tuple[tuple, str]]:
     provenance = record.get("provenance") or {}
     for key in ("seed_text", "keep_values", "context") if context else ("seed_text", "keep_values"):
         if key in provenance:
-            fields += list(_strings(provenance[key], ("record", "provenance", key), keys=key == "context"))
+            fields += list(
+                _strings(provenance[key], ("record", "provenance", key), keys=key == "context")
+            )
     return fields
 
 
@@ -176,10 +193,14 @@ class Redactor:
             targets.append(target)
             groups.append(fields)
             problems.append(problem)
-        redacted = self._scrub().redact_groups([[text for _, text in group] for group in groups]) \
-            if any(groups) else [([], {}) for _ in groups]
-        for item, target, fields, problem, (texts, found) in zip(batch, targets, groups, problems, redacted,
-                                                                 strict=True):
+        redacted = (
+            self._scrub().redact_groups([[text for _, text in group] for group in groups])
+            if any(groups)
+            else [([], {}) for _ in groups]
+        )
+        for item, target, fields, problem, (texts, found) in zip(
+            batch, targets, groups, problems, redacted, strict=True
+        ):
             self.totals.update(found)
             for (path, _), text in zip(fields, texts, strict=True):
                 set_text(target, path, text)
@@ -208,7 +229,9 @@ class Redactor:
         elif record["provenance"].get("unlabeled"):
             yield record
         elif (problem := first_problem(self.recipe, self._schema(), record)) is not None:
-            yield Rejected(record, "pii_broke_schema", f"after redacting {summary}: {problem[0]}: {problem[1]}")
+            yield Rejected(
+                record, "pii_broke_schema", f"after redacting {summary}: {problem[0]}: {problem[1]}"
+            )
         else:
             yield record
 
@@ -218,7 +241,9 @@ class Redactor:
 
             recipe = self.recipe
             model = {"spacy_model": recipe.pii_ner_model} if recipe.pii_ner_model else {}
-            self._scrubber = Scrubber(recipe.pii_entities, recipe.pii_thresholds, allow_list(recipe), **model)
+            self._scrubber = Scrubber(
+                recipe.pii_entities, recipe.pii_thresholds, allow_list(recipe), **model
+            )
         return self._scrubber
 
     def _schema(self):

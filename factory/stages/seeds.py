@@ -53,7 +53,9 @@ def _check_source(given: str) -> None:
 
 class SeedsStage(Stage):
     name = "seeds"
-    _user_count: int | None = None  # lines of the user's seed file, counted (and checked) by check_inputs
+    _user_count: int | None = (
+        None  # lines of the user's seed file, counted (and checked) by check_inputs
+    )
 
     def _limit(self) -> int:
         recipe, limit = self.context.recipe, self.context.options.limit
@@ -67,15 +69,19 @@ class SeedsStage(Stage):
         Nothing is kept: process reads it again, line by line (a seed file may be larger than memory)."""
         recipe = self.context.recipe
         if self.context.options.source_paths and not recipe.hooks.reads_sources:
-            raise ConfigError(f"--source: recipe {recipe.name} reads no source (its seeds come from a grammar); "
-                              "give your own seeds with --seeds FILE")
+            raise ConfigError(
+                f"--source: recipe {recipe.name} reads no source (its seeds come from a grammar); "
+                "give your own seeds with --seeds FILE"
+            )
         for given in self.context.options.source_paths:
             _check_source(given)
         path = self.context.options.seeds_file
         self._user_count = sum(1 for _ in read_jsonl(path)) if path else 0
         if path and not self._user_count:
-            log.warning("note: --seeds %s is empty (no seed lines); the build goes on with the recipe's own seeds",
-                        path)
+            log.warning(
+                "note: --seeds %s is empty (no seed lines); the build goes on with the recipe's own seeds",
+                path,
+            )
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         if self._user_count is None:  # a caller that skipped check_inputs
@@ -84,8 +90,12 @@ class SeedsStage(Stage):
         redactor = Redactor(recipe, self.context.options.pii_policy or recipe.pii_policy)
         for item in redactor.stream(self._limited()):
             record = item.record if isinstance(item, Rejected) else item
-            if "recipe" in record and "id" in record:  # a seed is its own seed, as written (redacted)
-                record["id"] = record["seed_id"] = content_hash(record["recipe"], record["input"], record["output"])
+            if (
+                "recipe" in record and "id" in record
+            ):  # a seed is its own seed, as written (redacted)
+                record["id"] = record["seed_id"] = content_hash(
+                    record["recipe"], record["input"], record["output"]
+                )
             yield item
         if redactor.policy != "off":
             self.extras["entities"] = dict(sorted(redactor.totals.items()))
@@ -107,10 +117,20 @@ class SeedsStage(Stage):
             provenance = {"origin": "user", "source": f"{path}:{lineno}"}
             try:
                 seed = recipe.hooks.user_seed(obj)
-            except (ValueError, KeyError, TypeError) as exc:  # a line in the wrong shape, however the recipe notices
-                exc = exc if isinstance(exc, ValueError) else ValueError(f"{type(exc).__name__}: {exc}")
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+            ) as exc:  # a line in the wrong shape, however the recipe notices
+                exc = (
+                    exc
+                    if isinstance(exc, ValueError)
+                    else ValueError(f"{type(exc).__name__}: {exc}")
+                )
                 reason = getattr(exc, "reason", "bad_seed")
-                yield RawRejection({"input": obj, "provenance": provenance}, reason, str(exc), f"{path}:{lineno}: ")
+                yield RawRejection(
+                    {"input": obj, "provenance": provenance}, reason, str(exc), f"{path}:{lineno}: "
+                )
                 continue
             yield self._seed_record(seed, provenance)
         config = dict(recipe.source)
@@ -120,15 +140,25 @@ class SeedsStage(Stage):
         count = self._limit() if recipe.hooks.reads_sources else recipe.seed_count
         seeds = recipe.hooks.seeds(config, count, recipe.random_seed)
         for seed in seeds:
-            if isinstance(seed, Skipped):  # its detail may quote a value; the location and reason are ours
-                yield RawRejection({"input": None, "provenance": {"source": seed.where}}, seed.reason, seed.detail,
-                                   f"{seed.where}: {seed.reason}" + (" (" if seed.detail else ""),
-                                   ")" if seed.detail else "")
+            if isinstance(
+                seed, Skipped
+            ):  # its detail may quote a value; the location and reason are ours
+                yield RawRejection(
+                    {"input": None, "provenance": {"source": seed.where}},
+                    seed.reason,
+                    seed.detail,
+                    f"{seed.where}: {seed.reason}" + (" (" if seed.detail else ""),
+                    ")" if seed.detail else "",
+                )
                 continue
             record = self._seed_record(seed, seed["provenance"])
             if seed.get("unlabeled") and not self._teacher_answers():
-                yield RawRejection(record, "unlabeled_without_teacher", prefix="a seed with no output needs "
-                                   "teacher.mode answer or pairs and a generate stage")
+                yield RawRejection(
+                    record,
+                    "unlabeled_without_teacher",
+                    prefix="a seed with no output needs "
+                    "teacher.mode answer or pairs and a generate stage",
+                )
                 continue
             yield record
 
@@ -138,7 +168,9 @@ class SeedsStage(Stage):
 
     def _seed_record(self, seed: dict, provenance: dict) -> dict:
         provenance = dict(provenance)
-        if seed.get("context"):  # what the teacher is shown, and every record made from the seed carries
+        if seed.get(
+            "context"
+        ):  # what the teacher is shown, and every record made from the seed carries
             provenance["context"] = seed["context"]
         if seed.get("unlabeled"):  # a prompt for the teacher, not a record (see generate)
             provenance["unlabeled"] = True
@@ -146,7 +178,15 @@ class SeedsStage(Stage):
 
     def _record(self, text, output, labels: dict, provenance: dict) -> dict:
         recipe = self.context.recipe
-        record = Record(recipe=recipe.name, kind=recipe.kind, schema_version=recipe.schema_version, seed_id="",
-                        input=text, output=output, labels=labels, provenance=provenance)
+        record = Record(
+            recipe=recipe.name,
+            kind=recipe.kind,
+            schema_version=recipe.schema_version,
+            seed_id="",
+            input=text,
+            output=output,
+            labels=labels,
+            provenance=provenance,
+        )
         record.seed_id = record.id
         return record.to_dict()

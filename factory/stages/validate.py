@@ -24,7 +24,9 @@ def schema_validator(recipe):
     try:
         cls.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        raise ConfigError(f"{recipe.schema_path}: not a valid JSON Schema ({exc.message}); fix the schema") from exc
+        raise ConfigError(
+            f"{recipe.schema_path}: not a valid JSON Schema ({exc.message}); fix the schema"
+        ) from exc
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
@@ -51,7 +53,9 @@ class ValidateStage(Stage):
                 yield Rejected(record, *problem)
                 continue
             record["checks"]["schema"] = "ok"
-            record["checks"].setdefault("validator", "ok")  # a recipe's validate may have written its evidence
+            record["checks"].setdefault(
+                "validator", "ok"
+            )  # a recipe's validate may have written its evidence
             if record["id"] in seen:
                 yield Rejected(record, "duplicate_id", "an identical record was already kept")
                 continue

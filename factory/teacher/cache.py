@@ -17,7 +17,9 @@ from typing import Any
 
 
 def cache_key(model: str, messages: Any, params: dict, sample_index: int) -> str:
-    payload = json.dumps([model, messages, params, sample_index], sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        [model, messages, params, sample_index], sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -28,10 +30,14 @@ class ResponseCache:
         self.hits = 0
         self.misses = 0
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
+        self._conn = sqlite3.connect(
+            self.path, timeout=60, check_same_thread=False, isolation_level=None
+        )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
 
     def get(self, key: str) -> dict | None:
         with self._lock:
@@ -44,7 +50,10 @@ class ResponseCache:
 
     def put(self, key: str, value: dict) -> None:
         with self._lock:
-            self._conn.execute("INSERT OR IGNORE INTO responses (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+            self._conn.execute(
+                "INSERT OR IGNORE INTO responses (key, value) VALUES (?, ?)",
+                (key, json.dumps(value)),
+            )
 
     def __len__(self) -> int:
         with self._lock:

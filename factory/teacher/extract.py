@@ -30,8 +30,11 @@ def extract_json(text: str | None) -> Any:
             if char not in "{[":
                 continue
             # the outermost value first, with trailing commas forgiven, before any value inside it
-            variants = (candidate[start:], _TRAILING_COMMA.sub(r"\1", candidate[start:])) if has_trailing_comma \
+            variants = (
+                (candidate[start:], _TRAILING_COMMA.sub(r"\1", candidate[start:]))
+                if has_trailing_comma
                 else (candidate[start:],)
+            )
             for variant in variants:
                 try:
                     value, _ = decoder.raw_decode(variant, 0)

@@ -30,6 +30,8 @@ def grammar_problem(schema: dict) -> str | None:
     for line in gbnf.splitlines():
         for escape in _ESCAPE.finditer(line):
             if escape.group(1) not in _KNOWN:
-                return (f"llama.cpp's grammar would hold the escape \\{escape.group(1)} (rule `{line.strip()[:80]}`), "
-                        "which its parser rejects; write a character class such as [0-9] instead of \\d")
+                return (
+                    f"llama.cpp's grammar would hold the escape \\{escape.group(1)} (rule `{line.strip()[:80]}`), "
+                    "which its parser rejects; write a character class such as [0-9] instead of \\d"
+                )
     return None

@@ -38,8 +38,15 @@ def _redacted(text: str | None, messages: Any = ()) -> str | None:
     reply may repeat (`<API_KEY_1>` in a seed stays that value's)."""
     if not isinstance(text, str):
         return text
-    prompt = [m.get("content") for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str)] \
-        if isinstance(messages, list) else []
+    prompt = (
+        [
+            m.get("content")
+            for m in messages
+            if isinstance(m, dict) and isinstance(m.get("content"), str)
+        ]
+        if isinstance(messages, list)
+        else []
+    )
     return redact_secrets(text, after=prompt)[0]
 
 
@@ -78,8 +85,11 @@ class CachedOpenAILLM(OpenAILLM):
             import httpx
 
             limit = RateLimit(self.max_rps)
-            self._aclient = self._aclient.with_options(http_client=httpx.AsyncClient(
-                timeout=self.timeout, event_hooks={"request": [limit.wait]}))
+            self._aclient = self._aclient.with_options(
+                http_client=httpx.AsyncClient(
+                    timeout=self.timeout, event_hooks={"request": [limit.wait]}
+                )
+            )
         if self.cache_path and self._cache is None:
             self._cache = ResponseCache(self.cache_path)
 
@@ -128,22 +138,33 @@ class CachedOpenAILLM(OpenAILLM):
             output_tokens.append(reply["completion_tokens"])
         if self._on_reply is not None:
             self._on_reply()
-        return {"generations": generations,
-                "statistics": {"input_tokens": input_tokens, "output_tokens": output_tokens}}
+        return {
+            "generations": generations,
+            "statistics": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        }
 
     async def _one(self, messages: Any, index: int, params: dict) -> dict:
         key = cache_key(self.model, messages, params, index)
         if self._cache is not None and (hit := self._cache.get(key)) is not None:
-            return {**hit, "text": _redacted(hit.get("text"), messages)}  # a cache written before replies were redacted
+            return {
+                **hit,
+                "text": _redacted(hit.get("text"), messages),
+            }  # a cache written before replies were redacted
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_concurrency)
         try:
             async with self._semaphore:
-                if self._budget is not None and self._budget.spent():  # not sent: the stage stops the build
+                if (
+                    self._budget is not None and self._budget.spent()
+                ):  # not sent: the stage stops the build
                     self._budget.refused += 1
                     return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}
                 out = await super().agenerate(input=messages, num_generations=1, **params)
-        except (TypeError, AttributeError, KeyError) as exc:  # the client met a body that is no chat completion
+        except (
+            TypeError,
+            AttributeError,
+            KeyError,
+        ) as exc:  # the client met a body that is no chat completion
             failure = f"the server's reply is not a chat completion ({exc})"
             self._failures[messages_key(messages)] = _redacted(failure[:500])
             return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}
@@ -151,10 +172,15 @@ class CachedOpenAILLM(OpenAILLM):
             failure = f"{type(exc).__name__}: {exc}"  # may quote the server's body
             self._failures[messages_key(messages)] = _redacted(failure[:500])
             return {"text": None, "prompt_tokens": 0, "completion_tokens": 0}
-        text = _redacted((out.get("generations") or [None])[0], messages)  # "choices": [] gives no generation at all
+        text = _redacted(
+            (out.get("generations") or [None])[0], messages
+        )  # "choices": [] gives no generation at all
         stats = out.get("statistics", {})
-        reply = {"text": text, "prompt_tokens": (stats.get("input_tokens") or [0])[0] or 0,
-                 "completion_tokens": (stats.get("output_tokens") or [0])[0] or 0}
+        reply = {
+            "text": text,
+            "prompt_tokens": (stats.get("input_tokens") or [0])[0] or 0,
+            "completion_tokens": (stats.get("output_tokens") or [0])[0] or 0,
+        }
         self._tokens[0] += reply["prompt_tokens"]
         self._tokens[1] += reply["completion_tokens"]
         if self._budget is not None:

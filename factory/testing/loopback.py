@@ -30,9 +30,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
 MODEL = "loopback"
-_PHRASES = ["Quick question about my knowledge base: {t}", "{t}. I need it for a report I am writing this afternoon",
-            "My manager asked me this morning, so: {t}", "Hey assistant, {t}, thanks a lot", "Please {t}"]
-_NEW = ["Could you {t} for me", "{t}, if that is possible", "I was wondering: {t}", "Right now I want to {t}"]
+_PHRASES = [
+    "Quick question about my knowledge base: {t}",
+    "{t}. I need it for a report I am writing this afternoon",
+    "My manager asked me this morning, so: {t}",
+    "Hey assistant, {t}, thanks a lot",
+    "Please {t}",
+]
+_NEW = [
+    "Could you {t} for me",
+    "{t}, if that is possible",
+    "I was wondering: {t}",
+    "Right now I want to {t}",
+]
 
 
 def _reply(messages: list[dict], n: int = 3) -> str:
@@ -43,9 +53,17 @@ def _reply(messages: list[dict], n: int = 3) -> str:
     answer = re.search(r"^Answer: (\{.+\})$", user, re.M)
     if '{"pairs"' in user and answer:
         output = json.loads(answer.group(1))
-        return json.dumps({"pairs": [{"input": _NEW[i % len(_NEW)].format(t=text), "output": output}
-                                     for i in range(n)]})
-    return json.dumps({"variations": [_PHRASES[i % len(_PHRASES)].format(t=text) for i in range(n)]})
+        return json.dumps(
+            {
+                "pairs": [
+                    {"input": _NEW[i % len(_NEW)].format(t=text), "output": output}
+                    for i in range(n)
+                ]
+            }
+        )
+    return json.dumps(
+        {"variations": [_PHRASES[i % len(_PHRASES)].format(t=text) for i in range(n)]}
+    )
 
 
 class _Server(ThreadingHTTPServer):
@@ -98,14 +116,18 @@ class LoopbackTeacher(ServedInThread):
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/") == "/stats":
-                    self._send(200, {"requests": server.requests, "peak_in_flight": server.peak_in_flight})
+                    self._send(
+                        200, {"requests": server.requests, "peak_in_flight": server.peak_in_flight}
+                    )
                 elif self.path.rstrip("/") == "/v1/models":
                     self._send(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                body = json.loads(
+                    self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}"
+                )
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     return self._send(404, {"error": {"message": "not found"}})
                 with server._lock:
@@ -120,25 +142,57 @@ class LoopbackTeacher(ServedInThread):
                     with server._lock:
                         server.in_flight -= 1
                 # a reply is the text, or a whole message (e.g. with native `tool_calls`)
-                message = content if isinstance(content, dict) else {"role": "assistant", "content": content}
+                message = (
+                    content
+                    if isinstance(content, dict)
+                    else {"role": "assistant", "content": content}
+                )
                 finish = "tool_calls" if message.get("tool_calls") else "stop"
-                head = {"id": f"cmpl-{server.requests}", "created": int(time.time()), "model": body.get("model", MODEL)}
+                head = {
+                    "id": f"cmpl-{server.requests}",
+                    "created": int(time.time()),
+                    "model": body.get("model", MODEL),
+                }
                 usage = {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80}
                 if body.get("stream") is True:
                     return self._stream(head, message, finish, usage)
-                self._send(200, {**head, "object": "chat.completion", "usage": usage,
-                                 "choices": [{"index": 0, "finish_reason": finish, "message": message}]})
+                self._send(
+                    200,
+                    {
+                        **head,
+                        "object": "chat.completion",
+                        "usage": usage,
+                        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+                    },
+                )
 
             def _stream(self, head: dict, message: dict, finish: str, usage: dict) -> None:
                 """`stream: true`: the reply as server-sent events, a chunk per word, then the finish and [DONE]."""
-                calls = [{"index": i, **call} for i, call in enumerate(message.get("tool_calls") or [])]
+                calls = [
+                    {"index": i, **call} for i, call in enumerate(message.get("tool_calls") or [])
+                ]
                 words = re.findall(r"\S+\s*", message.get("content") or "")
-                deltas = [{"role": "assistant", "content": ""}, *({"content": word} for word in words),
-                          *([{"tool_calls": calls}] if calls else [])]
-                chunks = [{**head, "object": "chat.completion.chunk",
-                           "choices": [{"index": 0, "delta": delta, "finish_reason": None}]} for delta in deltas]
-                chunks.append({**head, "object": "chat.completion.chunk", "usage": usage,
-                               "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+                deltas = [
+                    {"role": "assistant", "content": ""},
+                    *({"content": word} for word in words),
+                    *([{"tool_calls": calls}] if calls else []),
+                ]
+                chunks = [
+                    {
+                        **head,
+                        "object": "chat.completion.chunk",
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                    }
+                    for delta in deltas
+                ]
+                chunks.append(
+                    {
+                        **head,
+                        "object": "chat.completion.chunk",
+                        "usage": usage,
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
+                    }
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
@@ -163,8 +217,17 @@ def loopback_process(latency: float = 0.0) -> Iterator[str]:
     from factory.processes import free_port
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--port", str(port),
-                                "--latency", str(latency)])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "factory.testing.loopback",
+            "--port",
+            str(port),
+            "--latency",
+            str(latency),
+        ]
+    )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         for _ in range(100):
@@ -182,7 +245,9 @@ def loopback_process(latency: float = 0.0) -> Iterator[str]:
 def main() -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description="Serve the loopback OpenAI-compatible teacher on 127.0.0.1.")
+    parser = argparse.ArgumentParser(
+        description="Serve the loopback OpenAI-compatible teacher on 127.0.0.1."
+    )
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()

@@ -26,8 +26,8 @@ from factory.sources.repo import argument_text, dotted_name
 
 DOCTEST_FILE = "test_zz_doctest.py"
 DIFFERENTIAL_FILE = "test_zz_differential.py"
-GENERATED_EXAMPLES = 60   # hypothesis examples per function
-MAX_EXAMPLES = 40         # argument texts per function
+GENERATED_EXAMPLES = 60  # hypothesis examples per function
+MAX_EXAMPLES = 40  # argument texts per function
 
 _DOCTEST = '''"""Written by the factory: the original docstring's examples, run against the answer."""
 import doctest
@@ -186,14 +186,18 @@ def doctest_file(context: dict) -> str | None:
     found = context.get("doctest")
     if not found:
         return None
-    return _DOCTEST.format(module=context["module"], name=context["name"], line=found["line"],
-                           docstring=found["text"])
+    return _DOCTEST.format(
+        module=context["module"], name=context["name"], line=found["line"], docstring=found["text"]
+    )
 
 
 def differential_file(context: dict) -> str:
-    return _DIFFERENTIAL.format(module=context["module"], name=context["name"],
-                                examples=list(context.get("examples") or []),
-                                generated=GENERATED_EXAMPLES if context.get("generated", True) else 0)
+    return _DIFFERENTIAL.format(
+        module=context["module"],
+        name=context["name"],
+        examples=list(context.get("examples") or []),
+        generated=GENERATED_EXAMPLES if context.get("generated", True) else 0,
+    )
 
 
 def has_examples(docstring: str) -> bool:
@@ -216,7 +220,10 @@ def example_arguments(docstring: str, name: str) -> list[str]:
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and (dotted_name(node.func) or "").rpartition(".")[2] == name:
+            if (
+                isinstance(node, ast.Call)
+                and (dotted_name(node.func) or "").rpartition(".")[2] == name
+            ):
                 text = argument_text(node)
                 if text not in found:
                     found.append(text)

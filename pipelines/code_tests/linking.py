@@ -15,16 +15,36 @@ from __future__ import annotations
 import os
 
 from factory.sources.base import Skipped
-from factory.sources.repo import MAX_SOURCE_BYTES, CodeIndex, open_checkout, read_code, read_test_pairs
+from factory.sources.repo import (
+    MAX_SOURCE_BYTES,
+    CodeIndex,
+    open_checkout,
+    read_code,
+    read_test_pairs,
+)
 from pipelines.code_tests.behaviour import has_examples
 
-NOT_LIBRARY = {"setup", "conftest", "noxfile", "fabfile", "docs", "doc", "examples", "example", "benchmarks", "bench",
-               "scripts", "tools"}
+NOT_LIBRARY = {
+    "setup",
+    "conftest",
+    "noxfile",
+    "fabfile",
+    "docs",
+    "doc",
+    "examples",
+    "example",
+    "benchmarks",
+    "bench",
+    "scripts",
+    "tools",
+}
 
 
 def _public_module(module: str) -> bool:
     parts = module.split(".")
-    return not (set(parts) & NOT_LIBRARY) and not any(p.startswith("_") and p != "__init__" for p in parts)
+    return not (set(parts) & NOT_LIBRARY) and not any(
+        p.startswith("_") and p != "__init__" for p in parts
+    )
 
 
 def public_functions(repo: str | os.PathLike, items: list[dict]) -> list[dict]:
@@ -45,12 +65,26 @@ def public_functions(repo: str | os.PathLike, items: list[dict]) -> list[dict]:
 def link_share(repo: str | os.PathLike) -> dict:
     items = [item for item in read_code(repo) if not isinstance(item, Skipped)]
     public = public_functions(repo, items)
-    tested = {(t["module"], t["qualname"]) for pair in read_test_pairs(repo, code=items) if not isinstance(pair, Skipped)
-              for t in pair["targets"]}
-    by_tests = {(i["module"], i["qualname"]) for i in public if (i["module"], i["qualname"]) in tested}
+    tested = {
+        (t["module"], t["qualname"])
+        for pair in read_test_pairs(repo, code=items)
+        if not isinstance(pair, Skipped)
+        for t in pair["targets"]
+    }
+    by_tests = {
+        (i["module"], i["qualname"]) for i in public if (i["module"], i["qualname"]) in tested
+    }
     by_doctest = {(i["module"], i["qualname"]) for i in public if has_examples(i["docstring"])}
     linked = by_tests | by_doctest
-    return {"public": len(public), "linked": len(linked), "by_tests": len(by_tests), "by_doctest": len(by_doctest),
-            "share": len(linked) / len(public) if public else 0.0,
-            "unlinked": sorted(f"{i['module']}.{i['qualname']}" for i in public
-                               if (i["module"], i["qualname"]) not in linked)}
+    return {
+        "public": len(public),
+        "linked": len(linked),
+        "by_tests": len(by_tests),
+        "by_doctest": len(by_doctest),
+        "share": len(linked) / len(public) if public else 0.0,
+        "unlinked": sorted(
+            f"{i['module']}.{i['qualname']}"
+            for i in public
+            if (i["module"], i["qualname"]) not in linked
+        ),
+    }

@@ -17,8 +17,18 @@ import copy
 from typing import Callable, Iterator
 
 MAX_PER_KIND = 3
-_FLIP = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
-         ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+_FLIP = {
+    ast.Lt: ast.GtE,
+    ast.GtE: ast.Lt,
+    ast.Gt: ast.LtE,
+    ast.LtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
 
 
 def _definition(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -31,7 +41,11 @@ def _definition(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunct
 
 def _docstring_kept(body: list[ast.stmt]) -> list[ast.stmt]:
     first = body[0] if body else None
-    is_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    is_doc = (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
     return [first] if is_doc else []
 
 
@@ -51,7 +65,7 @@ def _replace_if(function: ast.AST, target: ast.If) -> None:
         for field, value in ast.iter_fields(node):
             if isinstance(value, list) and any(child is target for child in value):
                 index = next(i for i, child in enumerate(value) if child is target)
-                value[index: index + 1] = target.orelse or [ast.Pass()]
+                value[index : index + 1] = target.orelse or [ast.Pass()]
                 return
 
 
@@ -74,10 +88,17 @@ def mutants(source: str, name: str) -> list[tuple[str, str]]:
         if code != baseline and all(code + "\n" != other for _, other in made):
             made.append((kind, code + "\n"))
 
-    add("constant_return", lambda f: setattr(f, "body", [*_docstring_kept(f.body), ast.Return(ast.Constant(None))]))
+    add(
+        "constant_return",
+        lambda f: setattr(f, "body", [*_docstring_kept(f.body), ast.Return(ast.Constant(None))]),
+    )
     for position in list(_each(original, lambda n: isinstance(n, ast.Compare)))[:MAX_PER_KIND]:
-        add("flipped_comparison", lambda f, p=position: setattr(_at(f, p), "ops", [_FLIP[type(op)]() for op in
-                                                                                  _at(f, p).ops]))
+        add(
+            "flipped_comparison",
+            lambda f, p=position: setattr(
+                _at(f, p), "ops", [_FLIP[type(op)]() for op in _at(f, p).ops]
+            ),
+        )
     for position in list(_each(original, _is_int))[:MAX_PER_KIND]:
         add("off_by_one", lambda f, p=position: setattr(_at(f, p), "value", _at(f, p).value + 1))
     for position in list(_each(original, lambda n: isinstance(n, ast.If)))[:MAX_PER_KIND]:

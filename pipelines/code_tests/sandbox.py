@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
@@ -29,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from factory.errors import MissingDependency
-from factory.sandbox import base_env, isolation, run_confined
 from factory.record import content_hash
+from factory.sandbox import base_env, isolation, run_confined
 
 TIMEOUT_S = 60.0
 CPU_SECONDS = 60
@@ -84,41 +83,73 @@ class Swap:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str        # passed | failed | no_tests | timeout
+    status: str  # passed | failed | no_tests | timeout
     passed: int = 0
-    failed: int = 0    # failures + errors
+    failed: int = 0  # failures + errors
     skipped: int = 0
-    tail: str = ""     # the last lines of pytest's output
-    passed_names: tuple[str, ...] = ()              # "file::Class::test[param]" of each test that passed
-    failures: tuple[tuple[str, str], ...] = ()      # (name, first line of its message) of each failure or error
+    tail: str = ""  # the last lines of pytest's output
+    passed_names: tuple[str, ...] = ()  # "file::Class::test[param]" of each test that passed
+    failures: tuple[
+        tuple[str, str], ...
+    ] = ()  # (name, first line of its message) of each failure or error
 
     @property
     def ok(self) -> bool:
         return self.status == "passed"
 
 
-_memo: OrderedDict[str, Outcome] = OrderedDict()  # same run twice in one process (seed check, then validate)
+_memo: OrderedDict[str, Outcome] = (
+    OrderedDict()
+)  # same run twice in one process (seed check, then validate)
 _MEMO_SIZE = 2048
 
 
-def run_pytest(files: dict[str, str], *, repo: str | os.PathLike, pythonpath: tuple[str, ...] | list[str] = (),
-               swap: Swap | None = None, timeout: float = TIMEOUT_S, cpu_seconds: int = CPU_SECONDS,
-               memory_bytes: int = MEMORY_BYTES, file_bytes: int = FILE_BYTES, network: str = "auto") -> Outcome:
+def run_pytest(
+    files: dict[str, str],
+    *,
+    repo: str | os.PathLike,
+    pythonpath: tuple[str, ...] | list[str] = (),
+    swap: Swap | None = None,
+    timeout: float = TIMEOUT_S,
+    cpu_seconds: int = CPU_SECONDS,
+    memory_bytes: int = MEMORY_BYTES,
+    file_bytes: int = FILE_BYTES,
+    network: str = "auto",
+) -> Outcome:
     """pytest on `files` with the repo importable; see the module docstring. `network`: auto | namespaces | guard."""
     if importlib.util.find_spec("pytest") is None:
-        raise MissingDependency(f"the sandbox runs pytest with {sys.executable}: install it there (pip install pytest)")
+        raise MissingDependency(
+            f"the sandbox runs pytest with {sys.executable}: install it there (pip install pytest)"
+        )
     mode = isolation() if network == "auto" else network
     if mode not in ("namespaces", "guard"):
         raise ValueError(f"network must be auto, namespaces or guard, not {network!r}")
     repo = Path(repo).resolve()
-    key = content_hash(files, str(repo), list(pythonpath), swap and vars(swap), timeout, cpu_seconds, memory_bytes,
-                       file_bytes, mode)
+    key = content_hash(
+        files,
+        str(repo),
+        list(pythonpath),
+        swap and vars(swap),
+        timeout,
+        cpu_seconds,
+        memory_bytes,
+        file_bytes,
+        mode,
+    )
     if key in _memo:
         _memo.move_to_end(key)
         return _memo[key]
     with tempfile.TemporaryDirectory(prefix="factory-sandbox-") as name:
-        outcome = _run(Path(name), files, repo, [str(p) for p in pythonpath], swap, timeout,
-                       (cpu_seconds, memory_bytes, file_bytes), mode)
+        outcome = _run(
+            Path(name),
+            files,
+            repo,
+            [str(p) for p in pythonpath],
+            swap,
+            timeout,
+            (cpu_seconds, memory_bytes, file_bytes),
+            mode,
+        )
     if outcome.status != "timeout":  # a timeout may be the machine's load: try again next time
         _memo[key] = outcome
         while len(_memo) > _MEMO_SIZE:
@@ -126,15 +157,27 @@ def run_pytest(files: dict[str, str], *, repo: str | os.PathLike, pythonpath: tu
     return outcome
 
 
-def _run(tmp: Path, files: dict[str, str], repo: Path, pythonpath: list[str], swap: Swap | None, timeout: float,
-         limits: tuple[int, int, int], mode: str) -> Outcome:
+def _run(
+    tmp: Path,
+    files: dict[str, str],
+    repo: Path,
+    pythonpath: list[str],
+    swap: Swap | None,
+    timeout: float,
+    limits: tuple[int, int, int],
+    mode: str,
+) -> Outcome:
     work = tmp / "work"
     for folder in (work, tmp / "home", tmp / "tmp"):
         folder.mkdir()
-    (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # the rootdir: no ini file above is read
+    (work / "pytest.ini").write_text(
+        "[pytest]\n", encoding="utf-8"
+    )  # the rootdir: no ini file above is read
     for file_name, text in files.items():
         if "/" in file_name or file_name.startswith(".") or file_name in _RESERVED:
-            raise ValueError(f"sandbox file name {file_name!r}: a plain name, none of {', '.join(_RESERVED)}")
+            raise ValueError(
+                f"sandbox file name {file_name!r}: a plain name, none of {', '.join(_RESERVED)}"
+            )
         (work / file_name).write_text(text, encoding="utf-8")
     if swap is not None:
         where = {"module": swap.module, "qualname": swap.qualname}
@@ -144,12 +187,27 @@ def _run(tmp: Path, files: dict[str, str], repo: Path, pythonpath: list[str], sw
     paths = [str(repo), *([str(repo / "src")] if (repo / "src").is_dir() else []), *pythonpath]
     env = {**base_env(tmp), "PYTHONPATH": os.pathsep.join(paths)}
     junit = tmp / "junit.xml"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--tb=short", "--color=no",
-               f"--junitxml={junit}", str(work)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rfE",
+        "--tb=short",
+        "--color=no",
+        f"--junitxml={junit}",
+        str(work),
+    ]
     log = tmp / "pytest.log"
-    run = run_confined(command, tmp, cwd=work, env=env, log=log, timeout=timeout, limits=limits, mode=mode)
+    run = run_confined(
+        command, tmp, cwd=work, env=env, log=log, timeout=timeout, limits=limits, mode=mode
+    )
     if not run.in_time:
-        return Outcome("timeout", tail=f"killed after {timeout:g} s of wall-clock time\n" + _tail(log))
+        return Outcome(
+            "timeout", tail=f"killed after {timeout:g} s of wall-clock time\n" + _tail(log)
+        )
     if run.cpu_limited:
         return Outcome("timeout", tail=f"killed at the CPU limit of {limits[0]} s\n" + _tail(log))
     return _judge(run.returncode, junit, _tail(log))
@@ -177,7 +235,9 @@ def _judge(returncode: int, junit: Path, tail: str) -> Outcome:
         for case in root.iter("testcase"):
             problem = next((child for child in case if child.tag in ("failure", "error")), None)
             if problem is not None:
-                failures.append((_case_name(case), (problem.get("message") or "").strip().split("\n")[0][:500]))
+                failures.append(
+                    (_case_name(case), (problem.get("message") or "").strip().split("\n")[0][:500])
+                )
             elif not any(child.tag == "skipped" for child in case):
                 passed.append(_case_name(case))
     except (OSError, ET.ParseError, ValueError):

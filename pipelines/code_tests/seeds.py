@@ -27,16 +27,49 @@ from factory.sources.repo import open_checkout, read_code, read_test_pairs
 from pipelines.code_tests.behaviour import MAX_EXAMPLES, example_arguments, has_examples
 from pipelines.code_tests.testfile import reduce_test_module
 
-MAX_FUNCTION_LINES = 40      # coder: the function to rewrite
-MAX_SHOWN_LINES = 80         # tester: the function shown
-MAX_TEST_LINES = 150         # tester: the runnable test module
-TESTS_PER_FUNCTION = 2       # coder: real tests run against a rewrite
+MAX_FUNCTION_LINES = 40  # coder: the function to rewrite
+MAX_SHOWN_LINES = 80  # tester: the function shown
+MAX_TEST_LINES = 150  # tester: the runnable test module
+TESTS_PER_FUNCTION = 2  # coder: real tests run against a rewrite
 ALLOWED_FIXTURES = {"tmp_path"}
-PLAIN_DECORATORS = {"cache", "lru_cache", "lru_cache()", "functools.cache", "functools.lru_cache",
-                    "functools.lru_cache()"}
-IMPURE_CALLS = {"open", "print", "input", "exec", "eval", "system", "popen", "Popen", "run", "call", "check_call",
-                "check_output", "urlopen", "connect", "socket", "remove", "unlink", "rmtree", "rmdir", "mkdir",
-                "makedirs", "write_text", "write_bytes", "kill", "killpg", "sleep", "spawn", "fork"}
+PLAIN_DECORATORS = {
+    "cache",
+    "lru_cache",
+    "lru_cache()",
+    "functools.cache",
+    "functools.lru_cache",
+    "functools.lru_cache()",
+}
+IMPURE_CALLS = {
+    "open",
+    "print",
+    "input",
+    "exec",
+    "eval",
+    "system",
+    "popen",
+    "Popen",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "urlopen",
+    "connect",
+    "socket",
+    "remove",
+    "unlink",
+    "rmtree",
+    "rmdir",
+    "mkdir",
+    "makedirs",
+    "write_text",
+    "write_bytes",
+    "kill",
+    "killpg",
+    "sleep",
+    "spawn",
+    "fork",
+}
 _ASYNC = re.compile(r"^async\s+def\s", re.M)
 _SLOW = re.compile(r"\bmark\.slow\b")
 
@@ -46,14 +79,19 @@ def parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     args = node.args
     positional = [*args.posonlyargs, *args.args]
     defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    parts = [a.arg + ("=..." if d is not None else "") for a, d in zip(positional, defaults, strict=True)]
+    parts = [
+        a.arg + ("=..." if d is not None else "") for a, d in zip(positional, defaults, strict=True)
+    ]
     if args.posonlyargs:
         parts.insert(len(args.posonlyargs), "/")
     if args.vararg:
         parts.append(f"*{args.vararg.arg}")
     elif args.kwonlyargs:
         parts.append("*")
-    parts += [a.arg + ("=..." if d is not None else "") for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    parts += [
+        a.arg + ("=..." if d is not None else "")
+        for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+    ]
     if args.kwarg:
         parts.append(f"**{args.kwarg.arg}")
     prefix = "async " if isinstance(node, ast.AsyncFunctionDef) else ""
@@ -75,7 +113,13 @@ def _pure_ish(node: ast.AST) -> bool:
             return False
         if isinstance(child, ast.Call):
             func = child.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
             if name in IMPURE_CALLS:
                 return False
     return True
@@ -100,41 +144,68 @@ def _test_paths(root: Path, rel: str) -> list[str]:
 def _module_imports(root: Path, rel: str, cache: dict[str, str]) -> str:
     if rel not in cache:
         tree = ast.parse((root / rel).read_text(encoding="utf-8"))
-        cache[rel] = "\n".join(ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
-                               and not (isinstance(n, ast.ImportFrom) and n.module == "__future__"))
+        cache[rel] = "\n".join(
+            ast.unparse(n)
+            for n in tree.body
+            if isinstance(n, (ast.Import, ast.ImportFrom))
+            and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")
+        )
     return cache[rel]
 
 
 def _shown_imports(imports: str) -> str:
-    return f"The module imports:\n```python\n{imports}\n```" if imports else "The module imports nothing."
+    return (
+        f"The module imports:\n```python\n{imports}\n```"
+        if imports
+        else "The module imports nothing."
+    )
 
 
 def tester_input(item: dict, imports: str) -> str:
-    return (f"Write pytest tests for the function `{item['name']}` of module `{item['module']}`. "
-            f"Import it with `from {item['module']} import {item['name']}`; use plain pytest (tmp_path is the only "
-            f"fixture you may use), no network. The tests must pass against this implementation:\n\n"
-            f"```python\n{item['source'].rstrip()}\n```\n\n{_shown_imports(imports)}\n\n"
-            "Reply with the test module in one ```python block.")
+    return (
+        f"Write pytest tests for the function `{item['name']}` of module `{item['module']}`. "
+        f"Import it with `from {item['module']} import {item['name']}`; use plain pytest (tmp_path is the only "
+        f"fixture you may use), no network. The tests must pass against this implementation:\n\n"
+        f"```python\n{item['source'].rstrip()}\n```\n\n{_shown_imports(imports)}\n\n"
+        "Reply with the test module in one ```python block."
+    )
 
 
 def coder_input(item: dict, imports: str) -> str:
     quotes = "'''" if '"""' in item["docstring"] else '"""'
     lines = item["docstring"].splitlines()
-    docstring = lines[0] if len(lines) == 1 else "\n".join(f"    {line}".rstrip() for line in lines).strip() + "\n    "
-    return (f"Implement the function `{item['name']}` of module `{item['module']}`. {_shown_imports(imports)}\n\n"
-            f"Keep this signature and do what the docstring says:\n\n"
-            f"```python\n{item['signature']}:\n    {quotes}{docstring}{quotes}\n```\n\n"
-            "Reply with the function's code in one ```python block.")
+    docstring = (
+        lines[0]
+        if len(lines) == 1
+        else "\n".join(f"    {line}".rstrip() for line in lines).strip() + "\n    "
+    )
+    return (
+        f"Implement the function `{item['name']}` of module `{item['module']}`. {_shown_imports(imports)}\n\n"
+        f"Keep this signature and do what the docstring says:\n\n"
+        f"```python\n{item['signature']}:\n    {quotes}{docstring}{quotes}\n```\n\n"
+        "Reply with the function's code in one ```python block."
+    )
 
 
 def _context(agent: str, root: Path, commit: str | None, item: dict, **more) -> dict:
-    return {"agent": agent, "repo": str(root), "commit": commit or "", "module": item["module"], "name": item["name"],
-            "qualname": item["qualname"], "signature": item["signature"], "docstring": item["docstring"],
-            "import": f"from {item['module']} import {item['name']}", "target_where": item["where"], **more}
+    return {
+        "agent": agent,
+        "repo": str(root),
+        "commit": commit or "",
+        "module": item["module"],
+        "name": item["name"],
+        "qualname": item["qualname"],
+        "signature": item["signature"],
+        "docstring": item["docstring"],
+        "import": f"from {item['module']} import {item['name']}",
+        "target_where": item["where"],
+        **more,
+    }
 
 
-def _runnable_pairs(root: Path, items: list[dict], skipped: list[Skipped],
-                    calls: dict[tuple[str, str], list[str]]) -> list[dict]:
+def _runnable_pairs(
+    root: Path, items: list[dict], skipped: list[Skipped], calls: dict[tuple[str, str], list[str]]
+) -> list[dict]:
     """Tests that call repo code and can run alone: fixtures tmp_path at most, not async, not marked slow;
     each with `runnable`, its module cut down to it. `calls` collects every test's argument texts per target."""
     pairs, texts = [], {}
@@ -143,7 +214,9 @@ def _runnable_pairs(root: Path, items: list[dict], skipped: list[Skipped],
             skipped.append(pair)
             continue
         for target in pair["targets"]:
-            calls.setdefault((target["module"], target["qualname"]), []).extend(target.get("calls", []))
+            calls.setdefault((target["module"], target["qualname"]), []).extend(
+                target.get("calls", [])
+            )
         test = pair["test"]
         if not set(pair["fixtures"]) <= ALLOWED_FIXTURES or _ASYNC.search(test["source"]):
             continue
@@ -155,9 +228,14 @@ def _runnable_pairs(root: Path, items: list[dict], skipped: list[Skipped],
 
 
 def _coder_worthy(item: dict, node: ast.AST | None) -> bool:
-    return (bool(item["docstring"]) and not item["name"].startswith("test") and isinstance(node, ast.FunctionDef)
-            and _lines(item["source"]) <= MAX_FUNCTION_LINES and _pure_ish(node)
-            and all(ast.unparse(d) in PLAIN_DECORATORS for d in node.decorator_list))
+    return (
+        bool(item["docstring"])
+        and not item["name"].startswith("test")
+        and isinstance(node, ast.FunctionDef)
+        and _lines(item["source"]) <= MAX_FUNCTION_LINES
+        and _pure_ish(node)
+        and all(ast.unparse(d) in PLAIN_DECORATORS for d in node.decorator_list)
+    )
 
 
 def candidates(repo: str | Path) -> tuple[list[list[dict]], list[dict], list[Skipped]]:
@@ -176,15 +254,38 @@ def candidates(repo: str | Path) -> tuple[list[list[dict]], list[dict], list[Ski
     for item in (i for i in items if i["kind"] == "function"):
         pairs = by_target.get((item["module"], item["qualname"]), [])
         imported = _module_imports(root, item["path"], imports)
-        own = [p for p in pairs if len(p["targets"]) == 1 and _lines(p["test"]["runnable"]) <= MAX_TEST_LINES]
+        own = [
+            p
+            for p in pairs
+            if len(p["targets"]) == 1 and _lines(p["test"]["runnable"]) <= MAX_TEST_LINES
+        ]
         if own and _lines(item["source"]) <= MAX_SHOWN_LINES and not _ASYNC.search(item["source"]):
             testers.append([_tester(root, commit, item, pair, imported) for pair in own])
         node = function_node(item["source"], item["name"])
         if _coder_worthy(item, node):
-            tests = sorted(pairs, key=lambda p: (len(p["targets"]), _lines(p["test"]["runnable"]), p["test"]["where"]))
+            tests = sorted(
+                pairs,
+                key=lambda p: (
+                    len(p["targets"]),
+                    _lines(p["test"]["runnable"]),
+                    p["test"]["where"],
+                ),
+            )
             examples = example_arguments(item["docstring"], item["name"])
-            examples += [t for t in dict.fromkeys(calls.get((item["module"], item["qualname"]), [])) if t not in examples]
-            seed = _coder(root, commit, item, node, tests[:TESTS_PER_FUNCTION], imported, examples[:MAX_EXAMPLES])
+            examples += [
+                t
+                for t in dict.fromkeys(calls.get((item["module"], item["qualname"]), []))
+                if t not in examples
+            ]
+            seed = _coder(
+                root,
+                commit,
+                item,
+                node,
+                tests[:TESTS_PER_FUNCTION],
+                imported,
+                examples[:MAX_EXAMPLES],
+            )
             (coders_tested if tests else coders_untested).append(seed)
     return testers, coders_tested + coders_untested, skipped
 
@@ -192,23 +293,62 @@ def candidates(repo: str | Path) -> tuple[list[list[dict]], list[dict], list[Ski
 def _tester(root: Path, commit: str | None, item: dict, pair: dict, imports: str) -> dict:
     test = pair["test"]
     output = {"agent": "tester", "code": test["runnable"]}
-    context = _context("tester", root, commit, item, source=item["source"], module_imports=imports,
-                       test_where=test["where"], pythonpath=_test_paths(root, test["path"]))
-    return {"input": tester_input(item, imports), "output": output, "context": context,
-            "labels": {"agent": "tester", "module": item["module"]},
-            "provenance": {"origin": "repo", "source": test["where"]}}
+    context = _context(
+        "tester",
+        root,
+        commit,
+        item,
+        source=item["source"],
+        module_imports=imports,
+        test_where=test["where"],
+        pythonpath=_test_paths(root, test["path"]),
+    )
+    return {
+        "input": tester_input(item, imports),
+        "output": output,
+        "context": context,
+        "labels": {"agent": "tester", "module": item["module"]},
+        "provenance": {"origin": "repo", "source": test["where"]},
+    }
 
 
-def _coder(root: Path, commit: str | None, item: dict, node: ast.FunctionDef, tests: list[dict], imports: str,
-           examples: list[str]) -> dict:
+def _coder(
+    root: Path,
+    commit: str | None,
+    item: dict,
+    node: ast.FunctionDef,
+    tests: list[dict],
+    imports: str,
+    examples: list[str],
+) -> dict:
     paths: list[str] = []
     for pair in tests:
         paths += [p for p in _test_paths(root, pair["test"]["path"]) if p not in paths]
-    context = _context("coder", root, commit, item, params=parameters(node), module_imports=imports,
-                       tests=[{"where": p["test"]["where"], "file": f"test_{i}_{Path(p['test']['path']).name}",
-                               "code": p["test"]["runnable"]} for i, p in enumerate(tests)],
-                       pythonpath=paths, examples=examples,
-                       doctest={"text": item["docstring"], "line": item["line"]} if has_examples(item["docstring"]) else None)
-    return {"input": coder_input(item, imports), "output": {"agent": "coder", "code": item["source"] + "\n"},
-            "labels": {"agent": "coder", "module": item["module"]},
-            "provenance": {"origin": "repo", "source": item["where"]}, "context": context}
+    context = _context(
+        "coder",
+        root,
+        commit,
+        item,
+        params=parameters(node),
+        module_imports=imports,
+        tests=[
+            {
+                "where": p["test"]["where"],
+                "file": f"test_{i}_{Path(p['test']['path']).name}",
+                "code": p["test"]["runnable"],
+            }
+            for i, p in enumerate(tests)
+        ],
+        pythonpath=paths,
+        examples=examples,
+        doctest={"text": item["docstring"], "line": item["line"]}
+        if has_examples(item["docstring"])
+        else None,
+    )
+    return {
+        "input": coder_input(item, imports),
+        "output": {"agent": "coder", "code": item["source"] + "\n"},
+        "labels": {"agent": "coder", "module": item["module"]},
+        "provenance": {"origin": "repo", "source": item["where"]},
+        "context": context,
+    }

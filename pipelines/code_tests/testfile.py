@@ -20,7 +20,12 @@ Function = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _loaded(nodes: Iterable[ast.AST]) -> set[str]:
-    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {
+        n.id
+        for node in nodes
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
 
 
 def _bound(node: ast.stmt) -> set[str]:
@@ -38,12 +43,16 @@ def _bound(node: ast.stmt) -> set[str]:
 
 
 def _fixture(node: ast.stmt) -> bool:
-    return isinstance(node, Function) and any("fixture" in ast.unparse(d) for d in node.decorator_list)
+    return isinstance(node, Function) and any(
+        "fixture" in ast.unparse(d) for d in node.decorator_list
+    )
 
 
 def _autouse(node: ast.stmt) -> bool:
     return isinstance(node, Function) and any(
-        isinstance(d, ast.Call) and any(k.arg == "autouse" for k in d.keywords) for d in node.decorator_list)
+        isinstance(d, ast.Call) and any(k.arg == "autouse" for k in d.keywords)
+        for d in node.decorator_list
+    )
 
 
 def _import_text(node: ast.Import | ast.ImportFrom, used: set[str]) -> str:
@@ -51,7 +60,11 @@ def _import_text(node: ast.Import | ast.ImportFrom, used: set[str]) -> str:
         return ast.unparse(node)
     names = [a for a in node.names if (a.asname or a.name.split(".")[0]) in used or a.name == "*"]
     kind = type(node)
-    trimmed = kind(names=names, module=node.module, level=node.level) if kind is ast.ImportFrom else kind(names=names)
+    trimmed = (
+        kind(names=names, module=node.module, level=node.level)
+        if kind is ast.ImportFrom
+        else kind(names=names)
+    )
     return ast.unparse(trimmed) if names else ""
 
 
@@ -60,8 +73,15 @@ def reduce_test_module(text: str, keep: Iterable[str], tree: ast.Module | None =
     keep = set(keep)
     tests = {id(node): qualname for qualname, node, _ in collected_tests(tree)}
     dropped = {i for i, qualname in tests.items() if qualname not in keep}
-    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)
-                                         and isinstance(n.value.value, str))]  # docstrings
+    body = [
+        n
+        for n in tree.body
+        if not (
+            isinstance(n, ast.Expr)
+            and isinstance(n.value, ast.Constant)
+            and isinstance(n.value.value, str)
+        )
+    ]  # docstrings
     kept: dict[int, ast.stmt] = {}
     used: set[str] = set()
 
@@ -72,14 +92,22 @@ def reduce_test_module(text: str, keep: Iterable[str], tree: ast.Module | None =
         if isinstance(node, ast.ClassDef):
             used.update(_loaded([*node.decorator_list, *node.bases, *node.keywords]))
         for part in parts:  # the fixtures a test or a fixture asks for
-            if isinstance(part, Function) and id(part) not in dropped and (id(part) in tests or _fixture(part)):
+            if (
+                isinstance(part, Function)
+                and id(part) not in dropped
+                and (id(part) in tests or _fixture(part))
+            ):
                 used.update(a.arg for a in part.args.args)
 
     def kept_test(node: ast.stmt) -> bool:
         return id(node) in tests and id(node) not in dropped
 
     for node in body:
-        if kept_test(node) or isinstance(node, ast.ClassDef) and any(kept_test(child) for child in node.body):
+        if (
+            kept_test(node)
+            or isinstance(node, ast.ClassDef)
+            and any(kept_test(child) for child in node.body)
+        ):
             take(node)
     changed = True
     while changed:  # what the kept statements use, until nothing new is needed
@@ -96,7 +124,11 @@ def reduce_test_module(text: str, keep: Iterable[str], tree: ast.Module | None =
 
 
 def _render(text: str, nodes: list[ast.stmt], dropped: set[int], used: set[str]) -> str:
-    imports = [t for n in nodes if isinstance(n, (ast.Import, ast.ImportFrom)) and (t := _import_text(n, used))]
+    imports = [
+        t
+        for n in nodes
+        if isinstance(n, (ast.Import, ast.ImportFrom)) and (t := _import_text(n, used))
+    ]
     blocks: list[tuple[bool, str]] = []
     for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -104,12 +136,21 @@ def _render(text: str, nodes: list[ast.stmt], dropped: set[int], used: set[str])
         if isinstance(node, ast.ClassDef):
             source = definition_source(text, node).splitlines(keepends=True)
             start = first_line(node)
-            gone = {line - start for child in node.body if id(child) in dropped
-                    for line in range(first_line(child), child.end_lineno + 1)}
-            blocks.append((True, "".join(line for n, line in enumerate(source) if n not in gone).rstrip()))
+            gone = {
+                line - start
+                for child in node.body
+                if id(child) in dropped
+                for line in range(first_line(child), child.end_lineno + 1)
+            }
+            blocks.append(
+                (True, "".join(line for n, line in enumerate(source) if n not in gone).rstrip())
+            )
         else:
-            segment = definition_source(text, node) if isinstance(node, Function) else \
-                ast.get_source_segment(text, node, padded=True) or ast.unparse(node)
+            segment = (
+                definition_source(text, node)
+                if isinstance(node, Function)
+                else ast.get_source_segment(text, node, padded=True) or ast.unparse(node)
+            )
             blocks.append((isinstance(node, Function), segment.rstrip()))
     out = "\n".join(imports)
     for index, (is_definition, block) in enumerate(blocks):

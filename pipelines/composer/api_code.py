@@ -22,77 +22,108 @@ from functools import cache
 from pipelines.composer import api_material as m
 from pipelines.composer.theory import TheoryError
 
-WRITE = 'to the MIDI file named by sys.argv[1]'
+WRITE = "to the MIDI file named by sys.argv[1]"
 
 
 @dataclass(frozen=True)
 class Example:
-    api: str                                  # a real music21 object, by its dotted path
-    material: Callable[[], list[dict]]        # every parameter set, cheap to list
-    prepare: Callable[[dict], dict]           # a parameter set -> the values the templates need (music21)
-    subject: str                              # templates filled with the prepared values
+    api: str  # a real music21 object, by its dotted path
+    material: Callable[[], list[dict]]  # every parameter set, cheap to list
+    prepare: Callable[[dict], dict]  # a parameter set -> the values the templates need (music21)
+    subject: str  # templates filled with the prepared values
     code: str
-    answer: Callable[[dict], list[str]]       # the pitches the MIDI file must hold, by music21
-    how: str                                  # one sentence for the explanation
+    answer: Callable[[dict], list[str]]  # the pitches the MIDI file must hold, by music21
+    how: str  # one sentence for the explanation
 
 
 _HEAD = "import sys\n\nfrom music21 import {imports}\n\n"
 EXAMPLES = (
-    Example("music21.scale.ConcreteScale.getPitches", m.scale_space, m.prepare_scale,
-            "the {tonic} {kind} scale from {tonic}4 up to {tonic}5 in quarter notes",
-            _HEAD.format(imports="note, scale, stream") +
-            'pitches = scale.{cls}("{m21}").getPitches("{m21}4", "{m21}5")\n'
-            "melody = stream.Stream([note.Note(p, quarterLength=1) for p in pitches])\n"
-            'melody.write("midi", fp=sys.argv[1])\n',
-            m.scale_answer, "getPitches lists the scale's pitches between two pitches, each becomes a quarter note"),
-    Example("music21.harmony.ChordSymbol", m.progression_space, m.prepare_progression,
-            "the progression {symbols_text} as whole-note block chords",
-            _HEAD.format(imports="chord, harmony, stream") +
-            "progression = stream.Stream()\n"
-            "for figure in [{m21_text}]:\n"
-            "    symbol = harmony.ChordSymbol(figure)\n"
-            "    progression.append(chord.Chord(symbol.pitches, quarterLength=4))\n"
-            'progression.write("midi", fp=sys.argv[1])\n',
-            m.symbols_answer, "ChordSymbol spells each lead-sheet symbol, and each becomes a whole-note Chord"),
-    Example("music21.roman.RomanNumeral", m.progression_space, m.prepare_progression,
-            "{figures_text} in {key} as half-note chords",
-            _HEAD.format(imports="chord, key, roman, stream") +
-            'home = key.Key("{m21_tonic}", "{mode}")\n'
-            "part = stream.Stream()\n"
-            "for figure in [{figures_code}]:\n"
-            "    part.append(chord.Chord(roman.RomanNumeral(figure, home).pitches, quarterLength=2))\n"
-            'part.write("midi", fp=sys.argv[1])\n',
-            m.roman_answer, "RomanNumeral builds each numeral's chord in the key, and each becomes a half-note Chord"),
-    Example("music21.chord.Chord.inversion", m.inversion_space, m.prepare_inversion,
-            "the {root} {quality} chord built up from {root}4, in {nth} inversion, as one whole-note chord",
-            _HEAD.format(imports="chord, stream") +
-            "built = chord.Chord([{pitches}], quarterLength=4)\n"
-            "built.inversion({n})\n"
-            'stream.Stream([built]).write("midi", fp=sys.argv[1])\n',
-            m.inversion_answer,
-            "inversion(n) moves the lowest notes up an octave until the nth chord tone is in the bass"),
-    Example("music21.interval.Interval.transposePitch", m.transposition_space, m.prepare_transposition,
-            "{start} and then the note a {interval} above it, as two half notes",
-            _HEAD.format(imports="interval, note, pitch, stream") +
-            'start = pitch.Pitch("{m21start}")\n'
-            'top = interval.Interval("{code}").transposePitch(start)\n'
-            "melody = stream.Stream([note.Note(start, quarterLength=2), note.Note(top, quarterLength=2)])\n"
-            'melody.write("midi", fp=sys.argv[1])\n',
-            m.transposition_answer,
-            "transposePitch spells the pitch the interval lies above the start"),
-    Example("music21.stream.base.Stream.transpose", m.melody_space, m.prepare_melody,
-            "the melody {melody} transposed up a {interval}, in quarter notes",
-            _HEAD.format(imports="note, stream") +
-            "melody = stream.Stream([note.Note(name, quarterLength=1) for name in [{names}]])\n"
-            'melody.transpose("{code}").write("midi", fp=sys.argv[1])\n',
-            m.melody_answer,
-            "Stream.transpose moves every note of the stream by the interval"),
-    Example("music21.chord.Chord.closedPosition", m.spread_space, m.prepare_spread,
-            "the chord {spread} in closed position from octave 4, as one whole-note chord",
-            _HEAD.format(imports="chord, stream") +
-            "spread = chord.Chord([{pitches}], quarterLength=4)\n"
-            'stream.Stream([spread.closedPosition(forceOctave=4)]).write("midi", fp=sys.argv[1])\n',
-            m.closed_answer, "closedPosition keeps the pitch classes and packs them into one octave above the bass"),
+    Example(
+        "music21.scale.ConcreteScale.getPitches",
+        m.scale_space,
+        m.prepare_scale,
+        "the {tonic} {kind} scale from {tonic}4 up to {tonic}5 in quarter notes",
+        _HEAD.format(imports="note, scale, stream")
+        + 'pitches = scale.{cls}("{m21}").getPitches("{m21}4", "{m21}5")\n'
+        "melody = stream.Stream([note.Note(p, quarterLength=1) for p in pitches])\n"
+        'melody.write("midi", fp=sys.argv[1])\n',
+        m.scale_answer,
+        "getPitches lists the scale's pitches between two pitches, each becomes a quarter note",
+    ),
+    Example(
+        "music21.harmony.ChordSymbol",
+        m.progression_space,
+        m.prepare_progression,
+        "the progression {symbols_text} as whole-note block chords",
+        _HEAD.format(imports="chord, harmony, stream") + "progression = stream.Stream()\n"
+        "for figure in [{m21_text}]:\n"
+        "    symbol = harmony.ChordSymbol(figure)\n"
+        "    progression.append(chord.Chord(symbol.pitches, quarterLength=4))\n"
+        'progression.write("midi", fp=sys.argv[1])\n',
+        m.symbols_answer,
+        "ChordSymbol spells each lead-sheet symbol, and each becomes a whole-note Chord",
+    ),
+    Example(
+        "music21.roman.RomanNumeral",
+        m.progression_space,
+        m.prepare_progression,
+        "{figures_text} in {key} as half-note chords",
+        _HEAD.format(imports="chord, key, roman, stream")
+        + 'home = key.Key("{m21_tonic}", "{mode}")\n'
+        "part = stream.Stream()\n"
+        "for figure in [{figures_code}]:\n"
+        "    part.append(chord.Chord(roman.RomanNumeral(figure, home).pitches, quarterLength=2))\n"
+        'part.write("midi", fp=sys.argv[1])\n',
+        m.roman_answer,
+        "RomanNumeral builds each numeral's chord in the key, and each becomes a half-note Chord",
+    ),
+    Example(
+        "music21.chord.Chord.inversion",
+        m.inversion_space,
+        m.prepare_inversion,
+        "the {root} {quality} chord built up from {root}4, in {nth} inversion, as one whole-note chord",
+        _HEAD.format(imports="chord, stream")
+        + "built = chord.Chord([{pitches}], quarterLength=4)\n"
+        "built.inversion({n})\n"
+        'stream.Stream([built]).write("midi", fp=sys.argv[1])\n',
+        m.inversion_answer,
+        "inversion(n) moves the lowest notes up an octave until the nth chord tone is in the bass",
+    ),
+    Example(
+        "music21.interval.Interval.transposePitch",
+        m.transposition_space,
+        m.prepare_transposition,
+        "{start} and then the note a {interval} above it, as two half notes",
+        _HEAD.format(imports="interval, note, pitch, stream")
+        + 'start = pitch.Pitch("{m21start}")\n'
+        'top = interval.Interval("{code}").transposePitch(start)\n'
+        "melody = stream.Stream([note.Note(start, quarterLength=2), note.Note(top, quarterLength=2)])\n"
+        'melody.write("midi", fp=sys.argv[1])\n',
+        m.transposition_answer,
+        "transposePitch spells the pitch the interval lies above the start",
+    ),
+    Example(
+        "music21.stream.base.Stream.transpose",
+        m.melody_space,
+        m.prepare_melody,
+        "the melody {melody} transposed up a {interval}, in quarter notes",
+        _HEAD.format(imports="note, stream")
+        + "melody = stream.Stream([note.Note(name, quarterLength=1) for name in [{names}]])\n"
+        'melody.transpose("{code}").write("midi", fp=sys.argv[1])\n',
+        m.melody_answer,
+        "Stream.transpose moves every note of the stream by the interval",
+    ),
+    Example(
+        "music21.chord.Chord.closedPosition",
+        m.spread_space,
+        m.prepare_spread,
+        "the chord {spread} in closed position from octave 4, as one whole-note chord",
+        _HEAD.format(imports="chord, stream")
+        + "spread = chord.Chord([{pitches}], quarterLength=4)\n"
+        'stream.Stream([spread.closedPosition(forceOctave=4)]).write("midi", fp=sys.argv[1])\n',
+        m.closed_answer,
+        "closedPosition keeps the pitch classes and packs them into one octave above the bass",
+    ),
 )
 
 
@@ -102,7 +133,11 @@ def _resolve(dotted: str):
     module_name, _, rest = dotted.partition(".")
     obj = importlib.import_module(module_name)
     for part in rest.split("."):
-        obj = getattr(obj, part) if hasattr(obj, part) else importlib.import_module(f"{obj.__name__}.{part}")
+        obj = (
+            getattr(obj, part)
+            if hasattr(obj, part)
+            else importlib.import_module(f"{obj.__name__}.{part}")
+        )
     return obj
 
 
@@ -122,11 +157,14 @@ def describe(dotted: str) -> dict:
     end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
     path = inspect.getsourcefile(obj) or ""
     line = inspect.getsourcelines(obj)[1]
-    relative = path[path.rindex("music21/"):] if "music21/" in path else path
-    return {"api": dotted, "signature": dotted.rsplit(".", 1)[-1] + signature,
-            "doc": " ".join(doc.split("\n\n")[0].split())[:600],
-            "example": "\n".join(lines[start:min(end, start + 10)]),
-            "source": f"music21@{music21.__version__}:{relative}:{line}"}
+    relative = path[path.rindex("music21/") :] if "music21/" in path else path
+    return {
+        "api": dotted,
+        "signature": dotted.rsplit(".", 1)[-1] + signature,
+        "doc": " ".join(doc.split("\n\n")[0].split())[:600],
+        "example": "\n".join(lines[start : min(end, start + 10)]),
+        "source": f"music21@{music21.__version__}:{relative}:{line}",
+    }
 
 
 def seed(example: Example, params: dict) -> dict:
@@ -135,13 +173,21 @@ def seed(example: Example, params: dict) -> dict:
     subject = example.subject.format(**params)
     answer = example.answer(params)
     about = describe(example.api)
-    output = {"task": "code", "subject": subject, "answer": answer,
-              "explanation": f"{example.api.removeprefix('music21.')}: {example.how}; the script writes the result "
-                             f"with Stream.write('midi') to the path in sys.argv[1], and it holds {' '.join(answer)}.",
-              "code": example.code.format(**params)}
-    return {"input": f"Write a music21 script that writes {subject} {WRITE}.", "output": output,
-            "labels": {"task": "code"}, "context": {k: v for k, v in about.items() if k != "source"},
-            "provenance": {"origin": "repo", "source": about["source"]}}
+    output = {
+        "task": "code",
+        "subject": subject,
+        "answer": answer,
+        "explanation": f"{example.api.removeprefix('music21.')}: {example.how}; the script writes the result "
+        f"with Stream.write('midi') to the path in sys.argv[1], and it holds {' '.join(answer)}.",
+        "code": example.code.format(**params),
+    }
+    return {
+        "input": f"Write a music21 script that writes {subject} {WRITE}.",
+        "output": output,
+        "labels": {"task": "code"},
+        "context": {k: v for k, v in about.items() if k != "source"},
+        "provenance": {"origin": "repo", "source": about["source"]},
+    }
 
 
 def code_seeds(random_seed: int) -> Iterator[dict]:

@@ -15,9 +15,17 @@ import random
 from pipelines.composer import questions, theory
 from pipelines.composer.theory import TheoryError
 
-M21_SUFFIX = {"major triad": "", "minor triad": "m", "diminished triad": "dim", "augmented triad": "+",
-              "dominant seventh": "7", "major seventh": "maj7", "minor seventh": "m7",
-              "half-diminished seventh": "ø7", "diminished seventh": "dim7"}
+M21_SUFFIX = {
+    "major triad": "",
+    "minor triad": "m",
+    "diminished triad": "dim",
+    "augmented triad": "+",
+    "dominant seventh": "7",
+    "major seventh": "maj7",
+    "minor seventh": "m7",
+    "half-diminished seventh": "ø7",
+    "diminished seventh": "dim7",
+}
 SEVEN_NOTE_SCALES = [kind for kind, (_, degrees) in theory.SCALES.items() if degrees is None]
 ORDINALS = {1: "first", 2: "second", 3: "third"}
 
@@ -53,7 +61,9 @@ def _stack(names, octave: int) -> list[str]:
 
 
 def scale_space() -> list[dict]:
-    return [{"tonic": tonic, "kind": kind} for tonic in questions.ROOTS for kind in SEVEN_NOTE_SCALES]
+    return [
+        {"tonic": tonic, "kind": kind} for tonic in questions.ROOTS for kind in SEVEN_NOTE_SCALES
+    ]
 
 
 def prepare_scale(p: dict) -> dict:
@@ -67,21 +77,33 @@ def scale_answer(p: dict) -> list[str]:
 
 
 def progression_space() -> list[dict]:
-    return [{"figures": list(figures), "tonic": tonic, "mode": mode}
-            for mode, keys in (("major", questions.MAJOR_KEYS), ("minor", questions.MINOR_KEYS))
-            for tonic in keys for figures in questions.PROGRESSIONS[mode]]
+    return [
+        {"figures": list(figures), "tonic": tonic, "mode": mode}
+        for mode, keys in (("major", questions.MAJOR_KEYS), ("minor", questions.MINOR_KEYS))
+        for tonic in keys
+        for figures in questions.PROGRESSIONS[mode]
+    ]
 
 
 def prepare_progression(p: dict) -> dict:
     symbols = questions.progression_symbols(tuple(p["figures"]), p["tonic"], p["mode"])
     chords = [theory.parse_symbol(s) for s in symbols or []]
     if not chords or any(quality not in M21_SUFFIX for _, quality in chords):
-        raise TheoryError(f"{p['figures']} in {p['tonic']} {p['mode']} holds a chord without a music21 figure here")
+        raise TheoryError(
+            f"{p['figures']} in {p['tonic']} {p['mode']} holds a chord without a music21 figure here"
+        )
     m21 = [_m21(root) + M21_SUFFIX[quality] for root, quality in chords]
-    return {**p, "symbols_text": " ".join(symbols), "m21_text": _quoted(m21), "key": f"{p['tonic']} {p['mode']}",
-            "figures_text": " ".join(p["figures"]), "figures_code": _quoted(p["figures"]),
-            "m21_tonic": _m21(p["tonic"]),
-            "m21": m21, "spelled": [theory.chord_notes(root, quality) for root, quality in chords]}
+    return {
+        **p,
+        "symbols_text": " ".join(symbols),
+        "m21_text": _quoted(m21),
+        "key": f"{p['tonic']} {p['mode']}",
+        "figures_text": " ".join(p["figures"]),
+        "figures_code": _quoted(p["figures"]),
+        "m21_tonic": _m21(p["tonic"]),
+        "m21": m21,
+        "spelled": [theory.chord_notes(root, quality) for root, quality in chords],
+    }
 
 
 def symbols_answer(p: dict) -> list[str]:
@@ -100,19 +122,37 @@ def roman_answer(p: dict) -> list[str]:
     from music21 import key, roman
 
     home = key.Key(p["m21_tonic"], p["mode"])
-    return [name for figure in p["figures"] for name in _sorted_names(roman.RomanNumeral(figure, home).pitches)]
+    return [
+        name
+        for figure in p["figures"]
+        for name in _sorted_names(roman.RomanNumeral(figure, home).pitches)
+    ]
 
 
 def inversion_space() -> list[dict]:
-    qualities = {"major triad": 3, "minor triad": 3, "diminished triad": 3, "dominant seventh": 4, "major seventh": 4,
-                 "minor seventh": 4}
-    return [{"root": root, "quality": quality, "n": n, "nth": ORDINALS[n]}
-            for root in questions.ROOTS for quality, size in qualities.items() for n in range(1, size)]
+    qualities = {
+        "major triad": 3,
+        "minor triad": 3,
+        "diminished triad": 3,
+        "dominant seventh": 4,
+        "major seventh": 4,
+        "minor seventh": 4,
+    }
+    return [
+        {"root": root, "quality": quality, "n": n, "nth": ORDINALS[n]}
+        for root in questions.ROOTS
+        for quality, size in qualities.items()
+        for n in range(1, size)
+    ]
 
 
 def prepare_inversion(p: dict) -> dict:
     stacked = _stack(theory.chord_notes(p["root"], p["quality"]), 4)
-    return {**p, "pitches": _quoted(_m21(s) for s in stacked), "stacked": [_m21(s) for s in stacked]}
+    return {
+        **p,
+        "pitches": _quoted(_m21(s) for s in stacked),
+        "stacked": [_m21(s) for s in stacked],
+    }
 
 
 def inversion_answer(p: dict) -> list[str]:
@@ -124,20 +164,33 @@ def inversion_answer(p: dict) -> list[str]:
 
 
 def transposition_space() -> list[dict]:
-    return [{"start": f"{root}4", "code": code} for root in questions.ROOTS for code in questions.INTERVALS]
+    return [
+        {"start": f"{root}4", "code": code}
+        for root in questions.ROOTS
+        for code in questions.INTERVALS
+    ]
 
 
 def prepare_transposition(p: dict) -> dict:
     from music21 import interval
 
-    theory.transpose(p["start"], p["code"])  # TheoryError: the top note would need a triple accidental
-    return {**p, "m21start": _m21(p["start"]), "interval": interval.Interval(p["code"]).niceName.lower()}
+    theory.transpose(
+        p["start"], p["code"]
+    )  # TheoryError: the top note would need a triple accidental
+    return {
+        **p,
+        "m21start": _m21(p["start"]),
+        "interval": interval.Interval(p["code"]).niceName.lower(),
+    }
 
 
 def melody_space() -> list[dict]:
     rng = random.Random(0)
-    return [{"tonic": tonic, "code": code, "degrees": sorted(rng.sample(range(7), rng.randint(4, 6)))}
-            for tonic in questions.MAJOR_KEYS for code in ("M2", "m3", "M3", "P4", "P5", "M6", "P8")]
+    return [
+        {"tonic": tonic, "code": code, "degrees": sorted(rng.sample(range(7), rng.randint(4, 6)))}
+        for tonic in questions.MAJOR_KEYS
+        for code in ("M2", "m3", "M3", "P4", "P5", "M6", "P8")
+    ]
 
 
 def prepare_melody(p: dict) -> dict:
@@ -145,20 +198,38 @@ def prepare_melody(p: dict) -> dict:
 
     notes = theory.scale_notes(p["tonic"], "major")
     melody = _stack([notes[degree] for degree in p["degrees"]], 4)
-    return {**p, "melody": " ".join(melody), "names": _quoted(_m21(n) for n in melody),
-            "interval": interval.Interval(p["code"]).niceName.lower()}
+    return {
+        **p,
+        "melody": " ".join(melody),
+        "names": _quoted(_m21(n) for n in melody),
+        "interval": interval.Interval(p["code"]).niceName.lower(),
+    }
 
 
 def spread_space() -> list[dict]:
     rng = random.Random(1)
     triads = ("major triad", "minor triad", "diminished triad", "augmented triad")
-    return [{"root": root, "quality": quality, "octaves": [rng.randint(3, 5) for _ in range(3)],
-             "turn": rng.randrange(6)} for root in questions.ROOTS for quality in triads]
+    return [
+        {
+            "root": root,
+            "quality": quality,
+            "octaves": [rng.randint(3, 5) for _ in range(3)],
+            "turn": rng.randrange(6),
+        }
+        for root in questions.ROOTS
+        for quality in triads
+    ]
 
 
 def prepare_spread(p: dict) -> dict:
-    tones = [f"{name}{octave}" for name, octave in zip(theory.chord_notes(p["root"], p["quality"]), p["octaves"])]
-    tones = [tones[i] for i in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))[p["turn"]]]
+    tones = [
+        f"{name}{octave}"
+        for name, octave in zip(theory.chord_notes(p["root"], p["quality"]), p["octaves"])
+    ]
+    tones = [
+        tones[i]
+        for i in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))[p["turn"]]
+    ]
     m21 = [_m21(tone) for tone in tones]
     return {**p, "spread": " ".join(tones), "pitches": _quoted(m21), "tones": m21}
 

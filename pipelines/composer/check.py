@@ -31,25 +31,33 @@ def parse_subject(task: str, subject: str):
     if task == "chord_notes":
         root, _, quality = text.partition(" ")
         if not NOTE.match(root) or quality not in QUALITIES:
-            raise TheoryError(f"chord subject {subject!r} is not '<root> <quality>' (e.g. 'Eb major seventh'; "
-                              f"qualities: {', '.join(QUALITIES)})")
+            raise TheoryError(
+                f"chord subject {subject!r} is not '<root> <quality>' (e.g. 'Eb major seventh'; "
+                f"qualities: {', '.join(QUALITIES)})"
+            )
         return root, quality
     if task == "scale":
         tonic, _, kind = text.partition(" ")
         if not NOTE.match(tonic) or kind not in SCALES:
-            raise TheoryError(f"scale subject {subject!r} is not '<tonic> <scale>' (e.g. 'D harmonic minor'; "
-                              f"scales: {', '.join(SCALES)})")
+            raise TheoryError(
+                f"scale subject {subject!r} is not '<tonic> <scale>' (e.g. 'D harmonic minor'; "
+                f"scales: {', '.join(SCALES)})"
+            )
         return tonic, kind
     if task == "interval":
         match = re.fullmatch(r"(\S+) to (\S+)", text)
         if not match or not (PITCH.match(match.group(1)) and PITCH.match(match.group(2))):
-            raise TheoryError(f"interval subject {subject!r} is not '<pitch> to <pitch>' (e.g. 'C4 to Ab4')")
+            raise TheoryError(
+                f"interval subject {subject!r} is not '<pitch> to <pitch>' (e.g. 'C4 to Ab4')"
+            )
         return match.group(1), match.group(2)
     if task == "roman_numerals":
         chords, found, key_text = text.partition(" in ")
         if not found or not chords:
-            raise TheoryError(f"progression subject {subject!r} is not '<chords> in <key>' "
-                              "(e.g. 'C Am F G in C major')")
+            raise TheoryError(
+                f"progression subject {subject!r} is not '<chords> in <key>' "
+                "(e.g. 'C Am F G in C major')"
+            )
         tonic, mode = theory.parse_key(key_text)
         return [theory.parse_symbol(symbol) for symbol in chords.split()], tonic, mode
     if task == "code":
@@ -89,13 +97,21 @@ def explain(task: str, subject: str) -> str:
         low, high = parsed
         semitones = abs(theory.midi_number(high) - theory.midi_number(low))
         unit = "semitone" if semitones == 1 else "semitones"
-        return (f"From {low} to {high} is {semitones} {unit} across the letters {low[0]} to {high[0]}: "
-                f"a {theory.interval_name(low, high)}.")
+        return (
+            f"From {low} to {high} is {semitones} {unit} across the letters {low[0]} to {high[0]}: "
+            f"a {theory.interval_name(low, high)}."
+        )
     if task == "roman_numerals":
         chords, tonic, mode = parsed
-        steps = [f"{theory.chord_symbol(r, q)} is {theory.figure_for(r, q, tonic, mode) or 'outside the key'}"
-                 for r, q in chords]
-        return f"In {tonic} {mode}: " + ", ".join(steps) + " (upper case major, lower case minor, o diminished)."
+        steps = [
+            f"{theory.chord_symbol(r, q)} is {theory.figure_for(r, q, tonic, mode) or 'outside the key'}"
+            for r, q in chords
+        ]
+        return (
+            f"In {tonic} {mode}: "
+            + ", ".join(steps)
+            + " (upper case major, lower case minor, o diminished)."
+        )
     raise TheoryError("a code task's explanation says what the script builds")
 
 
@@ -109,9 +125,16 @@ def shape_problem(output: dict) -> str | None:
     if task in LIST_TASKS and not all(isinstance(item, str) for item in answer):
         return f"every item of a {task} answer is a string, got {answer!r}"
     if (task == "code") != (code is not None):
-        return "a code task needs `code` (a music21 script)" if task == "code" else f"a {task} answer has no `code`"
-    pattern, form = (PITCH, "a pitch with an octave, e.g. Eb4") if task == "code" else \
-        (NOTE, "a note name, e.g. Eb, F#, Bbb")
+        return (
+            "a code task needs `code` (a music21 script)"
+            if task == "code"
+            else f"a {task} answer has no `code`"
+        )
+    pattern, form = (
+        (PITCH, "a pitch with an octave, e.g. Eb4")
+        if task == "code"
+        else (NOTE, "a note name, e.g. Eb, F#, Bbb")
+    )
     if task in ("chord_notes", "scale", "code"):
         for index, name in enumerate(answer):
             if not pattern.match(name):
@@ -123,7 +146,9 @@ def answer_problem(task: str, subject: str, answer) -> tuple[str, str] | None:
     """Is `answer` right for a theory subject? (reason, detail) or None. The subject must parse."""
     parsed = parse_subject(task, subject)
     if task in ("chord_notes", "scale"):
-        expected = theory.chord_notes(*parsed) if task == "chord_notes" else theory.scale_notes(*parsed)
+        expected = (
+            theory.chord_notes(*parsed) if task == "chord_notes" else theory.scale_notes(*parsed)
+        )
         return theory.compare_names(subject, expected, answer, ordered=task == "scale")
     if task == "interval":
         expected = theory.interval_name(*parsed)
@@ -132,7 +157,10 @@ def answer_problem(task: str, subject: str, answer) -> tuple[str, str] | None:
         return None
     chords, tonic, mode = parsed
     if len(answer) != len(chords):
-        return "composer_wrong_numerals", f"{len(chords)} chords in {subject!r}, {len(answer)} numerals given"
+        return (
+            "composer_wrong_numerals",
+            f"{len(chords)} chords in {subject!r}, {len(answer)} numerals given",
+        )
     for (root, quality), figure in zip(chords, answer, strict=True):
         try:
             ok = theory.numeral_matches(figure, root, quality, tonic, mode)
@@ -142,8 +170,10 @@ def answer_problem(task: str, subject: str, answer) -> tuple[str, str] | None:
             spelled = " ".join(theory.numeral_notes(figure, tonic, mode))
             chord = f"{theory.chord_symbol(root, quality)} is {' '.join(theory.chord_notes(root, quality))}"
             right = theory.figure_for(root, quality, tonic, mode)
-            return "composer_wrong_numerals", (f"{figure} in {tonic} {mode} is {spelled}, but {chord}"
-                                               + (f" ({right})" if right else ""))
+            return "composer_wrong_numerals", (
+                f"{figure} in {tonic} {mode} is {spelled}, but {chord}"
+                + (f" ({right})" if right else "")
+            )
     return None
 
 
@@ -157,8 +187,10 @@ def code_problem(code: str, answer: list[str]) -> tuple[str, str] | None:
         return run.reason, run.detail
     expected = [theory.midi_number(name) for name in answer]
     if list(run.midi) != expected:
-        return "composer_code_wrong_notes", (f"the MIDI file holds {' '.join(run.pitches) or 'no notes'}; "
-                                             f"the answer says {' '.join(answer)}")
+        return "composer_code_wrong_notes", (
+            f"the MIDI file holds {' '.join(run.pitches) or 'no notes'}; "
+            f"the answer says {' '.join(answer)}"
+        )
     return None
 
 
@@ -166,7 +198,10 @@ def check_output(output: dict, question: str | None = None) -> tuple[str, str] |
     """The whole check, cheapest first: task, shape, subject, the question names the subject (when
     `question` is given), then the answer recomputed by music21 or the code run in the sandbox."""
     if output.get("task") not in TASKS:
-        return "composer_bad_subject", f"unknown task {output.get('task')!r} (known: {', '.join(TASKS)})"
+        return (
+            "composer_bad_subject",
+            f"unknown task {output.get('task')!r} (known: {', '.join(TASKS)})",
+        )
     shape = shape_problem(output)
     if shape:
         return "composer_bad_answer", shape
@@ -184,8 +219,12 @@ def check_output(output: dict, question: str | None = None) -> tuple[str, str] |
 
 # ---- the question names its subject -------------------------------------------------------------
 
-_WORD_ACCIDENTALS = [(r"([A-G])[- ]?double[- ]flat\b", r"\1bb"), (r"([A-G])[- ]?double[- ]sharp\b", r"\1##"),
-                     (r"([A-G])[- ]?flat\b", r"\1b"), (r"([A-G])[- ]?sharp\b", r"\1#")]
+_WORD_ACCIDENTALS = [
+    (r"([A-G])[- ]?double[- ]flat\b", r"\1bb"),
+    (r"([A-G])[- ]?double[- ]sharp\b", r"\1##"),
+    (r"([A-G])[- ]?flat\b", r"\1b"),
+    (r"([A-G])[- ]?sharp\b", r"\1#"),
+]
 
 
 def normal_text(text: str) -> str:
@@ -203,7 +242,9 @@ def has_token(text: str, token: str) -> bool:
 
 def _aliases(name: str) -> set[str]:
     forms = {name, name.replace("-", " ")}
-    forms |= {f.replace("seventh", "7th").replace("ninth", "9th").replace("sixth", "6th") for f in forms}
+    forms |= {
+        f.replace("seventh", "7th").replace("ninth", "9th").replace("sixth", "6th") for f in forms
+    }
     if name.endswith(" triad"):
         forms |= {name[:-6], name[:-6] + " chord"}
     if name.startswith("suspended"):
@@ -220,10 +261,15 @@ def named(text: str, names: dict[str, set[str]]) -> set[str]:
     spans = []
     for name, aliases in names.items():
         for alias in aliases:
-            for match in re.finditer(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", text, re.IGNORECASE):
+            for match in re.finditer(
+                rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", text, re.IGNORECASE
+            ):
                 spans.append((match.start(), match.end(), name))
-    return {name for start, end, name in spans
-            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)}
+    return {
+        name
+        for start, end, name in spans
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
+    }
 
 
 QUALITY_NAMES = {quality: _aliases(quality) for quality in QUALITIES}
@@ -240,18 +286,29 @@ def question_problem(text: str, output: dict) -> tuple[str, str] | None:
         root, quality = parsed
         symbol = theory.chord_symbol(root, quality)
         by_name = has_token(question, root) and quality in named(question, QUALITY_NAMES)
-        by_symbol = has_token(question, symbol) if symbol != root else has_token(question, root + " chord")
+        by_symbol = (
+            has_token(question, symbol) if symbol != root else has_token(question, root + " chord")
+        )
         missing = [] if by_name or by_symbol else [f"{root} {quality}' or '{symbol}"]
     elif task == "scale":
         tonic, kind = parsed
-        missing = [] if has_token(question, tonic) and kind in named(question, SCALE_NAMES) else [subject]
+        missing = (
+            [] if has_token(question, tonic) and kind in named(question, SCALE_NAMES) else [subject]
+        )
     elif task == "interval":
         missing = [name for name in parsed if not has_token(question, name)]
     else:
         chords, tonic, mode = parsed
-        missing = [theory.chord_symbol(r, q) for r, q in chords if not has_token(question, theory.chord_symbol(r, q))]
+        missing = [
+            theory.chord_symbol(r, q)
+            for r, q in chords
+            if not has_token(question, theory.chord_symbol(r, q))
+        ]
         if not re.search(rf"(?<![A-Za-z0-9#]){re.escape(tonic)}\s+{mode}\b", question):
             missing.append(f"{tonic} {mode}")
     if missing:
-        return "composer_question_mismatch", f"the question does not name '{', '.join(missing)}' (subject {subject!r})"
+        return (
+            "composer_question_mismatch",
+            f"the question does not name '{', '.join(missing)}' (subject {subject!r})",
+        )
     return None

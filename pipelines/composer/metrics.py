@@ -32,14 +32,20 @@ def _readable(task: str, record_subject: str, answer) -> bool:
     """Every name in a theory answer is one music21 reads (not that it is right)."""
     try:
         if task in ("chord_notes", "scale"):
-            return isinstance(answer, list) and bool(answer) and all(isinstance(n, str) and theory.NOTE.match(n)
-                                                                     for n in answer)
+            return (
+                isinstance(answer, list)
+                and bool(answer)
+                and all(isinstance(n, str) and theory.NOTE.match(n) for n in answer)
+            )
         if task == "interval":
             return isinstance(answer, str) and " ".join(answer.lower().split()) in interval_names()
         if task == "roman_numerals":
             _, tonic, mode = check.parse_subject(task, record_subject)
-            return isinstance(answer, list) and bool(answer) and all(
-                isinstance(f, str) and theory.numeral_notes(f, tonic, mode) for f in answer)
+            return (
+                isinstance(answer, list)
+                and bool(answer)
+                and all(isinstance(f, str) and theory.numeral_notes(f, tonic, mode) for f in answer)
+            )
     except TheoryError:
         return False
     return False
@@ -55,7 +61,9 @@ def interval_names() -> frozenset[str]:
         for quality in ("dd", "d", "m", "M", "P", "A", "AA"):
             try:
                 names.add(interval.Interval(f"{quality}{size}").niceName.lower())
-            except interval.IntervalException:  # a quality the size does not take, e.g. a minor fifth
+            except (
+                interval.IntervalException
+            ):  # a quality the size does not take, e.g. a minor fifth
                 continue
     return frozenset(names)
 
@@ -78,7 +86,9 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
 
             run = run_script(code)
             executes = run.reason is None
-            right = executes and list(run.midi) == [theory.midi_number(n) for n in expected["answer"]]
+            right = executes and list(run.midi) == [
+                theory.midi_number(n) for n in expected["answer"]
+            ]
         else:
             executes = right = False
     else:
@@ -87,8 +97,12 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
             right = executes and check.answer_problem(task, expected["subject"], answer) is None
         except TheoryError:
             right = False
-    return {"accuracy": float(right), "valid": float(valid), "task": float(predicted.get("task") == task),
-            "executes": float(executes)}
+    return {
+        "accuracy": float(right),
+        "valid": float(valid),
+        "task": float(predicted.get("task") == task),
+        "executes": float(executes),
+    }
 
 
 def _well_formed(predicted: dict) -> bool:

@@ -17,33 +17,101 @@ from collections.abc import Iterator
 from pipelines.composer import check, theory
 from pipelines.composer.theory import QUALITIES, SCALES, TheoryError
 
-ROOTS = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
+ROOTS = (
+    "C",
+    "C#",
+    "Db",
+    "D",
+    "D#",
+    "Eb",
+    "E",
+    "F",
+    "F#",
+    "Gb",
+    "G",
+    "G#",
+    "Ab",
+    "A",
+    "A#",
+    "Bb",
+    "B",
+)
 MAJOR_KEYS = ("C", "G", "D", "A", "E", "B", "F#", "C#", "F", "Bb", "Eb", "Ab", "Db", "Gb")
 MINOR_KEYS = ("A", "E", "B", "F#", "C#", "G#", "D#", "D", "G", "C", "F", "Bb", "Eb")
-INTERVALS = ("m2", "M2", "m3", "M3", "P4", "A4", "d5", "P5", "A5", "m6", "M6", "m7", "M7", "P8",
-             "m9", "M9", "m10", "M10", "P11", "P12")
+INTERVALS = (
+    "m2",
+    "M2",
+    "m3",
+    "M3",
+    "P4",
+    "A4",
+    "d5",
+    "P5",
+    "A5",
+    "m6",
+    "M6",
+    "m7",
+    "M7",
+    "P8",
+    "m9",
+    "M9",
+    "m10",
+    "M10",
+    "P11",
+    "P12",
+)
 PROGRESSIONS = {
-    "major": (("I", "vi", "IV", "V"), ("I", "V", "vi", "IV"), ("ii", "V", "I"), ("I", "IV", "V", "I"),
-              ("vi", "IV", "I", "V"), ("ii7", "V7", "I"), ("I", "vi", "ii", "V7"), ("I", "iii", "IV", "V"),
-              ("IV", "V", "iii", "vi"), ("I", "IV", "viio", "iii", "vi", "ii", "V", "I"), ("I7", "IV7", "ii7", "V7")),
-    "minor": (("i", "iv", "V", "i"), ("i", "VI", "III", "VII"), ("i", "VII", "VI", "V"), ("iiø7", "V7", "i"),
-              ("i", "VI", "iv", "V7"), ("i", "iio", "V", "i"), ("i", "iv", "viio7", "i"), ("i", "III", "iv", "V")),
+    "major": (
+        ("I", "vi", "IV", "V"),
+        ("I", "V", "vi", "IV"),
+        ("ii", "V", "I"),
+        ("I", "IV", "V", "I"),
+        ("vi", "IV", "I", "V"),
+        ("ii7", "V7", "I"),
+        ("I", "vi", "ii", "V7"),
+        ("I", "iii", "IV", "V"),
+        ("IV", "V", "iii", "vi"),
+        ("I", "IV", "viio", "iii", "vi", "ii", "V", "I"),
+        ("I7", "IV7", "ii7", "V7"),
+    ),
+    "minor": (
+        ("i", "iv", "V", "i"),
+        ("i", "VI", "III", "VII"),
+        ("i", "VII", "VI", "V"),
+        ("iiø7", "V7", "i"),
+        ("i", "VI", "iv", "V7"),
+        ("i", "iio", "V", "i"),
+        ("i", "iv", "viio7", "i"),
+        ("i", "III", "iv", "V"),
+    ),
 }
 
 TEMPLATES = {
-    "chord_notes": ("What are the notes of {root} {quality}?", "Spell the {root} {quality} chord.",
-                    "Which notes make up the {symbol} chord?",
-                    "List the notes of the {root} {quality} chord from the root up.",
-                    "I'm voicing a {root} {quality} on piano. Which notes do I need?"),
-    "scale": ("Spell the {tonic} {kind} scale.", "What notes are in {tonic} {kind}?",
-              "List the notes of the {tonic} {kind} scale going up, without repeating the tonic.",
-              "Which notes does the {tonic} {kind} scale use?"),
-    "interval": ("Name the interval from {low} up to {high}.", "What interval is {low} to {high}?",
-                 "How do you name the interval between {low} and {high}, going up?",
-                 "I play {low} and then {high}. What is that interval called?"),
-    "roman_numerals": ("Roman numerals of {chords} in {key}?", "Give the Roman numeral analysis of {chords} in {key}.",
-                       "In {key}, what are the Roman numerals for the progression {chords}?",
-                       "Analyse this progression in {key}: {chords}. Which Roman numerals are they?"),
+    "chord_notes": (
+        "What are the notes of {root} {quality}?",
+        "Spell the {root} {quality} chord.",
+        "Which notes make up the {symbol} chord?",
+        "List the notes of the {root} {quality} chord from the root up.",
+        "I'm voicing a {root} {quality} on piano. Which notes do I need?",
+    ),
+    "scale": (
+        "Spell the {tonic} {kind} scale.",
+        "What notes are in {tonic} {kind}?",
+        "List the notes of the {tonic} {kind} scale going up, without repeating the tonic.",
+        "Which notes does the {tonic} {kind} scale use?",
+    ),
+    "interval": (
+        "Name the interval from {low} up to {high}.",
+        "What interval is {low} to {high}?",
+        "How do you name the interval between {low} and {high}, going up?",
+        "I play {low} and then {high}. What is that interval called?",
+    ),
+    "roman_numerals": (
+        "Roman numerals of {chords} in {key}?",
+        "Give the Roman numeral analysis of {chords} in {key}.",
+        "In {key}, what are the Roman numerals for the progression {chords}?",
+        "Analyse this progression in {key}: {chords}. Which Roman numerals are they?",
+    ),
 }
 
 
@@ -51,17 +119,30 @@ def show(name: str, style: int) -> str:
     """A root or tonic as written in a question: 0 ASCII "Eb", 1 signs "E♭", 2 words "E-flat"."""
     letter, accidental = name[0], name[1:]
     if style == 1:
-        return letter + accidental.replace("bb", "𝄫").replace("b", "♭").replace("##", "𝄪").replace("#", "♯")
+        return letter + accidental.replace("bb", "𝄫").replace("b", "♭").replace("##", "𝄪").replace(
+            "#", "♯"
+        )
     if style == 2 and accidental:
-        return letter + {"b": "-flat", "bb": "-double-flat", "#": "-sharp", "##": "-double-sharp"}[accidental]
+        return (
+            letter
+            + {"b": "-flat", "bb": "-double-flat", "#": "-sharp", "##": "-double-sharp"}[accidental]
+        )
     return name
 
 
 def _seed(task: str, subject: str, question: str, source: str) -> dict:
-    output = {"task": task, "subject": subject, "answer": check.expected_answer(task, subject),
-              "explanation": check.explain(task, subject)}
-    return {"input": question, "output": output, "labels": {"task": task},
-            "provenance": {"origin": "grammar", "source": f"grammar:{source}"}}
+    output = {
+        "task": task,
+        "subject": subject,
+        "answer": check.expected_answer(task, subject),
+        "explanation": check.explain(task, subject),
+    }
+    return {
+        "input": question,
+        "output": output,
+        "labels": {"task": task},
+        "provenance": {"origin": "grammar", "source": f"grammar:{source}"},
+    }
 
 
 def chord_seeds(rng: random.Random) -> Iterator[dict]:
@@ -70,7 +151,9 @@ def chord_seeds(rng: random.Random) -> Iterator[dict]:
     for root, quality in space:
         index, style = rng.randrange(len(TEMPLATES["chord_notes"])), rng.randrange(3)
         symbol = theory.chord_symbol(show(root, min(style, 1)), quality)
-        text = TEMPLATES["chord_notes"][index].format(root=show(root, style), quality=quality, symbol=symbol)
+        text = TEMPLATES["chord_notes"][index].format(
+            root=show(root, style), quality=quality, symbol=symbol
+        )
         try:
             yield _seed("chord_notes", f"{root} {quality}", text, f"chord_notes/{index}")
         except TheoryError:  # music21 spells a tone with a triple accidental
@@ -90,14 +173,20 @@ def scale_seeds(rng: random.Random) -> Iterator[dict]:
 
 
 def interval_seeds(rng: random.Random) -> Iterator[dict]:
-    space = [(f"{root}{octave}", code) for root in ROOTS for octave in (3, 4, 5) for code in INTERVALS]
+    space = [
+        (f"{root}{octave}", code) for root in ROOTS for octave in (3, 4, 5) for code in INTERVALS
+    ]
     rng.shuffle(space)
     for low, code in space:
         index = rng.randrange(len(TEMPLATES["interval"]))
         try:
             high = theory.transpose(low, code)
-            yield _seed("interval", f"{low} to {high}", TEMPLATES["interval"][index].format(low=low, high=high),
-                        f"interval/{index}")
+            yield _seed(
+                "interval",
+                f"{low} to {high}",
+                TEMPLATES["interval"][index].format(low=low, high=high),
+                f"interval/{index}",
+            )
         except TheoryError:
             continue
 
@@ -114,8 +203,12 @@ def progression_symbols(figures: tuple[str, ...], tonic: str, mode: str) -> list
 
 
 def roman_seeds(rng: random.Random) -> Iterator[dict]:
-    space = [(figures, tonic, mode) for mode, keys in (("major", MAJOR_KEYS), ("minor", MINOR_KEYS))
-             for tonic in keys for figures in PROGRESSIONS[mode]]
+    space = [
+        (figures, tonic, mode)
+        for mode, keys in (("major", MAJOR_KEYS), ("minor", MINOR_KEYS))
+        for tonic in keys
+        for figures in PROGRESSIONS[mode]
+    ]
     rng.shuffle(space)
     for figures, tonic, mode in space:
         try:
@@ -127,13 +220,22 @@ def roman_seeds(rng: random.Random) -> Iterator[dict]:
         subject = f"{' '.join(symbols)} in {tonic} {mode}"
         if check.expected_answer("roman_numerals", subject) != list(figures):
             continue  # music21 reads the progression otherwise; the answer would not be the textbook one
-        index, joiner = rng.randrange(len(TEMPLATES["roman_numerals"])), rng.choice((" ", " - ", ", "))
-        text = TEMPLATES["roman_numerals"][index].format(chords=joiner.join(symbols), key=f"{tonic} {mode}")
+        index, joiner = (
+            rng.randrange(len(TEMPLATES["roman_numerals"])),
+            rng.choice((" ", " - ", ", ")),
+        )
+        text = TEMPLATES["roman_numerals"][index].format(
+            chords=joiner.join(symbols), key=f"{tonic} {mode}"
+        )
         yield _seed("roman_numerals", subject, text, f"roman_numerals/{index}")
 
 
 def theory_seeds(random_seed: int) -> dict[str, Iterator[dict]]:
     """One lazy iterator per theory task, each shuffled by its own generator (adding a task keeps the others)."""
-    makers = {"chord_notes": chord_seeds, "interval": interval_seeds, "scale": scale_seeds,
-              "roman_numerals": roman_seeds}
+    makers = {
+        "chord_notes": chord_seeds,
+        "interval": interval_seeds,
+        "scale": scale_seeds,
+        "roman_numerals": roman_seeds,
+    }
     return {task: make(random.Random(f"{random_seed}:{task}")) for task, make in makers.items()}

@@ -72,8 +72,10 @@ def generated_seeds(count: int, random_seed: int) -> Iterator[dict]:
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
     unknown = [key for key in config if key not in SOURCE_KEYS]
     if unknown:
-        raise ConfigError(f"source: unknown key {unknown[0]!r} for the composer recipe "
-                          f"(known: {', '.join(SOURCE_KEYS)})")
+        raise ConfigError(
+            f"source: unknown key {unknown[0]!r} for the composer recipe "
+            f"(known: {', '.join(SOURCE_KEYS)})"
+        )
     kept = 0
     if config.get("paths"):
         from pipelines.composer.scores import read_sources
@@ -90,7 +92,9 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
 def normal_output(raw: Any) -> dict:
     """An output dict with note names in ASCII; ValueError naming what is missing or unreadable."""
     if not isinstance(raw, dict):
-        raise ValueError(f"output must be an object with {', '.join(OUTPUT_KEYS[:4])}; got {type(raw).__name__}")
+        raise ValueError(
+            f"output must be an object with {', '.join(OUTPUT_KEYS[:4])}; got {type(raw).__name__}"
+        )
     missing = [key for key in OUTPUT_KEYS[:3] if key not in raw]
     if missing:
         raise ValueError(f"output lacks {', '.join(missing)}")
@@ -102,11 +106,15 @@ def normal_output(raw: Any) -> dict:
         if key in output and not isinstance(output[key], str):
             raise ValueError(f"output.{key} must be a string")
     output["subject"] = " ".join(output["subject"].split())
-    output["subject"] = check.normal_text(output["subject"]) if output["task"] != "code" else output["subject"]
+    output["subject"] = (
+        check.normal_text(output["subject"]) if output["task"] != "code" else output["subject"]
+    )
     answer = output["answer"]
     if output["task"] in ("chord_notes", "scale", "code") and isinstance(answer, list):
         try:
-            output["answer"] = [theory.normal_name(name) if isinstance(name, str) else name for name in answer]
+            output["answer"] = [
+                theory.normal_name(name) if isinstance(name, str) else name for name in answer
+            ]
         except TheoryError as exc:
             raise ValueError(str(exc)) from None
     return output
@@ -114,14 +122,21 @@ def normal_output(raw: Any) -> dict:
 
 def user_seed(obj: Any) -> dict[str, Any]:
     shape = 'each line needs {"input": "<question>", "output": {"task": ..., "subject": ..., "answer": ...}}'
-    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not obj["input"].strip():
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("input"), str)
+        or not obj["input"].strip()
+    ):
         raise ValueError(shape)
     output = normal_output(obj.get("output"))
     if "explanation" not in output:
         try:
             written = " ".join(map(str, output["answer"]))
-            output["explanation"] = (check.explain(output["task"], output["subject"]) if output["task"] != "code" else
-                                     f"The script writes {written} to the MIDI file in sys.argv[1].")
+            output["explanation"] = (
+                check.explain(output["task"], output["subject"])
+                if output["task"] != "code"
+                else f"The script writes {written} to the MIDI file in sys.argv[1]."
+            )
         except (TheoryError, TypeError) as exc:
             raise SeedError("composer_bad_subject", str(exc)) from None
     record = {"input": obj["input"], "output": output}
@@ -133,7 +148,11 @@ def user_seed(obj: Any) -> dict[str, Any]:
 
 def make_pair(item: dict, seed: dict) -> dict:
     """One teacher pair {"input", "output"} -> a record's fields; ValueError when it is not one."""
-    if not isinstance(item, dict) or not isinstance(item.get("input"), str) or not item["input"].strip():
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("input"), str)
+        or not item["input"].strip()
+    ):
         raise ValueError('a pair is {"input": "<question>", "output": {...}}')
     output = normal_output(item.get("output"))
     if "explanation" not in output:

@@ -26,10 +26,10 @@ from pathlib import Path
 
 from factory.sandbox import base_env, run_confined
 
-TIMEOUT_S = 30.0          # wall clock per script (music21's import alone takes ~0.5 s on an idle core)
+TIMEOUT_S = 30.0  # wall clock per script (music21's import alone takes ~0.5 s on an idle core)
 MEMORY_BYTES = 2 << 30
 FILE_BYTES = 16 << 20
-MAX_NOTES = 256           # a score longer than this is not a training answer
+MAX_NOTES = 256  # a score longer than this is not a training answer
 
 _WRAPPER = """\
 import resource, runpy, sys
@@ -43,10 +43,10 @@ runpy.run_path("script.py", run_name="__main__")
 
 @dataclass(frozen=True)
 class Run:
-    reason: str | None             # None: the script wrote a MIDI file music21 reads back
+    reason: str | None  # None: the script wrote a MIDI file music21 reads back
     detail: str = ""
     pitches: tuple[str, ...] = ()  # names with octave ("Eb4"), in time order, a chord low to high
-    midi: tuple[int, ...] = ()     # the same notes as MIDI key numbers
+    midi: tuple[int, ...] = ()  # the same notes as MIDI key numbers
 
 
 def run_script(code: str, timeout: float | None = None) -> Run:
@@ -61,10 +61,19 @@ def _run(code: str, timeout: float) -> Run:
         wrapper = _WRAPPER.format(cpu=int(timeout) + 1, memory=MEMORY_BYTES, fsize=FILE_BYTES)
         env = {**base_env(folder), "HOME": str(folder), "MPLBACKEND": "Agg"}
         log = folder / "stderr.txt"
-        run = run_confined([sys.executable, "-s", "-c", wrapper], folder, cwd=folder, env=env, log=log, timeout=timeout,
-                           limits=(int(timeout) + 1, MEMORY_BYTES, FILE_BYTES))
+        run = run_confined(
+            [sys.executable, "-s", "-c", wrapper],
+            folder,
+            cwd=folder,
+            env=env,
+            log=log,
+            timeout=timeout,
+            limits=(int(timeout) + 1, MEMORY_BYTES, FILE_BYTES),
+        )
         if not run.in_time:
-            return Run("composer_code_timeout", f"still running after {timeout:g} s (killed); no MIDI file")
+            return Run(
+                "composer_code_timeout", f"still running after {timeout:g} s (killed); no MIDI file"
+            )
         if run.returncode != 0:
             return Run("composer_code_failed", _failure(run.returncode, log))
         return read_midi(folder / "out.mid")
@@ -73,12 +82,18 @@ def _run(code: str, timeout: float) -> Run:
 
 
 def _failure(returncode: int, stderr_path: Path) -> str:
-    lines = [line.strip() for line in stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    lines = [
+        line.strip()
+        for line in stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
     last = next((line for line in reversed(lines) if line), "")
     if returncode < 0:
         name = signal.Signals(-returncode).name
-        limit = {"SIGXCPU": "CPU time limit", "SIGXFSZ": f"a file over {FILE_BYTES >> 20} MiB",
-                 "SIGKILL": "killed"}.get(name, "killed by a signal")
+        limit = {
+            "SIGXCPU": "CPU time limit",
+            "SIGXFSZ": f"a file over {FILE_BYTES >> 20} MiB",
+            "SIGKILL": "killed",
+        }.get(name, "killed by a signal")
         return f"{name} ({limit})" + (f": {last[:200]}" if last else "")
     return last[:300] or f"exit status {returncode}, nothing on stderr"
 
@@ -94,13 +109,25 @@ def read_midi(path: Path) -> Run:
     try:
         score = converter.parse(str(path), format="midi")
     except Exception as exc:  # music21 raises many types for a broken file
-        return Run("composer_no_score", f"music21 cannot read the MIDI file: {type(exc).__name__}: {exc}"[:300])
-    notes = sorted(((float(element.offset), p.midi, p.nameWithOctave) for element in score.flatten().notes
-                    for p in element.pitches), key=lambda item: item[:2])
+        return Run(
+            "composer_no_score",
+            f"music21 cannot read the MIDI file: {type(exc).__name__}: {exc}"[:300],
+        )
+    notes = sorted(
+        (
+            (float(element.offset), p.midi, p.nameWithOctave)
+            for element in score.flatten().notes
+            for p in element.pitches
+        ),
+        key=lambda item: item[:2],
+    )
     if not notes:
         return Run("composer_no_score", "the MIDI file holds no notes")
     if len(notes) > MAX_NOTES:
-        return Run("composer_no_score", f"the MIDI file holds {len(notes)} notes, over the cap of {MAX_NOTES}")
+        return Run(
+            "composer_no_score",
+            f"the MIDI file holds {len(notes)} notes, over the cap of {MAX_NOTES}",
+        )
     try:
         pitches = tuple(from_m21(name) for _, _, name in notes)
     except TheoryError as exc:

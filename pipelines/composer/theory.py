@@ -31,8 +31,16 @@ QUALITIES: dict[str, tuple[str, str, str]] = {
     "dominant seventh": ("dominant-seventh", "7", "a major triad and a minor seventh"),
     "major seventh": ("major-seventh", "maj7", "a major triad and a major seventh"),
     "minor seventh": ("minor-seventh", "m7", "a minor triad and a minor seventh"),
-    "half-diminished seventh": ("half-diminished-seventh", "m7b5", "a diminished triad and a minor seventh"),
-    "diminished seventh": ("diminished-seventh", "dim7", "a diminished triad and a diminished seventh"),
+    "half-diminished seventh": (
+        "half-diminished-seventh",
+        "m7b5",
+        "a diminished triad and a minor seventh",
+    ),
+    "diminished seventh": (
+        "diminished-seventh",
+        "dim7",
+        "a diminished triad and a diminished seventh",
+    ),
     "minor-major seventh": ("minor-major-seventh", "mMaj7", "a minor triad and a major seventh"),
     "major sixth": ("major-sixth", "6", "a major triad and a major sixth"),
     "minor sixth": ("minor-sixth", "m6", "a minor triad and a major sixth"),
@@ -72,12 +80,14 @@ def normal_name(text: str) -> str:
         name = name.replace(sign, ascii_sign)
     name = name[:1].upper() + name[1:]
     if not (NOTE.match(name) or PITCH.match(name)):
-        raise TheoryError(f"{text!r} is not a note name (a letter A-G, then b, bb, # or ##, and an octave for pitches)")
+        raise TheoryError(
+            f"{text!r} is not a note name (a letter A-G, then b, bb, # or ##, and an octave for pitches)"
+        )
     return name
 
 
 def to_m21(name: str) -> str:
-    """"Eb4" -> "E-4", "Bbb" -> "B--" (music21's spelling of flats)."""
+    """ "Eb4" -> "E-4", "Bbb" -> "B--" (music21's spelling of flats)."""
     match = NOTE.match(name) or PITCH.match(name)
     if not match:
         raise TheoryError(f"{name!r} is not a note name (a letter A-G, then b, bb, # or ##)")
@@ -93,7 +103,9 @@ def from_m21(name: str) -> str:
     accidental = rest[: len(rest) - len(octave)].replace("-", "b")
     result = f"{letter}{accidental}{octave}"
     if not (NOTE.match(result) or PITCH.match(result)):
-        raise TheoryError(f"music21 spells this note {name!r}, which the records' notation cannot write")
+        raise TheoryError(
+            f"music21 spells this note {name!r}, which the records' notation cannot write"
+        )
     return result
 
 
@@ -128,7 +140,7 @@ def chord_symbol(root: str, quality: str) -> str:
 
 
 def parse_symbol(symbol: str) -> tuple[str, str]:
-    """"Bbm7b5" -> ("Bb", "half-diminished seventh"); TheoryError for a suffix outside QUALITIES."""
+    """ "Bbm7b5" -> ("Bb", "half-diminished seventh"); TheoryError for a suffix outside QUALITIES."""
     match = re.match(r"^([A-G](?:bb|b|##|#)?)(.*)$", symbol.strip())
     if not match or match.group(2) not in SUFFIXES:
         known = ", ".join(repr(s) for s in SUFFIXES)
@@ -177,11 +189,13 @@ def transpose(name: str, interval_code: str) -> str:
     """A pitch moved up by an interval ("C4", "m6") -> "Ab4"."""
     from music21 import interval, pitch
 
-    return from_m21(interval.Interval(interval_code).transposePitch(pitch.Pitch(to_m21(name))).nameWithOctave)
+    return from_m21(
+        interval.Interval(interval_code).transposePitch(pitch.Pitch(to_m21(name))).nameWithOctave
+    )
 
 
 def parse_key(text: str) -> tuple[str, str]:
-    """"F# minor" -> ("F#", "minor")."""
+    """ "F# minor" -> ("F#", "minor")."""
     parts = text.split()
     if len(parts) != 2 or parts[1] not in MODES or not NOTE.match(parts[0]):
         raise TheoryError(f"{text!r} is not a key (a tonic, then major or minor, e.g. 'F# minor')")
@@ -215,9 +229,17 @@ def numeral_matches(figure: str, root: str, quality: str, tonic: str, mode: str)
 
 
 _NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
-_FIGURE_SUFFIX = {"major triad": "", "minor triad": "", "diminished triad": "o", "augmented triad": "+",
-                  "dominant seventh": "7", "major seventh": "7", "minor seventh": "7",
-                  "half-diminished seventh": "ø7", "diminished seventh": "o7"}
+_FIGURE_SUFFIX = {
+    "major triad": "",
+    "minor triad": "",
+    "diminished triad": "o",
+    "augmented triad": "+",
+    "dominant seventh": "7",
+    "major seventh": "7",
+    "minor seventh": "7",
+    "half-diminished seventh": "ø7",
+    "diminished seventh": "o7",
+}
 
 
 def figure_for(root: str, quality: str, tonic: str, mode: str) -> str | None:
@@ -230,19 +252,28 @@ def figure_for(root: str, quality: str, tonic: str, mode: str) -> str | None:
     home = _key(tonic, mode)
     degree = home.getScaleDegreeFromPitch(pitch.Pitch(to_m21(root)), comparisonAttribute="name")
     if degree is None and mode == "minor":  # the raised 6th and 7th of minor
-        degree = home.getScaleDegreeFromPitch(pitch.Pitch(to_m21(root)).transpose("-A1"), comparisonAttribute="name")
+        degree = home.getScaleDegreeFromPitch(
+            pitch.Pitch(to_m21(root)).transpose("-A1"), comparisonAttribute="name"
+        )
         degree = degree if degree in (6, 7) else None
     if degree is None:
         return None
     numeral = _NUMERALS[degree - 1]
-    if quality in ("minor triad", "diminished triad", "minor seventh", "half-diminished seventh", "diminished seventh"):
+    if quality in (
+        "minor triad",
+        "diminished triad",
+        "minor seventh",
+        "half-diminished seventh",
+        "diminished seventh",
+    ):
         numeral = numeral.lower()
     figure = numeral + _FIGURE_SUFFIX[quality]
     return figure if numeral_matches(figure, root, quality, tonic, mode) else None
 
 
-def compare_names(what: str, expected: list[str] | tuple[str, ...], given: list[str], *, ordered: bool
-                  ) -> tuple[str, str] | None:
+def compare_names(
+    what: str, expected: list[str] | tuple[str, ...], given: list[str], *, ordered: bool
+) -> tuple[str, str] | None:
     """None when `given` spells `expected` (in order when `ordered`), else (reason, detail):
     `composer_wrong_spelling` for the same pitches under other letters (an enharmonic respelling),
     `composer_wrong_notes` for anything else, naming what is missing and what does not belong."""
@@ -250,16 +281,23 @@ def compare_names(what: str, expected: list[str] | tuple[str, ...], given: list[
     if (given == expected) if ordered else (sorted(given) == sorted(expected)):
         return None
     shown = f"{what} is {' '.join(expected)}; given {' '.join(given)}"
-    same_pitches = [pitch_class(n) for n in given] == [pitch_class(n) for n in expected] if ordered else \
-        sorted(pitch_class(n) for n in given) == sorted(pitch_class(n) for n in expected)
+    same_pitches = (
+        [pitch_class(n) for n in given] == [pitch_class(n) for n in expected]
+        if ordered
+        else sorted(pitch_class(n) for n in given) == sorted(pitch_class(n) for n in expected)
+    )
     if same_pitches:
         respelled = [f"{g} for {e}" for g, e in zip(given, expected) if g != e] if ordered else []
         return "composer_wrong_spelling", f"{shown}: same pitches, other letters" + (
-            f" ({', '.join(respelled)})" if respelled else "")
+            f" ({', '.join(respelled)})" if respelled else ""
+        )
     missing = [n for n in expected if n not in given]
     extra = [n for n in given if n not in expected]
     repeated = sorted({n for n in given if given.count(n) > expected.count(n) and n in expected})
-    parts = [f"missing {' '.join(missing)}" if missing else "", f"not in it: {' '.join(extra)}" if extra else "",
-             f"repeats {' '.join(repeated)}" if repeated else ""]
+    parts = [
+        f"missing {' '.join(missing)}" if missing else "",
+        f"not in it: {' '.join(extra)}" if extra else "",
+        f"repeats {' '.join(repeated)}" if repeated else "",
+    ]
     why = ", ".join(p for p in parts if p) or "the right notes in the wrong order"
     return "composer_wrong_notes", f"{shown}: {why}"

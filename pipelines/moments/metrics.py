@@ -31,7 +31,15 @@ from pipelines.moments.recipe import tidy, validate
 from pipelines.moments.transcript import parse_iso
 
 MAIN = "boundary"
-METRICS = ("boundary", "type", "emotion_f1", "topic_precision", "topic_recall", "participants", "valid")
+METRICS = (
+    "boundary",
+    "type",
+    "emotion_f1",
+    "topic_precision",
+    "topic_recall",
+    "participants",
+    "valid",
+)
 TOLERANCE_MINUTES = 5
 
 
@@ -41,13 +49,19 @@ def predicted_moments(reply: str | None) -> list[dict] | None:
     except ValueError:
         return None
     moments = data.get("moments") if isinstance(data, dict) else data
-    if not isinstance(moments, list) or not moments or not all(isinstance(m, dict) for m in moments):
+    if (
+        not isinstance(moments, list)
+        or not moments
+        or not all(isinstance(m, dict) for m in moments)
+    ):
         return None
     return [tidy(m) for m in moments]
 
 
 def _span(moment: dict) -> tuple[Any, Any]:
-    return parse_iso(moment.get("resource_timestamp")), parse_iso(moment.get("resource_ends_timestamp"))
+    return parse_iso(moment.get("resource_timestamp")), parse_iso(
+        moment.get("resource_ends_timestamp")
+    )
 
 
 def match(expected: list[dict], predicted: list[dict]) -> list[tuple[int, int]]:
@@ -81,7 +95,11 @@ def _names(moment: dict) -> set[str]:
     persons = moment.get("present_persons")
     if not isinstance(persons, list):
         return set()
-    return {p["name"].strip().casefold() for p in persons if isinstance(p, dict) and isinstance(p.get("name"), str)}
+    return {
+        p["name"].strip().casefold()
+        for p in persons
+        if isinstance(p, dict) and isinstance(p.get("name"), str)
+    }
 
 
 def _overlap(expected, predicted, pairs, of) -> tuple[int, int, int]:
@@ -106,10 +124,14 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
     topics = _overlap(expected, predicted, pairs, lambda m: _tags(m, "topic_tags"))
     people = _overlap(expected, predicted, pairs, _names)
     output = {"moments": predicted}
-    valid = not list(validator.iter_errors(output)) and validate({"input": record["input"], "output": output}) is None
+    valid = (
+        not list(validator.iter_errors(output))
+        and validate({"input": record["input"], "output": output}) is None
+    )
     return {
         "boundary": len(pairs) / max(len(expected), len(predicted)),
-        "type": sum(expected[i]["moment_type"] == predicted[j].get("moment_type") for i, j in pairs) / len(expected),
+        "type": sum(expected[i]["moment_type"] == predicted[j].get("moment_type") for i, j in pairs)
+        / len(expected),
         "emotion_f1": _ratio(2 * emotions[0], emotions[1] + emotions[2], 0),
         "topic_precision": _ratio(topics[0], topics[1], topics[2]),
         "topic_recall": _ratio(topics[0], topics[2], topics[1]),

@@ -34,14 +34,33 @@ from factory.sources.base import Skipped
 from factory.teacher.extract import extract_json
 from pipelines.moments import generator
 from pipelines.moments.generator import MOMENT_TYPES, NAMES
-from pipelines.moments.transcript import TranscriptError, iso, mentions, normalise, parse, parse_iso, render
+from pipelines.moments.transcript import (
+    TranscriptError,
+    iso,
+    mentions,
+    normalise,
+    parse,
+    parse_iso,
+    render,
+)
 from pipelines.moments.user_files import read_transcripts
 
 LABELS = ("main_type", "moment_count")
 # Times and type first: the student fixes a moment's boundaries and kind before it writes about it.
-MOMENT_KEYS = ("resource_timestamp", "resource_ends_timestamp", "moment_type", "name", "summary", "content",
-               "emotion_tags", "topic_tags", "present_persons")
-_LOOSE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
+MOMENT_KEYS = (
+    "resource_timestamp",
+    "resource_ends_timestamp",
+    "moment_type",
+    "name",
+    "summary",
+    "content",
+    "emotion_tags",
+    "topic_tags",
+    "present_persons",
+)
+_LOOSE_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 def labels(output: Any) -> dict:
@@ -52,20 +71,40 @@ def labels(output: Any) -> dict:
         return {"main_type": "none", "moment_count": 0}
 
     def minutes(moment: dict) -> float:
-        start, end = parse_iso(moment.get("resource_timestamp")), parse_iso(moment.get("resource_ends_timestamp"))
+        start, end = (
+            parse_iso(moment.get("resource_timestamp")),
+            parse_iso(moment.get("resource_ends_timestamp")),
+        )
         return (end - start).total_seconds() / 60 if start and end else 0.0
 
-    return {"main_type": str(max(moments, key=minutes).get("moment_type")), "moment_count": len(moments)}
+    return {
+        "main_type": str(max(moments, key=minutes).get("moment_type")),
+        "moment_count": len(moments),
+    }
 
 
 def generated_seeds(count: int, random_seed: int) -> Iterator[dict]:
     for item in generator.generate(count, random_seed):
         output = {"moments": item["moments"]}
-        plan = [{"start": m["resource_timestamp"], "end": m["resource_ends_timestamp"], "type": m["moment_type"],
-                 "persons": len(m["present_persons"])} for m in item["moments"]]
-        yield {"input": item["transcript"], "output": output, "labels": labels(output),
-               "provenance": {"origin": "grammar", "source": "templates:" + "+".join(item["templates"])},
-               "context": {"moments": plan}}
+        plan = [
+            {
+                "start": m["resource_timestamp"],
+                "end": m["resource_ends_timestamp"],
+                "type": m["moment_type"],
+                "persons": len(m["present_persons"]),
+            }
+            for m in item["moments"]
+        ]
+        yield {
+            "input": item["transcript"],
+            "output": output,
+            "labels": labels(output),
+            "provenance": {
+                "origin": "grammar",
+                "source": "templates:" + "+".join(item["templates"]),
+            },
+            "context": {"moments": plan},
+        }
 
 
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
@@ -101,7 +140,9 @@ def _tag(value: Any) -> Any:
 
 def tidy(moment: dict) -> dict:
     """A moment in canonical form: times, tags and type spelled the schema's way, keys in MOMENT_KEYS order."""
-    moment = {key: value.strip() if isinstance(value, str) else value for key, value in moment.items()}
+    moment = {
+        key: value.strip() if isinstance(value, str) else value for key, value in moment.items()
+    }
     for key in ("resource_timestamp", "resource_ends_timestamp"):
         if key in moment:
             moment[key] = _time(moment[key])
@@ -116,7 +157,11 @@ def tidy(moment: dict) -> dict:
 
 def _moments(data: Any) -> dict:
     moments = data.get("moments") if isinstance(data, dict) else data
-    if not isinstance(moments, list) or not moments or not all(isinstance(m, dict) for m in moments):
+    if (
+        not isinstance(moments, list)
+        or not moments
+        or not all(isinstance(m, dict) for m in moments)
+    ):
         raise ValueError('expected {"moments": [{...}, ...]} with one object per moment')
     return {"moments": [tidy(m) for m in moments]}
 
@@ -133,15 +178,23 @@ def student_answer(record: dict) -> str:
     moments = []
     for moment in record["output"]["moments"]:
         ordered = {key: moment[key] for key in MOMENT_KEYS if key in moment}
-        ordered["present_persons"] = [{key: person[key] for key in ("id", "name", "comment") if key in person}
-                                      for person in moment.get("present_persons", [])]
-        moments.append({**ordered, **{key: value for key, value in moment.items() if key not in ordered}})
+        ordered["present_persons"] = [
+            {key: person[key] for key in ("id", "name", "comment") if key in person}
+            for person in moment.get("present_persons", [])
+        ]
+        moments.append(
+            {**ordered, **{key: value for key, value in moment.items() if key not in ordered}}
+        )
     return json.dumps({"moments": moments}, ensure_ascii=False)
 
 
 def user_seed(obj: Any) -> dict:
     """A labeled seed from a --seeds line; ValueError names what is wrong."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not isinstance(obj.get("output"), dict):
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("input"), str)
+        or not isinstance(obj.get("output"), dict)
+    ):
         raise ValueError('each line needs {"input": "<transcript>", "output": {"moments": [...]}}')
     entries, problems = normalise(enumerate(obj["input"].splitlines(), 1))
     if problems:
@@ -157,33 +210,57 @@ def _times(moments: list[dict], first: datetime, last: datetime) -> tuple[str, s
     previous_end = None
     for number, moment in enumerate(moments, 1):
         if moment["moment_type"] not in MOMENT_TYPES:
-            return "moments_unknown_type", (f"moment {number}: {moment['moment_type']!r} is not one of "
-                                            f"{', '.join(MOMENT_TYPES)}")
-        start, end = parse_iso(moment["resource_timestamp"]), parse_iso(moment["resource_ends_timestamp"])
+            return "moments_unknown_type", (
+                f"moment {number}: {moment['moment_type']!r} is not one of "
+                f"{', '.join(MOMENT_TYPES)}"
+            )
+        start, end = (
+            parse_iso(moment["resource_timestamp"]),
+            parse_iso(moment["resource_ends_timestamp"]),
+        )
         if start is None or end is None:
-            return "moments_bad_timestamps", f"moment {number}: not a real time in YYYY-MM-DDTHH:MM:SSZ"
+            return (
+                "moments_bad_timestamps",
+                f"moment {number}: not a real time in YYYY-MM-DDTHH:MM:SSZ",
+            )
         if end <= start:
-            return "moments_bad_timestamps", f"moment {number}: ends at {iso(end)}, not after its start {iso(start)}"
+            return (
+                "moments_bad_timestamps",
+                f"moment {number}: ends at {iso(end)}, not after its start {iso(start)}",
+            )
         if start < first or end > last:
-            return "moments_bad_timestamps", (f"moment {number}: {iso(start)}..{iso(end)} is outside the transcript's "
-                                              f"span {iso(first)}..{iso(last)}")
+            return "moments_bad_timestamps", (
+                f"moment {number}: {iso(start)}..{iso(end)} is outside the transcript's "
+                f"span {iso(first)}..{iso(last)}"
+            )
         if previous_end is not None and start < previous_end:
-            return "moments_bad_timestamps", (f"moment {number}: starts at {iso(start)}, before moment {number - 1} "
-                                              f"ends ({iso(previous_end)}): out of order or overlapping")
+            return "moments_bad_timestamps", (
+                f"moment {number}: starts at {iso(start)}, before moment {number - 1} "
+                f"ends ({iso(previous_end)}): out of order or overlapping"
+            )
         previous_end = end
     return None
 
 
 def _disagreement(moments: list[dict], plan: list[dict]) -> tuple[str, str] | None:
     if len(moments) != len(plan):
-        return "moments_disagree_with_labels", f"{len(moments)} moments, the transcript's known plan has {len(plan)}"
+        return (
+            "moments_disagree_with_labels",
+            f"{len(moments)} moments, the transcript's known plan has {len(plan)}",
+        )
     for number, (moment, known) in enumerate(zip(moments, plan), 1):
-        said = (moment["resource_timestamp"], moment["resource_ends_timestamp"], moment["moment_type"],
-                len(moment.get("present_persons", [])))
+        said = (
+            moment["resource_timestamp"],
+            moment["resource_ends_timestamp"],
+            moment["moment_type"],
+            len(moment.get("present_persons", [])),
+        )
         if said != (known["start"], known["end"], known["type"], known["persons"]):
-            return "moments_disagree_with_labels", (f"moment {number}: {said[0]}..{said[1]} {said[2]} with {said[3]} "
-                                                    f"people; known: {known['start']}..{known['end']} {known['type']} "
-                                                    f"with {known['persons']}")
+            return "moments_disagree_with_labels", (
+                f"moment {number}: {said[0]}..{said[1]} {said[2]} with {said[3]} "
+                f"people; known: {known['start']}..{known['end']} {known['type']} "
+                f"with {known['persons']}"
+            )
     return None
 
 
@@ -201,15 +278,22 @@ def validate(record: dict) -> tuple[str, str] | None:
     if problem is not None:
         return problem
     for number, moment in enumerate(moments, 1):
-        start, end = parse_iso(moment["resource_timestamp"]), parse_iso(moment["resource_ends_timestamp"])
+        start, end = (
+            parse_iso(moment["resource_timestamp"]),
+            parse_iso(moment["resource_ends_timestamp"]),
+        )
         lines = "\n".join(entry.text for entry in entries if start <= entry.time <= end)
         for person in moment.get("present_persons", []):
             if not mentions(lines, person["name"]):
-                return "moments_unknown_person", (f"moment {number}: {person['name']!r} is not named in the transcript "
-                                                  f"between {iso(start)} and {iso(end)}")
+                return "moments_unknown_person", (
+                    f"moment {number}: {person['name']!r} is not named in the transcript "
+                    f"between {iso(start)} and {iso(end)}"
+                )
     if plan and isinstance((record.get("checks") or {}).get("pii"), dict):
         text = record["input"] + "\n" + json.dumps(record["output"], ensure_ascii=False)
         if any(mentions(text, name) for name in NAMES):
-            return "moments_person_not_redacted", ("a generated person's name survived PII redaction somewhere "
-                                                   "in the record (the scrubber missed one of its mentions)")
+            return "moments_person_not_redacted", (
+                "a generated person's name survived PII redaction somewhere "
+                "in the record (the scrubber missed one of its mentions)"
+            )
     return None

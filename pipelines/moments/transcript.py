@@ -28,8 +28,10 @@ from typing import Iterable
 
 CANONICAL = re.compile(r"^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2})\] (\S.*)$")
 # What user files may write: a date, T or space, HH:MM, optional seconds and fraction, optional zone.
-LENIENT = re.compile(r"^\[\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\s*"
-                     r"(Z|[+-]\d{2}:?\d{2})?\s*\]\s*(.*)$")
+LENIENT = re.compile(
+    r"^\[\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\s*"
+    r"(Z|[+-]\d{2}:?\d{2})?\s*\]\s*(.*)$"
+)
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 STAMP_FORMAT = "%Y-%m-%d %H:%M"
 MAX_CHARS = 12_000  # a longer transcript does not fit the teacher's or the student's context
@@ -72,16 +74,23 @@ def parse(text: str) -> list[Entry]:
             continue
         match = CANONICAL.match(line)
         if not match:
-            raise TranscriptError(number, "moments_bad_transcript",
-                                  f"expected '[YYYY-MM-DD HH:MM] text', got {line[:60]!r}")
+            raise TranscriptError(
+                number,
+                "moments_bad_transcript",
+                f"expected '[YYYY-MM-DD HH:MM] text', got {line[:60]!r}",
+            )
         try:
             time = datetime.strptime(match.group(1), STAMP_FORMAT)
         except ValueError:
-            raise TranscriptError(number, "moments_bad_transcript",
-                                  f"{match.group(1)!r} is not a real date and time") from None
+            raise TranscriptError(
+                number, "moments_bad_transcript", f"{match.group(1)!r} is not a real date and time"
+            ) from None
         if entries and time < entries[-1].time:
-            raise TranscriptError(number, "moments_bad_transcript",
-                                  f"{match.group(1)} comes after {entries[-1].time.strftime(STAMP_FORMAT)}")
+            raise TranscriptError(
+                number,
+                "moments_bad_transcript",
+                f"{match.group(1)} comes after {entries[-1].time.strftime(STAMP_FORMAT)}",
+            )
         entries.append(Entry(time, match.group(2), number))
     if not entries:
         raise TranscriptError(1, "moments_bad_transcript", "no timestamped line")
@@ -125,15 +134,30 @@ def normalise(lines: Iterable[tuple[int, str]]) -> tuple[list[Entry], list[tuple
             continue
         if entries and time < entries[-1].time:
             earlier = entries[-1].time.strftime(STAMP_FORMAT)
-            problems.append((number, "moments_unordered_times",
-                             f"{time.strftime(STAMP_FORMAT)} is earlier than {earlier} above"))
+            problems.append(
+                (
+                    number,
+                    "moments_unordered_times",
+                    f"{time.strftime(STAMP_FORMAT)} is earlier than {earlier} above",
+                )
+            )
             break
         entries.append(Entry(time, " ".join(match.group(4).split()), number))
-    if untimed and entries:  # a file with no stamp at all is one problem for the caller, not one per line
+    if (
+        untimed and entries
+    ):  # a file with no stamp at all is one problem for the caller, not one per line
         span = f"line {untimed[0]}" if len(untimed) == 1 else f"lines {untimed[0]}-{untimed[-1]}"
-        problems.insert(0, (untimed[0], "moments_untimed_text",
-                            f"{span}: text before the first '[YYYY-MM-DD HH:MM]' stamp (a time needs its date)"))
-    problems += [(e.line, "moments_empty_entry", "a stamp with no text") for e in entries if not e.text]
+        problems.insert(
+            0,
+            (
+                untimed[0],
+                "moments_untimed_text",
+                f"{span}: text before the first '[YYYY-MM-DD HH:MM]' stamp (a time needs its date)",
+            ),
+        )
+    problems += [
+        (e.line, "moments_empty_entry", "a stamp with no text") for e in entries if not e.text
+    ]
     return [e for e in entries if e.text], problems
 
 
@@ -144,4 +168,7 @@ def render(entries: list[Entry]) -> str:
 def mentions(text: str, name: str) -> bool:
     """Whether `name` occurs in `text` as a whole word (case aside); placeholders like <PERSON_1> count."""
     name = name.strip()
-    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+    return (
+        bool(name)
+        and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+    )

@@ -29,7 +29,9 @@ JSON_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 SUFFIXES = (".txt", ".md", ".log", ".txt.gz", *JSON_SUFFIXES)  # what a folder or glob contributes
 
 
-def _seed(where: str, numbered_lines: Iterable[tuple[int, str]], line_where) -> Iterator[dict | Skipped]:
+def _seed(
+    where: str, numbered_lines: Iterable[tuple[int, str]], line_where
+) -> Iterator[dict | Skipped]:
     """One transcript's seed (or why not), after the problems of its lines."""
     entries, problems = normalise(numbered_lines)
     for line, reason, detail in problems:
@@ -37,17 +39,30 @@ def _seed(where: str, numbered_lines: Iterable[tuple[int, str]], line_where) -> 
     if any(reason == "moments_unordered_times" for _, reason, _ in problems):
         return
     if not entries:
-        yield Skipped(where, "moments_no_timestamps", "no line starts with a [YYYY-MM-DD HH:MM] stamp")
+        yield Skipped(
+            where, "moments_no_timestamps", "no line starts with a [YYYY-MM-DD HH:MM] stamp"
+        )
         return
     if len({entry.time for entry in entries}) < 2:
-        yield Skipped(where, "moments_too_short", "a transcript needs lines at two different times at least")
+        yield Skipped(
+            where, "moments_too_short", "a transcript needs lines at two different times at least"
+        )
         return
     text = render(entries)
     if len(text) > MAX_CHARS:
-        yield Skipped(where, "moments_too_long", f"{len(text):,} characters > {MAX_CHARS:,}; split the transcript")
+        yield Skipped(
+            where,
+            "moments_too_long",
+            f"{len(text):,} characters > {MAX_CHARS:,}; split the transcript",
+        )
         return
-    yield {"input": text, "output": None, "unlabeled": True, "labels": {},
-           "provenance": {"origin": "user", "source": where}}
+    yield {
+        "input": text,
+        "output": None,
+        "unlabeled": True,
+        "labels": {},
+        "provenance": {"origin": "user", "source": where},
+    }
 
 
 def _text_file(path: Path) -> Iterator[dict | Skipped]:
@@ -65,9 +80,15 @@ def _turn(obj: dict) -> str | None:
     """'[time] speaker: text' of a JSON turn, or None if it is not one."""
     time = obj.get("time", obj.get("timestamp"))
     text, speaker = obj.get("text"), obj.get("speaker")
-    if not isinstance(time, str) or not isinstance(text, str) or not (speaker is None or isinstance(speaker, str)):
+    if (
+        not isinstance(time, str)
+        or not isinstance(text, str)
+        or not (speaker is None or isinstance(speaker, str))
+    ):
         return None
-    return f"[{time}] {speaker.strip()}: {text}" if speaker and speaker.strip() else f"[{time}] {text}"
+    return (
+        f"[{time}] {speaker.strip()}: {text}" if speaker and speaker.strip() else f"[{time}] {text}"
+    )
 
 
 def _json_file(path: Path) -> Iterator[dict | Skipped]:
@@ -80,12 +101,17 @@ def _json_file(path: Path) -> Iterator[dict | Skipped]:
         where = f"{path}:{number}"
         if isinstance(obj, dict) and isinstance(obj.get("transcript"), str):
             numbered = list(enumerate(obj["transcript"].splitlines(), 1))
-            yield from _seed(where, numbered, lambda line, where=where: f"{where} (transcript line {line})")
+            yield from _seed(
+                where, numbered, lambda line, where=where: f"{where} (transcript line {line})"
+            )
         elif isinstance(obj, dict) and (turn := _turn(obj)) is not None:
             turns.append((number, turn))
         else:
-            yield Skipped(where, "source_bad_shape",
-                          'expected {"transcript": "..."} or {"time": "...", "speaker": "...", "text": "..."}')
+            yield Skipped(
+                where,
+                "source_bad_shape",
+                'expected {"transcript": "..."} or {"time": "...", "speaker": "...", "text": "..."}',
+            )
     if turns:
         yield from _seed(str(path), turns, lambda line: f"{path}:{line}")
 

@@ -21,13 +21,21 @@ from dataclasses import dataclass
 TYPES = ("SEE_ALSO", "PREREQUISITE", "CONTINUATION", "NONE")
 NONE = "NONE"
 RESOURCE_KEYS = ("id", "type", "timestamp", "name", "text")
-DEFAULT_AGREEMENT = {"min_precision": 1.0, "min_recall": 1.0, "min_type_accuracy": 1.0}  # recipe.yaml sets them
+DEFAULT_AGREEMENT = {
+    "min_precision": 1.0,
+    "min_recall": 1.0,
+    "min_type_accuracy": 1.0,
+}  # recipe.yaml sets them
 
 
 def render_input(source: dict, candidates: list[dict]) -> str:
     """JSON with one resource per line: compact for the student, readable for a reviewer."""
+
     def one(resource: dict) -> str:
-        return json.dumps({k: resource[k] for k in RESOURCE_KEYS if resource.get(k) is not None}, ensure_ascii=False)
+        return json.dumps(
+            {k: resource[k] for k in RESOURCE_KEYS if resource.get(k) is not None},
+            ensure_ascii=False,
+        )
 
     lines = ",\n  ".join(one(c) for c in candidates)
     return f'{{"source": {one(source)},\n "candidates": [\n  {lines}]}}'
@@ -39,8 +47,11 @@ def parse_input(text: str) -> tuple[dict, list[dict]]:
         data = json.loads(text)
     except (TypeError, json.JSONDecodeError) as exc:
         raise ValueError(f"the input is not JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("source"), dict) \
-            or not isinstance(data.get("candidates"), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("source"), dict)
+        or not isinstance(data.get("candidates"), list)
+    ):
         raise ValueError('the input needs {"source": {...}, "candidates": [...]}')
     resources = [data["source"], *data["candidates"]]
     if not all(isinstance(r, dict) and isinstance(r.get("id"), str) and r["id"] for r in resources):
@@ -53,8 +64,8 @@ class Agreement:
     precision: float
     recall: float
     type_accuracy: float
-    spurious: tuple[str, ...]    # predicted related, labelled NONE (or not a candidate)
-    missed: tuple[str, ...]      # labelled related, predicted NONE or left out
+    spurious: tuple[str, ...]  # predicted related, labelled NONE (or not a candidate)
+    missed: tuple[str, ...]  # labelled related, predicted NONE or left out
     wrong_type: tuple[str, ...]  # candidates whose predicted type is not the labelled one
 
 
@@ -73,7 +84,14 @@ def agreement(predicted: dict[str, str], gold: dict[str, str]) -> Agreement:
     recall = len(hits) / len(truth) if truth else 1.0
     wrong = tuple(sorted(cid for cid, kind in gold.items() if predicted.get(cid, NONE) != kind))
     type_accuracy = 1.0 - len(wrong) / len(gold) if gold else 1.0
-    return Agreement(precision, recall, type_accuracy, tuple(sorted(said - truth)), tuple(sorted(truth - said)), wrong)
+    return Agreement(
+        precision,
+        recall,
+        type_accuracy,
+        tuple(sorted(said - truth)),
+        tuple(sorted(truth - said)),
+        wrong,
+    )
 
 
 def calibration(scores: list[float], affinities: list[float]) -> float:
@@ -95,7 +113,9 @@ def calibration(scores: list[float], affinities: list[float]) -> float:
         return max(0.0, 1.0 - sum(abs(s - a) for s, a in zip(scores, affinities)) / n)
     if var_s <= 1e-12:
         return 0.0
-    r = sum((s - mean_s) * (a - mean_a) for s, a in zip(scores, affinities)) / math.sqrt(var_s * var_a)
+    r = sum((s - mean_s) * (a - mean_a) for s, a in zip(scores, affinities)) / math.sqrt(
+        var_s * var_a
+    )
     return max(0.0, min(1.0, r))
 
 
@@ -119,12 +139,17 @@ def check(input_text: str, output: dict, context: dict | None = None) -> tuple[s
         where = f"edges[{n}]"
         if edge["from"] != source["id"]:
             known = edge["from"] in ids
-            return ("edges_not_from_source" if known else "edges_unknown_resource",
-                    f"{where}: from {edge['from']!r}, but the source is {source['id']!r}")
+            return (
+                "edges_not_from_source" if known else "edges_unknown_resource",
+                f"{where}: from {edge['from']!r}, but the source is {source['id']!r}",
+            )
         if edge["to"] == source["id"]:
             return "edges_self_loop", f"{where}: an edge from the source to itself"
         if edge["to"] not in ids:
-            return "edges_unknown_resource", f"{where}: to {edge['to']!r} is not a candidate ({', '.join(ids)})"
+            return (
+                "edges_unknown_resource",
+                f"{where}: to {edge['to']!r} is not a candidate ({', '.join(ids)})",
+            )
         if edge["to"] in seen:
             return "edges_duplicate", f"{where}: a second edge to {edge['to']!r}"
         seen.add(edge["to"])
@@ -145,11 +170,17 @@ def _disagreement(output: dict, context: dict) -> tuple[str, str] | None:
     found = agreement({e["to"]: e["type"] for e in output["edges"]}, gold)
     problems = []
     if found.precision < limits["min_precision"]:
-        spurious = f"spurious: {', '.join(found.spurious)}" if found.spurious else "no edge called related"
+        spurious = (
+            f"spurious: {', '.join(found.spurious)}" if found.spurious else "no edge called related"
+        )
         problems.append(f"precision {found.precision:.2f} < {limits['min_precision']} ({spurious})")
     if found.recall < limits["min_recall"]:
-        problems.append(f"recall {found.recall:.2f} < {limits['min_recall']} (missed: {', '.join(found.missed)})")
+        problems.append(
+            f"recall {found.recall:.2f} < {limits['min_recall']} (missed: {', '.join(found.missed)})"
+        )
     if found.type_accuracy < limits["min_type_accuracy"]:
-        problems.append(f"type accuracy {found.type_accuracy:.2f} < {limits['min_type_accuracy']} "
-                        f"(wrong: {', '.join(found.wrong_type)})")
+        problems.append(
+            f"type accuracy {found.type_accuracy:.2f} < {limits['min_type_accuracy']} "
+            f"(wrong: {', '.join(found.wrong_type)})"
+        )
     return ("edges_disagree_with_labels", "; ".join(problems)) if problems else None

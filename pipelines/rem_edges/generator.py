@@ -31,12 +31,12 @@ from pipelines.rem_edges.edges import render_input
 from pipelines.rem_edges.topics import AREAS, TOPICS, Stage, Topic, sides, thread
 
 FIRST_DAY = date(2023, 1, 2)
-DAYS = 900                 # thread starts spread over this many days
+DAYS = 900  # thread starts spread over this many days
 MAX_CANDIDATES = 6
 # res-0100..res-0999: spaCy's small model takes some bare "res-939" for a name and presidio some "res-1680"
 # for a phone number; none of these (checked once over all 900, alone and in the seeds)
 ID_NUMBERS = range(100, 1000)
-GIVE_UP_AFTER = 500        # draws in a row without a new collection: the space is used up
+GIVE_UP_AFTER = 500  # draws in a row without a new collection: the space is used up
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
@@ -44,17 +44,29 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
 class Doc:
     topic: Topic
     stage: Stage
-    step: int | None       # index in the topic's thread; None for a side note
+    step: int | None  # index in the topic's thread; None for a side note
     day: date
     wording: int
 
     def render(self, rid: str) -> dict:
         name_t, text_t = self.stage.wordings[self.wording]
         t = self.topic
-        values = {"name": t.name, "Name": t.name[0].upper() + t.name[1:], "goal": t.goal, "issue": t.issue,
-                  "step": t.step, "result": t.result, "Result": t.result[0].upper() + t.result[1:]}
-        return {"id": rid, "type": self.stage.type, "timestamp": self.day.isoformat(),
-                "name": name_t.format(**values), "text": text_t.format(**values)}
+        values = {
+            "name": t.name,
+            "Name": t.name[0].upper() + t.name[1:],
+            "goal": t.goal,
+            "issue": t.issue,
+            "step": t.step,
+            "result": t.result,
+            "Result": t.result[0].upper() + t.result[1:],
+        }
+        return {
+            "id": rid,
+            "type": self.stage.type,
+            "timestamp": self.day.isoformat(),
+            "name": name_t.format(**values),
+            "text": text_t.format(**values),
+        }
 
 
 def overlap(topic: Topic, a: dict, b: dict) -> list[str]:
@@ -69,18 +81,32 @@ def relation(src: Doc, cand: Doc, shared: list[str]) -> tuple[str, float, str]:
     topic = src.topic.name
     if cand.topic != src.topic:
         if cand.topic.area == src.topic.area:
-            return "NONE", 0.15, f"Also about {AREAS[src.topic.area]}, but on {cand.topic.name}, not {topic}"
+            return (
+                "NONE",
+                0.15,
+                f"Also about {AREAS[src.topic.area]}, but on {cand.topic.name}, not {topic}",
+            )
         return "NONE", 0.05, f"About {cand.topic.name}, unrelated to {topic}"
     if src.step is not None and cand.step is not None:
         gap = cand.step - src.step
         if gap < 0:
-            return ("PREREQUISITE", 0.85 if gap == -1 else 0.75,
-                    f"The {cand.stage.label} on {topic} ({cand.day}) comes before this {src.stage.label}; "
-                    "read it first")
-        return ("CONTINUATION", 0.90 if gap == 1 else 0.80,
-                f"The {cand.stage.label} on {topic} ({cand.day}) follows up on this {src.stage.label}")
+            return (
+                "PREREQUISITE",
+                0.85 if gap == -1 else 0.75,
+                f"The {cand.stage.label} on {topic} ({cand.day}) comes before this {src.stage.label}; "
+                "read it first",
+            )
+        return (
+            "CONTINUATION",
+            0.90 if gap == 1 else 0.80,
+            f"The {cand.stage.label} on {topic} ({cand.day}) follows up on this {src.stage.label}",
+        )
     score = round(0.55 + 0.05 * min(len(shared), 4), 2)
-    return "SEE_ALSO", score, f"Both are about {topic}, but neither is a step that continues the other"
+    return (
+        "SEE_ALSO",
+        score,
+        f"Both are about {topic}, but neither is a step that continues the other",
+    )
 
 
 def _docs_of(topic: Topic, rng: random.Random) -> tuple[list[Doc], list[Doc]]:
@@ -90,8 +116,16 @@ def _docs_of(topic: Topic, rng: random.Random) -> tuple[list[Doc], list[Doc]]:
     for step, stage in enumerate(stages):
         threaded.append(Doc(topic, stage, step, day, rng.randrange(len(stage.wordings))))
         day += timedelta(days=rng.randint(3, 21))
-    side = [Doc(topic, stage, None, start + timedelta(days=rng.randint(-5, 45)), rng.randrange(len(stage.wordings)))
-            for stage in sides(topic.area)]
+    side = [
+        Doc(
+            topic,
+            stage,
+            None,
+            start + timedelta(days=rng.randint(-5, 45)),
+            rng.randrange(len(stage.wordings)),
+        )
+        for stage in sides(topic.area)
+    ]
     return threaded, side
 
 
@@ -124,8 +158,16 @@ def collection(rng: random.Random) -> dict:
     for doc, resource in zip(candidates, shown):
         shared = overlap(topic, source, resource) if doc.topic == topic else []
         kind, affinity, reason = relation(src, doc, shared)
-        edges.append({"from": source["id"], "to": resource["id"], "type": kind, "score": affinity, "reason": reason,
-                      "metadata": {"topic_overlap": shared}})
+        edges.append(
+            {
+                "from": source["id"],
+                "to": resource["id"],
+                "type": kind,
+                "score": affinity,
+                "reason": reason,
+                "metadata": {"topic_overlap": shared},
+            }
+        )
     template = f"{topic.area}:{src.stage.label}"
     return {"source": source, "candidates": shown, "edges": edges, "template": template}
 

@@ -67,7 +67,9 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "precision": precision,
         "recall": recall,
-        "calibration": calibration([scores.get(cid, 0.0) for cid in gold], [gold[cid]["affinity"] for cid in gold]),
+        "calibration": calibration(
+            [scores.get(cid, 0.0) for cid in gold], [gold[cid]["affinity"] for cid in gold]
+        ),
         "type_accuracy": match.type_accuracy,
         "valid": float(valid),
     }

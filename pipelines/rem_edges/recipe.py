@@ -32,8 +32,8 @@ from factory.errors import ConfigError
 from factory.sources.base import Skipped
 from factory.teacher.extract import extract_json
 from pipelines.rem_edges import generator, user_files
-from pipelines.rem_edges.generator import MAX_CANDIDATES
 from pipelines.rem_edges.edges import DEFAULT_AGREEMENT, NONE, TYPES, check, render_input
+from pipelines.rem_edges.generator import MAX_CANDIDATES
 
 SOURCE_KEYS = ("paths", "agreement")
 
@@ -41,7 +41,10 @@ SOURCE_KEYS = ("paths", "agreement")
 def labels(output: dict | None) -> dict:
     """The strata of a record: which relation types its edges hold ("NONE" when none is related)."""
     edges = (output or {}).get("edges") or []
-    kinds = sorted({e.get("type") for e in edges if isinstance(e, dict) and isinstance(e.get("type"), str)} - {NONE})
+    kinds = sorted(
+        {e.get("type") for e in edges if isinstance(e, dict) and isinstance(e.get("type"), str)}
+        - {NONE}
+    )
     return {"relations": "+".join(kinds) or NONE}
 
 
@@ -52,7 +55,9 @@ def _agreement(config: dict) -> dict:
     given = config.get("agreement") or {}
     for key, value in given.items():
         if key not in DEFAULT_AGREEMENT:
-            raise ConfigError(f"source.agreement.{key}: unknown key (known: {', '.join(DEFAULT_AGREEMENT)})")
+            raise ConfigError(
+                f"source.agreement.{key}: unknown key (known: {', '.join(DEFAULT_AGREEMENT)})"
+            )
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise ConfigError(f"source.agreement.{key}: expected a number in [0, 1], got {value!r}")
     return {**DEFAULT_AGREEMENT, **{k: float(v) for k, v in given.items()}}
@@ -61,9 +66,13 @@ def _agreement(config: dict) -> dict:
 def _generated(made: dict, agreement: dict) -> dict:
     output = {"edges": made["edges"]}
     gold = {e["to"]: {"type": e["type"], "affinity": e["score"]} for e in made["edges"]}
-    return {"input": render_input(made["source"], made["candidates"]), "output": output, "labels": labels(output),
-            "provenance": {"origin": "grammar", "source": f"generator:{made['template']}"},
-            "context": {"labels": gold, "agreement": agreement}}
+    return {
+        "input": render_input(made["source"], made["candidates"]),
+        "output": output,
+        "labels": labels(output),
+        "provenance": {"origin": "grammar", "source": f"generator:{made['template']}"},
+        "context": {"labels": gold, "agreement": agreement},
+    }
 
 
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
@@ -114,10 +123,22 @@ def validate(record: dict) -> tuple[str, str] | None:
 def annotation_questions() -> list[dict]:
     questions = []
     for slot in range(1, MAX_CANDIDATES + 1):
-        questions.append({"name": f"relationship_{slot}", "kind": "label", "labels": list(TYPES),
-                          "title": f"Edge {slot} (the {slot}. in the output): relationship"})
-        questions.append({"name": f"affinity_{slot}", "kind": "rating", "values": list(range(11)),
-                          "title": f"Edge {slot}: affinity, 0 = unrelated ... 10 = closely related"})
+        questions.append(
+            {
+                "name": f"relationship_{slot}",
+                "kind": "label",
+                "labels": list(TYPES),
+                "title": f"Edge {slot} (the {slot}. in the output): relationship",
+            }
+        )
+        questions.append(
+            {
+                "name": f"affinity_{slot}",
+                "kind": "rating",
+                "values": list(range(11)),
+                "title": f"Edge {slot}: affinity, 0 = unrelated ... 10 = closely related",
+            }
+        )
     return questions
 
 
@@ -127,7 +148,9 @@ def _tenths(score: float) -> int:
 
 def annotation_suggestions(record: dict) -> dict:
     suggestions = {}
-    for slot, edge in enumerate((record.get("output") or {}).get("edges", [])[:MAX_CANDIDATES], start=1):
+    for slot, edge in enumerate(
+        (record.get("output") or {}).get("edges", [])[:MAX_CANDIDATES], start=1
+    ):
         suggestions[f"relationship_{slot}"] = edge.get("type")
         if isinstance(edge.get("score"), (int, float)):
             suggestions[f"affinity_{slot}"] = _tenths(edge["score"])

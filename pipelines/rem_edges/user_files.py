@@ -50,17 +50,27 @@ def _resource(obj, where: str) -> dict:
     unknown = [k for k in obj if k not in RESOURCE_FIELDS]
     if unknown:
         known = ", ".join(RESOURCE_FIELDS)
-        raise BadLine("source_bad_shape", f"{where} has unknown key {unknown[0]!r} (known: {known})")
+        raise BadLine(
+            "source_bad_shape", f"{where} has unknown key {unknown[0]!r} (known: {known})"
+        )
     if not isinstance(obj.get("id"), str) or not obj["id"].strip():
         raise BadLine("source_bad_shape", f"{where} needs a non-empty string id")
     texts = [k for k in TEXT_KEYS if k in obj]
     if len(texts) != 1 or not isinstance(obj[texts[0]], str) or not obj[texts[0]].strip():
-        raise BadLine("source_bad_shape", f"{where} needs exactly one non-empty text (text, content or summary)")
+        raise BadLine(
+            "source_bad_shape",
+            f"{where} needs exactly one non-empty text (text, content or summary)",
+        )
     for key in ("name", "type", "timestamp"):
         if key in obj and not isinstance(obj[key], str):
             raise BadLine("source_bad_shape", f"{where}.{key} must be a string")
-    return {"id": obj["id"], "type": obj.get("type"), "timestamp": obj.get("timestamp"), "name": obj.get("name"),
-            "text": obj[texts[0]]}
+    return {
+        "id": obj["id"],
+        "type": obj.get("type"),
+        "timestamp": obj.get("timestamp"),
+        "name": obj.get("name"),
+        "text": obj[texts[0]],
+    }
 
 
 def _labels(obj, ids: list[str]) -> dict[str, dict]:
@@ -68,12 +78,25 @@ def _labels(obj, ids: list[str]) -> dict[str, dict]:
         raise BadLine("source_bad_shape", "labels must map candidate ids to {type, score}")
     extra, missing = [k for k in obj if k not in ids], [i for i in ids if i not in obj]
     if extra or missing:
-        raise BadLine("source_bad_shape", f"labels need every candidate once: unknown {extra}, missing {missing}")
+        raise BadLine(
+            "source_bad_shape",
+            f"labels need every candidate once: unknown {extra}, missing {missing}",
+        )
     labels = {}
     for cid, label in obj.items():
-        kind, score = (label.get("type"), label.get("score")) if isinstance(label, dict) else (None, None)
-        if kind not in TYPES or isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
-            raise BadLine("source_bad_shape", f"labels[{cid!r}] needs type ({'|'.join(TYPES)}) and a score in [0, 1]")
+        kind, score = (
+            (label.get("type"), label.get("score")) if isinstance(label, dict) else (None, None)
+        )
+        if (
+            kind not in TYPES
+            or isinstance(score, bool)
+            or not isinstance(score, (int, float))
+            or not 0 <= score <= 1
+        ):
+            raise BadLine(
+                "source_bad_shape",
+                f"labels[{cid!r}] needs type ({'|'.join(TYPES)}) and a score in [0, 1]",
+            )
         labels[cid] = {"type": kind, "affinity": float(score)}
     return labels
 
@@ -84,9 +107,13 @@ def parse_line(obj, agreement: dict) -> dict:
         raise BadLine("source_bad_shape", "a line must be a JSON object with source and candidates")
     unknown = [k for k in obj if k not in LINE_FIELDS]
     if unknown:
-        raise BadLine("source_bad_shape", f"unknown key {unknown[0]!r} (known: {', '.join(LINE_FIELDS)})")
+        raise BadLine(
+            "source_bad_shape", f"unknown key {unknown[0]!r} (known: {', '.join(LINE_FIELDS)})"
+        )
     if "edges" in obj and "labels" in obj:
-        raise BadLine("source_bad_shape", "give edges (a full answer) or labels (types and scores), not both")
+        raise BadLine(
+            "source_bad_shape", "give edges (a full answer) or labels (types and scores), not both"
+        )
     if not isinstance(obj.get("candidates"), list) or not obj["candidates"]:
         raise BadLine("source_bad_shape", "candidates must be a non-empty list")
     source = _resource(obj.get("source"), "source")
@@ -105,10 +132,19 @@ def parse_line(obj, agreement: dict) -> dict:
         if (problem := check(text, output)) is not None:
             raise BadLine(*problem)
         labels = {e["to"]: {"type": e["type"], "affinity": e["score"]} for e in output["edges"]}
-        return {"input": text, "output": output, "context": {"labels": labels, "agreement": agreement}}
+        return {
+            "input": text,
+            "output": output,
+            "context": {"labels": labels, "agreement": agreement},
+        }
     if "labels" in obj:
         labels = _labels(obj["labels"], ids[1:])
-        return {"input": text, "output": None, "unlabeled": True, "context": {"labels": labels, "agreement": agreement}}
+        return {
+            "input": text,
+            "output": None,
+            "unlabeled": True,
+            "context": {"labels": labels, "agreement": agreement},
+        }
     return {"input": text, "output": None, "unlabeled": True, "context": {}}
 
 

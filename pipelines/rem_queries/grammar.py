@@ -12,57 +12,196 @@ import random
 from typing import Callable, Iterator
 
 TOPICS = [
-    "machine learning", "morning activities", "budget planning", "team standup", "database migration",
-    "authentication service", "hiking trips", "quarterly review", "python testing", "sleep quality",
-    "product roadmap", "customer feedback", "kubernetes deployment", "reading notes", "family dinner",
-    "api deployment", "token refresh bug", "marathon training", "garden project", "hiring plan",
-    "travel plans", "onboarding checklist", "incident postmortem", "meal prep", "tax documents",
-    "design review", "load testing", "vacation photos", "reading list", "mentoring sessions",
-    "cost optimization", "release checklist", "home renovation", "meditation practice", "sprint planning",
-    "vendor contracts", "data pipeline", "mobile app crash", "team offsite", "language learning",
-    "security audit", "podcast ideas", "cache invalidation", "board meeting", "running injuries",
+    "machine learning",
+    "morning activities",
+    "budget planning",
+    "team standup",
+    "database migration",
+    "authentication service",
+    "hiking trips",
+    "quarterly review",
+    "python testing",
+    "sleep quality",
+    "product roadmap",
+    "customer feedback",
+    "kubernetes deployment",
+    "reading notes",
+    "family dinner",
+    "api deployment",
+    "token refresh bug",
+    "marathon training",
+    "garden project",
+    "hiring plan",
+    "travel plans",
+    "onboarding checklist",
+    "incident postmortem",
+    "meal prep",
+    "tax documents",
+    "design review",
+    "load testing",
+    "vacation photos",
+    "reading list",
+    "mentoring sessions",
+    "cost optimization",
+    "release checklist",
+    "home renovation",
+    "meditation practice",
+    "sprint planning",
+    "vendor contracts",
+    "data pipeline",
+    "mobile app crash",
+    "team offsite",
+    "language learning",
+    "security audit",
+    "podcast ideas",
+    "cache invalidation",
+    "board meeting",
+    "running injuries",
 ]
 MISSPELLED = [
-    "machin lerning", "kubernets", "authentification", "quartely review", "databse migration",
-    "marathon trainning", "custmer feedback", "pyhton testing", "budjet planning", "hikking trips",
-    "onbording checklist", "incedent postmortem", "secruity audit", "relase checklist", "kuberentes deploy",
-    "reciept scans", "tax docuemnts", "meditaion practice", "sprnt planning", "data pipline",
-    "vacaton photos", "langauge learning", "chache invalidation", "bord meeting", "prodcut roadmap",
+    "machin lerning",
+    "kubernets",
+    "authentification",
+    "quartely review",
+    "databse migration",
+    "marathon trainning",
+    "custmer feedback",
+    "pyhton testing",
+    "budjet planning",
+    "hikking trips",
+    "onbording checklist",
+    "incedent postmortem",
+    "secruity audit",
+    "relase checklist",
+    "kuberentes deploy",
+    "reciept scans",
+    "tax docuemnts",
+    "meditaion practice",
+    "sprnt planning",
+    "data pipline",
+    "vacaton photos",
+    "langauge learning",
+    "chache invalidation",
+    "bord meeting",
+    "prodcut roadmap",
 ]
-RESOURCE_KEYS = ["test-resource-1", "res-123", "res-100", "meeting-2024-11-17", "doc-api-design", "diary-2024-10-02",
-                 "res-7", "res-2048", "notes-q4-planning", "doc-onboarding", "meeting-2024-10-03", "diary-2024-11-01",
-                 "spec-auth-v2", "retro-sprint-14", "res-1", "res-42", "res-314", "res-9001", "doc-release-notes",
-                 "doc-security-policy", "doc-style-guide", "meeting-2024-09-12", "meeting-2024-11-04", "diary-2024-09-30",
-                 "diary-2024-11-15", "notes-offsite-2024", "spec-billing-v1", "spec-search-v3", "retro-sprint-15",
-                 "runbook-db-failover", "invoice-2024-0042"]
-ENTITY_KEYS = ["sarah-123", "mike-456", "project-apollo", "acme-corp", "berlin-office", "team-platform", "vendor-stripe",
-               "anna-789", "tom-321", "priya-654", "project-hermes", "project-atlas", "globex-inc", "paris-office",
-               "team-data", "vendor-twilio"]
-MOMENT_KEYS = ["moment-42", "standup-2024-11-17", "moment-run-0912", "moment-1001", "review-2024-10-20", "moment-7",
-               "standup-2024-11-18", "review-2024-11-03", "retro-2024-10-31", "call-2024-11-12"]
+RESOURCE_KEYS = [
+    "test-resource-1",
+    "res-123",
+    "res-100",
+    "meeting-2024-11-17",
+    "doc-api-design",
+    "diary-2024-10-02",
+    "res-7",
+    "res-2048",
+    "notes-q4-planning",
+    "doc-onboarding",
+    "meeting-2024-10-03",
+    "diary-2024-11-01",
+    "spec-auth-v2",
+    "retro-sprint-14",
+    "res-1",
+    "res-42",
+    "res-314",
+    "res-9001",
+    "doc-release-notes",
+    "doc-security-policy",
+    "doc-style-guide",
+    "meeting-2024-09-12",
+    "meeting-2024-11-04",
+    "diary-2024-09-30",
+    "diary-2024-11-15",
+    "notes-offsite-2024",
+    "spec-billing-v1",
+    "spec-search-v3",
+    "retro-sprint-15",
+    "runbook-db-failover",
+    "invoice-2024-0042",
+]
+ENTITY_KEYS = [
+    "sarah-123",
+    "mike-456",
+    "project-apollo",
+    "acme-corp",
+    "berlin-office",
+    "team-platform",
+    "vendor-stripe",
+    "anna-789",
+    "tom-321",
+    "priya-654",
+    "project-hermes",
+    "project-atlas",
+    "globex-inc",
+    "paris-office",
+    "team-data",
+    "vendor-twilio",
+]
+MOMENT_KEYS = [
+    "moment-42",
+    "standup-2024-11-17",
+    "moment-run-0912",
+    "moment-1001",
+    "review-2024-10-20",
+    "moment-7",
+    "standup-2024-11-18",
+    "review-2024-11-03",
+    "retro-2024-10-31",
+    "call-2024-11-12",
+]
 CATEGORIES = ["diary", "meeting", "technical", "note", "reference"]
 MOMENT_TYPES = ["meeting", "coding", "reflection", "conversation", "exercise"]
 ENTITY_TYPES = ["person", "project", "organization", "place"]
-DATES = ["2024-08-15", "2024-09-01", "2024-09-15", "2024-10-01", "2024-10-15", "2024-11-01", "2024-11-10"]
+DATES = [
+    "2024-08-15",
+    "2024-09-01",
+    "2024-09-15",
+    "2024-10-01",
+    "2024-10-15",
+    "2024-11-01",
+    "2024-11-10",
+]
 LIMITS = [3, 5, 10, 20]
 THRESHOLDS = [0.6, 0.7, 0.8, 0.9]
 EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
 
 
-TABLE_NOUNS = {"resources": ["resources", "notes", "documents"], "moments": ["moments", "events"],
-               "entities": ["entities", "people and projects"]}
+TABLE_NOUNS = {
+    "resources": ["resources", "notes", "documents"],
+    "moments": ["moments", "events"],
+    "entities": ["entities", "people and projects"],
+}
 
 
 def _lookup(r: random.Random) -> tuple[str, str, str]:
-    table, keys = r.choice([("resources", RESOURCE_KEYS), ("entities", ENTITY_KEYS), ("moments", MOMENT_KEYS)])
+    table, keys = r.choice(
+        [("resources", RESOURCE_KEYS), ("entities", ENTITY_KEYS), ("moments", MOMENT_KEYS)]
+    )
     key = r.choice(keys)
     if r.random() < 0.3:  # the table named: LOOKUP key IN table
-        text = r.choice(["Look up {k} in {t}", "get the {t} entry {k}", "Fetch {k} from {t}",
-                         "in {t}, what's under {k}?"])
+        text = r.choice(
+            [
+                "Look up {k} in {t}",
+                "get the {t} entry {k}",
+                "Fetch {k} from {t}",
+                "in {t}, what's under {k}?",
+            ]
+        )
         return text.format(k=key, t=table), f"LOOKUP {key} IN {table}", "lookup_table"
-    text = r.choice(["Get {k}", "Look up {k}", "Show me the item with key {k}", "Open {k}", "What is stored under {k}?",
-                     "Fetch {k} for me", "Pull up the record {k}", "I need the entry called {k}", "can you open {k}",
-                     "{k} please", "what does {k} say?"])
+    text = r.choice(
+        [
+            "Get {k}",
+            "Look up {k}",
+            "Show me the item with key {k}",
+            "Open {k}",
+            "What is stored under {k}?",
+            "Fetch {k} for me",
+            "Pull up the record {k}",
+            "I need the entry called {k}",
+            "can you open {k}",
+            "{k} please",
+            "what does {k} say?",
+        ]
+    )
     return text.format(k=key), f"LOOKUP {key}", "lookup"
 
 
@@ -72,70 +211,149 @@ def _search(r: random.Random) -> tuple[str, str, str]:
     form = r.random()
     if form < 0.35:
         limit = r.choice(LIMITS)
-        text = r.choice(["Find {n} {noun} about {t}", "Show the top {n} {noun} related to {t}",
-                         "Give me {n} {noun} that discuss {t}", "just {n} {noun} on {t} please",
-                         "what are the {n} best {noun} about {t}?"])
-        return text.format(n=limit, noun=noun, t=topic), f'SEARCH "{topic}" IN {table} LIMIT {limit}', "search_limit"
+        text = r.choice(
+            [
+                "Find {n} {noun} about {t}",
+                "Show the top {n} {noun} related to {t}",
+                "Give me {n} {noun} that discuss {t}",
+                "just {n} {noun} on {t} please",
+                "what are the {n} best {noun} about {t}?",
+            ]
+        )
+        return (
+            text.format(n=limit, noun=noun, t=topic),
+            f'SEARCH "{topic}" IN {table} LIMIT {limit}',
+            "search_limit",
+        )
     if form < 0.55:  # no LIMIT: every match
-        text = r.choice(["Find {noun} about {t}", "anything on {t} in my {noun}?", "Search my {noun} for {t}",
-                         "which {noun} talk about {t}"])
+        text = r.choice(
+            [
+                "Find {noun} about {t}",
+                "anything on {t} in my {noun}?",
+                "Search my {noun} for {t}",
+                "which {noun} talk about {t}",
+            ]
+        )
         return text.format(noun=noun, t=topic), f'SEARCH "{topic}" IN {table}', "search_all"
     dates = sorted(r.sample(DATES, 2))
     if form < 0.75:
-        text = r.choice(["Find {noun} about {t} since {d}", "What {noun} mention {t} after {d}?",
-                         "Anything in my {noun} on {t} newer than {d}?"])
-        return (text.format(noun=noun, t=topic, d=dates[0]),
-                f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' LIMIT 10", "search_time")
+        text = r.choice(
+            [
+                "Find {noun} about {t} since {d}",
+                "What {noun} mention {t} after {d}?",
+                "Anything in my {noun} on {t} newer than {d}?",
+            ]
+        )
+        return (
+            text.format(noun=noun, t=topic, d=dates[0]),
+            f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' LIMIT 10",
+            "search_time",
+        )
     if form < 0.88:
-        text = r.choice(["{noun} about {t} from before {d}", "What {noun} did I have on {t} before {d}?",
-                         "Find {noun} on {t} older than {d}"])
-        return (text.format(noun=noun, t=topic, d=dates[1]),
-                f"SEARCH \"{topic}\" IN {table} BEFORE '{dates[1]}'", "search_before")
-    text = r.choice(["Find {noun} about {t} between {a} and {b}", "{t} {noun} from {a} to {b}, top 5"])
+        text = r.choice(
+            [
+                "{noun} about {t} from before {d}",
+                "What {noun} did I have on {t} before {d}?",
+                "Find {noun} on {t} older than {d}",
+            ]
+        )
+        return (
+            text.format(noun=noun, t=topic, d=dates[1]),
+            f"SEARCH \"{topic}\" IN {table} BEFORE '{dates[1]}'",
+            "search_before",
+        )
+    text = r.choice(
+        ["Find {noun} about {t} between {a} and {b}", "{t} {noun} from {a} to {b}, top 5"]
+    )
     limit = " LIMIT 5" if "top 5" in text else ""
-    return (text.format(noun=noun, t=topic, a=dates[0], b=dates[1]),
-            f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' BEFORE '{dates[1]}'{limit}", "search_range")
+    return (
+        text.format(noun=noun, t=topic, a=dates[0], b=dates[1]),
+        f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' BEFORE '{dates[1]}'{limit}",
+        "search_range",
+    )
 
 
 def _sql(r: random.Random) -> tuple[str, str, str]:
     choice = r.randrange(8)
     if choice == 0:
         cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
-        text = r.choice(["Show the {n} most recent {c} resources", "List my last {n} {c} resources by date",
-                         "latest {n} {c} notes"])
-        return (text.format(n=n, c=cat),
-                f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}", "sql_recent")
+        text = r.choice(
+            [
+                "Show the {n} most recent {c} resources",
+                "List my last {n} {c} resources by date",
+                "latest {n} {c} notes",
+            ]
+        )
+        return (
+            text.format(n=n, c=cat),
+            f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}",
+            "sql_recent",
+        )
     if choice == 1:
         mt, d = r.choice(MOMENT_TYPES), r.choice(DATES)
-        text = r.choice(["How many {m} moments happened since {d}?", "count the {m} moments after {d}",
-                         "number of {m} moments from {d} on"])
-        return (text.format(m=mt, d=d),
-                f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'", "sql_count")
+        text = r.choice(
+            [
+                "How many {m} moments happened since {d}?",
+                "count the {m} moments after {d}",
+                "number of {m} moments from {d} on",
+            ]
+        )
+        return (
+            text.format(m=mt, d=d),
+            f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'",
+            "sql_count",
+        )
     if choice == 2:
         et = r.choice(ENTITY_TYPES)
-        text = r.choice(["List the names of all {e} entities", "which {e} entities do I have? names only"])
-        return text.format(e=et), f"SELECT name FROM entities WHERE entity_type='{et}' ORDER BY name", "sql_names"
+        text = r.choice(
+            ["List the names of all {e} entities", "which {e} entities do I have? names only"]
+        )
+        return (
+            text.format(e=et),
+            f"SELECT name FROM entities WHERE entity_type='{et}' ORDER BY name",
+            "sql_names",
+        )
     if choice == 3:
-        table, column = r.choice([("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")])
-        text = r.choice(["Count {t} per {c}", "how many {t} are there for each {c}?", "{t} grouped by {c}, with counts"])
-        return (text.format(t=table, c=column.replace("_", " ")),
-                f"SELECT {column}, COUNT(*) AS n FROM {table} GROUP BY {column} ORDER BY n DESC", "sql_group")
+        table, column = r.choice(
+            [("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")]
+        )
+        text = r.choice(
+            [
+                "Count {t} per {c}",
+                "how many {t} are there for each {c}?",
+                "{t} grouped by {c}, with counts",
+            ]
+        )
+        return (
+            text.format(t=table, c=column.replace("_", " ")),
+            f"SELECT {column}, COUNT(*) AS n FROM {table} GROUP BY {column} ORDER BY n DESC",
+            "sql_group",
+        )
     if choice == 4:
         mt, (start, end) = r.choice(MOMENT_TYPES), sorted(r.sample(DATES, 2))
-        return (f"List {mt} moments between {start} and {end}",
-                f"SELECT name, resource_timestamp FROM moments WHERE moment_type='{mt}' "
-                f"AND resource_timestamp >= '{start}' AND resource_timestamp < '{end}' ORDER BY resource_timestamp",
-                "sql_between")
+        return (
+            f"List {mt} moments between {start} and {end}",
+            f"SELECT name, resource_timestamp FROM moments WHERE moment_type='{mt}' "
+            f"AND resource_timestamp >= '{start}' AND resource_timestamp < '{end}' ORDER BY resource_timestamp",
+            "sql_between",
+        )
     if choice == 5:
         word = r.choice(["plan", "review", "notes", "draft", "budget", "trip", "api", "meeting"])
         table = r.choice(["resources", "entities"])
         text = r.choice(["{t} whose name contains '{w}'", "list {t} with '{w}' in the name"])
-        return (text.format(t=table, w=word), f"SELECT * FROM {table} WHERE name LIKE '%{word}%'", "sql_like")
+        return (
+            text.format(t=table, w=word),
+            f"SELECT * FROM {table} WHERE name LIKE '%{word}%'",
+            "sql_like",
+        )
     if choice == 6:
         cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
         text = r.choice(["the {n} oldest {c} resources", "show my first {n} {c} resources ever"])
-        return (text.format(n=n, c=cat),
-                f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at ASC LIMIT {n}", "sql_oldest")
+        return (
+            text.format(n=n, c=cat),
+            f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at ASC LIMIT {n}",
+            "sql_oldest",
+        )
     cat = r.choice(CATEGORIES)
     text = r.choice(["How many {c} resources do I have in total?", "total number of {c} resources"])
     return text.format(c=cat), f"SELECT COUNT(*) FROM resources WHERE category='{cat}'", "sql_total"
@@ -145,13 +363,24 @@ def _fuzzy(r: random.Random) -> tuple[str, str, str]:
     typo, threshold = r.choice(MISSPELLED), r.choice(THRESHOLDS)
     table = r.choice(["resources", "resources", "moments"])
     if r.random() < 0.3:  # the default threshold
-        text = r.choice(["I think I misspelled it: '{q}' in {t}", "something like '{q}' in my {t}, spelling may be off"])
+        text = r.choice(
+            [
+                "I think I misspelled it: '{q}' in {t}",
+                "something like '{q}' in my {t}, spelling may be off",
+            ]
+        )
         return text.format(q=typo, t=table), f"FUZZY '{typo}' IN {table}", "fuzzy_default"
-    text = r.choice(["Find {t} roughly matching '{q}' with similarity {th}",
-                     "I think I misspelled it: '{q}' in {t}, match at threshold {th}",
-                     "Fuzzy match '{q}' in my {t}, at least {th} similar"])
+    text = r.choice(
+        [
+            "Find {t} roughly matching '{q}' with similarity {th}",
+            "I think I misspelled it: '{q}' in {t}, match at threshold {th}",
+            "Fuzzy match '{q}' in my {t}, at least {th} similar",
+        ]
+    )
     limit = r.choice(["", "", f" LIMIT {r.choice(LIMITS)}"])
-    shown = text.format(q=typo, th=threshold, t=table) + (f", top {limit.split()[-1]}" if limit else "")
+    shown = text.format(q=typo, th=threshold, t=table) + (
+        f", top {limit.split()[-1]}" if limit else ""
+    )
     return shown, f"FUZZY '{typo}' IN {table} THRESHOLD {threshold}{limit}", "fuzzy"
 
 
@@ -163,13 +392,27 @@ def _traverse(r: random.Random) -> tuple[str, str, str]:
         text = r.choice(["What is connected to {k}?", "show everything linked from {k}"])
         return text.format(k=key), f"TRAVERSE {key}", "traverse_all"
     named = " and ".join(edges)
-    text = r.choice(["What is linked to {k} as {e}, up to {d} hop{s}?",
-                     "Follow {e} edges from {k} for {d} level{s}", "{e} links of {k}, {d} deep"])
-    return (text.format(k=key, e=named, d=depth, s=plural), f"TRAVERSE {key} DEPTH {depth} TYPE {','.join(edges)}",
-            "traverse")
+    text = r.choice(
+        [
+            "What is linked to {k} as {e}, up to {d} hop{s}?",
+            "Follow {e} edges from {k} for {d} level{s}",
+            "{e} links of {k}, {d} deep",
+        ]
+    )
+    return (
+        text.format(k=key, e=named, d=depth, s=plural),
+        f"TRAVERSE {key} DEPTH {depth} TYPE {','.join(edges)}",
+        "traverse",
+    )
 
 
-OPERATIONS: list[Callable[[random.Random], tuple[str, str, str]]] = [_lookup, _search, _sql, _fuzzy, _traverse]
+OPERATIONS: list[Callable[[random.Random], tuple[str, str, str]]] = [
+    _lookup,
+    _search,
+    _sql,
+    _fuzzy,
+    _traverse,
+]
 
 
 GIVE_UP_AFTER = 200  # draws in a row without a new pair: that operation's space is used up

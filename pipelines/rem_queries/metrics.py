@@ -26,7 +26,17 @@ from pipelines.rem_queries.recipe import build_output
 
 MAIN = "intent"
 METRICS = ("intent", "valid", "parameters", "executes", "exact")
-_WORDS = {*rem.INTENTS, "IN", "AFTER", "BEFORE", "LIMIT", "THRESHOLD", "DEPTH", "TYPE", *rem.EDGE_TYPES}
+_WORDS = {
+    *rem.INTENTS,
+    "IN",
+    "AFTER",
+    "BEFORE",
+    "LIMIT",
+    "THRESHOLD",
+    "DEPTH",
+    "TYPE",
+    *rem.EDGE_TYPES,
+}
 _TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|,|[^\s,]+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -44,7 +54,9 @@ def canonical(query: str) -> str:
     text = query.strip().rstrip(";").strip()
     if text[:6].upper() == "SELECT" or text[:4].upper() == "WITH":
         try:
-            return normalize_identifiers(sqlglot.parse_one(text, read="sqlite"), dialect="sqlite").sql(dialect="sqlite")
+            return normalize_identifiers(
+                sqlglot.parse_one(text, read="sqlite"), dialect="sqlite"
+            ).sql(dialect="sqlite")
         except (SqlglotError, ValueError, RecursionError):
             return re.sub(r"\s+", " ", text).casefold()  # not SQL sqlglot reads: compare it loosely
     return " ".join(_canonical_token(token) for token in _TOKEN.findall(text)).replace(" , ", ", ")
@@ -78,13 +90,20 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
     valid = 0.0
     if not list(validator.iter_errors(predicted)) and executes:
         truth = build_output(query, predicted.get("explanation"))
-        valid = float(all(predicted.get(k) == truth[k] for k in ("intent", "query_type", "parameters")))
+        valid = float(
+            all(predicted.get(k) == truth[k] for k in ("intent", "query_type", "parameters"))
+        )
     params = predicted.get("parameters") if isinstance(predicted.get("parameters"), dict) else {}
     wanted = expected["parameters"]
     return {
-        "intent": float(predicted.get("intent") == expected["intent"] and predicted.get("query_type") == expected["query_type"]),
+        "intent": float(
+            predicted.get("intent") == expected["intent"]
+            and predicted.get("query_type") == expected["query_type"]
+        ),
         "valid": valid,
-        "parameters": sum(params.get(k) == v for k, v in wanted.items()) / len(wanted) if wanted else 1.0,
+        "parameters": sum(params.get(k) == v for k, v in wanted.items()) / len(wanted)
+        if wanted
+        else 1.0,
         "executes": executes,
         "exact": float(bool(query.strip()) and canonical(query) == canonical(expected["rem"])),
     }

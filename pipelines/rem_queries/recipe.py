@@ -54,9 +54,22 @@ def build_output(rem_query: str, explanation: str | None = None) -> dict:
 def pii_vocabulary() -> list[str]:
     """Words of the task itself: never personal data, whatever a name finder thinks of them."""
     columns = {column for fields in rem.TABLES.values() for column in fields}  # `uri` is no person
-    return sorted({*rem.INTENTS, *grammar.EDGES, *rem.TABLES, *columns, *grammar.CATEGORIES,
-                   *grammar.MOMENT_TYPES, *grammar.ENTITY_TYPES, *grammar.TOPICS, *grammar.MISSPELLED,
-                   *grammar.RESOURCE_KEYS, *grammar.ENTITY_KEYS, *grammar.MOMENT_KEYS})
+    return sorted(
+        {
+            *rem.INTENTS,
+            *grammar.EDGES,
+            *rem.TABLES,
+            *columns,
+            *grammar.CATEGORIES,
+            *grammar.MOMENT_TYPES,
+            *grammar.ENTITY_TYPES,
+            *grammar.TOPICS,
+            *grammar.MISSPELLED,
+            *grammar.RESOURCE_KEYS,
+            *grammar.ENTITY_KEYS,
+            *grammar.MOMENT_KEYS,
+        }
+    )
 
 
 def labels(output: dict) -> dict:
@@ -66,13 +79,21 @@ def labels(output: dict) -> dict:
 def grammar_seeds(count: int, random_seed: int) -> Iterator[dict[str, Any]]:
     for pair in grammar.generate(count, random_seed):
         output = build_output(pair["rem"])
-        yield {"input": pair["text"], "output": output, "labels": labels(output),
-               "provenance": {"origin": "grammar", "source": f"grammar:{pair['template']}"}}
+        yield {
+            "input": pair["text"],
+            "output": output,
+            "labels": labels(output),
+            "provenance": {"origin": "grammar", "source": f"grammar:{pair['template']}"},
+        }
 
 
 def user_seed(obj: Any) -> dict[str, Any]:
     """A seed from a user file line; raises ValueError (missing fields) or rem.RemError."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not isinstance(obj.get("rem"), str):
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("input"), str)
+        or not isinstance(obj.get("rem"), str)
+    ):
         raise ValueError('each line needs {"input": "<request>", "rem": "<REM query>"}')
     output = build_output(obj["rem"], obj.get("explanation"))
     return {"input": obj["input"], "output": output, "labels": labels(output)}
@@ -120,8 +141,13 @@ def validate(record: dict) -> tuple[str, str] | None:
         return exc.reason, exc.detail
     for name in ("query_type", "intent", "parameters"):
         if output[name] != expected[name]:
-            return "output_mismatch", f"{name} is {output[name]!r} but the REM query says {expected[name]!r}"
-    lost = [v for v in record["provenance"].get("keep_values", []) if not said_in(v, record["input"])]
+            return (
+                "output_mismatch",
+                f"{name} is {output[name]!r} but the REM query says {expected[name]!r}",
+            )
+    lost = [
+        v for v in record["provenance"].get("keep_values", []) if not said_in(v, record["input"])
+    ]
     if lost:
         return "variation_lost_value", f"the rewrite dropped {lost[0]!r}"
     return None

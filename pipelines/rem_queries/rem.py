@@ -15,10 +15,28 @@ import threading
 from datetime import date
 
 TABLES: dict[str, tuple[str, ...]] = {
-    "resources": ("id", "name", "category", "content", "summary", "uri", "created_at", "updated_at"),
+    "resources": (
+        "id",
+        "name",
+        "category",
+        "content",
+        "summary",
+        "uri",
+        "created_at",
+        "updated_at",
+    ),
     "moments": (
-        "id", "name", "summary", "content", "moment_type", "resource_timestamp",
-        "resource_ends_timestamp", "emotion_tags", "topic_tags", "present_persons", "created_at",
+        "id",
+        "name",
+        "summary",
+        "content",
+        "moment_type",
+        "resource_timestamp",
+        "resource_ends_timestamp",
+        "emotion_tags",
+        "topic_tags",
+        "present_persons",
+        "created_at",
     ),
     "entities": ("id", "name", "entity_type", "description", "created_at"),
 }
@@ -73,7 +91,10 @@ def parse(rem: str) -> tuple[str, dict]:
         return "SQL", _check_sql(text)
     pattern = _PATTERNS.get(head)
     if pattern is None:
-        raise RemError("rem_parse_error", f"unknown operation {head!r}; expected LOOKUP, SEARCH, SELECT, FUZZY or TRAVERSE")
+        raise RemError(
+            "rem_parse_error",
+            f"unknown operation {head!r}; expected LOOKUP, SEARCH, SELECT, FUZZY or TRAVERSE",
+        )
     match = pattern.fullmatch(text)
     if match is None:
         raise RemError("rem_parse_error", f"{head} query does not follow the dialect: {text!r}")
@@ -119,7 +140,10 @@ def _search(g: dict) -> dict:
     if g["before"] is not None:
         time_filter["before"] = _date(g["before"], "BEFORE")
     if len(time_filter) == 2 and time_filter["after"] >= time_filter["before"]:
-        raise RemError("rem_bad_time_range", f"AFTER {time_filter['after']} is not before BEFORE {time_filter['before']}")
+        raise RemError(
+            "rem_bad_time_range",
+            f"AFTER {time_filter['after']} is not before BEFORE {time_filter['before']}",
+        )
     if time_filter:
         params["time_filter"] = time_filter
     if (limit := _limit(g["limit"])) is not None:
@@ -130,8 +154,14 @@ def _search(g: dict) -> dict:
 def _fuzzy(g: dict) -> dict:
     threshold = DEFAULT_THRESHOLD if g["threshold"] is None else float(g["threshold"])
     if not 0.0 <= threshold <= 1.0:
-        raise RemError("rem_threshold_out_of_range", f"THRESHOLD must be in [0, 1], got {g['threshold']}")
-    params: dict = {"query_text": g["text"], "table_name": _table(g["table"]), "threshold": threshold}
+        raise RemError(
+            "rem_threshold_out_of_range", f"THRESHOLD must be in [0, 1], got {g['threshold']}"
+        )
+    params: dict = {
+        "query_text": g["text"],
+        "table_name": _table(g["table"]),
+        "threshold": threshold,
+    }
     if (limit := _limit(g["limit"])) is not None:
         params["limit"] = limit
     return params
@@ -140,11 +170,17 @@ def _fuzzy(g: dict) -> dict:
 def _traverse(g: dict) -> dict:
     depth = 1 if g["depth"] is None else g["depth"]
     if "." in str(depth) or not 1 <= int(depth) <= MAX_DEPTH:
-        raise RemError("rem_depth_out_of_range", f"DEPTH must be an integer from 1 to {MAX_DEPTH}, got {depth}")
-    types = [t.strip().upper() for t in (g["types"] or ",".join(EDGE_TYPES)).split(",") if t.strip()]
+        raise RemError(
+            "rem_depth_out_of_range", f"DEPTH must be an integer from 1 to {MAX_DEPTH}, got {depth}"
+        )
+    types = [
+        t.strip().upper() for t in (g["types"] or ",".join(EDGE_TYPES)).split(",") if t.strip()
+    ]
     unknown = [t for t in types if t not in EDGE_TYPES]
     if unknown:
-        raise RemError("rem_unknown_edge_type", f"edge type {unknown[0]} is not one of {', '.join(EDGE_TYPES)}")
+        raise RemError(
+            "rem_unknown_edge_type", f"edge type {unknown[0]} is not one of {', '.join(EDGE_TYPES)}"
+        )
     return {"key": g["key"], "depth": int(depth), "edge_types": types}
 
 
@@ -152,7 +188,12 @@ _PARAMETERS = {"LOOKUP": _lookup, "SEARCH": _search, "FUZZY": _fuzzy, "TRAVERSE"
 
 # -- SQL: checked by SQLite against the real table definitions, read-only -------------
 
-_ALLOWED_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+_ALLOWED_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    sqlite3.SQLITE_RECURSIVE,
+}
 _local = threading.local()
 
 
@@ -162,7 +203,11 @@ def _connection() -> sqlite3.Connection:
         conn = sqlite3.connect(":memory:")
         for table, columns in TABLES.items():
             conn.execute(f"CREATE TABLE {table} ({', '.join(columns)})")
-        conn.set_authorizer(lambda action, *_: sqlite3.SQLITE_OK if action in _ALLOWED_ACTIONS else sqlite3.SQLITE_DENY)
+        conn.set_authorizer(
+            lambda action, *_: (
+                sqlite3.SQLITE_OK if action in _ALLOWED_ACTIONS else sqlite3.SQLITE_DENY
+            )
+        )
         _local.conn = conn
     return conn
 
@@ -179,7 +224,9 @@ def _check_sql(sql: str) -> dict:
         if "no such column" in message:
             raise RemError("rem_unknown_field", message) from None
         if "not authorized" in message:
-            raise RemError("rem_sql_not_readonly", "only read-only SELECT queries are allowed") from None
+            raise RemError(
+                "rem_sql_not_readonly", "only read-only SELECT queries are allowed"
+            ) from None
         raise RemError("rem_sql_error", message) from None
     limits = re.findall(r"\bLIMIT\s+(-?\d+)", sql, re.I)
     for value in limits:

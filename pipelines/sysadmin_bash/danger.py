@@ -18,8 +18,10 @@ import re
 
 _SYSTEM = r"(bin|boot|dev|etc|home|lib|lib32|lib64|proc|root|sbin|sys|usr|var)"
 _ROOT = re.compile(rf"^(/+|/+\*|/+\.\.?/*|~/*|~/+\*|\$\{{?HOME\}}?/*\*?|/+{_SYSTEM}/*\*?)$")
-_DISK = re.compile(r"^/dev/(sd[a-z]+\d*|hd[a-z]+\d*|vd[a-z]+\d*|xvd[a-z]+\d*|nvme\d+n\d+(p\d+)?|mmcblk\d+(p\d+)?"
-                   r"|md\d+|dm-\d+|disk/.+|mapper/.+|root|mem|kmem|port)$")
+_DISK = re.compile(
+    r"^/dev/(sd[a-z]+\d*|hd[a-z]+\d*|vd[a-z]+\d*|xvd[a-z]+\d*|nvme\d+n\d+(p\d+)?|mmcblk\d+(p\d+)?"
+    r"|md\d+|dm-\d+|disk/.+|mapper/.+|root|mem|kmem|port)$"
+)
 _FORK_BOMB = re.compile(r"([\w:.-]+)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&[^}]*\}")
 _FORMATTERS = re.compile(r"^(mkfs(\.\w+)?|mke2fs|mkswap|wipefs|shred|mkfs\.\w+)$")
 _REDIRECT = re.compile(r"(?<![<>&0-9])[0-9]?(?:>>?|>\|)\s*([^\s;&|<>()]+)")
@@ -61,19 +63,39 @@ def _one(cmd) -> str | None:
         return f"rm -r {roots[0]}: it removes the system or a home folder"
     if name in ("chmod", "chown", "chgrp") and flags & _RECURSIVE and roots:
         return f"{name} -R ... {roots[0]}: it changes every file of the system"
-    if name == "mv" and any(re.fullmatch(r"/+|/+\*|~/*|\$\{?HOME\}?", op) for op in cmd.operands[:1]):
+    if name == "mv" and any(
+        re.fullmatch(r"/+|/+\*|~/*|\$\{?HOME\}?", op) for op in cmd.operands[:1]
+    ):
         return f"mv {cmd.operands[0]}: it moves the system or a home folder away"
-    if name == "find" and roots and any(flag == "-delete" or flag in ("-exec", "-execdir") and re.match(
-            r"rm\b", value or "") for flag, value in cmd.options):
+    if (
+        name == "find"
+        and roots
+        and any(
+            flag == "-delete" or flag in ("-exec", "-execdir") and re.match(r"rm\b", value or "")
+            for flag, value in cmd.options
+        )
+    ):
         return f"find {roots[0]} ... deletes: it removes the system"
     if _FORMATTERS.match(name) and any(_DISK.match(op) for op in cmd.operands):
         return f"{name} onto a disk: it destroys what is on {next(op for op in cmd.operands if _DISK.match(op))}"
-    if name == "dd" and (target := next((op[3:] for op in cmd.operands if op.startswith("of=")), "")) and _DISK.match(
-            target):
+    if (
+        name == "dd"
+        and (target := next((op[3:] for op in cmd.operands if op.startswith("of=")), ""))
+        and _DISK.match(target)
+    ):
         return f"dd of={target}: it overwrites a disk"
-    if name in ("cp", "cat", "mv") and cmd.operands and _DISK.match(cmd.operands[-1]) and len(cmd.operands) > 1:
+    if (
+        name in ("cp", "cat", "mv")
+        and cmd.operands
+        and _DISK.match(cmd.operands[-1])
+        and len(cmd.operands) > 1
+    ):
         return f"{name} onto {cmd.operands[-1]}: it overwrites a disk"
     values = [value or "" for _, value in cmd.options]  # kill -9 -1: both read as -NUM options
-    if name == "kill" and ("-1" in cmd.operands or "1" in values[1:]) and {"9", "KILL", "SIGKILL"} & set(values):
+    if (
+        name == "kill"
+        and ("-1" in cmd.operands or "1" in values[1:])
+        and {"9", "KILL", "SIGKILL"} & set(values)
+    ):
         return "kill -9 -1: it kills every process"
     return None

@@ -15,23 +15,167 @@ from __future__ import annotations
 
 import re
 
-_MARKUP = re.compile(r"<[A-Za-z][\w-]*\s+[\w:-]+\s*=|</[A-Za-z][\w-]*\s*>|<!--|<!DOCTYPE|&(lt|gt|amp|quot|nbsp|#\d+);"
-                     r"|<(br|p|div|span|code|pre|html|body|head|ul|li|b|i|em|strong)\s*/?>", re.I)
+_MARKUP = re.compile(
+    r"<[A-Za-z][\w-]*\s+[\w:-]+\s*=|</[A-Za-z][\w-]*\s*>|<!--|<!DOCTYPE|&(lt|gt|amp|quot|nbsp|#\d+);"
+    r"|<(br|p|div|span|code|pre|html|body|head|ul|li|b|i|em|strong)\s*/?>",
+    re.I,
+)
 _MARKDOWN = re.compile(r"```|^\s*([-*+]|\d+[.)])\s|^\s*#{1,6}\s|\*\*\w")
-_PLACEHOLDERS = [re.compile(p) for p in (r"\{\{.*?\}\}", r"^\[[A-Z][A-Z_ -]{2,}\](\.\.\.)?$", r"^[A-Z][A-Z_]+\.\.\.$",
-                                         r"^(\.\.\.|…)$", r"^(?i:your)[_-]\w+", r"^<[A-Za-z_ -]+>$")]
+_PLACEHOLDERS = [
+    re.compile(p)
+    for p in (
+        r"\{\{.*?\}\}",
+        r"^\[[A-Z][A-Z_ -]{2,}\](\.\.\.)?$",
+        r"^[A-Z][A-Z_]+\.\.\.$",
+        r"^(\.\.\.|…)$",
+        r"^(?i:your)[_-]\w+",
+        r"^<[A-Za-z_ -]+>$",
+    )
+]
 _NAME = re.compile(r"^[\w][\w.+@-]*$")
-_DATA = {"json", "txt", "log", "conf", "cfg", "ini", "yaml", "yml", "xml", "html", "htm", "csv", "tsv", "md", "gz",
-         "bz2", "xz", "tar", "tgz", "zip", "png", "jpg", "jpeg", "gif", "pdf", "iso", "img", "db", "sqlite", "pem",
-         "crt", "key", "c", "h", "o", "so", "service", "socket", "timer", "list", "d", "bak", "old", "tmp", "lock"}
-_SCRIPT = {"sh", "bash", "py", "pl", "rb", "js", "php", "run", "bin", "AppImage", "exe", "jar", "zsh", "ksh", "awk"}
+_DATA = {
+    "json",
+    "txt",
+    "log",
+    "conf",
+    "cfg",
+    "ini",
+    "yaml",
+    "yml",
+    "xml",
+    "html",
+    "htm",
+    "csv",
+    "tsv",
+    "md",
+    "gz",
+    "bz2",
+    "xz",
+    "tar",
+    "tgz",
+    "zip",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "pdf",
+    "iso",
+    "img",
+    "db",
+    "sqlite",
+    "pem",
+    "crt",
+    "key",
+    "c",
+    "h",
+    "o",
+    "so",
+    "service",
+    "socket",
+    "timer",
+    "list",
+    "d",
+    "bak",
+    "old",
+    "tmp",
+    "lock",
+}
+_SCRIPT = {
+    "sh",
+    "bash",
+    "py",
+    "pl",
+    "rb",
+    "js",
+    "php",
+    "run",
+    "bin",
+    "AppImage",
+    "exe",
+    "jar",
+    "zsh",
+    "ksh",
+    "awk",
+}
 _PROGRAM_DIRS = re.compile(r"(^|/)(s?bin|libexec|init\.d|games|scripts?|\.bin|tools|hooks)/")
-_STRONG = {"the", "a", "an", "of", "and", "please", "you", "your", "this", "that", "these", "which", "what", "how",
-           "is", "are", "was", "were", "than", "should", "would", "could", "using", "it", "its", "we", "i", "my",
-           "me", "can", "will", "there", "here", "just", "then", "also", "command", "following"}
-_SAYERS = {"echo", "printf", "logger", "wall", "write", "notify-send", "say", "espeak", "figlet", "cowsay", "banner",
-           "toilet", "whiptail", "dialog", "zenity", "yes", "read", "git", "mail", "mailx", "sendmail", "ufw", "nft",
-           "tc", "ip", "bc", "expr", "test", "[", "let", "xmessage", "msg", "kdialog", "trap", "alias", "export"}
+_STRONG = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "please",
+    "you",
+    "your",
+    "this",
+    "that",
+    "these",
+    "which",
+    "what",
+    "how",
+    "is",
+    "are",
+    "was",
+    "were",
+    "than",
+    "should",
+    "would",
+    "could",
+    "using",
+    "it",
+    "its",
+    "we",
+    "i",
+    "my",
+    "me",
+    "can",
+    "will",
+    "there",
+    "here",
+    "just",
+    "then",
+    "also",
+    "command",
+    "following",
+}
+_SAYERS = {
+    "echo",
+    "printf",
+    "logger",
+    "wall",
+    "write",
+    "notify-send",
+    "say",
+    "espeak",
+    "figlet",
+    "cowsay",
+    "banner",
+    "toilet",
+    "whiptail",
+    "dialog",
+    "zenity",
+    "yes",
+    "read",
+    "git",
+    "mail",
+    "mailx",
+    "sendmail",
+    "ufw",
+    "nft",
+    "tc",
+    "ip",
+    "bc",
+    "expr",
+    "test",
+    "[",
+    "let",
+    "xmessage",
+    "msg",
+    "kdialog",
+    "trap",
+    "alias",
+    "export",
+}
 
 
 def _unquoted(text: str) -> str:
@@ -68,7 +212,9 @@ def prose_problem(name: str, operands: list[tuple[str, str]]) -> str | None:
     """operands: (text, raw) pairs of the words after the program's options."""
     if name.rsplit("/", 1)[-1] in _SAYERS:
         return None
-    plain = [text for text, raw in operands if text == raw and re.fullmatch(r"[A-Za-z']+[.,!?]?", text)]
+    plain = [
+        text for text, raw in operands if text == raw and re.fullmatch(r"[A-Za-z']+[.,!?]?", text)
+    ]
     if any(re.fullmatch(r"[A-Za-z]{2,}[.,!?]", word) for word in plain):
         return "it ends a sentence: prose, not a command line"
     strong = sum(word.lower().strip(".,!?") in _STRONG for word in plain)
@@ -79,6 +225,8 @@ def prose_problem(name: str, operands: list[tuple[str, str]]) -> str | None:
 
 def empty_problem(command: str) -> str | None:
     stripped = command.strip()
-    if re.fullmatch(r"(>|>>|>\|)\s*[\w./~$-]+", stripped) or re.fullmatch(r"([A-Za-z_]\w*=\S*\s*)+", stripped):
+    if re.fullmatch(r"(>|>>|>\|)\s*[\w./~$-]+", stripped) or re.fullmatch(
+        r"([A-Za-z_]\w*=\S*\s*)+", stripped
+    ):
         return None
     return "there is no command in it"

@@ -21,7 +21,14 @@ from pathlib import Path
 
 import yaml
 
-from factory.sources.manpages import option_table, options_of, page_of, page_path, parse_tag, synopsis_flags
+from factory.sources.manpages import (
+    option_table,
+    options_of,
+    page_of,
+    page_path,
+    parse_tag,
+    synopsis_flags,
+)
 
 HERE = Path(__file__).parent
 BASH_TIMEOUT_S = 10
@@ -35,11 +42,11 @@ class Rules:
     documented: frozenset
     canonical: dict
     where: str
-    numeric: bool = False          # -NUM is an option (tail -1)
-    single_dash: bool = False      # -name is one option, not -n -a -m -e
-    patterns: tuple = ()           # (compiled regex, argument)
+    numeric: bool = False  # -NUM is an option (tail -1)
+    single_dash: bool = False  # -name is one option, not -n -a -m -e
+    patterns: tuple = ()  # (compiled regex, argument)
     runs: frozenset = frozenset()  # options that run a command up to ; or +
-    bundle: bool = False           # tar xzf: option letters without the dash
+    bundle: bool = False  # tar xzf: option letters without the dash
     needs_one_of: tuple = ()
     min_operands: int = 0
     unless: frozenset = field(default_factory=frozenset)
@@ -57,15 +64,23 @@ def _usage() -> dict:
 
 @functools.lru_cache(maxsize=1)
 def _names() -> frozenset[str]:
-    words = [w for line in (HERE / "programs.txt").read_text().splitlines() if not line.startswith("#")
-             for w in line.split()]
+    words = [
+        w
+        for line in (HERE / "programs.txt").read_text().splitlines()
+        if not line.startswith("#")
+        for w in line.split()
+    ]
     return frozenset(words) | frozenset(_table()) | frozenset(_usage())
 
 
 @functools.lru_cache(maxsize=1)
 def builtins_and_keywords() -> frozenset[str]:
-    done = subprocess.run(["bash", "--norc", "-c", "compgen -b; compgen -k"], capture_output=True, text=True,
-                          timeout=BASH_TIMEOUT_S)
+    done = subprocess.run(
+        ["bash", "--norc", "-c", "compgen -b; compgen -k"],
+        capture_output=True,
+        text=True,
+        timeout=BASH_TIMEOUT_S,
+    )
     return frozenset(done.stdout.split())
 
 
@@ -89,11 +104,20 @@ def _from_table(name: str) -> tuple[dict, set, dict, str] | None:
     entry = _table().get(name)
     if entry is not None:
         canonical = {flag: group[0] for group in entry["groups"] for flag in group}
-        return dict(entry["table"]), set(entry["table"]) | set(entry["mentioned"]), canonical, f"man:{name}"
-    if name in _names() or page_path(name) is None:  # a committed name is never read from this machine
+        return (
+            dict(entry["table"]),
+            set(entry["table"]) | set(entry["mentioned"]),
+            canonical,
+            f"man:{name}",
+        )
+    if (
+        name in _names() or page_path(name) is None
+    ):  # a committed name is never read from this machine
         return None
     table = option_table(name)
-    canonical = {flag: option["flags"][0] for option in page_of(name)["options"] for flag in option["flags"]}
+    canonical = {
+        flag: option["flags"][0] for option in page_of(name)["options"] for flag in option["flags"]
+    }
     return dict(table), set(options_of(name)), canonical, f"man:{name}"
 
 
@@ -113,8 +137,12 @@ def _hand_written(name: str, arguments: dict, documented: set, canonical: dict) 
 def rules_for(name: str, subcommand: str | None = None) -> Rules | None:
     """The option rules of a program, None when nothing documents its options."""
     if name in builtins_and_keywords() and name not in _usage():
-        done = subprocess.run(["bash", "--norc", "-c", f"help -s {name}"], capture_output=True, text=True,
-                              timeout=BASH_TIMEOUT_S)
+        done = subprocess.run(
+            ["bash", "--norc", "-c", f"help -s {name}"],
+            capture_output=True,
+            text=True,
+            timeout=BASH_TIMEOUT_S,
+        )
         if done.returncode == 0:
             flags = synopsis_flags(done.stdout.split(":", 1)[-1])
             return Rules(flags, frozenset(flags), {}, f"bash's help {name}")
@@ -123,14 +151,26 @@ def rules_for(name: str, subcommand: str | None = None) -> Rules | None:
         return None
     arguments, documented, canonical, where = found or ({}, set(), {}, "factory's usage.yaml")
     usage = _hand_written(name, arguments, documented, canonical)
-    if subcommand and re.fullmatch(r"[a-z][a-z0-9-]*", subcommand) and (sub := _from_table(f"{name}-{subcommand}")):
+    if (
+        subcommand
+        and re.fullmatch(r"[a-z][a-z0-9-]*", subcommand)
+        and (sub := _from_table(f"{name}-{subcommand}"))
+    ):
         arguments = {**sub[0], **arguments}
         documented |= sub[1]
         where += f" or {sub[3]}"
     operands = usage.get("operands") or {}
-    return Rules(arguments, frozenset(documented), canonical, where, numeric=bool(usage.get("numeric")),
-                 single_dash=bool(usage.get("single_dash")),
-                 patterns=tuple((re.compile(p + "$"), a) for p, a in (usage.get("patterns") or {}).items()),
-                 runs=frozenset(usage.get("runs") or ()), bundle=bool(usage.get("bundle")),
-                 needs_one_of=tuple(usage.get("needs_one_of") or ()), min_operands=int(operands.get("min", 0)),
-                 unless=frozenset(operands.get("unless") or ()))
+    return Rules(
+        arguments,
+        frozenset(documented),
+        canonical,
+        where,
+        numeric=bool(usage.get("numeric")),
+        single_dash=bool(usage.get("single_dash")),
+        patterns=tuple((re.compile(p + "$"), a) for p, a in (usage.get("patterns") or {}).items()),
+        runs=frozenset(usage.get("runs") or ()),
+        bundle=bool(usage.get("bundle")),
+        needs_one_of=tuple(usage.get("needs_one_of") or ()),
+        min_operands=int(operands.get("min", 0)),
+        unless=frozenset(operands.get("unless") or ()),
+    )

@@ -19,8 +19,8 @@ from factory.sources.manpages import option_table, page_of
 HERE = Path(__file__).parent
 SUBCOMMAND_PAGES = {
     "git": "add am apply archive bisect blame branch cat-file checkout cherry-pick clean clone commit config describe "
-           "diff fetch format-patch gc grep init log ls-files merge mv pull push rebase reflog remote reset restore "
-           "revert rev-parse rm shortlog show stash status submodule switch tag worktree".split(),
+    "diff fetch format-patch gc grep init log ls-files merge mv pull push rebase reflog remote reset restore "
+    "revert rev-parse rm shortlog show stash status submodule switch tag worktree".split(),
     "ip": "address link route neighbour rule netns".split(),
 }
 
@@ -43,12 +43,17 @@ def entry(name: str) -> dict | None:
 
 
 def build() -> dict[str, dict]:
-    names = program_names() + [f"{cmd}-{sub}" for cmd, subs in SUBCOMMAND_PAGES.items() for sub in subs]
+    names = program_names() + [
+        f"{cmd}-{sub}" for cmd, subs in SUBCOMMAND_PAGES.items() for sub in subs
+    ]
     return {name: found for name in sorted(set(names)) if (found := entry(name))}
 
 
 def write(table: dict[str, dict], path: Path = HERE / "commands.json") -> None:
-    lines = [f"{json.dumps(name)}: {json.dumps(value, sort_keys=True)}" for name, value in sorted(table.items())]
+    lines = [
+        f"{json.dumps(name)}: {json.dumps(value, sort_keys=True)}"
+        for name, value in sorted(table.items())
+    ]
     path.write_text("{\n" + ",\n".join(lines) + "\n}\n")
 
 

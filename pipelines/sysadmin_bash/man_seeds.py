@@ -19,13 +19,26 @@ import re
 
 from factory.sources.manpages import ANY_NUMBER
 
-CONTEXT_OPTIONS = 30       # option lines shown to the teacher
+CONTEXT_OPTIONS = 30  # option lines shown to the teacher
 CONTEXT_LINE_CHARS = 110
-MAX_DESCRIPTION = 140      # an option whose first sentence is longer makes an unreadable task: not used
+MAX_DESCRIPTION = 140  # an option whose first sentence is longer makes an unreadable task: not used
 _USABLE_FLAG = re.compile(r"^--?[A-Za-z0-9][\w-]*$")
-_NEVER = {"--help", "--version", "-?", "-help", "-version", "-Version", "--usage", "--no-preserve-root", ANY_NUMBER}
-_SKIP_DESCRIPTION = re.compile(r"^(likewise|same as|equivalent|synonym|alias|deprecated|obsolete|ignored?(,| for)|"
-                               r"do not use|don't use|this option is ignored|see |\(?default\)?$)", re.I)
+_NEVER = {
+    "--help",
+    "--version",
+    "-?",
+    "-help",
+    "-version",
+    "-Version",
+    "--usage",
+    "--no-preserve-root",
+    ANY_NUMBER,
+}
+_SKIP_DESCRIPTION = re.compile(
+    r"^(likewise|same as|equivalent|synonym|alias|deprecated|obsolete|ignored?(,| for)|"
+    r"do not use|don't use|this option is ignored|see |\(?default\)?$)",
+    re.I,
+)
 # placeholder words -> (value in the command, value in the task); the first rule that matches wins
 _FILLERS = [
     (r"archive", ("backup.tar", "backup.tar")),
@@ -34,8 +47,10 @@ _FILLERS = [
     (r"patterns|regex|regexp", ("error", "error")),
     (r"pattern|glob", ("'*.log'", "*.log")),
     (r"size", ("1M", "1M")),
-    (r"n|num|number|count|lines|bytes|levels|depth|max|min|seconds|secs|sec|interval|delay|days|width|nchars|cols",
-     ("5", "5")),
+    (
+        r"n|num|number|count|lines|bytes|levels|depth|max|min|seconds|secs|sec|interval|delay|days|width|nchars|cols",
+        ("5", "5"),
+    ),
     (r"user|owner|login|uname|username", ("www-data", "www-data")),
     (r"group|gname|grp", ("adm", "adm")),
     (r"pid|pidlist", ("1234", "1234")),
@@ -81,7 +96,9 @@ def usable_options(page: dict, skip: set[str]) -> list[dict]:
         flag = short[0] if short else flags[0]
         argument = option["argument"]
         value = None
-        if argument and not (argument.startswith("[") and argument.endswith("]")):  # "[WHEN]" is optional
+        if argument and not (
+            argument.startswith("[") and argument.endswith("]")
+        ):  # "[WHEN]" is optional
             value = fill(argument)
             if value is None or argument.endswith(";"):
                 continue
@@ -91,14 +108,24 @@ def usable_options(page: dict, skip: set[str]) -> list[dict]:
                 description = f"{head}{value[1]}{tail}"
             else:
                 description = f"{description} ({value[1]})"
-        choices.append({"flag": flag, "value": value[0] if value else None, "description": description,
-                        "flags": option["flags"]})
+        choices.append(
+            {
+                "flag": flag,
+                "value": value[0] if value else None,
+                "description": description,
+                "flags": option["flags"],
+            }
+        )
     return choices
 
 
 def _render(template_line: str, chosen: list[dict]) -> str:
-    plain = [c["flag"] for c in chosen if c["value"] is None and re.fullmatch(r"-[A-Za-z0-9]", c["flag"])]
-    if len(chosen) == 2 and len(plain) == 2:  # two short flags without values: one cluster, as people write them
+    plain = [
+        c["flag"] for c in chosen if c["value"] is None and re.fullmatch(r"-[A-Za-z0-9]", c["flag"])
+    ]
+    if (
+        len(chosen) == 2 and len(plain) == 2
+    ):  # two short flags without values: one cluster, as people write them
         words = ["-" + "".join(flag[1] for flag in plain)]
     else:
         words = [c["flag"] if c["value"] is None else f"{c['flag']} {c['value']}" for c in chosen]
@@ -111,18 +138,29 @@ def context(page: dict, chosen: list[dict], usable: list[dict]) -> dict:
         if choice["flag"] not in seen and len(lines) < CONTEXT_OPTIONS:
             seen.add(choice["flag"])
             line = f"{', '.join(choice['flags'])}: {choice['description']}"
-            lines.append(line if len(line) <= CONTEXT_LINE_CHARS else line[:CONTEXT_LINE_CHARS - 3] + "...")
-    return {"command": page["command"], "summary": page["summary"], "synopsis": page["synopsis"][:300],
-            "options": lines, "source": page["where"]}
+            lines.append(
+                line if len(line) <= CONTEXT_LINE_CHARS else line[: CONTEXT_LINE_CHARS - 3] + "..."
+            )
+    return {
+        "command": page["command"],
+        "summary": page["summary"],
+        "synopsis": page["synopsis"][:300],
+        "options": lines,
+        "source": page["where"],
+    }
 
 
-def seeds_from_page(page: dict, template: dict | None, count: int, rng: random.Random) -> list[dict]:
+def seeds_from_page(
+    page: dict, template: dict | None, count: int, rng: random.Random
+) -> list[dict]:
     """Up to `count` seeds (dicts with input, output, context, provenance; labels are the recipe's)."""
     command = page["command"]
     template = template or {}
     line = template.get("line") or f"{command} {{options}}"
     task = template.get("task") or page["summary"][:1].upper() + page["summary"][1:]
-    skip = set(template.get("skip", [])) | set(re.findall(r"(?<!\S)--?[A-Za-z][\w-]*", line.replace("{options}", "")))
+    skip = set(template.get("skip", [])) | set(
+        re.findall(r"(?<!\S)--?[A-Za-z][\w-]*", line.replace("{options}", ""))
+    )
     usable = usable_options(page, skip)
     order = rng.sample(usable, len(usable))
     seeds = []
@@ -131,12 +169,16 @@ def seeds_from_page(page: dict, template: dict | None, count: int, rng: random.R
         if order and rng.random() < 0.3:
             chosen.append(order.pop())
         descriptions = [_lower_first(c["description"]) for c in chosen]
-        explained = "; ".join(f"{c['flag']}: {d}" for c, d in zip(chosen, descriptions, strict=True))
+        explained = "; ".join(
+            f"{c['flag']}: {d}" for c, d in zip(chosen, descriptions, strict=True)
+        )
         explanation = f"{command} ({page['summary'].rstrip('.')}) with {explained}."
-        seeds.append({
-            "input": f"{task.rstrip('.')}, {' and '.join(descriptions)} ({command})",
-            "output": {"command": _render(line, chosen), "explanation": explanation},
-            "provenance": {"origin": "man", "source": page["where"]},
-            "context": context(page, chosen, usable),
-        })
+        seeds.append(
+            {
+                "input": f"{task.rstrip('.')}, {' and '.join(descriptions)} ({command})",
+                "output": {"command": _render(line, chosen), "explanation": explanation},
+                "provenance": {"origin": "man", "source": page["where"]},
+                "context": context(page, chosen, usable),
+            }
+        )
     return seeds

@@ -52,8 +52,15 @@ def normal_form(command: str) -> tuple:
     """What `exact` compares: operators, and per command its name, sorted (option, value) pairs,
     operands and redirections, all without quotes or extra whitespace."""
     _, operators = split(command)
-    shape = tuple((c.name, tuple(sorted(c.options, key=lambda o: (o[0], o[1] or ""))), tuple(c.operands),
-                   tuple(c.redirects)) for c in bash_check.commands(command))
+    shape = tuple(
+        (
+            c.name,
+            tuple(sorted(c.options, key=lambda o: (o[0], o[1] or ""))),
+            tuple(c.operands),
+            tuple(c.redirects),
+        )
+        for c in bash_check.commands(command)
+    )
     return tuple(operators), shape
 
 
@@ -81,7 +88,10 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
     syntax = bash_check.syntax_error(command) is None
     output = {"command": command, "explanation": record["output"]["explanation"]}
     valid = syntax and bash_check.check(command) is None and not list(validator.iter_errors(output))
-    predicted_commands, expected_commands = bash_check.commands(command), bash_check.commands(expected)
+    predicted_commands, expected_commands = (
+        bash_check.commands(command),
+        bash_check.commands(expected),
+    )
     same_programs = [c.name for c in predicted_commands] == [c.name for c in expected_commands]
     options = _f1(_option_pairs(predicted_commands), _option_pairs(expected_commands))
     return {

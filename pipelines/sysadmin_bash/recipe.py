@@ -30,15 +30,22 @@ from pipelines.sysadmin_bash import bash_check
 from pipelines.sysadmin_bash.man_seeds import seeds_from_page
 
 DEFAULT_PER_COMMAND = 8
-PREFIXES = set(bash_check.WRAPPERS) - {"xargs", "watch"}  # "sudo systemctl ..." is labelled systemctl
+PREFIXES = set(bash_check.WRAPPERS) - {
+    "xargs",
+    "watch",
+}  # "sudo systemctl ..." is labelled systemctl
 
 
 def labels(output: dict) -> dict:
     found = bash_check.commands(output["command"])
-    main = next((c for c in found if c.name.rsplit("/", 1)[-1] not in PREFIXES), found[0] if found else None)
+    main = next(
+        (c for c in found if c.name.rsplit("/", 1)[-1] not in PREFIXES), found[0] if found else None
+    )
     count = sum(len(c.options) for c in found)
-    return {"command_name": main.name.rsplit("/", 1)[-1] if main else "",
-            "option_count": str(count) if count < 3 else "3+"}
+    return {
+        "command_name": main.name.rsplit("/", 1)[-1] if main else "",
+        "option_count": str(count) if count < 3 else "3+",
+    }
 
 
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[str, Any] | Skipped]:
@@ -46,14 +53,22 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[st
     templates = commands if isinstance(commands, dict) else {}
     names = list(commands) if commands and not config.get("paths") else None
     per_command = int(config.get("per_command", DEFAULT_PER_COMMAND))
-    remaining = len(names) if names else 0  # named commands still to come: a small count spreads over them
+    remaining = (
+        len(names) if names else 0
+    )  # named commands still to come: a small count spreads over them
     made = 0
-    for page in read_man_pages(config.get("paths"), sections=config.get("sections", ["1", "8"]), names=names):
+    for page in read_man_pages(
+        config.get("paths"), sections=config.get("sections", ["1", "8"]), names=names
+    ):
         if isinstance(page, Skipped):
             remaining -= page.reason == "man_not_found"
             yield page
             continue
-        share = min(per_command, math.ceil((count - made) / max(remaining, 1))) if names else per_command
+        share = (
+            min(per_command, math.ceil((count - made) / max(remaining, 1)))
+            if names
+            else per_command
+        )
         remaining -= 1
         rng = random.Random(f"{random_seed}:{page['command']}:{page['section']}")
         seeds = seeds_from_page(page, templates.get(page["command"]), min(share, count - made), rng)
@@ -90,12 +105,22 @@ def make_pair(item: Any, seed: dict) -> dict:
 def user_seed(obj: Any) -> dict[str, Any]:
     """A seed from a user file line; raises ValueError naming what is missing."""
     if not isinstance(obj, dict) or not isinstance(obj.get("input"), str):
-        raise ValueError('each line needs {"input": "<task>", "command": "<bash>", "explanation"?: "..."}')
-    output = obj.get("output") if isinstance(obj.get("output"), dict) else {"command": obj.get("command")}
+        raise ValueError(
+            'each line needs {"input": "<task>", "command": "<bash>", "explanation"?: "..."}'
+        )
+    output = (
+        obj.get("output")
+        if isinstance(obj.get("output"), dict)
+        else {"command": obj.get("command")}
+    )
     command = output.get("command")
     if not isinstance(command, str) or not command.strip():
-        raise ValueError('each line needs "command" (or "output": {"command": ...}) with a bash command line')
-    explanation = output.get("explanation") or obj.get("explanation") or _default_explanation(command)
+        raise ValueError(
+            'each line needs "command" (or "output": {"command": ...}) with a bash command line'
+        )
+    explanation = (
+        output.get("explanation") or obj.get("explanation") or _default_explanation(command)
+    )
     result = {"command": command.strip(), "explanation": explanation}
     return {"input": obj["input"], "output": result, "labels": labels(result)}
 
@@ -121,12 +146,18 @@ def validate(record: dict) -> tuple[str, str] | None:
         return "bash_empty_task", "the input must be a non-empty task"
     output = record["output"]
     if "\n" in output["command"].strip():
-        return "bash_multiline_command", "the command spans several lines; one command line is expected"
+        return (
+            "bash_multiline_command",
+            "the command spans several lines; one command line is expected",
+        )
     if not output["explanation"].strip():
         return "bash_empty_explanation", "the explanation is blank"
     placeholder = PLACEHOLDER.search(output["command"])
     if placeholder:  # "cat <PERSON_1> /etc/hosts" parses, as two redirections: a different command
-        return "bash_redacted_value", f"the command holds {placeholder.group()} where the scrubber removed a value"
+        return (
+            "bash_redacted_value",
+            f"the command holds {placeholder.group()} where the scrubber removed a value",
+        )
     return bash_check.check(output["command"])
 
 

@@ -14,8 +14,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-OPERATORS = sorted(["&&", "||", ";;&", ";;", ";&", "|&", "|", ";", "&>>", "&>", "&", "<<<", "<<-", "<<", "<>", "<&",
-                    ">&", ">>", ">|", "<", ">", "(", ")", "\n"], key=len, reverse=True)
+OPERATORS = sorted(
+    [
+        "&&",
+        "||",
+        ";;&",
+        ";;",
+        ";&",
+        "|&",
+        "|",
+        ";",
+        "&>>",
+        "&>",
+        "&",
+        "<<<",
+        "<<-",
+        "<<",
+        "<>",
+        "<&",
+        ">&",
+        ">>",
+        ">|",
+        "<",
+        ">",
+        "(",
+        ")",
+        "\n",
+    ],
+    key=len,
+    reverse=True,
+)
 REDIRECTIONS = {"&>>", "&>", "<<<", "<<-", "<<", "<>", "<&", ">&", ">>", ">|", "<", ">"}
 OPENERS = {"!", "if", "then", "else", "elif", "do", "while", "until", "{", "coproc"}
 CLOSERS = {"}", "fi", "done", "esac"}
@@ -24,9 +52,9 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 
 @dataclass
 class Word:
-    text: str        # quotes removed; a substitution stands as "$(...)"
-    raw: str         # as written
-    dynamic: bool    # holds an expansion or substitution: its value is unknown here
+    text: str  # quotes removed; a substitution stands as "$(...)"
+    raw: str  # as written
+    dynamic: bool  # holds an expansion or substitution: its value is unknown here
 
 
 @dataclass
@@ -80,8 +108,17 @@ def _lex(text: str) -> tuple[list, list[str]]:
             dynamic = True
         elif (op := next((o for o in OPERATORS if text.startswith(o, i)), None)) is not None:
             end = i + len(op)
-            if chars and "".join(chars).isdigit() and op in REDIRECTIONS and text[start:i].isdigit():
-                op, chars, start = "".join(chars) + op, [], i  # 2>&1: the descriptor belongs to the operator
+            if (
+                chars
+                and "".join(chars).isdigit()
+                and op in REDIRECTIONS
+                and text[start:i].isdigit()
+            ):
+                op, chars, start = (
+                    "".join(chars) + op,
+                    [],
+                    i,
+                )  # 2>&1: the descriptor belongs to the operator
             flush()
             tokens.append(op)
             i = end
@@ -97,16 +134,18 @@ def _lex(text: str) -> tuple[list, list[str]]:
     return tokens, subs
 
 
-def _word_part(text: str, i: int, chars: list[str], subs: list[str], dynamic: bool) -> tuple[int, bool]:
+def _word_part(
+    text: str, i: int, chars: list[str], subs: list[str], dynamic: bool
+) -> tuple[int, bool]:
     """Reads one quoted string, escape, expansion or plain character into chars; returns the next index."""
     char = text[i]
     if char == "'":
         end = text.find("'", i + 1)
         end = len(text) if end < 0 else end
-        chars.append(text[i + 1:end])
+        chars.append(text[i + 1 : end])
         return end + 1, dynamic
     if char == "\\":
-        chars.append(text[i + 1:i + 2])
+        chars.append(text[i + 1 : i + 2])
         return i + 2, dynamic
     if char == '"':
         i += 1
@@ -121,7 +160,9 @@ def _word_part(text: str, i: int, chars: list[str], subs: list[str], dynamic: bo
                 i += 1
         return i + 1, dynamic
     if text.startswith("$((", i) or text.startswith("${", i):
-        body, end = _balanced(text, i + 2, "{" if text[i + 1] == "{" else "(", "}" if text[i + 1] == "{" else ")")
+        body, end = _balanced(
+            text, i + 2, "{" if text[i + 1] == "{" else "(", "}" if text[i + 1] == "{" else ")"
+        )
         chars.append(text[i:end])
         return end, True
     if text.startswith("$(", i):
@@ -132,11 +173,13 @@ def _word_part(text: str, i: int, chars: list[str], subs: list[str], dynamic: bo
     if char == "`":
         end = text.find("`", i + 1)
         end = len(text) if end < 0 else end
-        subs.append(text[i + 1:end])
+        subs.append(text[i + 1 : end])
         chars.append("$(...)")
         return end + 1, True
     chars.append(char)
-    expands = char == "$" and i + 1 < len(text) and (text[i + 1].isalnum() or text[i + 1] in "_@*#?$!-")  # $HOME, $1
+    expands = (
+        char == "$" and i + 1 < len(text) and (text[i + 1].isalnum() or text[i + 1] in "_@*#?$!-")
+    )  # $HOME, $1
     return i + 1, dynamic or expands
 
 
@@ -168,10 +211,14 @@ def _skip_heredocs(text: str, i: int, tokens: list, strip_tabs: list[bool]) -> i
     """After the newline that ends a command with heredocs: skip each body through its delimiter line."""
     delimiters = []
     for k, token in enumerate(tokens):
-        if isinstance(token, str) and token.lstrip("0123456789") in ("<<", "<<-") and k + 1 < len(tokens):
+        if (
+            isinstance(token, str)
+            and token.lstrip("0123456789") in ("<<", "<<-")
+            and k + 1 < len(tokens)
+        ):
             if isinstance(tokens[k + 1], Word):
                 delimiters.append(tokens[k + 1].text)
-    for delimiter, strip in zip(delimiters[-len(strip_tabs):], strip_tabs, strict=False):
+    for delimiter, strip in zip(delimiters[-len(strip_tabs) :], strip_tabs, strict=False):
         while i < len(text):
             end = text.find("\n", i)
             end = len(text) if end < 0 else end
@@ -197,7 +244,9 @@ def _simples(tokens: list) -> tuple[list[Simple], list[str]]:
         elif in_test:
             words.append(Word(token, token, False))  # && < > ( ) inside [[ ]] are its own operators
         elif token.lstrip("0123456789") in REDIRECTIONS:
-            target = tokens[k + 1] if k + 1 < len(tokens) and isinstance(tokens[k + 1], Word) else None
+            target = (
+                tokens[k + 1] if k + 1 < len(tokens) and isinstance(tokens[k + 1], Word) else None
+            )
             redirects.append((token, target.text if target else ""))
             k += 1 if target else 0
         else:
@@ -225,7 +274,10 @@ def _commands(segments: list) -> list[Simple]:
         while words and _ASSIGNMENT.match(words[0].raw):
             words.pop(0)
         if words and words[0].raw == "case":
-            in_case, pattern_next = True, terminator != ")"  # "case $x in a)" holds its first pattern
+            in_case, pattern_next = (
+                True,
+                terminator != ")",
+            )  # "case $x in a)" holds its first pattern
             continue
         if in_case and pattern_next:
             pattern_next = terminator != ")"  # "a|b)": patterns up to the closing parenthesis
@@ -234,7 +286,13 @@ def _commands(segments: list) -> list[Simple]:
         if not words or words[0].raw in ("[[", "for", "select") or words[0].raw.startswith("(("):
             continue
         following = segments[index + 1] if index + 1 < len(segments) else None
-        if terminator == "(" and len(words) == 1 and following and not following[0] and following[2] == ")":
+        if (
+            terminator == "("
+            and len(words) == 1
+            and following
+            and not following[0]
+            and following[2] == ")"
+        ):
             continue  # name() { ...; }: a function definition
         simples.append(Simple(words, redirects))
     return simples

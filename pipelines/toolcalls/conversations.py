@@ -38,7 +38,11 @@ def tool_name(tool: Any) -> str | None:
 def message_text(content: Any) -> str | None:
     """The text of a message: a string, or the text parts of a list of content parts."""
     if isinstance(content, list):
-        parts = [part.get("text") for part in content if isinstance(part, dict) and part.get("type") == "text"]
+        parts = [
+            part.get("text")
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
+        ]
         content = "\n".join(part for part in parts if isinstance(part, str))
     if isinstance(content, str) and content.strip():
         return content.strip()
@@ -51,7 +55,11 @@ def parse_call(call: Any, where: str) -> dict | Skipped:
     spec = call.get("function", call) if isinstance(call, dict) else None
     name = spec.get("name") if isinstance(spec, dict) else None
     if not isinstance(name, str) or not name.strip():
-        return Skipped(where, "toolcalls_bad_call", f"no function name in {json.dumps(call, default=str)[:120]}")
+        return Skipped(
+            where,
+            "toolcalls_bad_call",
+            f"no function name in {json.dumps(call, default=str)[:120]}",
+        )
     arguments = spec.get("arguments")
     if arguments is None or isinstance(arguments, str) and not arguments.strip():
         arguments = {}
@@ -59,44 +67,77 @@ def parse_call(call: Any, where: str) -> dict | Skipped:
         try:
             arguments = json.loads(arguments)
         except json.JSONDecodeError as exc:
-            return Skipped(where, "toolcalls_arguments_not_json", f"{name}: column {exc.colno}: {exc.msg}")
+            return Skipped(
+                where, "toolcalls_arguments_not_json", f"{name}: column {exc.colno}: {exc.msg}"
+            )
     if not isinstance(arguments, dict):
-        return Skipped(where, "toolcalls_arguments_not_object",
-                       f"{name}: the arguments are a {type(arguments).__name__}, not an object")
+        return Skipped(
+            where,
+            "toolcalls_arguments_not_object",
+            f"{name}: the arguments are a {type(arguments).__name__}, not an object",
+        )
     return {"name": name.strip(), "arguments": arguments}
 
 
-def conversation_seeds(conversation: dict, labels: Callable[[dict], dict],
-                       keep_values: Callable[[str, dict], list[str]]) -> Iterator[dict | Skipped]:
+def conversation_seeds(
+    conversation: dict,
+    labels: Callable[[dict], dict],
+    keep_values: Callable[[str, dict], list[str]],
+) -> Iterator[dict | Skipped]:
     where = conversation.get("where", "?")
     messages = conversation.get("messages") or []
     tools = [tool for tool in conversation.get("tools") or [] if tool_name(tool)]
-    pending: tuple[int, str | None] | None = None  # (message number, text) of the unanswered user turn
+    pending: tuple[int, str | None] | None = (
+        None  # (message number, text) of the unanswered user turn
+    )
     for number, message in enumerate(messages, start=1):
         role = message.get("role") if isinstance(message, dict) else None
         if role == "user":
             if pending is not None:
-                yield Skipped(f"{where} message {pending[0]}", "toolcalls_no_call",
-                              "the user wrote again before an answer")
+                yield Skipped(
+                    f"{where} message {pending[0]}",
+                    "toolcalls_no_call",
+                    "the user wrote again before an answer",
+                )
             pending = (number, message_text(message.get("content")))
         elif role == "assistant" and message.get("tool_calls"):
             if pending is None:
-                yield Skipped(f"{where} message {number}", "toolcalls_after_tool_result",
-                              "a call made after a tool's result, not in answer to a user request")
+                yield Skipped(
+                    f"{where} message {number}",
+                    "toolcalls_after_tool_result",
+                    "a call made after a tool's result, not in answer to a user request",
+                )
                 continue
-            yield _seed(where, number, pending[1], message["tool_calls"], tools, labels, keep_values)
+            yield _seed(
+                where, number, pending[1], message["tool_calls"], tools, labels, keep_values
+            )
             pending = None
         elif role == "assistant" and pending is not None:
-            yield Skipped(f"{where} message {pending[0]}", "toolcalls_no_call", "the assistant answered in text")
+            yield Skipped(
+                f"{where} message {pending[0]}",
+                "toolcalls_no_call",
+                "the assistant answered in text",
+            )
             pending = None
     if pending is not None:
-        yield Skipped(f"{where} message {pending[0]}", "toolcalls_no_call", "the log ends before an answer")
+        yield Skipped(
+            f"{where} message {pending[0]}", "toolcalls_no_call", "the log ends before an answer"
+        )
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
-        yield Skipped(where, "toolcalls_no_request", f"no user message among {len(messages)} messages")
+        yield Skipped(
+            where, "toolcalls_no_request", f"no user message among {len(messages)} messages"
+        )
 
 
-def _seed(where: str, number: int, text: str | None, calls: Any, tools: list[dict],
-          labels: Callable[[dict], dict], keep_values: Callable[[str, dict], list[str]]) -> dict | Skipped:
+def _seed(
+    where: str,
+    number: int,
+    text: str | None,
+    calls: Any,
+    tools: list[dict],
+    labels: Callable[[dict], dict],
+    keep_values: Callable[[str, dict], list[str]],
+) -> dict | Skipped:
     here = f"{where} message {number}"
     if text is None:
         return Skipped(here, "toolcalls_no_request", "the user's message holds no text")
@@ -104,16 +145,34 @@ def _seed(where: str, number: int, text: str | None, calls: Any, tools: list[dic
         return Skipped(here, "toolcalls_bad_call", "tool_calls is not a list")
     if len(calls) > 1:
         names = ", ".join(str(tool_name(call)) for call in calls)
-        return Skipped(here, "toolcalls_multiple_calls", f"{len(calls)} calls in one turn ({names})")
+        return Skipped(
+            here, "toolcalls_multiple_calls", f"{len(calls)} calls in one turn ({names})"
+        )
     parsed = parse_call(calls[0], here)
     if isinstance(parsed, Skipped):
         return parsed
     known = [tool_name(tool) for tool in tools]
     if not known:
-        return Skipped(here, "toolcalls_no_tools", f"calls {parsed['name']} but the conversation lists no tools")
+        return Skipped(
+            here,
+            "toolcalls_no_tools",
+            f"calls {parsed['name']} but the conversation lists no tools",
+        )
     if parsed["name"] not in known:
-        return Skipped(here, "toolcalls_unknown_function",
-                       f"{parsed['name']!r} is not among the tools: {', '.join(known)}")
-    return {"input": text, "output": parsed, "labels": labels(parsed),
-            "provenance": {"origin": "log", "source": where, "turn": number, "keep_values": keep_values(text, parsed)},
-            "context": {"tools": tools}}
+        return Skipped(
+            here,
+            "toolcalls_unknown_function",
+            f"{parsed['name']!r} is not among the tools: {', '.join(known)}",
+        )
+    return {
+        "input": text,
+        "output": parsed,
+        "labels": labels(parsed),
+        "provenance": {
+            "origin": "log",
+            "source": where,
+            "turn": number,
+            "keep_values": keep_values(text, parsed),
+        },
+        "context": {"tools": tools},
+    }

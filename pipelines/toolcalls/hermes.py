@@ -22,12 +22,16 @@ from typing import Any
 
 from factory.teacher.extract import extract_json
 
-PREFACE = ("You are a function calling AI model. You are provided with function signatures within <tools></tools> "
-           "XML tags. You may call one or more functions to assist with the user query. Don't make assumptions about "
-           "what values to plug into functions.")
-ANSWER_FORMAT = ("For each function call, return a JSON object with the function name and arguments within "
-                 "<tool_call></tool_call> XML tags:\n<tool_call>\n"
-                 '{"name": <function-name>, "arguments": <args-dict>}\n</tool_call>')
+PREFACE = (
+    "You are a function calling AI model. You are provided with function signatures within <tools></tools> "
+    "XML tags. You may call one or more functions to assist with the user query. Don't make assumptions about "
+    "what values to plug into functions."
+)
+ANSWER_FORMAT = (
+    "For each function call, return a JSON object with the function name and arguments within "
+    "<tool_call></tool_call> XML tags:\n<tool_call>\n"
+    '{"name": <function-name>, "arguments": <args-dict>}\n</tool_call>'
+)
 
 _OPEN = re.compile(r"<tool_call\s*>", re.I)
 _CLOSE = re.compile(r"</tool_call\s*>", re.I)
@@ -62,7 +66,11 @@ def render_system(tools: list[dict], preface: str = PREFACE) -> str:
 
 
 def render_call(name: str, arguments: dict) -> str:
-    return "<tool_call>\n" + json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False) + "\n</tool_call>"
+    return (
+        "<tool_call>\n"
+        + json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False)
+        + "\n</tool_call>"
+    )
 
 
 def parse_calls(text: str | None) -> list[dict[str, Any]]:
@@ -88,13 +96,17 @@ def _call_in(block: str) -> dict[str, Any] | None:
     if start < 0 or end < start:
         return None
     try:  # {'name': 'f', 'arguments': {...}}: the single-quoted shape of older Hermes data
-        return _as_call(ast.literal_eval(block[start:end + 1]))
+        return _as_call(ast.literal_eval(block[start : end + 1]))
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
 
 
 def _as_call(item: Any) -> dict[str, Any] | None:
-    if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("name"), str)
+        or not item["name"].strip()
+    ):
         return None
     arguments = item.get("arguments")
     if isinstance(arguments, str):

@@ -44,7 +44,14 @@ from pipelines.toolcalls import hermes, toolset
 from pipelines.toolcalls.conversations import conversation_seeds, tool_name
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
-LOG_FILTERS = ("format", "success", "min_rating", "agent_role", "since", "until")  # source: keys passed to read_logs
+LOG_FILTERS = (
+    "format",
+    "success",
+    "min_rating",
+    "agent_role",
+    "since",
+    "until",
+)  # source: keys passed to read_logs
 # A presidio placeholder, as factory.pii writes it: <PERSON_1>, <EMAIL_ADDRESS_2>.
 
 
@@ -74,7 +81,11 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
             yield conversation
             continue
         if conversation["meta"].get("success") is False:
-            yield Skipped(conversation["where"], "toolcalls_failed", "the log marks this conversation as failed")
+            yield Skipped(
+                conversation["where"],
+                "toolcalls_failed",
+                "the log marks this conversation as failed",
+            )
             continue
         for seed in conversation_seeds(conversation, labels, keep_values):
             if not isinstance(seed, Skipped):
@@ -83,7 +94,9 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
                     seed = _prepared(seed)
                 except toolset.ToolsetError as exc:
                     seed = Skipped(where, exc.reason, str(exc))
-            if not isinstance(seed, Skipped) and (problem := check_call(seed["output"], seed["context"]["tools"])):
+            if not isinstance(seed, Skipped) and (
+                problem := check_call(seed["output"], seed["context"]["tools"])
+            ):
                 seed = Skipped(where, *problem)
             if not isinstance(seed, Skipped):
                 if kept == count:
@@ -91,25 +104,37 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
                 kept += 1
             yield seed
     if stats.filtered:
-        yield Skipped(", ".join(paths), "toolcalls_filtered",
-                      f"{stats.filtered} lines left out by the source filters: {stats.line()}")
+        yield Skipped(
+            ", ".join(paths),
+            "toolcalls_filtered",
+            f"{stats.filtered} lines left out by the source filters: {stats.line()}",
+        )
 
 
 def user_seed(obj: Any) -> dict[str, Any]:
     """A seed from a user file line; raises ValueError saying what is missing, or SeedError (a ValueError with
     the validator's `reason`) for a call its tools do not allow."""
     shape = 'each line needs {"input": "<request>", "output": {"name": ..., "arguments": {...}}, "tools": [...]}'
-    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not obj["input"].strip():
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("input"), str)
+        or not obj["input"].strip()
+    ):
         raise ValueError(shape)
     output, tools = obj.get("output"), obj.get("tools")
-    if not isinstance(output, dict) or not isinstance(output.get("name"), str) \
-            or not isinstance(output.get("arguments"), dict):
+    if (
+        not isinstance(output, dict)
+        or not isinstance(output.get("name"), str)
+        or not isinstance(output.get("arguments"), dict)
+    ):
         raise ValueError(shape)
     if not isinstance(tools, list) or not tools:
         raise ValueError(shape + " (tools: the JSON Schemas of the functions the call may use)")
     output = {"name": output["name"], "arguments": output["arguments"]}
     try:
-        seed = _prepared({"input": obj["input"].strip(), "output": output, "context": {"tools": tools}})
+        seed = _prepared(
+            {"input": obj["input"].strip(), "output": output, "context": {"tools": tools}}
+        )
     except toolset.ToolsetError as exc:
         raise SeedError(exc.reason, str(exc)) from None
     problem = check_call(seed["output"], seed["context"]["tools"])
@@ -122,7 +147,11 @@ def _prepared(seed: dict) -> dict:
     """The seed with its tools as the output format and JSON Schema take them (toolset.prepare), said once."""
     output, tools, changes = toolset.prepare(seed["output"], seed["context"]["tools"])
     toolset.announce(changes)
-    context = {**seed["context"], "tools": tools, **{key: value for key, value in changes.items() if value}}
+    context = {
+        **seed["context"],
+        "tools": tools,
+        **{key: value for key, value in changes.items() if value},
+    }
     return {**seed, "output": output, "labels": labels(output), "context": context}
 
 
@@ -188,7 +217,10 @@ def check_call(call: dict, tools: list) -> tuple[str, str] | None:
     try:
         validator = _validator(json.dumps(schema, sort_keys=True))
     except jsonschema.SchemaError as exc:
-        return "toolcall_bad_tool_schema", f"the parameters of {name} are not a valid JSON Schema: {exc.message}"
+        return (
+            "toolcall_bad_tool_schema",
+            f"the parameters of {name} are not a valid JSON Schema: {exc.message}",
+        )
     errors = list(validator.iter_errors(arguments))
     missing = [error for error in errors if error.validator == "required"]
     if missing:
@@ -201,7 +233,10 @@ def check_call(call: dict, tools: list) -> tuple[str, str] | None:
     if isinstance(properties, dict) and "additionalProperties" not in schema:
         unknown = sorted(set(arguments) - set(properties))
         if unknown:
-            return "toolcall_unknown_argument", f"{unknown[0]!r} is not a parameter of {name} ({', '.join(properties)})"
+            return (
+                "toolcall_unknown_argument",
+                f"{unknown[0]!r} is not a parameter of {name} ({', '.join(properties)})",
+            )
     return None
 
 
@@ -222,11 +257,18 @@ def _enum_values(schema: Any) -> set[str]:
 def make_pair(item: Any, seed: dict) -> dict:
     """One teacher-written example ({"input": request, "output": {"name", "arguments"}}) for the seed's tools as
     {"input", "output", "labels"}; ValueError (naming the validator's reason) when it is unusable."""
-    if not isinstance(item, dict) or not isinstance(item.get("input"), str) or len(item["input"].split()) < 2:
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("input"), str)
+        or len(item["input"].split()) < 2
+    ):
         raise ValueError("input must be a request of at least two words")
     output, tools = item.get("output"), (seed.get("context") or {}).get("tools") or []
-    if not isinstance(output, dict) or not isinstance(output.get("name"), str) \
-            or not isinstance(output.get("arguments"), dict):
+    if (
+        not isinstance(output, dict)
+        or not isinstance(output.get("name"), str)
+        or not isinstance(output.get("arguments"), dict)
+    ):
         raise ValueError('output must be {"name": "<function>", "arguments": {...}}')
     call = {"name": output["name"], "arguments": output["arguments"]}
     problem = check_call(call, tools)
@@ -236,7 +278,9 @@ def make_pair(item: Any, seed: dict) -> dict:
     implied = _enum_values((_function(tools, call["name"]) or {}).get("parameters"))
     for value in _scalars(call["arguments"]):
         if value.casefold() not in implied and not (_mentions(text, value) or said_in(value, text)):
-            raise ValueError(f"toolcall_invented_value: {value!r} is passed but the request does not say it")
+            raise ValueError(
+                f"toolcall_invented_value: {value!r} is passed but the request does not say it"
+            )
     return {"input": text, "output": call, "labels": labels(call)}
 
 
@@ -244,24 +288,40 @@ def validate(record: dict) -> tuple[str, str] | None:
     provenance = record.get("provenance") or {}
     tools = (provenance.get("context") or {}).get("tools")
     if not isinstance(tools, list) or not tools:
-        return "toolcall_no_tools", "the record has no provenance.context.tools to check its call against"
+        return (
+            "toolcall_no_tools",
+            "the record has no provenance.context.tools to check its call against",
+        )
     problem = check_call(record["output"], tools)
     if problem:
         return problem
     text, arguments = record["input"], record["output"]["arguments"]
     values = {value.casefold() for value in _scalars(arguments)}
-    rewrite = "seed_text" in provenance  # a teacher's rewrite: a date or number may be spelled its own way
+    rewrite = (
+        "seed_text" in provenance
+    )  # a teacher's rewrite: a date or number may be spelled its own way
     for value in provenance.get("keep_values", []):
         if not (_mentions(text, value) or rewrite and said_in(value, text)):
             if rewrite:
                 return "variation_lost_value", f"the rewrite dropped {value!r}"
-            return "toolcall_redaction_mismatch", f"{value!r} is an argument but no longer in the request"
+            return (
+                "toolcall_redaction_mismatch",
+                f"{value!r} is an argument but no longer in the request",
+            )
         if value.casefold() not in values:
-            return "toolcall_redaction_mismatch", f"{value!r} is in the request but no argument holds it any more"
-    placeholders = {found.group() for value in _scalars(arguments) for found in PLACEHOLDER.finditer(value)}
+            return (
+                "toolcall_redaction_mismatch",
+                f"{value!r} is in the request but no argument holds it any more",
+            )
+    placeholders = {
+        found.group() for value in _scalars(arguments) for found in PLACEHOLDER.finditer(value)
+    }
     for placeholder in sorted(placeholders):
         if placeholder not in text:
-            return "toolcall_redaction_mismatch", f"the arguments hold {placeholder} but the request does not"
+            return (
+                "toolcall_redaction_mismatch",
+                f"the arguments hold {placeholder} but the request does not",
+            )
     return None
 
 

@@ -37,11 +37,33 @@ from factory import SCHEMAS_DIR
 from pipelines.toolcalls.conversations import tool_name
 
 OUTPUT_SCHEMA = SCHEMAS_DIR / "tool_call.schema.json"
-PYTHON_TYPES = {"dict": "object", "float": "number", "double": "number", "int": "integer", "long": "integer",
-                "bool": "boolean", "str": "string", "list": "array", "tuple": "array", "set": "array", "any": None}
+PYTHON_TYPES = {
+    "dict": "object",
+    "float": "number",
+    "double": "number",
+    "int": "integer",
+    "long": "integer",
+    "bool": "boolean",
+    "str": "string",
+    "list": "array",
+    "tuple": "array",
+    "set": "array",
+    "any": None,
+}
 # keywords whose value is a schema / a list of schemas / a map of name -> schema
-_ONE = ("items", "additionalProperties", "additionalItems", "contains", "not", "if", "then", "else", "propertyNames",
-        "unevaluatedProperties", "unevaluatedItems")
+_ONE = (
+    "items",
+    "additionalProperties",
+    "additionalItems",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
 _MANY = ("anyOf", "oneOf", "allOf", "prefixItems")
 _NAMED = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
@@ -71,7 +93,9 @@ def _type(value: Any, where: str, notes: list[str]) -> tuple[bool, Any]:
         return PYTHON_TYPES[value] is not None, PYTHON_TYPES[value]
     if isinstance(value, list) and any(isinstance(v, str) and v in PYTHON_TYPES for v in value):
         mapped = [PYTHON_TYPES.get(v, v) if isinstance(v, str) else v for v in value]
-        notes.append(f"{where}: {value} -> {[m for m in mapped if m] if None not in mapped else 'any type'}")
+        notes.append(
+            f"{where}: {value} -> {[m for m in mapped if m] if None not in mapped else 'any type'}"
+        )
         if None in mapped:
             return False, None
         return True, list(dict.fromkeys(mapped))
@@ -89,10 +113,14 @@ def _convert(node: Any, where: str, notes: list[str]) -> Any:
                 continue
         elif key in _ONE and isinstance(value, dict):
             value = _convert(value, f"{where}.{key}", notes)
-        elif key in _ONE + _MANY and isinstance(value, list):  # items as a list: draft-4 tuple validation
+        elif key in _ONE + _MANY and isinstance(
+            value, list
+        ):  # items as a list: draft-4 tuple validation
             value = [_convert(item, f"{where}.{key}[{i}]", notes) for i, item in enumerate(value)]
         elif key in _NAMED and isinstance(value, dict):
-            value = {name: _convert(sub, f"{where}.{key}.{name}", notes) for name, sub in value.items()}
+            value = {
+                name: _convert(sub, f"{where}.{key}.{name}", notes) for name, sub in value.items()
+            }
         out[key] = value
     return out
 
@@ -124,11 +152,17 @@ def prepare(call: dict, tools: list[dict]) -> tuple[dict, list[dict], dict]:
             raise ToolsetError("toolcall_bad_tool_schema", f"tool {number} has no function name")
         mapped = output_name(original)
         if mapped is None:
-            raise ToolsetError("toolcall_bad_name", f"{original!r}: the output format allows only names matching "
-                                                    f"{name_pattern().pattern}, even with '.' as '_'")
+            raise ToolsetError(
+                "toolcall_bad_name",
+                f"{original!r}: the output format allows only names matching "
+                f"{name_pattern().pattern}, even with '.' as '_'",
+            )
         if mapped in names:
-            raise ToolsetError("toolcall_name_collision", f"{names[mapped]!r} and {original!r} are both {mapped!r} "
-                                                          "once '.' is '_'; rename one")
+            raise ToolsetError(
+                "toolcall_name_collision",
+                f"{names[mapped]!r} and {original!r} are both {mapped!r} "
+                "once '.' is '_'; rename one",
+            )
         names[mapped] = original
         spec = copy.deepcopy(_spec(tool))
         spec["name"] = mapped
@@ -138,16 +172,24 @@ def prepare(call: dict, tools: list[dict]) -> tuple[dict, list[dict], dict]:
             spec["parameters"], notes = python_types(spec["parameters"], f"{original}.parameters")
             changes += notes
         prepared.append({**tool, "function": spec} if "function" in tool else spec)
-    call_name = next((mapped for mapped, original in names.items() if original == call["name"]), call["name"])
+    call_name = next(
+        (mapped for mapped, original in names.items() if original == call["name"]), call["name"]
+    )
     spec = next((_spec(t) for t in prepared if _spec(t)["name"] == call_name), None)
     parameters = (spec or {}).get("parameters")
-    if isinstance(parameters, dict) and isinstance(parameters.get("required"), list) \
-            and isinstance(parameters.get("properties"), dict) and "additionalProperties" not in parameters:
+    if (
+        isinstance(parameters, dict)
+        and isinstance(parameters.get("required"), list)
+        and isinstance(parameters.get("properties"), dict)
+        and "additionalProperties" not in parameters
+    ):
         undefined = [p for p in parameters["required"] if p not in parameters["properties"]]
         if undefined:
-            raise ToolsetError("toolcall_bad_tool_schema",
-                               f"{call['name']}: required parameter {undefined[0]!r} is not among its properties "
-                               f"({', '.join(parameters['properties'])}); no call can pass")
+            raise ToolsetError(
+                "toolcall_bad_tool_schema",
+                f"{call['name']}: required parameter {undefined[0]!r} is not among its properties "
+                f"({', '.join(parameters['properties'])}); no call can pass",
+            )
     mapped_call = {"name": call_name, "arguments": call["arguments"]}
     renamed = {mapped: original for mapped, original in names.items() if mapped != original}
     return mapped_call, prepared, {"tool_names": renamed, "tool_changes": changes}
@@ -162,10 +204,17 @@ def announce(changes: dict) -> None:
     if changes["tool_names"] and "names" not in _ANNOUNCED:
         _ANNOUNCED.add("names")
         mapped, original = next(iter(changes["tool_names"].items()))
-        log.warning("note: toolcalls: function names with '.' are renamed for the output format (%s -> %s, ...); "
-                    "each record's provenance.context.tool_names maps them back", original, mapped)
+        log.warning(
+            "note: toolcalls: function names with '.' are renamed for the output format (%s -> %s, ...); "
+            "each record's provenance.context.tool_names maps them back",
+            original,
+            mapped,
+        )
     converted = [note for note in changes["tool_changes"] if ": name -> " not in note]
     if converted and "types" not in _ANNOUNCED:
         _ANNOUNCED.add("types")
-        log.warning("note: toolcalls: Python type names in tool schemas are converted to JSON Schema's (%s, ...); "
-                    "each record's provenance.context.tool_changes lists them", converted[0])
+        log.warning(
+            "note: toolcalls: Python type names in tool schemas are converted to JSON Schema's (%s, ...); "
+            "each record's provenance.context.tool_changes lists them",
+            converted[0],
+        )

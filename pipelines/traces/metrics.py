@@ -35,5 +35,8 @@ def score(reply: str | None, record: dict, validator=None) -> dict[str, float]:
     if not isinstance(answer, dict):
         return dict.fromkeys(METRICS, 0.0)
     context = (record.get("provenance") or {}).get("context") or {}
-    return {"json": 1.0, "valid": float(check_answer(answer, context) is None),
-            "exact": float(canonical(answer) == canonical(record["output"]))}
+    return {
+        "json": 1.0,
+        "valid": float(check_answer(answer, context) is None),
+        "exact": float(canonical(answer) == canonical(record["output"])),
+    }

@@ -30,12 +30,20 @@ from typing import Any, Iterator
 
 from factory.errors import ConfigError
 from factory.sources.base import Skipped
-from factory.sources.log_formats import BadLine, response_format as read_response_format
+from factory.sources.log_formats import BadLine
+from factory.sources.log_formats import response_format as read_response_format
 from factory.sources.logs import LogStats, read_logs
 from pipelines.traces.sites import check_answer, is_call, logged_call, site_context
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
-LOG_FILTERS = ("format", "success", "min_rating", "agent_role", "since", "until")  # source: keys passed to read_logs
+LOG_FILTERS = (
+    "format",
+    "success",
+    "min_rating",
+    "agent_role",
+    "since",
+    "until",
+)  # source: keys passed to read_logs
 SOURCE_KEYS = ("paths", "holdout", *LOG_FILTERS)
 
 
@@ -61,13 +69,15 @@ def _holdout(config: dict) -> float:
 
 def is_held_back(call: dict, share: float) -> bool:
     key = json.dumps([call["context"]["site"], call["input"]], ensure_ascii=False)
-    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 16 ** 8 < share
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 16**8 < share
 
 
 def _calls(config: dict) -> Iterator[dict | Skipped]:
     unknown = [key for key in config if key not in SOURCE_KEYS]
     if unknown:
-        raise ConfigError(f"source: unknown key {unknown[0]!r} for the traces recipe (known: {', '.join(SOURCE_KEYS)})")
+        raise ConfigError(
+            f"source: unknown key {unknown[0]!r} for the traces recipe (known: {', '.join(SOURCE_KEYS)})"
+        )
     paths = [str(path) for path in config.get("paths") or [EXAMPLES]]
     filters = {key: config[key] for key in LOG_FILTERS if key in config}
     stats = LogStats()
@@ -77,13 +87,20 @@ def _calls(config: dict) -> Iterator[dict | Skipped]:
     except ValueError as exc:  # a bad filter value (read_logs checks them before it reads)
         raise ConfigError(f"source: {exc}") from None
     if stats.filtered:
-        yield Skipped(", ".join(paths), "traces_filtered", f"{stats.filtered} lines left out by the source filters: "
-                      f"{stats.line()}")
+        yield Skipped(
+            ", ".join(paths),
+            "traces_filtered",
+            f"{stats.filtered} lines left out by the source filters: {stats.line()}",
+        )
 
 
 def _seed(call: dict) -> dict:
-    return {"input": call["input"], "output": call["output"], "labels": {"site": call["context"]["site"]},
-            "context": call["context"]}
+    return {
+        "input": call["input"],
+        "output": call["output"],
+        "labels": {"site": call["context"]["site"]},
+        "context": call["context"],
+    }
 
 
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
@@ -95,13 +112,19 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
             continue
         where = call["where"]
         if is_held_back(call, share):
-            yield Skipped(where, "traces_held_back", f"held back for evaluation (source.holdout {share:g}); "
-                          "never trained on")
+            yield Skipped(
+                where,
+                "traces_held_back",
+                f"held back for evaluation (source.holdout {share:g}); never trained on",
+            )
             continue
         if kept == count:
             return
         kept += 1
-        yield {**_seed(call), "provenance": {"origin": "log", "source": where, "site": call["context"]["site"]}}
+        yield {
+            **_seed(call),
+            "provenance": {"origin": "log", "source": where, "site": call["context"]["site"]},
+        }
 
 
 def held_back(config: dict) -> list[dict]:
@@ -123,16 +146,27 @@ def openai_form(response_format: dict) -> dict:
     """A site's response_format (factory.sources.logs' shape) as a log writes it; read back, the same site."""
     if response_format["schema"] is None:
         return {"type": "json_object"}
-    if response_format["name"] is None:  # llama.cpp's form keeps a schema without a name (and the same site)
+    if (
+        response_format["name"] is None
+    ):  # llama.cpp's form keeps a schema without a name (and the same site)
         return {"type": "json_object", "schema": response_format["schema"]}
-    return {"type": "json_schema", "json_schema": {"name": response_format["name"], "schema": response_format["schema"]}}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": response_format["name"], "schema": response_format["schema"]},
+    }
 
 
 def user_seed(obj: Any) -> dict[str, Any]:
     """A seed from a user file line; ValueError saying what is missing, or SeedError for a gold its site refuses."""
-    shape = ('each line needs {"input": "<request>", "output": <the answer>, "system": "<system prompt>", '
-             '"tools": [...] and/or "response_format": {...}}')
-    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not obj["input"].strip():
+    shape = (
+        'each line needs {"input": "<request>", "output": <the answer>, "system": "<system prompt>", '
+        '"tools": [...] and/or "response_format": {...}}'
+    )
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("input"), str)
+        or not obj["input"].strip()
+    ):
         raise ValueError(shape)
     if "output" not in obj or not isinstance(obj.get("system", ""), str):
         raise ValueError(shape)
@@ -145,22 +179,38 @@ def user_seed(obj: Any) -> dict[str, Any]:
         raise ValueError(f"{exc}; {shape}") from None
     if not tools and form is None:
         raise ValueError(shape + " (a site needs tools or a response_format)")
-    tools = [{"type": "function", "function": tool.get("function", tool)} for tool in tools if isinstance(tool, dict)]
+    tools = [
+        {"type": "function", "function": tool.get("function", tool)}
+        for tool in tools
+        if isinstance(tool, dict)
+    ]
     context = site_context(obj.get("system", ""), tools, form)
     problem = check_answer(obj["output"], context)
     if problem:
         raise SeedError(*problem)
-    return {"input": obj["input"].strip(), "output": obj["output"], "labels": {"site": context["site"]},
-            "context": context}
+    return {
+        "input": obj["input"].strip(),
+        "output": obj["output"],
+        "labels": {"site": context["site"]},
+        "context": context,
+    }
 
 
 def make_pair(item: Any, seed: dict) -> dict:
     """One teacher call {"input", "output"} -> a record of the seed's site; ValueError when it is not one.
     A tool call whose arguments are a JSON string (as the OpenAI API writes them) is read as the object."""
-    if not isinstance(item, dict) or not isinstance(item.get("input"), str) or not item["input"].strip():
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("input"), str)
+        or not item["input"].strip()
+    ):
         raise ValueError('a pair is {"input": "<request>", "output": <the answer>}')
     output, context = item.get("output"), seed["context"]
-    if isinstance(output, dict) and isinstance(output.get("arguments"), str) and set(output) == {"name", "arguments"}:
+    if (
+        isinstance(output, dict)
+        and isinstance(output.get("arguments"), str)
+        and set(output) == {"name", "arguments"}
+    ):
         try:
             output = {"name": output["name"], "arguments": json.loads(output["arguments"])}
         except json.JSONDecodeError as exc:
@@ -173,7 +223,10 @@ def make_pair(item: Any, seed: dict) -> dict:
 def validate(record: dict) -> tuple[str, str] | None:
     context = (record.get("provenance") or {}).get("context")
     if not isinstance(context, dict) or "site" not in context:
-        return "traces_no_site", "the record has no provenance.context (its call site) to check its answer against"
+        return (
+            "traces_no_site",
+            "the record has no provenance.context (its call site) to check its answer against",
+        )
     return check_answer(record["output"], context)
 
 
@@ -192,7 +245,9 @@ def student_system(record: dict, default: str) -> str:
     if form is not None and form.get("schema") is not None:
         parts.append(f"Answer schema:\n{_compact(form['schema'])}")
     if context.get("tools") and form is not None:
-        parts.append('Reply with one JSON object only: a tool call {"name": ..., "arguments": {...}} or the answer.')
+        parts.append(
+            'Reply with one JSON object only: a tool call {"name": ..., "arguments": {...}} or the answer.'
+        )
     elif context.get("tools"):
         parts.append('Reply with one JSON object only: {"name": <tool>, "arguments": {...}}.')
     else:
@@ -204,8 +259,9 @@ def student_answer(record: dict) -> str:
     output, context = record["output"], record["provenance"]["context"]
     if is_call(output, context):
         return _compact({"name": output["name"], "arguments": output["arguments"]})
-    properties = ((context.get("response_format") or {}).get("schema") or {}).get("properties") or {}
+    properties = ((context.get("response_format") or {}).get("schema") or {}).get(
+        "properties"
+    ) or {}
     ordered = {key: output[key] for key in properties if key in output}  # the schema's order
     ordered.update((key, value) for key, value in output.items() if key not in ordered)
     return _compact(ordered)
-

@@ -43,7 +43,9 @@ def tool_names(tools: list[dict]) -> list[str]:
 
 
 def site_label(system: str, tools: list[dict], response_format: dict | None) -> str:
-    digest = hashlib.sha256(_canonical([system, tools, response_format]).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(
+        _canonical([system, tools, response_format]).encode("utf-8")
+    ).hexdigest()
     name = (response_format or {}).get("name") or "+".join(tool_names(tools)) or "json"
     slug = re.sub(r"[^a-z0-9_+]+", "_", name.lower()).strip("_")[:48] or "site"
     return f"{slug}-{digest[:6]}"
@@ -60,8 +62,12 @@ def site_context(system: str, tools: list[dict], response_format: dict | None) -
 
 def is_call(output: Any, context: dict) -> bool:
     """Is this answer a tool call (rather than a JSON answer)? Only at a site with tools."""
-    return bool(context.get("tools")) and isinstance(output, dict) and set(output) == {"name", "arguments"} \
+    return (
+        bool(context.get("tools"))
+        and isinstance(output, dict)
+        and set(output) == {"name", "arguments"}
         and (not context.get("response_format") or output["name"] in tool_names(context["tools"]))
+    )
 
 
 @lru_cache(maxsize=128)
@@ -82,13 +88,19 @@ def check_answer(output: Any, context: dict) -> tuple[str, str] | None:
     if response_format is None:
         return "traces_not_a_call", "the site answers with a tool call; this answer is not one"
     if not isinstance(output, dict):
-        return "traces_not_an_object", f"the answer is a JSON {type(output).__name__}, not an object"
+        return (
+            "traces_not_an_object",
+            f"the answer is a JSON {type(output).__name__}, not an object",
+        )
     if response_format.get("schema") is None:  # json_object: any object
         return None
     try:
         validator = _validator(_canonical(response_format["schema"]))
     except jsonschema.SchemaError as exc:
-        return "traces_bad_logged_schema", f"the logged schema is not a valid JSON Schema: {exc.message}"
+        return (
+            "traces_bad_logged_schema",
+            f"the logged schema is not a valid JSON Schema: {exc.message}",
+        )
     error = jsonschema.exceptions.best_match(validator.iter_errors(output))
     if error is not None:
         path = "/".join(["output", *(str(part) for part in error.absolute_path)])
@@ -113,23 +125,40 @@ def logged_call(conversation: dict) -> dict | Skipped:
     before, reply = messages[:first], messages[first]
     users = [message for message in before if message["role"] == "user"]
     if not users or not users[-1]["content"].strip():
-        return Skipped(where, "traces_no_request", "no user message before the assistant's first reply")
+        return Skipped(
+            where, "traces_no_request", "no user message before the assistant's first reply"
+        )
     if len(users) > 1 or any(message["role"] == "tool" for message in before):
-        return Skipped(where, "traces_needs_history", "the first reply follows earlier turns; only a system prompt "
-                       "and one user message make a call this recipe distils")
+        return Skipped(
+            where,
+            "traces_needs_history",
+            "the first reply follows earlier turns; only a system prompt "
+            "and one user message make a call this recipe distils",
+        )
     tools, response_format = conversation["tools"], conversation.get("response_format")
     if not tools and response_format is None:
-        return Skipped(where, "traces_unstructured", "the call declares neither tools nor a response_format; "
-                       "this recipe distils tool calls and structured outputs")
+        return Skipped(
+            where,
+            "traces_unstructured",
+            "the call declares neither tools nor a response_format; "
+            "this recipe distils tool calls and structured outputs",
+        )
     system = "\n\n".join(message["content"] for message in before if message["role"] == "system")
     context = site_context(system, tools, response_format)
     calls = reply.get("tool_calls") or []
     if len(calls) > 1:
-        return Skipped(where, "traces_multiple_calls", f"the reply makes {len(calls)} tool calls in one turn")
+        return Skipped(
+            where, "traces_multiple_calls", f"the reply makes {len(calls)} tool calls in one turn"
+        )
     if calls:
-        output = {"name": calls[0]["function"]["name"], "arguments": json.loads(calls[0]["function"]["arguments"])}
+        output = {
+            "name": calls[0]["function"]["name"],
+            "arguments": json.loads(calls[0]["function"]["arguments"]),
+        }
     elif response_format is None:
-        return Skipped(where, "traces_no_call", "the site answers with tool calls; this reply is text")
+        return Skipped(
+            where, "traces_no_call", "the site answers with tool calls; this reply is text"
+        )
     else:
         try:
             output = parse_answer(reply["content"])
@@ -138,4 +167,9 @@ def logged_call(conversation: dict) -> dict | Skipped:
     problem = check_answer(output, context)
     if problem:
         return Skipped(where, problem[0], "the logged answer fails its own site: " + problem[1])
-    return {"input": users[-1]["content"].strip(), "output": output, "context": context, "where": where}
+    return {
+        "input": users[-1]["content"].strip(),
+        "output": output,
+        "context": context,
+        "where": where,
+    }

@@ -12,9 +12,14 @@ TOPICS = ["bash", "git", "python"]
 def api(server, user: str = "owner") -> httpx.Client:
     """A REST client of the server authenticated as `owner` or as an annotator."""
     creds = server.credentials
-    key = creds["owner"]["api_key"] if user == "owner" else next(
-        a["api_key"] for a in creds["annotators"] if a["username"] == user)
-    return httpx.Client(base_url=f"{server.api_url}/api/v1", headers={"X-Argilla-Api-Key": key}, timeout=60)
+    key = (
+        creds["owner"]["api_key"]
+        if user == "owner"
+        else next(a["api_key"] for a in creds["annotators"] if a["username"] == user)
+    )
+    return httpx.Client(
+        base_url=f"{server.api_url}/api/v1", headers={"X-Argilla-Api-Key": key}, timeout=60
+    )
 
 
 def sdk(server):

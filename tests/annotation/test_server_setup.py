@@ -31,7 +31,10 @@ def test_failed_venv_build_is_one_line_naming_the_log(tmp_path, monkeypatch):
     with pytest.raises(MissingDependency) as error:
         server.server_python()
     log = tmp_path / "logs" / "argilla-server-venv.log"
-    assert str(error.value) == f"could not build the Argilla server's environment in {server.server_venv()}; see {log}"
+    assert (
+        str(error.value)
+        == f"could not build the Argilla server's environment in {server.server_venv()}; see {log}"
+    )
     assert "/bin/false -m venv" in log.read_text()
     assert not (server.server_venv() / ".factory-ready").exists()
 

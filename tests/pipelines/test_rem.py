@@ -7,21 +7,64 @@ from pipelines.rem_queries import rem
 GOOD = [
     ("LOOKUP test-resource-1", "LOOKUP", {"key": "test-resource-1"}),
     ("LOOKUP sarah-123 IN entities", "LOOKUP", {"key": "sarah-123", "table_name": "entities"}),
-    ('SEARCH "morning activities" IN resources LIMIT 10', "SEARCH",
-     {"query_text": "morning activities", "table_name": "resources", "limit": 10}),
-    ("SEARCH \"machine learning\" IN resources AFTER '2024-11-10' LIMIT 10", "SEARCH",
-     {"query_text": "machine learning", "table_name": "resources", "time_filter": {"after": "2024-11-10"}, "limit": 10}),
-    ("SEARCH 'x' IN moments AFTER '2024-01-01' BEFORE '2024-02-01'", "SEARCH",
-     {"query_text": "x", "table_name": "moments", "time_filter": {"after": "2024-01-01", "before": "2024-02-01"}}),
-    ("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5", "SQL",
-     {"sql": "SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5", "table_name": "resources", "limit": 5}),
-    ("SELECT name FROM entities WHERE entity_type='person'", "SQL",
-     {"sql": "SELECT name FROM entities WHERE entity_type='person'", "table_name": "entities"}),
-    ("FUZZY 'machin lerning' IN resources THRESHOLD 0.7", "FUZZY",
-     {"query_text": "machin lerning", "table_name": "resources", "threshold": 0.7}),
-    ("FUZZY 'kubernets' IN resources", "FUZZY", {"query_text": "kubernets", "table_name": "resources", "threshold": 0.7}),
-    ("TRAVERSE res-123 DEPTH 2 TYPE SEE_ALSO", "TRAVERSE", {"key": "res-123", "depth": 2, "edge_types": ["SEE_ALSO"]}),
-    ("TRAVERSE res-123", "TRAVERSE", {"key": "res-123", "depth": 1, "edge_types": ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]}),
+    (
+        'SEARCH "morning activities" IN resources LIMIT 10',
+        "SEARCH",
+        {"query_text": "morning activities", "table_name": "resources", "limit": 10},
+    ),
+    (
+        "SEARCH \"machine learning\" IN resources AFTER '2024-11-10' LIMIT 10",
+        "SEARCH",
+        {
+            "query_text": "machine learning",
+            "table_name": "resources",
+            "time_filter": {"after": "2024-11-10"},
+            "limit": 10,
+        },
+    ),
+    (
+        "SEARCH 'x' IN moments AFTER '2024-01-01' BEFORE '2024-02-01'",
+        "SEARCH",
+        {
+            "query_text": "x",
+            "table_name": "moments",
+            "time_filter": {"after": "2024-01-01", "before": "2024-02-01"},
+        },
+    ),
+    (
+        "SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5",
+        "SQL",
+        {
+            "sql": "SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5",
+            "table_name": "resources",
+            "limit": 5,
+        },
+    ),
+    (
+        "SELECT name FROM entities WHERE entity_type='person'",
+        "SQL",
+        {"sql": "SELECT name FROM entities WHERE entity_type='person'", "table_name": "entities"},
+    ),
+    (
+        "FUZZY 'machin lerning' IN resources THRESHOLD 0.7",
+        "FUZZY",
+        {"query_text": "machin lerning", "table_name": "resources", "threshold": 0.7},
+    ),
+    (
+        "FUZZY 'kubernets' IN resources",
+        "FUZZY",
+        {"query_text": "kubernets", "table_name": "resources", "threshold": 0.7},
+    ),
+    (
+        "TRAVERSE res-123 DEPTH 2 TYPE SEE_ALSO",
+        "TRAVERSE",
+        {"key": "res-123", "depth": 2, "edge_types": ["SEE_ALSO"]},
+    ),
+    (
+        "TRAVERSE res-123",
+        "TRAVERSE",
+        {"key": "res-123", "depth": 1, "edge_types": ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]},
+    ),
 ]
 
 BAD = [

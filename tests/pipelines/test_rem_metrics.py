@@ -6,16 +6,20 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from factory_cli import run_cli
 
 from factory.evaluate import compare, evaluate
 from factory.recipes import load_recipe
 from factory.stages.validate import schema_validator
 from factory.testing.loopback import LoopbackTeacher
-from factory_cli import run_cli
 from pipelines.rem_queries.metrics import canonical, score
 from pipelines.rem_queries.recipe import build_output
 
-EXPECTED = {"output": build_output("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5")}
+EXPECTED = {
+    "output": build_output(
+        "SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5"
+    )
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,22 +31,54 @@ def _reply(rem: str, **changes) -> str:
     return json.dumps({**build_output(rem), **changes})
 
 
-@pytest.mark.parametrize("reply, expected", [
-    (_reply("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5"),
-     {"intent": 1.0, "valid": 1.0, "parameters": 1.0, "executes": 1.0, "exact": 1.0}),
-    ("Sure! " + _reply("select *  from resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5;"),
-     {"intent": 1.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 1.0}),
-    (_reply("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 10"),  # sql and limit wrong
-     {"intent": 1.0, "valid": 1.0, "parameters": 1 / 3, "executes": 1.0, "exact": 0.0}),
-    (_reply("SEARCH \"diary\" IN resources LIMIT 5"),
-     {"intent": 0.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 0.0}),
-    (json.dumps({"intent": "structured_query", "query_type": "SQL", "parameters": {}, "explanation": "x",
-                 "rem": "SELECT nope FROM resources"}),
-     {"intent": 1.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0}),
-    (_reply("LOOKUP res-1", intent="structured_query"),
-     {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 1.0, "exact": 0.0}),
-    ("I'm glad you asked!", {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0}),
-])
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        (
+            _reply(
+                "SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5"
+            ),
+            {"intent": 1.0, "valid": 1.0, "parameters": 1.0, "executes": 1.0, "exact": 1.0},
+        ),
+        (
+            "Sure! "
+            + _reply(
+                "select *  from resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5;"
+            ),
+            {"intent": 1.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 1.0},
+        ),
+        (
+            _reply(
+                "SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 10"
+            ),  # sql and limit wrong
+            {"intent": 1.0, "valid": 1.0, "parameters": 1 / 3, "executes": 1.0, "exact": 0.0},
+        ),
+        (
+            _reply('SEARCH "diary" IN resources LIMIT 5'),
+            {"intent": 0.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 0.0},
+        ),
+        (
+            json.dumps(
+                {
+                    "intent": "structured_query",
+                    "query_type": "SQL",
+                    "parameters": {},
+                    "explanation": "x",
+                    "rem": "SELECT nope FROM resources",
+                }
+            ),
+            {"intent": 1.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0},
+        ),
+        (
+            _reply("LOOKUP res-1", intent="structured_query"),
+            {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 1.0, "exact": 0.0},
+        ),
+        (
+            "I'm glad you asked!",
+            {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0},
+        ),
+    ],
+)
 def test_score_by_hand(reply, expected, validator):
     assert score(reply, EXPECTED, validator) == pytest.approx(expected)
 
@@ -55,9 +91,18 @@ def _export(root, records):
 
 
 def test_eval_through_an_openai_compatible_url_and_compare(tmp_path):
-    records = [{"id": "a", "input": "Show the 5 most recent diary resources", "output": EXPECTED["output"]},
-               {"id": "b", "input": "Look up res-1", "output": build_output("LOOKUP res-1")}]
-    answers = {"Show the 5 most recent diary resources": json.dumps(EXPECTED["output"]), "Look up res-1": "no idea"}
+    records = [
+        {
+            "id": "a",
+            "input": "Show the 5 most recent diary resources",
+            "output": EXPECTED["output"],
+        },
+        {"id": "b", "input": "Look up res-1", "output": build_output("LOOKUP res-1")},
+    ]
+    answers = {
+        "Show the 5 most recent diary resources": json.dumps(EXPECTED["output"]),
+        "Look up res-1": "no idea",
+    }
     _export(tmp_path, records)
 
     class Handler(BaseHTTPRequestHandler):
@@ -74,9 +119,22 @@ def test_eval_through_an_openai_compatible_url_and_compare(tmp_path):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             content = answers[body["messages"][-1]["content"]]
-            self._send({"id": "x", "object": "chat.completion", "created": 0, "model": "oracle",
-                        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-                        "usage": {"prompt_tokens": 10, "completion_tokens": 7, "total_tokens": 17}})
+            self._send(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "oracle",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": content},
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 7, "total_tokens": 17},
+                }
+            )
 
         def log_message(self, *args):
             pass
@@ -84,25 +142,46 @@ def test_eval_through_an_openai_compatible_url_and_compare(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        summary = evaluate("rem_queries", f"http://127.0.0.1:{server.server_address[1]}/v1", out=tmp_path, label="oracle")
+        summary = evaluate(
+            "rem_queries",
+            f"http://127.0.0.1:{server.server_address[1]}/v1",
+            out=tmp_path,
+            label="oracle",
+        )
     finally:
         server.shutdown()
-    assert summary["examples"] == 2 and summary["metrics"] == {"intent": 50.0, "valid": 50.0, "parameters": 50.0,
-                                                               "executes": 50.0, "exact": 50.0}
+    assert summary["examples"] == 2 and summary["metrics"] == {
+        "intent": 50.0,
+        "valid": 50.0,
+        "parameters": 50.0,
+        "executes": 50.0,
+        "exact": 50.0,
+    }
     assert summary["intervals"]["intent"] == [9.5, 90.5]  # Wilson, 1 of 2
     assert summary["runtime"] == "endpoint"
-    assert summary["warnings"] == ["the test split has 2 records: too few to judge a model (judge from 30; here one "
-                                   "record moves a score by 50 points, and a 95% interval on a score near 50% is over "
-                                   "30 points wide)"]
-    base = {**summary, "label": "base", "metrics": dict.fromkeys(summary["metrics"], 0.0),
-            "intervals": dict.fromkeys(summary["metrics"], [0.0, 65.8])}
+    assert summary["warnings"] == [
+        "the test split has 2 records: too few to judge a model (judge from 30; here one "
+        "record moves a score by 50 points, and a 95% interval on a score near 50% is over "
+        "30 points wide)"
+    ]
+    base = {
+        **summary,
+        "label": "base",
+        "metrics": dict.fromkeys(summary["metrics"], 0.0),
+        "intervals": dict.fromkeys(summary["metrics"], [0.0, 65.8]),
+    }
     (tmp_path / "rem_queries" / "evals" / "base.json").write_text(json.dumps(base))
     table, decisions = compare("rem_queries", ["base", "oracle"], out=tmp_path)
-    assert table.splitlines()[0] == "| model | n | intent | valid | parameters | executes | exact | p50 s | p95 s | tok/s |"
+    assert (
+        table.splitlines()[0]
+        == "| model | n | intent | valid | parameters | executes | exact | p50 s | p95 s | tok/s |"
+    )
     assert table.splitlines()[3].startswith("| oracle | 2 | 50.0 [9.5-90.5] | ")
     # +50 points on 2 records is no ground for deploying anything
-    assert decisions == ["oracle vs base: intent +50.0 points -> no verdict: 2 test examples are too few to judge "
-                         "(needs >= 30; export a larger test split)"]
+    assert decisions == [
+        "oracle vs base: intent +50.0 points -> no verdict: 2 test examples are too few to judge "
+        "(needs >= 30; export a larger test split)"
+    ]
     assert (tmp_path / "rem_queries" / "evals" / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -110,22 +189,48 @@ def _summary(label: str, right: int, n: int) -> dict:
     from factory.stats import interval
 
     scores = [1.0] * right + [0.0] * (n - right)
-    return {"label": label, "examples": n, "metrics": {"intent": round(100 * right / n, 1)},
-            "intervals": {"intent": interval(scores)}}
+    return {
+        "label": label,
+        "examples": n,
+        "metrics": {"intent": round(100 * right / n, 1)},
+        "intervals": {"intent": interval(scores)},
+    }
 
 
-@pytest.mark.parametrize("base, student, verdict", [
-    ((0, 48), (47, 48), "intent +97.9 points, 95% interval [+86.4, +99.6] -> deploy (needs >= 5)"),
-    ((30, 40), (31, 40), "intent +2.5 points, 95% interval [-16.0, +20.8] -> inconclusive: the gain may or may not "
-                         "reach 5; evaluate on more test examples"),
-    ((38, 40), (20, 40), "intent -45.0 points, 95% interval [-60.2, -26.3] -> do not deploy (needs >= 5)"),
-    ((0, 3), (3, 3), "intent +100.0 points -> no verdict: 3 test examples are too few to judge (needs >= 30; "
-                     "export a larger test split)"),
-])
+@pytest.mark.parametrize(
+    "base, student, verdict",
+    [
+        (
+            (0, 48),
+            (47, 48),
+            "intent +97.9 points, 95% interval [+86.4, +99.6] -> deploy (needs >= 5)",
+        ),
+        (
+            (30, 40),
+            (31, 40),
+            "intent +2.5 points, 95% interval [-16.0, +20.8] -> inconclusive: the gain may or may not "
+            "reach 5; evaluate on more test examples",
+        ),
+        (
+            (38, 40),
+            (20, 40),
+            "intent -45.0 points, 95% interval [-60.2, -26.3] -> do not deploy (needs >= 5)",
+        ),
+        (
+            (0, 3),
+            (3, 3),
+            "intent +100.0 points -> no verdict: 3 test examples are too few to judge (needs >= 30; "
+            "export a larger test split)",
+        ),
+    ],
+)
 def test_the_deploy_verdict_is_never_stronger_than_the_numbers(base, student, verdict):
     from factory.evaluate import decision
 
-    assert decision(_summary("base", *base), _summary("student", *student), "intent") == f"student vs base: {verdict}"
+    assert (
+        decision(_summary("base", *base), _summary("student", *student), "intent")
+        == f"student vs base: {verdict}"
+    )
 
 
 def test_wilson_intervals_match_known_values():
@@ -134,50 +239,93 @@ def test_wilson_intervals_match_known_values():
     assert interval([1.0, 1.0, 1.0]) == [43.9, 100.0]
     assert interval([0.0] * 10) == [0.0, 27.8]
     assert wilson(0, 0) == (0.0, 1.0)
-    assert interval([0.5, 1.0, 0.0, 0.5]) == interval([0.5, 1.0, 0.0, 0.5])  # partial scores: a seeded bootstrap
+    assert interval([0.5, 1.0, 0.0, 0.5]) == interval(
+        [0.5, 1.0, 0.0, 0.5]
+    )  # partial scores: a seeded bootstrap
 
 
-@pytest.mark.parametrize("one, other", [
-    ("SELECT * FROM resources WHERE category = 'x'", "select * from resources where category='x'"),
-    ("SELECT name FROM moments ORDER BY created_at DESC LIMIT 5;", "select  name\nfrom Moments order by created_at desc limit 5"),
-    ("SELECT COUNT(*) FROM entities WHERE entity_type = 'person'", "SELECT count(*) FROM entities WHERE entity_type='person'"),
-    ('SEARCH "kubernetes" IN resources LIMIT 5', "search 'kubernetes' in Resources limit 5"),
-    ('FUZZY "kubernets" IN resources THRESHOLD 0.7', "fuzzy  'kubernets' IN resources THRESHOLD 0.70"),
-    ("TRAVERSE res-1 DEPTH 2 TYPE SEE_ALSO,PREREQUISITE", "traverse res-1 depth 2 type see_also, prerequisite"),
-    ("LOOKUP res-1", "lookup res-1;"),
-])
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        (
+            "SELECT * FROM resources WHERE category = 'x'",
+            "select * from resources where category='x'",
+        ),
+        (
+            "SELECT name FROM moments ORDER BY created_at DESC LIMIT 5;",
+            "select  name\nfrom Moments order by created_at desc limit 5",
+        ),
+        (
+            "SELECT COUNT(*) FROM entities WHERE entity_type = 'person'",
+            "SELECT count(*) FROM entities WHERE entity_type='person'",
+        ),
+        ('SEARCH "kubernetes" IN resources LIMIT 5', "search 'kubernetes' in Resources limit 5"),
+        (
+            'FUZZY "kubernets" IN resources THRESHOLD 0.7',
+            "fuzzy  'kubernets' IN resources THRESHOLD 0.70",
+        ),
+        (
+            "TRAVERSE res-1 DEPTH 2 TYPE SEE_ALSO,PREREQUISITE",
+            "traverse res-1 depth 2 type see_also, prerequisite",
+        ),
+        ("LOOKUP res-1", "lookup res-1;"),
+    ],
+)
 def test_canonical_forms_that_are_the_same_query(one, other):
     assert canonical(one) == canonical(other)
 
 
-@pytest.mark.parametrize("one, other", [
-    ("SELECT * FROM resources WHERE category = 'x'", "SELECT * FROM resources WHERE category = 'X'"),  # values keep case
-    ("SELECT * FROM resources LIMIT 5", "SELECT * FROM resources LIMIT 10"),
-    ('SEARCH "Kubernetes" IN resources', 'SEARCH "kubernetes" IN resources'),
-    ("LOOKUP res-1", "LOOKUP Res-1"),  # keys are verbatim
-    ("TRAVERSE res-1 TYPE SEE_ALSO,PREREQUISITE", "TRAVERSE res-1 TYPE PREREQUISITE,SEE_ALSO"),
-])
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        (
+            "SELECT * FROM resources WHERE category = 'x'",
+            "SELECT * FROM resources WHERE category = 'X'",
+        ),  # values keep case
+        ("SELECT * FROM resources LIMIT 5", "SELECT * FROM resources LIMIT 10"),
+        ('SEARCH "Kubernetes" IN resources', 'SEARCH "kubernetes" IN resources'),
+        ("LOOKUP res-1", "LOOKUP Res-1"),  # keys are verbatim
+        ("TRAVERSE res-1 TYPE SEE_ALSO,PREREQUISITE", "TRAVERSE res-1 TYPE PREREQUISITE,SEE_ALSO"),
+    ],
+)
 def test_canonical_forms_that_differ(one, other):
     assert canonical(one) != canonical(other)
 
 
 def test_canonical_known_values():
-    assert canonical("select * from resources where category='x'") == "SELECT * FROM resources WHERE category = 'x'"
-    assert canonical("fuzzy 'kubernets' in Resources threshold 0.70") == 'FUZZY "kubernets" IN resources THRESHOLD 0.7'
-    assert canonical("SELECT * FROM") == "select * from"  # not SQL sqlglot reads: compared loosely, never a crash
+    assert (
+        canonical("select * from resources where category='x'")
+        == "SELECT * FROM resources WHERE category = 'x'"
+    )
+    assert (
+        canonical("fuzzy 'kubernets' in Resources threshold 0.70")
+        == 'FUZZY "kubernets" IN resources THRESHOLD 0.7'
+    )
+    assert (
+        canonical("SELECT * FROM") == "select * from"
+    )  # not SQL sqlglot reads: compared loosely, never a crash
 
 
 DATA = [  # request, gold REM, what the model answers (None: no answer)
-    ("show my diary resources", "SELECT * FROM resources WHERE category = 'diary'",
-     "select * from resources where category='diary'"),  # the same query spelled otherwise: exact
+    (
+        "show my diary resources",
+        "SELECT * FROM resources WHERE category = 'diary'",
+        "select * from resources where category='diary'",
+    ),  # the same query spelled otherwise: exact
     ("look up res-1", "LOOKUP res-1", "LOOKUP res-1"),
     ("notes about kubernetes, top 5", 'SEARCH "kubernetes" IN resources LIMIT 5', None),
-    ("i think i misspelled kubernets", 'FUZZY "kubernets" IN resources THRESHOLD 0.7', "LOOKUP kubernets"),
+    (
+        "i think i misspelled kubernets",
+        'FUZZY "kubernets" IN resources THRESHOLD 0.7',
+        "LOOKUP kubernets",
+    ),
 ]
 
 
 def _data_file(path, lines=DATA):
-    path.write_text("".join(json.dumps({"input": text, "rem": gold}) + "\n" for text, gold, _ in lines))
+    path.write_text(
+        "".join(json.dumps({"input": text, "rem": gold}) + "\n" for text, gold, _ in lines)
+    )
     return path
 
 
@@ -189,52 +337,112 @@ def _answers(messages):
 def test_eval_data_file_through_the_cli_scores_and_compares(tmp_path):
     data = _data_file(tmp_path / "dev.jsonl")
     with LoopbackTeacher(reply=_answers) as model:
-        result = run_cli("eval", "rem_queries", "--data", str(data), "--model", model.base_url, "--teacher", "loopback",
-                         "--out", str(tmp_path / "d"))
+        result = run_cli(
+            "eval",
+            "rem_queries",
+            "--data",
+            str(data),
+            "--model",
+            model.base_url,
+            "--teacher",
+            "loopback",
+            "--out",
+            str(tmp_path / "d"),
+        )
         assert model.requests == 4
     assert result.returncode == 0, result.stderr
-    summary = json.loads((tmp_path / "d" / "rem_queries" / "evals" / "loopback@dev.json").read_text())
+    summary = json.loads(
+        (tmp_path / "d" / "rem_queries" / "evals" / "loopback@dev.json").read_text()
+    )
     # 1: right, exact in canonical form, its SQL text differs (parameters 1/2); 2: all right; 3: no answer;
     # 4: a valid LOOKUP where a FUZZY was wanted
-    assert summary["metrics"] == {"intent": 50.0, "valid": 75.0, "parameters": 37.5, "executes": 75.0, "exact": 50.0}
-    assert summary["label"] == "loopback@dev" and summary["examples"] == 4 and summary["runtime"] == "endpoint"
+    assert summary["metrics"] == {
+        "intent": 50.0,
+        "valid": 75.0,
+        "parameters": 37.5,
+        "executes": 75.0,
+        "exact": 50.0,
+    }
+    assert (
+        summary["label"] == "loopback@dev"
+        and summary["examples"] == 4
+        and summary["runtime"] == "endpoint"
+    )
     assert summary["data"] == str(data)
     assert summary["data_sha256"] == __import__("hashlib").sha256(data.read_bytes()).hexdigest()
     assert summary["warnings"][0].startswith("dev.jsonl has 4 records: too few to judge a model")
-    assert result.stdout.startswith(f"loopback@dev: 4 examples of {data}; intent 50.0 [15.0-85.0], valid 75.0 ")
-    predictions = [json.loads(line) for line in
-                   (tmp_path / "d" / "rem_queries" / "evals" / "loopback@dev.predictions.jsonl").read_text().splitlines()]
+    assert result.stdout.startswith(
+        f"loopback@dev: 4 examples of {data}; intent 50.0 [15.0-85.0], valid 75.0 "
+    )
+    predictions = [
+        json.loads(line)
+        for line in (tmp_path / "d" / "rem_queries" / "evals" / "loopback@dev.predictions.jsonl")
+        .read_text()
+        .splitlines()
+    ]
     assert [p["source"] for p in predictions] == [f"{data}:{n}" for n in range(1, 5)]
     assert [p["scores"]["exact"] for p in predictions] == [1.0, 1.0, 0.0, 0.0]
 
-    test_split = {**summary, "label": "student", "data": "d/rem_queries/r/export/records/test.jsonl",
-                  "data_sha256": "0" * 64}
+    test_split = {
+        **summary,
+        "label": "student",
+        "data": "d/rem_queries/r/export/records/test.jsonl",
+        "data_sha256": "0" * 64,
+    }
     (tmp_path / "d" / "rem_queries" / "evals" / "student.json").write_text(json.dumps(test_split))
-    compared = run_cli("eval", "rem_queries", "--compare", "loopback@dev,student", "--out", str(tmp_path / "d"))
+    compared = run_cli(
+        "eval", "rem_queries", "--compare", "loopback@dev,student", "--out", str(tmp_path / "d")
+    )
     assert compared.returncode == 0, compared.stderr
     assert compared.stdout.splitlines()[-1] == (
         f"student vs loopback@dev: no verdict: they scored different data ({data} vs "
-        "d/rem_queries/r/export/records/test.jsonl); compare evals of the same requests")
+        "d/rem_queries/r/export/records/test.jsonl); compare evals of the same requests"
+    )
 
 
-@pytest.mark.parametrize("lines, message", [
-    (['{"input": "a", "rem": "LOOKUP a"}', '{"input": "b"}', '{"input": "c", "rem": "SELECT nope FROM resources"}',
-      "{oops"],
-     '{path}:2: each line needs {{"input": "<request>", "rem": "<REM query>"}} (bad lines after it: 3, 4); '
-     "fix or remove the lines (nothing was evaluated)"),
-    (['{"input": "a", "rem": "SEARCH \\"x\\" IN notes"}'],
-     "{path}:1: rem_unknown_table: table 'notes' is not one of resources, moments, entities; fix or remove the line "
-     "(nothing was evaluated)"),
-    (['{"input": "a", "rem": "LOOKUP a"}', "not json"],
-     "{path}:2: not valid JSON (Expecting value); fix or remove that line (nothing was evaluated)"),
-    ([], "{path}: no lines; give a JSON Lines file of requests with gold answers (the `factory build rem_queries "
-         "--seeds` format)"),
-])
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        (
+            [
+                '{"input": "a", "rem": "LOOKUP a"}',
+                '{"input": "b"}',
+                '{"input": "c", "rem": "SELECT nope FROM resources"}',
+                "{oops",
+            ],
+            '{path}:2: each line needs {{"input": "<request>", "rem": "<REM query>"}} (bad lines after it: 3, 4); '
+            "fix or remove the lines (nothing was evaluated)",
+        ),
+        (
+            ['{"input": "a", "rem": "SEARCH \\"x\\" IN notes"}'],
+            "{path}:1: rem_unknown_table: table 'notes' is not one of resources, moments, entities; fix or remove the line "
+            "(nothing was evaluated)",
+        ),
+        (
+            ['{"input": "a", "rem": "LOOKUP a"}', "not json"],
+            "{path}:2: not valid JSON (Expecting value); fix or remove that line (nothing was evaluated)",
+        ),
+        (
+            [],
+            "{path}: no lines; give a JSON Lines file of requests with gold answers (the `factory build rem_queries "
+            "--seeds` format)",
+        ),
+    ],
+)
 def test_eval_data_refuses_a_bad_line_before_any_model_call(tmp_path, lines, message):
     data = tmp_path / "bad.jsonl"
     data.write_text("".join(line + "\n" for line in lines))
     with LoopbackTeacher(reply=_answers) as model:
-        result = run_cli("eval", "rem_queries", "--data", str(data), "--model", model.base_url, "--out", str(tmp_path))
+        result = run_cli(
+            "eval",
+            "rem_queries",
+            "--data",
+            str(data),
+            "--model",
+            model.base_url,
+            "--out",
+            str(tmp_path),
+        )
         assert model.requests == 0
     assert result.returncode == 2
     assert result.stderr.strip() == "error: " + message.format(path=data)  # one line

@@ -4,7 +4,8 @@ import pytest
 
 from factory.recipes import load_recipe, recipe_names
 from factory.stages.validate import schema_validator
-from pipelines.rem_queries import grammar, recipe as rq
+from pipelines.rem_queries import grammar
+from pipelines.rem_queries import recipe as rq
 
 OPERATIONS = {"LOOKUP", "SEARCH", "SQL", "FUZZY", "TRAVERSE"}
 
@@ -13,7 +14,7 @@ def test_any_five_consecutive_seeds_cover_all_operations():
     seeds = list(rq.grammar_seeds(200, 7))
     assert len(seeds) == 200
     for start in range(0, 195, 5):
-        assert {s["output"]["query_type"] for s in seeds[start:start + 5]} == OPERATIONS
+        assert {s["output"]["query_type"] for s in seeds[start : start + 5]} == OPERATIONS
 
 
 def test_grammar_is_deterministic_and_distinct():
@@ -30,7 +31,11 @@ def test_every_grammar_seed_passes_schema_and_validator():
     assert len(seeds) > 1200  # seed 002 asks for 1,000+ pairs
     for seed in seeds:
         assert list(validator.iter_errors(seed["output"])) == []
-        record = {"input": seed["input"], "output": seed["output"], "provenance": seed["provenance"]}
+        record = {
+            "input": seed["input"],
+            "output": seed["output"],
+            "provenance": seed["provenance"],
+        }
         assert rq.validate(record) is None, seed
 
 
@@ -52,65 +57,100 @@ def test_the_grammar_writes_every_form_of_the_dialect():
     # threshold, several edge types and none, GROUP BY, LIKE, ascending order, a total count
     rems = [p["rem"] for p in grammar.generate(1800, 0)]
     forms = {
-        "lookup in a table": r"^LOOKUP \S+ IN \w+$", "search without limit": r"^SEARCH \"[^\"]+\" IN \w+$",
-        "before": r" BEFORE '", "after and before": r" AFTER '[^']+' BEFORE '", "fuzzy default": r"^FUZZY '[^']+' IN \w+$",
-        "fuzzy limit": r"^FUZZY .* LIMIT \d+$", "several edge types": r" TYPE \w+,\w+", "every edge": r"^TRAVERSE \S+$",
-        "group by": r" GROUP BY ", "like": r" LIKE '%", "oldest": r" ASC LIMIT ", "total": r"^SELECT COUNT\(\*\) FROM resources",
+        "lookup in a table": r"^LOOKUP \S+ IN \w+$",
+        "search without limit": r"^SEARCH \"[^\"]+\" IN \w+$",
+        "before": r" BEFORE '",
+        "after and before": r" AFTER '[^']+' BEFORE '",
+        "fuzzy default": r"^FUZZY '[^']+' IN \w+$",
+        "fuzzy limit": r"^FUZZY .* LIMIT \d+$",
+        "several edge types": r" TYPE \w+,\w+",
+        "every edge": r"^TRAVERSE \S+$",
+        "group by": r" GROUP BY ",
+        "like": r" LIKE '%",
+        "oldest": r" ASC LIMIT ",
+        "total": r"^SELECT COUNT\(\*\) FROM resources",
     }
     import re
 
-    assert {name for name, pattern in forms.items() if not any(re.search(pattern, rem) for rem in rems)} == set()
+    assert {
+        name for name, pattern in forms.items() if not any(re.search(pattern, rem) for rem in rems)
+    } == set()
 
 
 def test_seed_output_matches_the_seed_task_shape():
     output = rq.build_output("SEARCH \"machine learning\" IN resources AFTER '2024-11-10' LIMIT 10")
     assert output == {
-        "intent": "semantic_search", "query_type": "SEARCH",
-        "parameters": {"query_text": "machine learning", "table_name": "resources",
-                       "time_filter": {"after": "2024-11-10"}, "limit": 10},
+        "intent": "semantic_search",
+        "query_type": "SEARCH",
+        "parameters": {
+            "query_text": "machine learning",
+            "table_name": "resources",
+            "time_filter": {"after": "2024-11-10"},
+            "limit": 10,
+        },
         "explanation": "Using SEARCH for semantic similarity over resources, after 2024-11-10, top 10 results.",
         "rem": "SEARCH \"machine learning\" IN resources AFTER '2024-11-10' LIMIT 10",
     }
 
 
 def test_keep_values_are_the_literals_the_request_spells_out():
-    output = rq.build_output("SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5")
+    output = rq.build_output(
+        "SELECT * FROM resources WHERE category='diary' ORDER BY created_at DESC LIMIT 5"
+    )
     assert rq.keep_values("Show the 5 most recent diary resources", output) == ["diary", "5"]
     traverse = rq.build_output("TRAVERSE meeting-2024-11-17 DEPTH 1 TYPE SEE_ALSO")
-    assert rq.keep_values("What is linked to meeting-2024-11-17 as SEE_ALSO, up to 1 hop?", traverse) == \
-        ["meeting-2024-11-17", "1", "SEE_ALSO"]
+    assert rq.keep_values(
+        "What is linked to meeting-2024-11-17 as SEE_ALSO, up to 1 hop?", traverse
+    ) == ["meeting-2024-11-17", "1", "SEE_ALSO"]
 
 
 def test_validator_rejects_a_rewrite_that_lost_a_value_and_a_mismatched_output():
     output = rq.build_output('SEARCH "budget planning" IN resources LIMIT 10')
-    record = {"input": "Show me some finance notes", "output": output,
-              "provenance": {"origin": "teacher", "keep_values": ["budget planning", "10"]}}
+    record = {
+        "input": "Show me some finance notes",
+        "output": output,
+        "provenance": {"origin": "teacher", "keep_values": ["budget planning", "10"]},
+    }
     assert rq.validate(record) == ("variation_lost_value", "the rewrite dropped 'budget planning'")
     wrong = {**output, "query_type": "FUZZY"}
     assert rq.validate({"input": "x", "output": wrong, "provenance": {}})[0] == "output_mismatch"
 
 
-@pytest.mark.parametrize("rewrite, kept", [
-    ("Notes about budget planning created since September 1, 2024, the first three", True),
-    ("budget planning notes from Sept 1st 2024 on, top 3", True),
-    ("budget planning notes since 2024-09-02, top 3", False),  # another day
-    ("budget planning notes since September 1, 2024, top 30", False),  # another number
-    ("budjet planing notes since September 1, 2024, top 3", False),  # a quoted term must stay as it is
-])
+@pytest.mark.parametrize(
+    "rewrite, kept",
+    [
+        ("Notes about budget planning created since September 1, 2024, the first three", True),
+        ("budget planning notes from Sept 1st 2024 on, top 3", True),
+        ("budget planning notes since 2024-09-02, top 3", False),  # another day
+        ("budget planning notes since September 1, 2024, top 30", False),  # another number
+        (
+            "budjet planing notes since September 1, 2024, top 3",
+            False,
+        ),  # a quoted term must stay as it is
+    ],
+)
 def test_a_rewrite_keeps_dates_and_numbers_by_meaning_and_terms_verbatim(rewrite, kept):
     output = rq.build_output("SEARCH \"budget planning\" IN resources AFTER '2024-09-01' LIMIT 3")
-    record = {"input": rewrite, "output": output,
-              "provenance": {"origin": "teacher", "keep_values": ["budget planning", "2024-09-01", "3"]}}
+    record = {
+        "input": rewrite,
+        "output": output,
+        "provenance": {"origin": "teacher", "keep_values": ["budget planning", "2024-09-01", "3"]},
+    }
     assert (rq.validate(record) is None) == kept
 
 
 def test_a_threshold_is_kept_as_a_percentage():
-    output = rq.build_output("FUZZY \"kubernets\" IN resources THRESHOLD 0.7")
-    record = {"input": "anything ~70% similar to kubernets?", "output": output,
-              "provenance": {"origin": "teacher", "keep_values": ["kubernets", "0.7"]}}
+    output = rq.build_output('FUZZY "kubernets" IN resources THRESHOLD 0.7')
+    record = {
+        "input": "anything ~70% similar to kubernets?",
+        "output": output,
+        "provenance": {"origin": "teacher", "keep_values": ["kubernets", "0.7"]},
+    }
     assert rq.validate(record) is None
-    assert rq.validate({**record, "input": "anything 80% similar to kubernets?"}) == \
-        ("variation_lost_value", "the rewrite dropped '0.7'")
+    assert rq.validate({**record, "input": "anything 80% similar to kubernets?"}) == (
+        "variation_lost_value",
+        "the rewrite dropped '0.7'",
+    )
 
 
 def test_user_seed_errors():

@@ -15,24 +15,56 @@ from factory.stages.validate import first_problem, schema_validator
 from pipelines.toolcalls import recipe as tc
 from pipelines.toolcalls import toolset
 
-FACTORIAL = {"input": "Calculate the factorial of 5 using math functions.",
-             "output": {"name": "math.factorial", "arguments": {"number": 5}},
-             "tools": [{"type": "function", "function": {
-                 "name": "math.factorial", "description": "Calculate the factorial of a given number.",
-                 "parameters": {"type": "dict", "properties": {"number": {"type": "integer", "description": "The number"}},
-                                "required": ["number"]}}}]}
-INTEGRATE = {"input": "Calculate the area under the curve y=x^2 from x=1 to x=3 with the simpson method.",
-             "output": {"name": "integrate", "arguments": {"function": "x**2", "start_x": 1, "end_x": 3,
-                                                           "method": "simpson"}},
-             "tools": [{"type": "function", "function": {
-                 "name": "integrate", "description": "Calculate the area under a curve for a specified function.",
-                 "parameters": {"type": "dict", "properties": {
-                     "function": {"type": "string"}, "start_x": {"type": "integer"}, "end_x": {"type": "float"},
-                     "method": {"type": "string", "enum": ["trapezoid", "simpson"]},
-                     "points": {"type": "tuple", "items": {"type": "float"}},
-                     "options": {"type": "dict", "properties": {"type": {"type": "str"}, "tol": {"type": "any"}}},
-                     "type": {"type": "string", "description": "a parameter named type"}},
-                     "required": ["function", "start_x", "end_x"]}}}]}
+FACTORIAL = {
+    "input": "Calculate the factorial of 5 using math functions.",
+    "output": {"name": "math.factorial", "arguments": {"number": 5}},
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": "math.factorial",
+                "description": "Calculate the factorial of a given number.",
+                "parameters": {
+                    "type": "dict",
+                    "properties": {"number": {"type": "integer", "description": "The number"}},
+                    "required": ["number"],
+                },
+            },
+        }
+    ],
+}
+INTEGRATE = {
+    "input": "Calculate the area under the curve y=x^2 from x=1 to x=3 with the simpson method.",
+    "output": {
+        "name": "integrate",
+        "arguments": {"function": "x**2", "start_x": 1, "end_x": 3, "method": "simpson"},
+    },
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": "integrate",
+                "description": "Calculate the area under a curve for a specified function.",
+                "parameters": {
+                    "type": "dict",
+                    "properties": {
+                        "function": {"type": "string"},
+                        "start_x": {"type": "integer"},
+                        "end_x": {"type": "float"},
+                        "method": {"type": "string", "enum": ["trapezoid", "simpson"]},
+                        "points": {"type": "tuple", "items": {"type": "float"}},
+                        "options": {
+                            "type": "dict",
+                            "properties": {"type": {"type": "str"}, "tol": {"type": "any"}},
+                        },
+                        "type": {"type": "string", "description": "a parameter named type"},
+                    },
+                    "required": ["function", "start_x", "end_x"],
+                },
+            },
+        }
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -44,16 +76,30 @@ def test_python_types_are_converted_recursively_with_notes():
     schema, notes = toolset.python_types(INTEGRATE["tools"][0]["function"]["parameters"])
     assert schema["type"] == "object"
     props = schema["properties"]
-    assert props["end_x"] == {"type": "number"} and props["points"] == {"type": "array", "items": {"type": "number"}}
-    assert props["options"] == {"type": "object", "properties": {"type": {"type": "string"}, "tol": {}}}
-    assert props["type"] == {"type": "string", "description": "a parameter named type"}  # a parameter, not a keyword
-    assert notes == ["parameters.type: dict -> object", "parameters.properties.end_x.type: float -> number",
-                     "parameters.properties.points.type: tuple -> array",
-                     "parameters.properties.points.items.type: float -> number",
-                     "parameters.properties.options.type: dict -> object",
-                     "parameters.properties.options.properties.type.type: str -> string",
-                     "parameters.properties.options.properties.tol.type: any -> any type"]
-    assert INTEGRATE["tools"][0]["function"]["parameters"]["type"] == "dict"  # the input is not changed
+    assert props["end_x"] == {"type": "number"} and props["points"] == {
+        "type": "array",
+        "items": {"type": "number"},
+    }
+    assert props["options"] == {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "tol": {}},
+    }
+    assert props["type"] == {
+        "type": "string",
+        "description": "a parameter named type",
+    }  # a parameter, not a keyword
+    assert notes == [
+        "parameters.type: dict -> object",
+        "parameters.properties.end_x.type: float -> number",
+        "parameters.properties.points.type: tuple -> array",
+        "parameters.properties.points.items.type: float -> number",
+        "parameters.properties.options.type: dict -> object",
+        "parameters.properties.options.properties.type.type: str -> string",
+        "parameters.properties.options.properties.tol.type: any -> any type",
+    ]
+    assert (
+        INTEGRATE["tools"][0]["function"]["parameters"]["type"] == "dict"
+    )  # the input is not changed
     assert toolset.python_types({"type": ["int", "null"]})[0] == {"type": ["integer", "null"]}
 
 
@@ -68,15 +114,29 @@ def test_a_dotted_name_is_mapped_at_seed_time_said_once_and_mapped_back(caplog, 
     assert context["tools"][0]["function"]["name"] == "math_factorial"
     assert context["tools"][0]["function"]["parameters"]["type"] == "object"
     assert context["tool_names"] == {"math_factorial": "math.factorial"}
-    assert context["tool_changes"] == ["math.factorial: name -> math_factorial",
-                                       "math.factorial.parameters.type: dict -> object"]
+    assert context["tool_changes"] == [
+        "math.factorial: name -> math_factorial",
+        "math.factorial.parameters.type: dict -> object",
+    ]
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 2 and "(math.factorial -> math_factorial, ...)" in lines[0] and "dict -> object" in lines[1]
-    record = {"input": seed["input"], "output": seed["output"], "labels": seed["labels"],
-              "provenance": {"origin": "user", "context": context, "keep_values": ["5"]}}
-    assert first_problem(recipe, validator, record) is None  # the output schema takes it: no rejection at the end
-    assert toolset.original_call(seed["output"], context["tool_names"]) == {"name": "math.factorial",
-                                                                            "arguments": {"number": 5}}
+    assert (
+        len(lines) == 2
+        and "(math.factorial -> math_factorial, ...)" in lines[0]
+        and "dict -> object" in lines[1]
+    )
+    record = {
+        "input": seed["input"],
+        "output": seed["output"],
+        "labels": seed["labels"],
+        "provenance": {"origin": "user", "context": context, "keep_values": ["5"]},
+    }
+    assert (
+        first_problem(recipe, validator, record) is None
+    )  # the output schema takes it: no rejection at the end
+    assert toolset.original_call(seed["output"], context["tool_names"]) == {
+        "name": "math.factorial",
+        "arguments": {"number": 5},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -92,23 +152,57 @@ def _line(**changes) -> dict:
 
 
 def _tool(name: str, required=("number",), properties=("number",)) -> dict:
-    return {"type": "function", "function": {"name": name, "parameters": {
-        "type": "dict", "properties": {p: {"type": "int"} for p in properties}, "required": list(required)}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "parameters": {
+                "type": "dict",
+                "properties": {p: {"type": "int"} for p in properties},
+                "required": list(required),
+            },
+        },
+    }
 
 
-@pytest.mark.parametrize("line, reason, detail", [
-    (_line(tools=[_tool("math.factorial"), _tool("math_factorial")]), "toolcall_name_collision",
-     "'math.factorial' and 'math_factorial' are both 'math_factorial'"),
-    (_line(tools=[_tool("math factorial")], output={"name": "math factorial", "arguments": {"number": 5}}),
-     "toolcall_bad_name", "'math factorial': the output format allows only names matching"),
-    (_line(tools=[_tool("math.factorial", required=("number", "n"))]), "toolcall_bad_tool_schema",
-     "required parameter 'n' is not among its properties (number); no call can pass"),
-    (_line(output={"name": "math.factorial", "arguments": {"number": 5.5}}), "toolcall_bad_arguments",
-     "arguments/number: 5.5 is not of type 'integer'"),
-    (_line(output={"name": "math.factorial", "arguments": {"n": 5}}), "toolcall_missing_argument", "'number'"),
-    (_line(output={"name": "factorial", "arguments": {"number": 5}}), "toolcall_unknown_function",
-     "'factorial' is not among the tools: math_factorial"),
-])
+@pytest.mark.parametrize(
+    "line, reason, detail",
+    [
+        (
+            _line(tools=[_tool("math.factorial"), _tool("math_factorial")]),
+            "toolcall_name_collision",
+            "'math.factorial' and 'math_factorial' are both 'math_factorial'",
+        ),
+        (
+            _line(
+                tools=[_tool("math factorial")],
+                output={"name": "math factorial", "arguments": {"number": 5}},
+            ),
+            "toolcall_bad_name",
+            "'math factorial': the output format allows only names matching",
+        ),
+        (
+            _line(tools=[_tool("math.factorial", required=("number", "n"))]),
+            "toolcall_bad_tool_schema",
+            "required parameter 'n' is not among its properties (number); no call can pass",
+        ),
+        (
+            _line(output={"name": "math.factorial", "arguments": {"number": 5.5}}),
+            "toolcall_bad_arguments",
+            "arguments/number: 5.5 is not of type 'integer'",
+        ),
+        (
+            _line(output={"name": "math.factorial", "arguments": {"n": 5}}),
+            "toolcall_missing_argument",
+            "'number'",
+        ),
+        (
+            _line(output={"name": "factorial", "arguments": {"number": 5}}),
+            "toolcall_unknown_function",
+            "'factorial' is not among the tools: math_factorial",
+        ),
+    ],
+)
 def test_a_seed_that_can_never_pass_is_rejected_at_the_seed_stage(line, reason, detail):
     with pytest.raises(tc.SeedError) as caught:
         tc.user_seed(line)
@@ -117,20 +211,44 @@ def test_a_seed_that_can_never_pass_is_rejected_at_the_seed_stage(line, reason, 
 
 def test_log_seeds_are_prepared_too(tmp_path):
     tools = [_tool("math.factorial"), _tool("stats.mean", required=(), properties=("numbers",))]
-    messages = [{"role": "user", "content": "What is 7 factorial?"},
-                {"role": "assistant", "content": None, "tool_calls": [
-                    {"id": "a", "type": "function", "function": {"name": "math.factorial", "arguments": '{"number": 7}'}}]},
-                {"role": "user", "content": "And 7.5 factorial?"},
-                {"role": "assistant", "content": None, "tool_calls": [
-                    {"id": "b", "type": "function", "function": {"name": "math.factorial", "arguments": '{"number": 7.5}'}}]}]
+    messages = [
+        {"role": "user", "content": "What is 7 factorial?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "a",
+                    "type": "function",
+                    "function": {"name": "math.factorial", "arguments": '{"number": 7}'},
+                }
+            ],
+        },
+        {"role": "user", "content": "And 7.5 factorial?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "b",
+                    "type": "function",
+                    "function": {"name": "math.factorial", "arguments": '{"number": 7.5}'},
+                }
+            ],
+        },
+    ]
     log = tmp_path / "log.jsonl"
     log.write_text(json.dumps({"messages": messages, "tools": tools}) + "\n")
     items = list(tc.source_seeds({"paths": [str(log)]}, 10, 0))
     seeds = [i for i in items if not isinstance(i, Skipped)]
     assert [s["output"] for s in seeds] == [{"name": "math_factorial", "arguments": {"number": 7}}]
-    assert seeds[0]["context"]["tool_names"] == {"math_factorial": "math.factorial", "stats_mean": "stats.mean"}
+    assert seeds[0]["context"]["tool_names"] == {
+        "math_factorial": "math.factorial",
+        "stats_mean": "stats.mean",
+    }
     assert [(s.where, s.reason) for s in items if isinstance(s, Skipped)] == [
-        (f"{log}:1 message 4", "toolcall_bad_arguments")]
+        (f"{log}:1 message 4", "toolcall_bad_arguments")
+    ]
 
 
 def test_no_teacher_call_is_spent_on_a_seed_that_cannot_pass(tmp_path):
@@ -139,18 +257,31 @@ def test_no_teacher_call_is_spent_on_a_seed_that_cannot_pass(tmp_path):
     from factory.testing.loopback import LoopbackTeacher
 
     good = _line(input="Calculate the factorial of 5 using math functions, please.")
-    broken = _line(input="What is the factorial of six?", output={"name": "math.factorial", "arguments": {"number": "six"}})
+    broken = _line(
+        input="What is the factorial of six?",
+        output={"name": "math.factorial", "arguments": {"number": "six"}},
+    )
     seeds, empty = tmp_path / "seeds.jsonl", tmp_path / "none.jsonl"
     seeds.write_text(json.dumps(good) + "\n" + json.dumps(broken) + "\n")
     empty.write_text("")
-    options = BuildOptions(seeds_file=seeds, source_paths=(str(empty),), variations=2, pii_policy="off")
+    options = BuildOptions(
+        seeds_file=seeds, source_paths=(str(empty),), variations=2, pii_policy="off"
+    )
     with LoopbackTeacher() as teacher:
-        build("toolcalls", options=options, out=tmp_path / "data", teacher_url=teacher.base_url, run_id="r")
+        build(
+            "toolcalls",
+            options=options,
+            out=tmp_path / "data",
+            teacher_url=teacher.base_url,
+            run_id="r",
+        )
     asked = [json.loads(p)[-1]["content"] for p in teacher.prompts]
     # the good seed alone reaches the teacher: once for its rewrites (generate), once for new examples (invent)
     assert len(asked) == 2 and all("factorial of 5" in prompt for prompt in asked)
     run_dir = tmp_path / "data" / "toolcalls" / "r"
-    rejected = [json.loads(line) for line in (run_dir / "rejected" / "seeds.jsonl").read_text().splitlines()]
+    rejected = [
+        json.loads(line) for line in (run_dir / "rejected" / "seeds.jsonl").read_text().splitlines()
+    ]
     assert [r["reason"] for r in rejected] == ["toolcall_bad_arguments"]
     dataset = [json.loads(line) for line in (run_dir / "dataset.jsonl").read_text().splitlines()]
     assert dataset and {r["output"]["name"] for r in dataset} == {"math_factorial"}

@@ -8,33 +8,53 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from factory_cli import assert_valid_run, records, run_cli
 
 from factory.errors import ConfigError
 from factory.export.formats import student_turns
 from factory.recipes import load_recipe
 from factory.sources.base import Skipped
-from factory_cli import assert_valid_run, records, run_cli
-from pipelines.traces import metrics, recipe as traces
+from pipelines.traces import metrics
+from pipelines.traces import recipe as traces
 from pipelines.traces.examples import write_log
 
 LOG = Path(traces.__file__).parent / "examples" / "calls.jsonl"
-SITE_SIZES = {"ticket_triage": 30, "create_event+find_free_slots+cancel_event": 28, "invoicefields": 26,
-              "get_order_status+start_return": 26}
+SITE_SIZES = {
+    "ticket_triage": 30,
+    "create_event+find_free_slots+cancel_event": 28,
+    "invoicefields": 26,
+    "get_order_status+start_return": 26,
+}
 # the example log's malformed lines (write_log.malformed), one each
-MALFORMED = {"traces_bad_json", "traces_schema_invalid", "toolcall_unknown_function", "toolcall_missing_argument",
-             "traces_no_request", "source_failed_call", "source_bad_json", "traces_unstructured", "traces_no_call"}
+MALFORMED = {
+    "traces_bad_json",
+    "traces_schema_invalid",
+    "toolcall_unknown_function",
+    "toolcall_missing_argument",
+    "traces_no_request",
+    "source_failed_call",
+    "source_bad_json",
+    "traces_unstructured",
+    "traces_no_call",
+}
 
 
 @pytest.fixture(scope="module")
 def every_call():
     """The example log read with nothing held back: (seeds, skipped)."""
     items = list(traces.source_seeds({"holdout": 0}, 10_000, 0))
-    return [i for i in items if not isinstance(i, Skipped)], [i for i in items if isinstance(i, Skipped)]
+    return [i for i in items if not isinstance(i, Skipped)], [
+        i for i in items if isinstance(i, Skipped)
+    ]
 
 
 def _record(seed: dict, output=None) -> dict:
-    return {"input": seed["input"], "output": seed["output"] if output is None else output,
-            "labels": seed["labels"], "provenance": {**seed["provenance"], "context": seed["context"]}}
+    return {
+        "input": seed["input"],
+        "output": seed["output"] if output is None else output,
+        "labels": seed["labels"],
+        "provenance": {**seed["provenance"], "context": seed["context"]},
+    }
 
 
 def _site(seeds: list[dict], name: str) -> list[dict]:
@@ -52,37 +72,76 @@ def test_calls_are_grouped_by_site(every_call):
     sizes = Counter(s["labels"]["site"] for s in seeds)
     assert {label.rsplit("-", 1)[0]: n for label, n in sizes.items()} == SITE_SIZES
     for label in sizes:  # one site, one prompt and one set of tools or schema
-        contexts = {json.dumps(s["context"], sort_keys=True) for s in seeds if s["labels"]["site"] == label}
+        contexts = {
+            json.dumps(s["context"], sort_keys=True) for s in seeds if s["labels"]["site"] == label
+        }
         assert len(contexts) == 1
     again = list(traces._calls({}))  # a second read gives the same labels (a hash, not an order)
     assert Counter(c["context"]["site"] for c in again if not isinstance(c, Skipped)) == sizes
     triage = _site(seeds, "ticket_triage")[0]
-    changed = traces.site_context(triage["context"]["system"] + " Be brief.", [], triage["context"]["response_format"])
-    assert changed["site"] != triage["labels"]["site"] and changed["site"].startswith("ticket_triage-")
+    changed = traces.site_context(
+        triage["context"]["system"] + " Be brief.", [], triage["context"]["response_format"]
+    )
+    assert changed["site"] != triage["labels"]["site"] and changed["site"].startswith(
+        "ticket_triage-"
+    )
 
 
 def test_each_site_takes_its_schema_or_tools_from_the_log(every_call):
     seeds, _ = every_call
-    triage, calendar = _site(seeds, "ticket_triage")[0], _site(seeds, "create_event+find_free_slots+cancel_event")[0]
-    invoice, orders = _site(seeds, "invoicefields")[0], _site(seeds, "get_order_status+start_return")[0]
-    assert triage["context"]["response_format"] == {"type": "json_schema", "name": "ticket_triage",
-                                                    "schema": write_log.TRIAGE_SCHEMA}
-    assert invoice["context"]["response_format"]["schema"] == write_log.INVOICE_SCHEMA  # the tracer's .parse form
-    assert [t["function"]["name"] for t in calendar["context"]["tools"]] == ["create_event", "find_free_slots",
-                                                                           "cancel_event"]
-    assert orders["context"]["tools"][1]["function"]["parameters"] == write_log.ORDERS_TOOLS[1]["parameters"]
-    assert calendar["context"]["system"] == write_log.CALENDAR_SYSTEM and "tools" not in triage["context"]
-    assert triage["output"] == {"category": "billing", "priority": "high", "order_id": "NW-10482",
-                                "refund_requested": True}  # the logged answer is the gold
-    assert calendar["output"] == {"name": "create_event", "arguments": {"title": "budget review", "date": "2025-03-14",
-                                                                       "start": "15:00", "minutes": 30}}
+    triage, calendar = (
+        _site(seeds, "ticket_triage")[0],
+        _site(seeds, "create_event+find_free_slots+cancel_event")[0],
+    )
+    invoice, orders = (
+        _site(seeds, "invoicefields")[0],
+        _site(seeds, "get_order_status+start_return")[0],
+    )
+    assert triage["context"]["response_format"] == {
+        "type": "json_schema",
+        "name": "ticket_triage",
+        "schema": write_log.TRIAGE_SCHEMA,
+    }
+    assert (
+        invoice["context"]["response_format"]["schema"] == write_log.INVOICE_SCHEMA
+    )  # the tracer's .parse form
+    assert [t["function"]["name"] for t in calendar["context"]["tools"]] == [
+        "create_event",
+        "find_free_slots",
+        "cancel_event",
+    ]
+    assert (
+        orders["context"]["tools"][1]["function"]["parameters"]
+        == write_log.ORDERS_TOOLS[1]["parameters"]
+    )
+    assert (
+        calendar["context"]["system"] == write_log.CALENDAR_SYSTEM
+        and "tools" not in triage["context"]
+    )
+    assert triage["output"] == {
+        "category": "billing",
+        "priority": "high",
+        "order_id": "NW-10482",
+        "refund_requested": True,
+    }  # the logged answer is the gold
+    assert calendar["output"] == {
+        "name": "create_event",
+        "arguments": {
+            "title": "budget review",
+            "date": "2025-03-14",
+            "start": "15:00",
+            "minutes": 30,
+        },
+    }
 
 
 def test_malformed_lines_are_rejections_with_reasons(every_call):
     _, skipped = every_call
     by_reason = Counter(s.reason for s in skipped)
     assert set(by_reason) == MALFORMED | {"source_bad_shape"}
-    assert by_reason["source_bad_shape"] == 2  # arguments that are not JSON; a prompt/completion line
+    assert (
+        by_reason["source_bad_shape"] == 2
+    )  # arguments that are not JSON; a prompt/completion line
     assert all(s.where.startswith(f"{LOG}:") and s.detail for s in skipped)
     unknown = next(s for s in skipped if s.reason == "toolcall_unknown_function")
     assert "'send_invite' is not among the tools" in unknown.detail
@@ -100,7 +159,9 @@ def test_validate_accepts_the_logged_gold_and_refuses_wrong_answers(every_call):
     assert traces.validate(_record(calendar, {"title": "x"}))[0] == "traces_not_a_call"
     triage = _site(seeds, "ticket_triage")[0]
     assert traces.validate(_record(triage, {**triage["output"], "priority": "asap"})) == (
-        "traces_schema_invalid", "output/priority: 'asap' is not one of ['low', 'normal', 'high', 'urgent']")
+        "traces_schema_invalid",
+        "output/priority: 'asap' is not one of ['low', 'normal', 'high', 'urgent']",
+    )
     assert traces.validate({**_record(triage), "provenance": {}})[0] == "traces_no_site"
 
 
@@ -133,19 +194,46 @@ def test_user_seed_says_what_is_wrong():
         traces.user_seed({"input": "hi", "output": {}, "response_format": {"type": "yaml"}})
     tools = write_log.CALENDAR_TOOLS
     with pytest.raises(traces.SeedError) as refused:
-        traces.user_seed({"input": "hi", "output": {"name": "nope", "arguments": {}}, "system": "s", "tools": tools})
+        traces.user_seed(
+            {
+                "input": "hi",
+                "output": {"name": "nope", "arguments": {}},
+                "system": "s",
+                "tools": tools,
+            }
+        )
     assert refused.value.reason == "toolcall_unknown_function"
 
 
 def test_make_pair_reads_a_teacher_call(every_call):
     seeds, _ = every_call
     calendar = _site(seeds, "create_event+find_free_slots+cancel_event")[0]
-    shown = {"input": calendar["input"], "output": calendar["output"], "context": calendar["context"]}
-    made = traces.make_pair({"input": " cancel standup on 2025-03-19 ", "output": {
-        "name": "cancel_event", "arguments": '{"title": "standup", "date": "2025-03-19"}'}}, shown)
-    assert made == {"input": "cancel standup on 2025-03-19", "labels": calendar["labels"],
-                    "output": {"name": "cancel_event", "arguments": {"title": "standup", "date": "2025-03-19"}}}
-    for bad in ({"input": "x"}, {"output": {}}, "text", {"input": "x", "output": {"name": "f", "arguments": "{"}}):
+    shown = {
+        "input": calendar["input"],
+        "output": calendar["output"],
+        "context": calendar["context"],
+    }
+    made = traces.make_pair(
+        {
+            "input": " cancel standup on 2025-03-19 ",
+            "output": {
+                "name": "cancel_event",
+                "arguments": '{"title": "standup", "date": "2025-03-19"}',
+            },
+        },
+        shown,
+    )
+    assert made == {
+        "input": "cancel standup on 2025-03-19",
+        "labels": calendar["labels"],
+        "output": {"name": "cancel_event", "arguments": {"title": "standup", "date": "2025-03-19"}},
+    }
+    for bad in (
+        {"input": "x"},
+        {"output": {}},
+        "text",
+        {"input": "x", "output": {"name": "f", "arguments": "{"}},
+    ):
         with pytest.raises(ValueError):
             traces.make_pair(bad, shown)
 
@@ -156,14 +244,24 @@ def test_student_turns_and_metrics(every_call):
     for name in SITE_SIZES:
         record = _record(_site(seeds, name)[0])
         system, user, answer = student_turns(recipe, record)
-        assert system.startswith(record["provenance"]["context"]["system"]) and user == record["input"]
+        assert (
+            system.startswith(record["provenance"]["context"]["system"]) and user == record["input"]
+        )
         assert json.loads(answer) == record["output"]
         assert metrics.score(answer, record) == {"json": 1.0, "valid": 1.0, "exact": 1.0}
         assert metrics.score(f"```json\n{answer}\n```", record)["exact"] == 1.0
-        assert metrics.score("I would call the tool.", record) == {"json": 0.0, "valid": 0.0, "exact": 0.0}
+        assert metrics.score("I would call the tool.", record) == {
+            "json": 0.0,
+            "valid": 0.0,
+            "exact": 0.0,
+        }
     calendar = _record(_site(seeds, "create_event+find_free_slots+cancel_event")[0])
     assert "Tools:\n" in student_turns(recipe, calendar)[0]
-    assert metrics.score('{"name": "book", "arguments": {}}', calendar) == {"json": 1.0, "valid": 0.0, "exact": 0.0}
+    assert metrics.score('{"name": "book", "arguments": {}}', calendar) == {
+        "json": 1.0,
+        "valid": 0.0,
+        "exact": 0.0,
+    }
     triage = _record(_site(seeds, "ticket_triage")[0])
     swapped = json.dumps({**triage["output"], "priority": "low"})
     assert metrics.score(swapped, triage) == {"json": 1.0, "valid": 1.0, "exact": 0.0}
@@ -171,8 +269,20 @@ def test_student_turns_and_metrics(every_call):
 
 def test_build_and_export_with_a_loopback_teacher(tmp_path, loopback):
     """The loopback teacher answers a pairs prompt with the logged answer it shows: valid new calls."""
-    built = run_cli("build", "traces", "--limit", "12", "--variations", "1", "--teacher-url", loopback.base_url,
-                    "--out", str(tmp_path), "--run", "r")
+    built = run_cli(
+        "build",
+        "traces",
+        "--limit",
+        "12",
+        "--variations",
+        "1",
+        "--teacher-url",
+        loopback.base_url,
+        "--out",
+        str(tmp_path),
+        "--run",
+        "r",
+    )
     assert built.returncode == 0, built.stderr
     run_dir = tmp_path / "traces" / "r"
     report = json.loads((run_dir / "report.json").read_text())
@@ -180,35 +290,66 @@ def test_build_and_export_with_a_loopback_teacher(tmp_path, loopback):
     assert {r["provenance"]["origin"] for r in kept} <= {"log", "teacher"}
     assert len({r["labels"]["site"] for r in kept}) == 4
     generate = next(row for row in report["stages"] if row["name"] == "generate")
-    written = [r for r in records(run_dir / "stages" / "generate.jsonl") if r["provenance"]["origin"] == "teacher"]
-    assert generate["in"] == 12 and len(written) >= 12  # the loopback's calls: rewordings, mostly near duplicates
-    assert all(traces.validate(r) is None and r["labels"] == {"site": r["provenance"]["context"]["site"]}
-               for r in written)
+    written = [
+        r
+        for r in records(run_dir / "stages" / "generate.jsonl")
+        if r["provenance"]["origin"] == "teacher"
+    ]
+    assert (
+        generate["in"] == 12 and len(written) >= 12
+    )  # the loopback's calls: rewordings, mostly near duplicates
+    assert all(
+        traces.validate(r) is None and r["labels"] == {"site": r["provenance"]["context"]["site"]}
+        for r in written
+    )
     seeds = next(row for row in report["stages"] if row["name"] == "seeds")
     assert seeds["out"] == 12 and seeds["rejected"].get("traces_held_back", 0) > 0
     rejected = records(run_dir / "rejected" / "seeds.jsonl")
-    assert all(r["reason"] and r["record"]["provenance"]["source"].startswith(f"{LOG}:") for r in rejected)
-    exported = run_cli("export", "traces", "--run", "r", "--out", str(tmp_path), "--split", "60/20/20",
-                       "--stratify", "site")
+    assert all(
+        r["reason"] and r["record"]["provenance"]["source"].startswith(f"{LOG}:") for r in rejected
+    )
+    exported = run_cli(
+        "export",
+        "traces",
+        "--run",
+        "r",
+        "--out",
+        str(tmp_path),
+        "--split",
+        "60/20/20",
+        "--stratify",
+        "site",
+    )
     assert exported.returncode == 0, exported.stderr
     recipe, by_id = load_recipe("traces"), {r["id"]: r for r in kept}
     for example in records(run_dir / "export" / "train.jsonl"):
-        assert [m["content"] for m in example["messages"]] == list(student_turns(recipe, by_id[example["id"]]))
+        assert [m["content"] for m in example["messages"]] == list(
+            student_turns(recipe, by_id[example["id"]])
+        )
 
 
 def test_a_log_that_is_not_there_is_one_line(tmp_path):
-    result = run_cli("build", "traces", "--source", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path))
+    result = run_cli(
+        "build", "traces", "--source", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path)
+    )
     assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0 and "nope.jsonl: no such file or folder" in result.stderr
+    assert (
+        result.stderr.strip().count("\n") == 0
+        and "nope.jsonl: no such file or folder" in result.stderr
+    )
 
 
 @pytest.mark.slow
 def test_build_with_the_embedded_teacher(tmp_path):
-    built = run_cli("build", "traces", "--limit", "6", "--variations", "1", "--out", str(tmp_path), "--run", "r")
+    built = run_cli(
+        "build", "traces", "--limit", "6", "--variations", "1", "--out", str(tmp_path), "--run", "r"
+    )
     assert built.returncode == 0, built.stderr
     run_dir = tmp_path / "traces" / "r"
     report = json.loads((run_dir / "report.json").read_text())
     kept = assert_valid_run(run_dir, report, "traces")
     assert {r["provenance"]["origin"] for r in kept} <= {"log", "teacher"}
     generate = next(row for row in report["stages"] if row["name"] == "generate")
-    assert generate["cache"]["misses"] == generate["in"] == 6  # the teacher was asked about every seed, once
+    assert (
+        generate["cache"]["misses"] == generate["in"] == 6
+    )  # the teacher was asked about every seed, once

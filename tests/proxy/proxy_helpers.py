@@ -17,15 +17,34 @@ from factory_cli import FACTORY, ROOT
 
 KEY = "test-proxy-key-0123"
 TOOLS = [
-    {"type": "function", "function": {"name": "get_weather", "description": "Current weather for a city.",
-                                      "parameters": {"type": "object", "properties": {"location": {"type": "string"}},
-                                                     "required": ["location"]}}},
-    {"type": "function", "function": {"name": "convert_units", "description": "Convert a value between units.",
-                                      "parameters": {"type": "object",
-                                                     "properties": {"value": {"type": "number"},
-                                                                    "from_unit": {"type": "string"},
-                                                                    "to_unit": {"type": "string"}},
-                                                     "required": ["value", "from_unit", "to_unit"]}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Current weather for a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"location": {"type": "string"}},
+                "required": ["location"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "convert_units",
+            "description": "Convert a value between units.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "value": {"type": "number"},
+                    "from_unit": {"type": "string"},
+                    "to_unit": {"type": "string"},
+                },
+                "required": ["value", "from_unit", "to_unit"],
+            },
+        },
+    },
 ]
 RELEASE = threading.Event()  # a late student waits for this (the test's end) or 60 s
 
@@ -37,13 +56,24 @@ def city(messages: list[dict]) -> str:
 
 def teacher_reply(messages: list[dict]) -> dict:
     arguments = json.dumps({"location": city(messages)})
-    return {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "call_t1", "type": "function", "function": {"name": "get_weather", "arguments": arguments}}]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_t1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": arguments},
+            }
+        ],
+    }
 
 
 def student_reply(messages: list[dict]) -> str:
     """Right for most cities; Atlantis: a function that is not among the tools; Mumble: prose; Slowville: late."""
-    assert "<tools>" in messages[0]["content"], "the student is asked with the recipe's Hermes system prompt"
+    assert "<tools>" in messages[0]["content"], (
+        "the student is asked with the recipe's Hermes system prompt"
+    )
     place = city(messages)
     if place == "Atlantis":
         return '<tool_call>\n{"name": "launch_rocket", "arguments": {}}\n</tool_call>'
@@ -51,24 +81,56 @@ def student_reply(messages: list[dict]) -> str:
         return "I think it is sunny there, probably."
     if place == "Slowville":
         RELEASE.wait(60)
-    return "<tool_call>\n" + json.dumps({"name": "get_weather", "arguments": {"location": place}}) + "\n</tool_call>"
+    return (
+        "<tool_call>\n"
+        + json.dumps({"name": "get_weather", "arguments": {"location": place}})
+        + "\n</tool_call>"
+    )
 
 
 def ask(place: str, extra: str = "") -> dict:
-    return {"model": "gpt-4o", "messages": [{"role": "user", "content": f"What's the weather in {place}?{extra}"}],
-            "tools": TOOLS}
+    return {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": f"What's the weather in {place}?{extra}"}],
+        "tools": TOOLS,
+    }
 
 
 @contextmanager
-def proxy(teacher_url: str, student_url: str, log_dir: Path, *args: str, key: str | None = KEY, env: dict | None = None,
-          student: str | None = None):
+def proxy(
+    teacher_url: str,
+    student_url: str,
+    log_dir: Path,
+    *args: str,
+    key: str | None = KEY,
+    env: dict | None = None,
+    student: str | None = None,
+):
     """Yields (process, base URL, banner lines); SIGTERM at the end (unless the test killed it). `student`: a model
     for the proxy to serve (--student) instead of `student_url`."""
     chosen = ["--student", student] if student else ["--student-url", student_url]
-    command = [*FACTORY, "proxy", "toolcalls", "--teacher-url", teacher_url, *chosen,
-               "--port", "0", "--log-dir", str(log_dir), *(["--api-key", key] if key else []), *args]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "COLUMNS": "200", **(env or {})})
+    command = [
+        *FACTORY,
+        "proxy",
+        "toolcalls",
+        "--teacher-url",
+        teacher_url,
+        *chosen,
+        "--port",
+        "0",
+        "--log-dir",
+        str(log_dir),
+        *(["--api-key", key] if key else []),
+        *args,
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
     banner = [process.stdout.readline()]  # printed once the proxy listens (after a new key, if any)
     if banner[0].startswith("new proxy API key"):
         banner.append(process.stdout.readline())
@@ -85,7 +147,9 @@ def proxy(teacher_url: str, student_url: str, log_dir: Path, *args: str, key: st
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=240)  # a ceiling, not a timing: it stops its student server first, on a busy machine
+            process.wait(
+                timeout=240
+            )  # a ceiling, not a timing: it stops its student server first, on a busy machine
         process.stdout.close()
 
 

@@ -5,34 +5,63 @@ from __future__ import annotations
 
 import json
 
+from proxy_helpers import TOOLS, ask
+
 from factory.proxy.checks import RecipeChecks, request_tools
 from factory.recipes import load_recipe
 from pipelines.toolcalls import hermes
-from proxy_helpers import TOOLS, ask
 
-LOOKUP = {"intent": "lookup", "query_type": "LOOKUP", "parameters": {"key": "notes-q4-planning"},
-          "explanation": "Using LOOKUP to fetch the item stored under key notes-q4-planning directly.",
-          "rem": "LOOKUP notes-q4-planning"}
-REQUEST = {"model": "gpt-4o", "messages": [{"role": "system", "content": "You help with notes."},
-                                           {"role": "user", "content": "Look up notes-q4-planning"}]}
+LOOKUP = {
+    "intent": "lookup",
+    "query_type": "LOOKUP",
+    "parameters": {"key": "notes-q4-planning"},
+    "explanation": "Using LOOKUP to fetch the item stored under key notes-q4-planning directly.",
+    "rem": "LOOKUP notes-q4-planning",
+}
+REQUEST = {
+    "model": "gpt-4o",
+    "messages": [
+        {"role": "system", "content": "You help with notes."},
+        {"role": "user", "content": "Look up notes-q4-planning"},
+    ],
+}
 
 
 def test_rem_queries_student_prompt_and_the_recipes_checks():
     recipe = load_recipe("rem_queries")
     checks = RecipeChecks(recipe)
-    assert checks.student_messages(REQUEST) == [{"role": "system", "content": recipe.student_prompt},
-                                                {"role": "user", "content": "Look up notes-q4-planning"}]
-    verdict = checks.judge(REQUEST, {"role": "assistant", "content": "```json\n" + json.dumps(LOOKUP) + "\n```"})
+    assert checks.student_messages(REQUEST) == [
+        {"role": "system", "content": recipe.student_prompt},
+        {"role": "user", "content": "Look up notes-q4-planning"},
+    ]
+    verdict = checks.judge(
+        REQUEST, {"role": "assistant", "content": "```json\n" + json.dumps(LOOKUP) + "\n```"}
+    )
     assert verdict.ok and verdict.output == LOOKUP
-    assert checks.judge(REQUEST, {"role": "assistant", "content": "Sure! Here is your query."}).reason == "reply_not_parsed"
-    assert checks.judge(REQUEST, {"role": "assistant", "content": json.dumps({**LOOKUP, "intent": 7})}).reason \
+    assert (
+        checks.judge(REQUEST, {"role": "assistant", "content": "Sure! Here is your query."}).reason
+        == "reply_not_parsed"
+    )
+    assert (
+        checks.judge(
+            REQUEST, {"role": "assistant", "content": json.dumps({**LOOKUP, "intent": 7})}
+        ).reason
         == "schema_invalid"
-    wrong = {**LOOKUP, "intent": "search", "query_type": "SEARCH"}  # valid JSON, but not what the REM query says
+    )
+    wrong = {
+        **LOOKUP,
+        "intent": "search",
+        "query_type": "SEARCH",
+    }  # valid JSON, but not what the REM query says
     assert not checks.judge(REQUEST, {"role": "assistant", "content": json.dumps(wrong)}).ok
     # the student's answer stays text when the caller asked without tools
-    answer, finish = checks.answer(REQUEST, LOOKUP, {"role": "assistant", "content": json.dumps(LOOKUP)})
+    answer, finish = checks.answer(
+        REQUEST, LOOKUP, {"role": "assistant", "content": json.dumps(LOOKUP)}
+    )
     assert answer == {"role": "assistant", "content": json.dumps(LOOKUP)} and finish == "stop"
-    scores = checks.compare(REQUEST, {"role": "assistant", "content": json.dumps(LOOKUP)}, json.dumps(LOOKUP))
+    scores = checks.compare(
+        REQUEST, {"role": "assistant", "content": json.dumps(LOOKUP)}, json.dumps(LOOKUP)
+    )
     assert scores["main"] == "intent" and scores["scores"]["exact"] == 1.0
 
 
@@ -43,12 +72,24 @@ def test_toolcalls_student_sees_hermes_tools_and_its_call_becomes_a_native_one()
     assert system["content"] == hermes.render_system(TOOLS, load_recipe("toolcalls").student_prompt)
     assert user == {"role": "user", "content": "What's the weather in Lisbon?"}
     # a request that already carries the Hermes prompt (no `tools`) is read back to the same tools
-    assert [t["function"]["name"] for t in request_tools({"messages": [system, user]})] == ["get_weather", "convert_units"]
-    reply = {"role": "assistant", "content": hermes.render_call("get_weather", {"location": "Lisbon"})}
+    assert [t["function"]["name"] for t in request_tools({"messages": [system, user]})] == [
+        "get_weather",
+        "convert_units",
+    ]
+    reply = {
+        "role": "assistant",
+        "content": hermes.render_call("get_weather", {"location": "Lisbon"}),
+    }
     verdict = checks.judge(body, reply)
-    assert verdict.ok and verdict.output == {"name": "get_weather", "arguments": {"location": "Lisbon"}}
+    assert verdict.ok and verdict.output == {
+        "name": "get_weather",
+        "arguments": {"location": "Lisbon"},
+    }
     answer, finish = checks.answer(body, verdict.output, reply)
     assert finish == "tool_calls" and answer["content"] is None
     assert json.loads(answer["tool_calls"][0]["function"]["arguments"]) == {"location": "Lisbon"}
-    bad = checks.judge(body, {"role": "assistant", "content": hermes.render_call("get_weather", {"city": "Lisbon"})})
+    bad = checks.judge(
+        body,
+        {"role": "assistant", "content": hermes.render_call("get_weather", {"city": "Lisbon"})},
+    )
     assert (bad.ok, bad.reason) == (False, "toolcall_missing_argument")

@@ -110,7 +110,9 @@ TEACHER = {  # in the teacher's replies
     "private_key": TEACHER_PRIVATE_KEY,
     "prose_key": "sk-TeacherProsePlantedKey2Wv9Lm4Rt8Zz0x7Q",
 }
-FLAGS = {"teacher_url_password": "PlantedUrlPass99x"}  # in --teacher-url http://user:PASSWORD@host/v1
+FLAGS = {
+    "teacher_url_password": "PlantedUrlPass99x"
+}  # in --teacher-url http://user:PASSWORD@host/v1
 TRACER = {  # in the traced workflow
     "client_key": "tracer-client-key-PlantedZq8Xw3Vb",  # no known shape: only the tracer's own rule removes it
     "openai": "sk-TracerPlantedOpenAiKey4Rt8Zz0x7Qx2Wv9L",
@@ -119,14 +121,28 @@ TRACER = {  # in the traced workflow
     "phone": "212-555-0187",
     "card": "4012 8888 8888 1881",
 }
-PLANTED = {f"{group}.{name}": value for group, values in
-           (("env", ENV), ("seed", SEED), ("source", SOURCE), ("teacher", TEACHER), ("flag", FLAGS), ("tracer", TRACER))
-           for name, value in values.items()}
+PLANTED = {
+    f"{group}.{name}": value
+    for group, values in (
+        ("env", ENV),
+        ("seed", SEED),
+        ("source", SOURCE),
+        ("teacher", TEACHER),
+        ("flag", FLAGS),
+        ("tracer", TRACER),
+    )
+    for name, value in values.items()
+}
 # what the teacher must never be sent: it sees seeds after the scrub
 SEED_AND_SOURCE_VALUES = {k: v for k, v in PLANTED.items() if k.startswith(("seed.", "source."))}
 
-assert all(re.fullmatch(r"AKIA[0-9A-Z]{16}", v) for v in (ENV["AWS_ACCESS_KEY_ID"], SEED["aws_id"], TEACHER["aws_id"]))
-assert all(len(v) == 40 for v in (ENV["AWS_SECRET_ACCESS_KEY"], SEED["aws_secret"], TEACHER["aws_secret"]))
+assert all(
+    re.fullmatch(r"AKIA[0-9A-Z]{16}", v)
+    for v in (ENV["AWS_ACCESS_KEY_ID"], SEED["aws_id"], TEACHER["aws_id"])
+)
+assert all(
+    len(v) == 40 for v in (ENV["AWS_SECRET_ACCESS_KEY"], SEED["aws_secret"], TEACHER["aws_secret"])
+)
 
 
 def needles(value: str) -> set[bytes]:
@@ -185,16 +201,22 @@ def sqlite_text(path: Path, scratch: Path) -> bytes:
     connection = sqlite3.connect(copy / path.name)
     try:
         lines = list(connection.iterdump())  # values as SQL literals: text as text, blobs as hex
-        for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        for (table,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        ).fetchall():
             for row in connection.execute(f'SELECT * FROM "{table}"'):  # blobs as raw bytes too
-                lines += [value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value) for value in row]
+                lines += [
+                    value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                    for value in row
+                ]
         return "\n".join(lines).encode("utf-8", "replace")
     finally:
         connection.close()
 
 
-def scan_tree(root: Path, scratch: Path, allowed: tuple[bytes, ...] = (), newer_than: float | None = None
-              ) -> tuple[list[Finding], int]:
+def scan_tree(
+    root: Path, scratch: Path, allowed: tuple[bytes, ...] = (), newer_than: float | None = None
+) -> tuple[list[Finding], int]:
     """Every file under `root`: bytes, gunzipped bytes for .gz, and rows through sqlite3 for SQLite
     databases. With `newer_than` (a folder others write too, ~/.cache): only files modified since,
     up to 256 MiB each, and a database another process holds is read as bytes only. Returns findings
@@ -204,7 +226,9 @@ def scan_tree(root: Path, scratch: Path, allowed: tuple[bytes, ...] = (), newer_
         if path.is_symlink() or not path.is_file():
             continue
         try:
-            if newer_than is not None and (path.stat().st_mtime < newer_than or path.stat().st_size > 2**28):
+            if newer_than is not None and (
+                path.stat().st_mtime < newer_than or path.stat().st_size > 2**28
+            ):
                 continue
             data = path.read_bytes()
         except OSError:  # a file another process removed meanwhile
@@ -228,9 +252,14 @@ def scan_tree(root: Path, scratch: Path, allowed: tuple[bytes, ...] = (), newer_
 
 # --- the inputs -----------------------------------------------------------------------------------
 
+
 def example_tools() -> dict[str, dict]:
     tools = {}
-    for line in (ROOT / "pipelines" / "toolcalls" / "examples" / "conversations.jsonl").read_text().splitlines():
+    for line in (
+        (ROOT / "pipelines" / "toolcalls" / "examples" / "conversations.jsonl")
+        .read_text()
+        .splitlines()
+    ):
         for tool in json.loads(line).get("tools", []):
             tools[tool["function"]["name"]] = tool
     return tools
@@ -240,28 +269,60 @@ TOOLS = example_tools()
 
 
 def call(name: str, arguments: dict, number: int = 1) -> dict:
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": f"call_{number}", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"call_{number}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+        ],
+    }
 
 
 def seeds_file() -> str:
     s = SEED
     lines = [
-        {"input": f"Email {s['person']} at {s['email']} that the card {s['card']} was charged",
-         "output": {"name": "send_email", "arguments": {"to": [s["email"]], "subject": "Card charge",
-                                                         "body": f"The card {s['card']} was charged"}},
-         "tools": [TOOLS["send_email"]]},
-        {"input": f"Remind me at 9 on March 2 to rotate {s['openai']}, {s['aws_id']} with aws_secret_access_key="
-                  f"{s['aws_secret']} and the header Authorization: Bearer {s['bearer']}",
-         "output": {"name": "set_reminder", "arguments": {"text": f"rotate {s['openai']} and {s['aws_id']}",
-                                                           "remind_at": "2026-03-02T09:00"}},
-         "tools": [TOOLS["set_reminder"]]},
+        {
+            "input": f"Email {s['person']} at {s['email']} that the card {s['card']} was charged",
+            "output": {
+                "name": "send_email",
+                "arguments": {
+                    "to": [s["email"]],
+                    "subject": "Card charge",
+                    "body": f"The card {s['card']} was charged",
+                },
+            },
+            "tools": [TOOLS["send_email"]],
+        },
+        {
+            "input": f"Remind me at 9 on March 2 to rotate {s['openai']}, {s['aws_id']} with aws_secret_access_key="
+            f"{s['aws_secret']} and the header Authorization: Bearer {s['bearer']}",
+            "output": {
+                "name": "set_reminder",
+                "arguments": {
+                    "text": f"rotate {s['openai']} and {s['aws_id']}",
+                    "remind_at": "2026-03-02T09:00",
+                },
+            },
+            "tools": [TOOLS["set_reminder"]],
+        },
         # the recipe cannot use it: rejected with the raw line
-        {"input": f"Call {s['rejected_person']} on {s['rejected_phone']} about IBAN {s['rejected_iban']}",
-         "output": "not a call"},
+        {
+            "input": f"Call {s['rejected_person']} on {s['rejected_phone']} about IBAN {s['rejected_iban']}",
+            "output": "not a call",
+        },
         # its call fails the tool's schema: the rejection's detail quotes the value
-        {"input": "Weather in Lisbon for the next days", "tools": [TOOLS["get_weather"]],
-         "output": {"name": "get_weather", "arguments": {"location": "Lisbon", "days": f"SSN {s['quoted_ssn']}"}}},
+        {
+            "input": "Weather in Lisbon for the next days",
+            "tools": [TOOLS["get_weather"]],
+            "output": {
+                "name": "get_weather",
+                "arguments": {"location": "Lisbon", "days": f"SSN {s['quoted_ssn']}"},
+            },
+        },
     ]
     return "".join(json.dumps(line) + "\n" for line in lines)
 
@@ -269,35 +330,79 @@ def seeds_file() -> str:
 def source_log() -> str:
     s = SOURCE
     conversations = [
-        {"messages": [{"role": "user",
-                       "content": f"Send {s['person']} ({s['email']}, phone {s['phone']}) the note: server {s['ip']} "
-                                  f"is down, clone {s['url_with_credentials']}/team/repo.git"},
-                      call("send_email", {"to": [s["email"]], "subject": "Server down",
-                                          "body": f"Server {s['ip']} is down"})],
-         "tools": [TOOLS["send_email"]]},
-        {"messages": [{"role": "user",
-                       "content": f"Translate for {s['person_2']}: wire 300 EUR to IBAN {s['iban']} and "
-                                  f"charge card {s['card']}; my SSN is {s['ssn']}"},
-                      call("translate_text", {"text": f"wire 300 EUR to IBAN {s['iban']}", "target_language": "de"})],
-         "tools": [TOOLS["translate_text"]]},
-        {"messages": [{"role": "user",
-                       "content": f"Translate for {s['intl_person']} (Handy {s['intl_phone']}): pay with card "
-                                  f"{s['intl_card']} to IBAN {s['intl_iban']} tomorrow"},
-                      call("translate_text", {"text": f"pay with card {s['intl_card']} tomorrow",
-                                              "target_language": "fr"})],
-         "tools": [TOOLS["translate_text"]]},
-        {"messages": [{"role": "user", "content": f"Search my files for this key: {s['private_key']}"},
-                      call("search_files", {"query": s["private_key"]})],
-         "tools": [TOOLS["search_files"]]},
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": f"Send {s['person']} ({s['email']}, phone {s['phone']}) the note: server {s['ip']} "
+                    f"is down, clone {s['url_with_credentials']}/team/repo.git",
+                },
+                call(
+                    "send_email",
+                    {
+                        "to": [s["email"]],
+                        "subject": "Server down",
+                        "body": f"Server {s['ip']} is down",
+                    },
+                ),
+            ],
+            "tools": [TOOLS["send_email"]],
+        },
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": f"Translate for {s['person_2']}: wire 300 EUR to IBAN {s['iban']} and "
+                    f"charge card {s['card']}; my SSN is {s['ssn']}",
+                },
+                call(
+                    "translate_text",
+                    {"text": f"wire 300 EUR to IBAN {s['iban']}", "target_language": "de"},
+                ),
+            ],
+            "tools": [TOOLS["translate_text"]],
+        },
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": f"Translate for {s['intl_person']} (Handy {s['intl_phone']}): pay with card "
+                    f"{s['intl_card']} to IBAN {s['intl_iban']} tomorrow",
+                },
+                call(
+                    "translate_text",
+                    {"text": f"pay with card {s['intl_card']} tomorrow", "target_language": "fr"},
+                ),
+            ],
+            "tools": [TOOLS["translate_text"]],
+        },
+        {
+            "messages": [
+                {"role": "user", "content": f"Search my files for this key: {s['private_key']}"},
+                call("search_files", {"query": s["private_key"]}),
+            ],
+            "tools": [TOOLS["search_files"]],
+        },
         # skipped: the logged call fails its schema, and the detail quotes the value
-        {"messages": [{"role": "user", "content": "Weather in Oslo please"},
-                      call("get_weather", {"location": "Oslo", "days": f"call {s['quoted_phone']}"})],
-         "tools": [TOOLS["get_weather"]]},
+        {
+            "messages": [
+                {"role": "user", "content": "Weather in Oslo please"},
+                call("get_weather", {"location": "Oslo", "days": f"call {s['quoted_phone']}"}),
+            ],
+            "tools": [TOOLS["get_weather"]],
+        },
         # skipped: a ShareGPT speaker the reader does not know, named in the detail
-        {"conversations": [{"from": s["speaker"], "value": "hello"}, {"from": "gpt", "value": "hi"}]},
+        {
+            "conversations": [
+                {"from": s["speaker"], "value": "hello"},
+                {"from": "gpt", "value": "hi"},
+            ]
+        },
     ]
     lines = [json.dumps(c) + "\n" for c in conversations]
-    lines.insert(2, '{"messages": [oops ' + f"{s['person']} {s['email']}\n")  # malformed: source_bad_json
+    lines.insert(
+        2, '{"messages": [oops ' + f"{s['person']} {s['email']}\n"
+    )  # malformed: source_bad_json
     return "".join(lines)
 
 
@@ -313,16 +418,21 @@ class PlantingTeacher:
         user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
         if "Remind me" in user:
             return f"Sorry, I cannot rewrite that. Try again with {TEACHER['prose_key']}."
-        if '{"pairs"' in user:  # the invent stage: the loopback's new examples, from the seed it shows
+        if (
+            '{"pairs"' in user
+        ):  # the invent stage: the loopback's new examples, from the seed it shows
             return _reply(messages, 2)
         t = TEACHER
         rewrites = json.loads(_reply(messages, 2))["variations"]
-        rewrites.append(f"{rewrites[0]} (use {t['openai']} or {t['aws_id']}, aws_secret_access_key={t['aws_secret']}, "
-                        f"Authorization: Bearer {t['bearer']}, key {t['private_key']})")
+        rewrites.append(
+            f"{rewrites[0]} (use {t['openai']} or {t['aws_id']}, aws_secret_access_key={t['aws_secret']}, "
+            f"Authorization: Bearer {t['bearer']}, key {t['private_key']})"
+        )
         return json.dumps({"variations": rewrites})
 
 
 # --- the run --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Leaks:
@@ -351,12 +461,21 @@ def run_tracer(log: Path) -> None:
 
     t = TRACER
     with LoopbackTeacher() as server:
-        client = trace(openai.OpenAI(api_key=t["client_key"], base_url=server.base_url, max_retries=0), log)
+        client = trace(
+            openai.OpenAI(api_key=t["client_key"], base_url=server.base_url, max_retries=0), log
+        )
         client.chat.completions.create(
-            model="loopback", user=t["email"], metadata={"customer": t["person"]},
-            messages=[{"role": "user",
-                       "content": f"Request: book a table for {t['person']} ({t['email']}, {t['phone']}), "
-                                  f"pay with {t['card']}, my keys are {t['openai']} and {t['client_key']}"}])
+            model="loopback",
+            user=t["email"],
+            metadata={"customer": t["person"]},
+            messages=[
+                {
+                    "role": "user",
+                    "content": f"Request: book a table for {t['person']} ({t['email']}, {t['phone']}), "
+                    f"pay with {t['card']}, my keys are {t['openai']} and {t['client_key']}",
+                }
+            ],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -364,8 +483,13 @@ def leaks(tmp_path_factory) -> Leaks:
     from annotation.server import EmbeddedArgilla
 
     base = tmp_path_factory.mktemp("leaks")
-    state = Leaks(root=base / "data", inputs=base / "inputs", tracer_log=base / "traces" / "calls.jsonl",
-                  argilla_dir=base / "argilla", started=time.time() - 1)
+    state = Leaks(
+        root=base / "data",
+        inputs=base / "inputs",
+        tracer_log=base / "traces" / "calls.jsonl",
+        argilla_dir=base / "argilla",
+        started=time.time() - 1,
+    )
     state.inputs.mkdir()
     (state.inputs / "seeds.jsonl").write_text(seeds_file())
     (state.inputs / "log.jsonl").write_text(source_log())
@@ -373,32 +497,63 @@ def leaks(tmp_path_factory) -> Leaks:
 
     planting = PlantingTeacher()
     with FaultyTeacher({}, reply=planting) as teacher:
-        build = ("build", RECIPE, "--teacher-url", teacher.base_url, "--seeds", str(state.inputs / "seeds.jsonl"),
-                 "--source", str(state.inputs / "log.jsonl"), "--source", str(state.tracer_log),
-                 "--variations", "2", "--out", str(state.root))
+        build = (
+            "build",
+            RECIPE,
+            "--teacher-url",
+            teacher.base_url,
+            "--seeds",
+            str(state.inputs / "seeds.jsonl"),
+            "--source",
+            str(state.inputs / "log.jsonl"),
+            "--source",
+            str(state.tracer_log),
+            "--variations",
+            "2",
+            "--out",
+            str(state.root),
+        )
         state.results["build"] = run_cli(*build, "--run", RUN, env=ENV, timeout=TIMEOUT_S)
         state.requests_first_build = len(teacher.log)
         state.results["rerun"] = run_cli(*build, "--run", "again", env=ENV, timeout=TIMEOUT_S)
         state.requests_after_rerun = len(teacher.log)
         state.authorization = set(teacher.authorization)
     state.teacher_prompts = planting.prompts
-    state.results["export"] = run_cli("export", RECIPE, "--run", RUN, "--out", str(state.root), env=ENV,
-                                      timeout=TIMEOUT_S)
+    state.results["export"] = run_cli(
+        "export", RECIPE, "--run", RUN, "--out", str(state.root), env=ENV, timeout=TIMEOUT_S
+    )
 
     with EmbeddedArgilla(state.argilla_dir) as argilla:
         owner_key = argilla.credentials["owner"]["api_key"]
-        state.allowed = tuple(str(v).encode() for user in [argilla.credentials["owner"]] for v in user.values())
-        state.results["annotate push"] = run_cli("annotate", "push", RECIPE, "--run", RUN, "--out", str(state.root),
-                                                 "--api-url", argilla.api_url, "--api-key", owner_key,
-                                                 env=ENV, timeout=TIMEOUT_S)
+        state.allowed = tuple(
+            str(v).encode() for user in [argilla.credentials["owner"]] for v in user.values()
+        )
+        state.results["annotate push"] = run_cli(
+            "annotate",
+            "push",
+            RECIPE,
+            "--run",
+            RUN,
+            "--out",
+            str(state.root),
+            "--api-url",
+            argilla.api_url,
+            "--api-key",
+            owner_key,
+            env=ENV,
+            timeout=TIMEOUT_S,
+        )
         import argilla as rg
 
         client = rg.Argilla(api_url=argilla.api_url, api_key=owner_key)
         dataset = client.datasets(RECIPE, workspace="factory")
         if dataset is not None:
-            state.argilla_records = [model.model_dump(mode="json")
-                                     for model in client.api.records.list(dataset.id, limit=1000,
-                                                                          with_suggestions=True, with_responses=True)]
+            state.argilla_records = [
+                model.model_dump(mode="json")
+                for model in client.api.records.list(
+                    dataset.id, limit=1000, with_suggestions=True, with_responses=True
+                )
+            ]
     return state
 
 
@@ -413,12 +568,31 @@ def test_every_command_ran_and_every_planted_kind_went_through(leaks):
         _ok(result)
     report = json.loads((leaks.run_dir / "report.json").read_text())
     assert report["records"] > 0
-    assert set(report["pii"]) == {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-                                  "US_SSN", "URL_WITH_CREDENTIALS", "API_KEY", "PRIVATE_KEY"}, report["pii"]
-    reasons = {r["reason"] for path in (leaks.run_dir / "rejected").glob("*.jsonl") for r in records(path)}
-    assert {"bad_seed", "toolcall_bad_arguments", "source_bad_json", "source_bad_shape",
-            "teacher_unparseable"} <= reasons, reasons
-    assert f"Bearer {ENV['FACTORY_TEACHER_API_KEY']}" in leaks.authorization  # the environment's key was used
+    assert set(report["pii"]) == {
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "US_SSN",
+        "URL_WITH_CREDENTIALS",
+        "API_KEY",
+        "PRIVATE_KEY",
+    }, report["pii"]
+    reasons = {
+        r["reason"] for path in (leaks.run_dir / "rejected").glob("*.jsonl") for r in records(path)
+    }
+    assert {
+        "bad_seed",
+        "toolcall_bad_arguments",
+        "source_bad_json",
+        "source_bad_shape",
+        "teacher_unparseable",
+    } <= reasons, reasons
+    assert (
+        f"Bearer {ENV['FACTORY_TEACHER_API_KEY']}" in leaks.authorization
+    )  # the environment's key was used
     assert leaks.argilla_records and len(leaks.argilla_records) == report["records"]
     assert (leaks.run_dir / "export" / "README.md").is_file()
 
@@ -435,7 +609,9 @@ def test_no_planted_value_under_the_data_root(leaks):
 def test_no_planted_value_in_the_commands_output(leaks):
     findings = []
     for name, result in leaks.results.items():
-        findings += scan(result.stdout.encode(), f"{name} stdout") + scan(result.stderr.encode(), f"{name} stderr")
+        findings += scan(result.stdout.encode(), f"{name} stdout") + scan(
+            result.stderr.encode(), f"{name} stderr"
+        )
     assert [str(f) for f in findings] == []
 
 
@@ -454,7 +630,12 @@ def test_no_planted_value_in_the_tracer_log_and_its_key_mark_is_a_placeholder(le
     assert [str(f) for f in scan(data, str(leaks.tracer_log))] == []
     text = data.decode()
     assert "<API_KEY>" in text  # the client's own key, marked by the tracer
-    assert {m.group(1) for m in PLACEHOLDER.finditer(text)} >= {"API_KEY", "PERSON", "EMAIL_ADDRESS", "CREDIT_CARD"}
+    assert {m.group(1) for m in PLACEHOLDER.finditer(text)} >= {
+        "API_KEY",
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "CREDIT_CARD",
+    }
 
 
 @slow
@@ -470,7 +651,11 @@ def test_nothing_written_under_the_user_cache_holds_a_planted_value(leaks):
 def test_the_teacher_never_saw_planted_personal_data_or_seed_keys(leaks):
     prompts = "\n".join(leaks.teacher_prompts).encode()
     assert leaks.teacher_prompts
-    found = [f for f in scan(prompts, "teacher prompts") if f.what.split(" ")[0] in SEED_AND_SOURCE_VALUES]
+    found = [
+        f
+        for f in scan(prompts, "teacher prompts")
+        if f.what.split(" ")[0] in SEED_AND_SOURCE_VALUES
+    ]
     assert [str(f) for f in found] == []
 
 
@@ -487,15 +672,45 @@ def test_a_rerun_on_the_same_caches_asks_the_teacher_nothing_and_builds_the_same
 @slow
 def test_a_teacher_url_with_credentials_is_not_written(tmp_path):
     with FaultyTeacher({}) as teacher:
-        url = teacher.base_url.replace("http://", f"http://planted-user:{FLAGS['teacher_url_password']}@")
-        _ok(run_cli("build", "rem_queries", "--limit", "2", "--variations", "1", "--teacher-url", url,
-                    "--out", str(tmp_path / "data"), "--run", "r", env=ENV, timeout=TIMEOUT_S))
-    _ok(run_cli("export", "rem_queries", "--run", "r", "--out", str(tmp_path / "data"), env=ENV, timeout=TIMEOUT_S))
+        url = teacher.base_url.replace(
+            "http://", f"http://planted-user:{FLAGS['teacher_url_password']}@"
+        )
+        _ok(
+            run_cli(
+                "build",
+                "rem_queries",
+                "--limit",
+                "2",
+                "--variations",
+                "1",
+                "--teacher-url",
+                url,
+                "--out",
+                str(tmp_path / "data"),
+                "--run",
+                "r",
+                env=ENV,
+                timeout=TIMEOUT_S,
+            )
+        )
+    _ok(
+        run_cli(
+            "export",
+            "rem_queries",
+            "--run",
+            "r",
+            "--out",
+            str(tmp_path / "data"),
+            env=ENV,
+            timeout=TIMEOUT_S,
+        )
+    )
     findings, _ = scan_tree(tmp_path / "data", tmp_path / "scratch")
     assert [str(f) for f in findings] == []
 
 
 # --- the pieces, without a build ------------------------------------------------------------------
+
 
 def test_the_secret_pass_on_teacher_replies_finds_every_shape_keeps_json_and_numbers_after_the_prompt():
     from factory.pii import redact_secrets
@@ -505,11 +720,23 @@ def test_the_secret_pass_on_teacher_replies_finds_every_shape_keeps_json_and_num
     assert [str(f) for f in scan(text.encode(), "reply")] == []
     assert counts == {"API_KEY": 4, "PRIVATE_KEY": 1}
     rewrites = json.loads(text)["variations"]  # still the JSON the parser reads
-    assert "<API_KEY_1>" in rewrites[0] and "<API_KEY_2>" in rewrites[-1] and "<API_KEY_5>" in rewrites[-1]
-    assert redact_secrets(text) == (text, {})  # placeholders are not secrets: a second pass changes nothing
-    assert redact_secrets("aws_secret_access_key = " + SEED["aws_secret"])[0] == "aws_secret_access_key = <API_KEY_1>"
-    assert redact_secrets("git rev-parse HEAD -> 3f786850e387550fdab836ed7e6dc881de23001b") == \
-        ("git rev-parse HEAD -> 3f786850e387550fdab836ed7e6dc881de23001b", {})  # 40 hex characters: no secret
+    assert (
+        "<API_KEY_1>" in rewrites[0]
+        and "<API_KEY_2>" in rewrites[-1]
+        and "<API_KEY_5>" in rewrites[-1]
+    )
+    assert redact_secrets(text) == (
+        text,
+        {},
+    )  # placeholders are not secrets: a second pass changes nothing
+    assert (
+        redact_secrets("aws_secret_access_key = " + SEED["aws_secret"])[0]
+        == "aws_secret_access_key = <API_KEY_1>"
+    )
+    assert redact_secrets("git rev-parse HEAD -> 3f786850e387550fdab836ed7e6dc881de23001b") == (
+        "git rev-parse HEAD -> 3f786850e387550fdab836ed7e6dc881de23001b",
+        {},
+    )  # 40 hex characters: no secret
 
 
 def test_the_tracers_key_mark_is_a_placeholder_and_other_tags_are_not():

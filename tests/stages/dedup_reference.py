@@ -33,7 +33,7 @@ def embed(texts: list[str], cache: EmbeddingCache | None, batch_size: int = 256)
         if key in known:
             vectors[i] = known[key]
     for start in range(0, len(missing), batch_size * 8):
-        chunk = missing[start:start + batch_size * 8]
+        chunk = missing[start : start + batch_size * 8]
         encoded = encode([texts[i] for i in chunk], batch_size=batch_size)
         vectors[chunk] = encoded
         if cache is not None:
@@ -57,12 +57,14 @@ def _index(vectors: np.ndarray):
     return index
 
 
-def similar_pairs(vectors: np.ndarray, threshold: float, query_batch: int = 4096) -> Iterator[tuple[int, int, float]]:
+def similar_pairs(
+    vectors: np.ndarray, threshold: float, query_batch: int = 4096
+) -> Iterator[tuple[int, int, float]]:
     if len(vectors) < 2:
         return
     index = _index(vectors)
     for start in range(0, len(vectors), query_batch):
-        limits, scores, ids = index.range_search(vectors[start:start + query_batch], threshold)
+        limits, scores, ids = index.range_search(vectors[start : start + query_batch], threshold)
         for row in range(len(limits) - 1):
             i = start + row
             for k in range(limits[row], limits[row + 1]):
@@ -121,13 +123,25 @@ class ReferenceDedup(Stage):
         for group in groups.values():
             if len({_output_key(r) for r in group}) > 1:
                 ids = sorted(r["id"] for r in group)
-                rejected += [Rejected(r, "conflicting_outputs", f"{len(group)} records share this input with different outputs",
-                                      {"conflicts_with": [i for i in ids if i != r["id"]]}) for r in group]
+                rejected += [
+                    Rejected(
+                        r,
+                        "conflicting_outputs",
+                        f"{len(group)} records share this input with different outputs",
+                        {"conflicts_with": [i for i in ids if i != r["id"]]},
+                    )
+                    for r in group
+                ]
                 continue
             keeper = min(group, key=lambda r: (-_closeness(r), r["id"]))
             survivors.append(keeper)
-            rejected += [Rejected(r, "exact_duplicate", "same input and output", {"duplicate_of": keeper["id"]})
-                         for r in group if r is not keeper]
+            rejected += [
+                Rejected(
+                    r, "exact_duplicate", "same input and output", {"duplicate_of": keeper["id"]}
+                )
+                for r in group
+                if r is not keeper
+            ]
         self.extras["conflicts"] = sum(1 for r in rejected if r.reason == "conflicting_outputs")
         return survivors, rejected
 
@@ -155,12 +169,24 @@ class ReferenceDedup(Stage):
             keeper = min(positions, key=lambda i: (-_closeness(records[i]), records[i]["id"]))
             for i in positions:
                 if i != keeper:
-                    yield Rejected(records[i], "near_duplicate", f"cosine {best[i]:.3f} >= {recipe.dedup_threshold}",
-                                   {"duplicate_of": records[keeper]["id"]})
+                    yield Rejected(
+                        records[i],
+                        "near_duplicate",
+                        f"cosine {best[i]:.3f} >= {recipe.dedup_threshold}",
+                        {"duplicate_of": records[keeper]["id"]},
+                    )
             if len(positions) > 1:
-                records[keeper]["checks"]["dedup"] = {"cluster": records[keeper]["id"], "size": len(positions)}
-                report.append({"representative": records[keeper]["id"], "size": len(positions),
-                               "members": sorted(records[i]["id"] for i in positions)})
+                records[keeper]["checks"]["dedup"] = {
+                    "cluster": records[keeper]["id"],
+                    "size": len(positions),
+                }
+                report.append(
+                    {
+                        "representative": records[keeper]["id"],
+                        "size": len(positions),
+                        "members": sorted(records[i]["id"] for i in positions),
+                    }
+                )
             yield records[keeper]
         self.extras["clusters"] = len(report)
         with AtomicWriter(self.context.run_dir / "dedup" / "clusters.jsonl") as out:

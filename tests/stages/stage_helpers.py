@@ -10,15 +10,33 @@ from pipelines.rem_queries.recipe import build_output, labels
 
 def rem_record(text: str, rem: str, origin: str = "grammar", **provenance) -> dict:
     output = build_output(rem)
-    record = Record(recipe="rem_queries", kind="rem_query", schema_version=1, seed_id="", input=text, output=output,
-                    labels=labels(output), provenance={"origin": origin, **provenance})
+    record = Record(
+        recipe="rem_queries",
+        kind="rem_query",
+        schema_version=1,
+        seed_id="",
+        input=text,
+        output=output,
+        labels=labels(output),
+        provenance={"origin": origin, **provenance},
+    )
     record.seed_id = record.id
     return record.to_dict()
 
 
-def run(stage_cls, records: list[dict], tmp_path: Path, recipe=None, **options) -> tuple[list[dict], list[Rejected], object]:
-    context = BuildContext(recipe=recipe or load_recipe("rem_queries"), options=BuildOptions(**options), run_dir=tmp_path / "run",
-                           cache_path=tmp_path / "_cache" / "teacher.sqlite")
+def run(
+    stage_cls, records: list[dict], tmp_path: Path, recipe=None, **options
+) -> tuple[list[dict], list[Rejected], object]:
+    context = BuildContext(
+        recipe=recipe or load_recipe("rem_queries"),
+        options=BuildOptions(**options),
+        run_dir=tmp_path / "run",
+        cache_path=tmp_path / "_cache" / "teacher.sqlite",
+    )
     stage = stage_cls(context)
     out = list(stage.process(iter(records)))
-    return [r for r in out if not isinstance(r, Rejected)], [r for r in out if isinstance(r, Rejected)], stage
+    return (
+        [r for r in out if not isinstance(r, Rejected)],
+        [r for r in out if isinstance(r, Rejected)],
+        stage,
+    )

@@ -32,8 +32,16 @@ HERE = Path(__file__).resolve().parent
 
 
 def _record(text, output, origin="grammar", faithfulness=None, **provenance) -> dict:
-    record = Record(recipe="rem_queries", kind="rem_query", schema_version=1, seed_id="", input=text, output=output,
-                    labels={"intent": output.get("intent")}, provenance={"origin": origin, **provenance}).to_dict()
+    record = Record(
+        recipe="rem_queries",
+        kind="rem_query",
+        schema_version=1,
+        seed_id="",
+        input=text,
+        output=output,
+        labels={"intent": output.get("intent")},
+        provenance={"origin": origin, **provenance},
+    ).to_dict()
     record["seed_id"] = record["id"]
     if faithfulness is not None:
         record["checks"]["faithfulness"] = faithfulness
@@ -49,13 +57,19 @@ def grammar_corpus(seeds: int = 120) -> list[dict]:
         text, output = seed["input"], seed["output"]
         records.append(_record(text, output))
         if i % 4 == 0:
-            records.append(_record(f"  {text.upper()}!", output, origin="teacher", faithfulness=0.9))
+            records.append(
+                _record(f"  {text.upper()}!", output, origin="teacher", faithfulness=0.9)
+            )
         if i % 9 == 0:
             records.append(_record(text.lower() + ".", found[(i + 1) % len(found)]["output"]))
         if i % 3 == 0:
             lowered = text[0].lower() + text[1:]
-            records.append(_record(f"Please {lowered}", output, origin="teacher", faithfulness=0.92))
-            records.append(_record(f"Could you {lowered}?", output, origin="teacher", faithfulness=0.92))
+            records.append(
+                _record(f"Please {lowered}", output, origin="teacher", faithfulness=0.92)
+            )
+            records.append(
+                _record(f"Could you {lowered}?", output, origin="teacher", faithfulness=0.92)
+            )
         if i % 10 == 0:
             records.append(_record(text, output, context={"tools": ["calendar"]}))
             records.append(_record(f"Please {text}", output, context={"tools": ["calendar"]}))
@@ -74,11 +88,16 @@ def synthetic_corpus(n: int, seed: int = 0) -> tuple[list[dict], dict[str, np.nd
         if topic not in vectors:
             vectors[topic] = rng.standard_normal(factory.dedup.DIM)
         text = f"request {k} about topic {topic}"
-        vector = vectors[topic] / np.linalg.norm(vectors[topic]) + rng.standard_normal(factory.dedup.DIM) * 0.02
+        vector = (
+            vectors[topic] / np.linalg.norm(vectors[topic])
+            + rng.standard_normal(factory.dedup.DIM) * 0.02
+        )
         vectors[text] = (vector / np.linalg.norm(vector)).astype(np.float32)
         output = outputs[topic % 3] if k % 13 else outputs[(topic + 1) % 3]
         extra = {"context": {"tools": [f"t{topic % 2}"]}} if k % 17 == 0 else {}
-        records.append(_record(text, output, origin="teacher", faithfulness=[0.8, 0.9][k % 2], **extra))
+        records.append(
+            _record(text, output, origin="teacher", faithfulness=[0.8, 0.9][k % 2], **extra)
+        )
         if k % 29 == 0:
             records.append(_record(text.upper(), output))
         if k % 31 == 0:
@@ -102,8 +121,12 @@ def use_vectors(monkeypatch, table: dict[str, np.ndarray]) -> list[int]:
 
 def outputs(cls, records: list[dict], folder: Path, recipe=None) -> list:
     """Everything the stage yields, in order, for a fresh copy of the records, run in `folder`/run."""
-    context = BuildContext(recipe=recipe or load_recipe("rem_queries"), options=BuildOptions(), run_dir=folder / "run",
-                           cache_path=folder / "_cache" / "teacher.sqlite")
+    context = BuildContext(
+        recipe=recipe or load_recipe("rem_queries"),
+        options=BuildOptions(),
+        run_dir=folder / "run",
+        cache_path=folder / "_cache" / "teacher.sqlite",
+    )
     stage = cls(context)
     return list(stage.process(iter([json.loads(json.dumps(r)) for r in records]))), stage
 
@@ -114,7 +137,9 @@ def assert_same(records: list[dict], tmp_path: Path, recipe=None) -> DedupStage:
     streaming, stage = outputs(DedupStage, records, tmp_path / "streaming", recipe)
     assert [_kind(item) for item in streaming] == [_kind(item) for item in reference]
     assert streaming == reference
-    clusters = [tmp_path / name / "run" / "dedup" / "clusters.jsonl" for name in ("reference", "streaming")]
+    clusters = [
+        tmp_path / name / "run" / "dedup" / "clusters.jsonl" for name in ("reference", "streaming")
+    ]
     assert clusters[1].read_bytes() == clusters[0].read_bytes()
     assert sorted(p.name for p in clusters[1].parent.iterdir()) == ["clusters.jsonl"]
     return stage
@@ -139,14 +164,21 @@ def test_same_output_as_in_memory_with_minilm_vectors(tmp_path):
 
 @pytest.mark.parametrize("conflicts, same_output_only", [("keep", False), ("reject", False)])
 def test_same_output_with_other_dedup_settings(conflicts, same_output_only, tmp_path):
-    recipe = dataclasses.replace(load_recipe("rem_queries"), dedup_conflicts=conflicts,
-                                 dedup_same_output_only=same_output_only)
+    recipe = dataclasses.replace(
+        load_recipe("rem_queries"),
+        dedup_conflicts=conflicts,
+        dedup_same_output_only=same_output_only,
+    )
     assert_same(grammar_corpus(), tmp_path, recipe)
 
 
 def test_no_records_and_one_record(tmp_path):
     stage = assert_same([], tmp_path / "none")
-    assert stage.extras == {"conflicts": 0, "embedding_cache": {"hits": 0, "misses": 0}, "clusters": 0}
+    assert stage.extras == {
+        "conflicts": 0,
+        "embedding_cache": {"hits": 0, "misses": 0},
+        "clusters": 0,
+    }
     assert_same(grammar_corpus(3)[:1], tmp_path / "one")
 
 
@@ -159,8 +191,10 @@ def test_same_output_on_synthetic_vectors(path, tmp_path, monkeypatch):
         monkeypatch.setattr(factory.dedup, "MEMMAP_MIN", 10)
     if "ivf" in path:
         monkeypatch.setattr(factory.dedup, "FLAT_MAX", 100)
-    monkeypatch.setattr("factory.stages.dedup.vector_array",
-                        lambda n, folder: made.append(factory.dedup.vector_array(n, folder)) or made[-1])
+    monkeypatch.setattr(
+        "factory.stages.dedup.vector_array",
+        lambda n, folder: made.append(factory.dedup.vector_array(n, folder)) or made[-1],
+    )
     stage = assert_same(records, tmp_path)
     assert isinstance(made[0], np.memmap) == ("memmap" in path)
     if "memmap" in path:
@@ -188,10 +222,17 @@ outputs(DedupStage, records, __import__("pathlib").Path({folder!r}))
 """
 
 
-def test_a_killed_dedup_leaves_scratch_files_that_the_rerun_clears_and_encodes_only_the_rest(tmp_path, monkeypatch):
+def test_a_killed_dedup_leaves_scratch_files_that_the_rerun_clears_and_encodes_only_the_rest(
+    tmp_path, monkeypatch
+):
     n, folder = 5000, tmp_path / "killed"
-    killed = subprocess.run([sys.executable, "-c", KILLED.format(here=str(HERE), n=n, folder=str(folder))],
-                            capture_output=True, text=True, timeout=300, check=False)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED.format(here=str(HERE), n=n, folder=str(folder))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert killed.returncode == -9, killed.stderr[-2000:]
     scratch = sorted(p.name.split(".")[1] for p in (folder / "run" / "dedup").iterdir())
     assert scratch == ["spool", "vectors"]
@@ -203,7 +244,10 @@ def test_a_killed_dedup_leaves_scratch_files_that_the_rerun_clears_and_encodes_o
     resumed, stage = outputs(DedupStage, records, folder)
     encoded_before = 2048  # one chunk of 8 batches of 256 was encoded and cached before the kill
     survivors = stage.extras["embedding_cache"]["hits"] + stage.extras["embedding_cache"]["misses"]
-    assert stage.extras["embedding_cache"]["hits"] == encoded_before and sum(calls) == survivors - encoded_before
+    assert (
+        stage.extras["embedding_cache"]["hits"] == encoded_before
+        and sum(calls) == survivors - encoded_before
+    )
     reference, _ = outputs(ReferenceDedup, records, tmp_path / "reference")
     assert resumed == reference
     assert sorted(p.name for p in (folder / "run" / "dedup").iterdir()) == ["clusters.jsonl"]

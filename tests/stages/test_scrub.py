@@ -2,13 +2,19 @@
 
 import json
 
-from factory.stages.scrub import ScrubStage
 from stage_helpers import rem_record, run
+
+from factory.stages.scrub import ScrubStage
 
 
 def test_redaction_is_consistent_across_input_output_and_provenance(tmp_path):
-    record = rem_record("What did Maria Garcia write?", 'SEARCH "Maria Garcia" IN resources',
-                        origin="teacher", seed_text="Find notes by Maria Garcia", keep_values=["Maria Garcia"])
+    record = rem_record(
+        "What did Maria Garcia write?",
+        'SEARCH "Maria Garcia" IN resources',
+        origin="teacher",
+        seed_text="Find notes by Maria Garcia",
+        keep_values=["Maria Garcia"],
+    )
     original_id = record["id"]
     kept, rejected, stage = run(ScrubStage, [record], tmp_path)
     assert rejected == []
@@ -23,19 +29,32 @@ def test_redaction_is_consistent_across_input_output_and_provenance(tmp_path):
     assert stage.extras["entities"] == {"PERSON": 5}
 
 
-def test_a_seed_context_is_redacted_like_the_record_and_unlabeled_seeds_wait_for_the_teacher(tmp_path):
-    record = rem_record("What did Maria Garcia write?", 'SEARCH "Maria Garcia" IN resources', origin="log",
-                        context={"labels": {"Maria Garcia": "SEE_ALSO"}, "note": "written by Maria Garcia"})
-    unlabeled = rem_record("Call 192.168.10.24 about the notes", "LOOKUP x", origin="user", unlabeled=True)
+def test_a_seed_context_is_redacted_like_the_record_and_unlabeled_seeds_wait_for_the_teacher(
+    tmp_path,
+):
+    record = rem_record(
+        "What did Maria Garcia write?",
+        'SEARCH "Maria Garcia" IN resources',
+        origin="log",
+        context={"labels": {"Maria Garcia": "SEE_ALSO"}, "note": "written by Maria Garcia"},
+    )
+    unlabeled = rem_record(
+        "Call 192.168.10.24 about the notes", "LOOKUP x", origin="user", unlabeled=True
+    )
     unlabeled["output"] = None  # user material: the teacher writes the output later
     kept, rejected, _ = run(ScrubStage, [record, unlabeled], tmp_path)
     assert rejected == []
-    assert kept[0]["provenance"]["context"] == {"labels": {"<PERSON_1>": "SEE_ALSO"}, "note": "written by <PERSON_1>"}
+    assert kept[0]["provenance"]["context"] == {
+        "labels": {"<PERSON_1>": "SEE_ALSO"},
+        "note": "written by <PERSON_1>",
+    }
     assert kept[1]["input"] == "Call <IP_ADDRESS_1> about the notes" and kept[1]["output"] is None
 
 
 def test_clean_records_pass_unchanged(tmp_path):
-    record = rem_record("Find 5 moments about morning activities", 'SEARCH "morning activities" IN moments LIMIT 5')
+    record = rem_record(
+        "Find 5 moments about morning activities", 'SEARCH "morning activities" IN moments LIMIT 5'
+    )
     kept, rejected, _ = run(ScrubStage, [dict(record, checks={})], tmp_path)
     assert rejected == [] and kept[0]["id"] == record["id"] and kept[0]["checks"]["pii"] == {}
 
@@ -45,15 +64,22 @@ def test_a_redaction_that_breaks_the_query_is_rejected(tmp_path):
     kept, [rejected], _ = run(ScrubStage, [record], tmp_path)
     assert kept == []
     assert rejected.reason == "pii_broke_schema"
-    assert rejected.detail.startswith("after redacting IP_ADDRESS: 4: schema_invalid: output/parameters/key: ")
+    assert rejected.detail.startswith(
+        "after redacting IP_ADDRESS: 4: schema_invalid: output/parameters/key: "
+    )
     assert rejected.record["output"]["rem"] == "LOOKUP <IP_ADDRESS_1>"
     assert "192.168" not in json.dumps(rejected.to_dict("scrub"))
 
 
 def test_drop_policy_rejects_already_redacted(tmp_path):
-    dirty = rem_record("Send maria.garcia@example.com the diary list", "SELECT * FROM resources WHERE category='diary'")
-    clean = rem_record("Count resources per category",
-                       "SELECT category, COUNT(*) AS n FROM resources GROUP BY category ORDER BY n DESC")
+    dirty = rem_record(
+        "Send maria.garcia@example.com the diary list",
+        "SELECT * FROM resources WHERE category='diary'",
+    )
+    clean = rem_record(
+        "Count resources per category",
+        "SELECT category, COUNT(*) AS n FROM resources GROUP BY category ORDER BY n DESC",
+    )
     kept, [rejected], _ = run(ScrubStage, [dirty, clean], tmp_path, pii_policy="drop")
     assert [r["input"] for r in kept] == ["Count resources per category"]
     assert (rejected.reason, rejected.detail) == ("pii_found", "EMAIL_ADDRESS: 1")
@@ -61,15 +87,22 @@ def test_drop_policy_rejects_already_redacted(tmp_path):
 
 
 def test_off_policy_passes_through(tmp_path):
-    dirty = rem_record("Email maria.garcia@example.com the diary list", "SELECT * FROM resources WHERE category='diary'")
+    dirty = rem_record(
+        "Email maria.garcia@example.com the diary list",
+        "SELECT * FROM resources WHERE category='diary'",
+    )
     kept, rejected, _ = run(ScrubStage, [dirty], tmp_path, pii_policy="off")
-    assert rejected == [] and kept[0]["input"] == dirty["input"] and kept[0]["checks"]["pii"] == "off"
+    assert (
+        rejected == [] and kept[0]["input"] == dirty["input"] and kept[0]["checks"]["pii"] == "off"
+    )
 
 
 def test_a_person_key_is_redacted_in_the_request_and_in_every_field_of_the_answer(tmp_path):
     # a user seed whose answer holds the same key as the request: rejected (the placeholder breaks the
     # query) or kept, no field of the stored record may still hold the name
-    record = rem_record("look up the entity person:maria-gonzalez", "LOOKUP person:maria-gonzalez IN entities")
+    record = rem_record(
+        "look up the entity person:maria-gonzalez", "LOOKUP person:maria-gonzalez IN entities"
+    )
     kept, rejected, _ = run(ScrubStage, [record], tmp_path)
     stored = [r for r in kept] + [r.to_dict("scrub") for r in rejected]
     assert len(stored) == 1 and "maria-gonzalez" not in json.dumps(stored)

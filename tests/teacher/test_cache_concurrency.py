@@ -9,7 +9,9 @@ def _writer(path: str, worker: int, count: int) -> None:
     cache = ResponseCache(path)
     try:
         for n in range(count):
-            shared = cache_key("m", [{"role": "user", "content": f"shared {n}"}], {}, 0)  # every writer writes it
+            shared = cache_key(
+                "m", [{"role": "user", "content": f"shared {n}"}], {}, 0
+            )  # every writer writes it
             cache.put(shared, {"text": f"shared {n}", "by": worker})
             own = cache_key("m", [{"role": "user", "content": f"{worker}:{n}"}], {}, 0)
             cache.put(own, {"text": f"{worker}:{n}"})
@@ -21,7 +23,9 @@ def _writer(path: str, worker: int, count: int) -> None:
 def test_processes_writing_at_once_lose_nothing(tmp_path):
     path, workers, count = str(tmp_path / "teacher.sqlite"), 4, 300
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_writer, args=(path, worker, count)) for worker in range(workers)]
+    processes = [
+        context.Process(target=_writer, args=(path, worker, count)) for worker in range(workers)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -29,10 +33,17 @@ def test_processes_writing_at_once_lose_nothing(tmp_path):
     assert [process.exitcode for process in processes] == [0] * workers
     cache = ResponseCache(path)
     try:
-        assert len(cache) == count + workers * count  # each shared key once (the first write wins), every own key
+        assert (
+            len(cache) == count + workers * count
+        )  # each shared key once (the first write wins), every own key
         for worker in range(workers):
             for n in (0, count - 1):
-                assert cache.get(cache_key("m", [{"role": "user", "content": f"{worker}:{n}"}], {}, 0)) == {"text": f"{worker}:{n}"}
-        assert cache.get(cache_key("m", [{"role": "user", "content": "shared 7"}], {}, 0))["text"] == "shared 7"
+                assert cache.get(
+                    cache_key("m", [{"role": "user", "content": f"{worker}:{n}"}], {}, 0)
+                ) == {"text": f"{worker}:{n}"}
+        assert (
+            cache.get(cache_key("m", [{"role": "user", "content": "shared 7"}], {}, 0))["text"]
+            == "shared 7"
+        )
     finally:
         cache.close()

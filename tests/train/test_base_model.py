@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from factory_cli import run_cli
 
 
@@ -19,18 +18,35 @@ def test_converted_once_loads_as_a_plain_folder_and_generates(tmp_path, monkeypa
     assert folder == str(tmp_path / "models" / "SmolLM2-135M-Instruct")
     assert config["architectures"] == ["LlamaForCausalLM"] and "quantization_config" not in config
     mtime = (tmp_path / "models" / "SmolLM2-135M-Instruct" / "model.safetensors").stat().st_mtime
-    assert ensure_base() == folder and (tmp_path / "models" / "SmolLM2-135M-Instruct" / "model.safetensors").stat().st_mtime == mtime
-    tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModelForCausalLM.from_pretrained(folder)
+    assert (
+        ensure_base() == folder
+        and (tmp_path / "models" / "SmolLM2-135M-Instruct" / "model.safetensors").stat().st_mtime
+        == mtime
+    )
+    tokenizer, model = (
+        AutoTokenizer.from_pretrained(folder),
+        AutoModelForCausalLM.from_pretrained(folder),
+    )
     assert model.num_parameters() == 134_515_008
-    inputs = tokenizer.apply_chat_template([{"role": "user", "content": "What is 2+2?"}], add_generation_prompt=True,
-                                           return_tensors="pt", return_dict=True)
+    inputs = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is 2+2?"}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )
     output = model.generate(**inputs, max_new_tokens=5, do_sample=False)
-    assert tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+    assert tokenizer.decode(
+        output[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True
+    ).strip()
 
 
 def test_train_needs_a_messages_export(tmp_path):
     result = run_cli("train", "rem_queries", "--out", str(tmp_path))
-    assert result.returncode == 2 and "no export at" in result.stderr and "factory export rem_queries" in result.stderr
+    assert (
+        result.returncode == 2
+        and "no export at" in result.stderr
+        and "factory export rem_queries" in result.stderr
+    )
     export = tmp_path / "rem_queries" / "latest" / "export"
     export.mkdir(parents=True)
     (export / "train.jsonl").write_text('{"instruction": "x", "input": "y", "output": "z"}\n')

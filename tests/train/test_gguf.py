@@ -21,21 +21,28 @@ def test_converted_model_matches_transformers(tiny_llama, tiny_gguf):
     llama = Llama(str(tiny_gguf), n_ctx=128, n_threads=2, logits_all=True, verbose=False)
     try:  # transformers 5 writes rope_parameters, which the converter alone would miss (llama.cpp's default 10,000)
         assert float(llama.metadata["llama.rope.freq_base"]) == 100000.0
-        assert llama.tokenize(text.encode(), add_bos=False, special=False) == ids  # the tokenizer survived conversion
+        assert (
+            llama.tokenize(text.encode(), add_bos=False, special=False) == ids
+        )  # the tokenizer survived conversion
         llama.eval(ids)
         ours = np.array(llama.scores[: len(ids)])
     finally:
         llama.close()
     with torch.no_grad():
-        theirs = AutoModelForCausalLM.from_pretrained(tiny_llama)(torch.tensor([ids])).logits[0].numpy()
+        theirs = (
+            AutoModelForCausalLM.from_pretrained(tiny_llama)(torch.tensor([ids])).logits[0].numpy()
+        )
     for position in range(len(ids)):  # f16 weights: close, not equal
         assert np.corrcoef(ours[position], theirs[position])[0, 1] > 0.999, position
     assert np.abs(ours - theirs).max() < 0.05
 
 
 def test_answer_runs_the_chat_template(tiny_gguf):
-    reply = answer(tiny_gguf, [{"role": "system", "content": "Reply."}, {"role": "user", "content": "Look up res-1"}],
-                   max_tokens=6)
+    reply = answer(
+        tiny_gguf,
+        [{"role": "system", "content": "Reply."}, {"role": "user", "content": "Look up res-1"}],
+        max_tokens=6,
+    )
     assert isinstance(reply, str) and reply  # a random model's words, but words from llama.cpp
 
 
@@ -47,4 +54,6 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"architectures": ["NoSuchModel"]}))
     with pytest.raises(ConfigError, match="converter failed .* full log: "):
         convert(tmp_path, "q8_0", tmp_path / "out" / "student.gguf")
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["student.log"]  # no (half-written) GGUF left behind
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [
+        "student.log"
+    ]  # no (half-written) GGUF left behind

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from factory_cli import ROOT
 
 
@@ -18,10 +17,24 @@ def export_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("export")
     system = "Translate the request into a REM query. Reply with JSON."
     rows = []
-    for i, (text, rem) in enumerate([("Look up res-1", "LOOKUP res-1"), ("Count resources per category", "SELECT 1"),
-                                     ("Find notes on budget", 'SEARCH "budget" IN resources')] * 8):
-        rows.append({"id": str(i), "messages": [{"role": "system", "content": system}, {"role": "user", "content": text},
-                                                {"role": "assistant", "content": json.dumps({"rem": rem})}]})
+    for i, (text, rem) in enumerate(
+        [
+            ("Look up res-1", "LOOKUP res-1"),
+            ("Count resources per category", "SELECT 1"),
+            ("Find notes on budget", 'SEARCH "budget" IN resources'),
+        ]
+        * 8
+    ):
+        rows.append(
+            {
+                "id": str(i),
+                "messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": text},
+                    {"role": "assistant", "content": json.dumps({"rem": rem})},
+                ],
+            }
+        )
     (folder / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "validation.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:3]))
     return folder
@@ -30,10 +43,33 @@ def export_dir(tmp_path_factory):
 @pytest.mark.slow
 def test_trainer_script_trains_saves_reloads_and_generates(tiny_llama, export_dir, tmp_path):
     out = tmp_path / "model"
-    result = subprocess.run([sys.executable, "-m", "train.sft", "--data", str(export_dir), "--out", str(out),
-                             "--base", str(tiny_llama), "--max-steps", "30", "--lr", "0.005", "--batch-size", "4",
-                             "--logging-steps", "5", "--rank", "8"],
-                            capture_output=True, text=True, cwd=ROOT, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "train.sft",
+            "--data",
+            str(export_dir),
+            "--out",
+            str(out),
+            "--base",
+            str(tiny_llama),
+            "--max-steps",
+            "30",
+            "--lr",
+            "0.005",
+            "--batch-size",
+            "4",
+            "--logging-steps",
+            "5",
+            "--rank",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["steps"] == 30
@@ -46,14 +82,30 @@ def test_trainer_script_trains_saves_reloads_and_generates(tiny_llama, export_di
     config = json.loads((out / "config.json").read_text())
     assert config["max_steps"] == 30 and config["epochs"] == 3.0  # what was asked ...
     ran = config["ran"]  # ... and what really ran: 30 steps of 4 examples over 24 records
-    assert {k: ran[k] for k in ("steps", "epochs", "examples_per_step", "train_records", "validation_records",
-                                "stopped_by")} == {"steps": 30, "epochs": 5.0, "examples_per_step": 4,
-                                                   "train_records": 24, "validation_records": 3,
-                                                   "stopped_by": "max_steps"}
+    assert {
+        k: ran[k]
+        for k in (
+            "steps",
+            "epochs",
+            "examples_per_step",
+            "train_records",
+            "validation_records",
+            "stopped_by",
+        )
+    } == {
+        "steps": 30,
+        "epochs": 5.0,
+        "examples_per_step": 4,
+        "train_records": 24,
+        "validation_records": 3,
+        "stopped_by": "max_steps",
+    }
     assert summary["ran"] == ran
-    assert "{'loss'" not in result.stderr and "{'train_runtime'" not in result.stderr  # no raw log dicts
+    assert (
+        "{'loss'" not in result.stderr and "{'train_runtime'" not in result.stderr
+    )  # no raw log dicts
     assert "step 30/30" in result.stderr and "ETA" in result.stderr  # the progress bar, at its end
-    assert f"30 steps = 5 epochs of 24 records (4 a step) in " in result.stderr.splitlines()[-1]
+    assert "30 steps = 5 epochs of 24 records (4 a step) in " in result.stderr.splitlines()[-1]
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
     from factory.model_card import write_card
@@ -62,21 +114,32 @@ def test_trainer_script_trains_saves_reloads_and_generates(tiny_llama, export_di
     for card in (out / "README.md", out / "merged" / "README.md", out / "adapter" / "README.md"):
         text = card.read_text()
         assert "fine-tuned version of" not in text and "Model Card for Model ID" not in text, card
-        assert f"base_model: {tiny_llama}" in text and "- ran: 30 steps = 5 epochs of 24 records" in text
+        assert (
+            f"base_model: {tiny_llama}" in text
+            and "- ran: 30 steps = 5 epochs of 24 records" in text
+        )
 
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(out / "merged")
-    reloaded = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_llama), out / "adapter")
+    reloaded = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(tiny_llama), out / "adapter"
+    )
     merged = AutoModelForCausalLM.from_pretrained(out / "merged")
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "Look up res-1"}], add_generation_prompt=True,
-                                           return_tensors="pt", return_dict=True)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "Look up res-1"}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )
     with torch.no_grad():
         a = reloaded.merge_and_unload()(**prompt).logits
         b = merged(**prompt).logits
-    assert torch.allclose(a, b, atol=1e-4)  # the saved adapter, merged again, is the saved merged model
+    assert torch.allclose(
+        a, b, atol=1e-4
+    )  # the saved adapter, merged again, is the saved merged model
     generated = merged.generate(**prompt, max_new_tokens=8, do_sample=False)
     assert generated.shape[1] > prompt["input_ids"].shape[1]
 
@@ -92,5 +155,8 @@ def test_a_run_with_checkpoints_resumes_only_with_its_own_config(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(asdict(config)))
     (tmp_path / "checkpoint-5").mkdir()
     check_resumable(tmp_path, config)
-    with pytest.raises(ConfigError, match=r"another config \(epochs 3.0 -> 1.0; lr 0.0002 -> 0.001\); resume with the same"):
+    with pytest.raises(
+        ConfigError,
+        match=r"another config \(epochs 3.0 -> 1.0; lr 0.0002 -> 0.001\); resume with the same",
+    ):
         check_resumable(tmp_path, replace(config, lr=0.001, epochs=1.0))

@@ -26,8 +26,14 @@ def labels(output: dict) -> dict:
 
 def _seed(obj: Any) -> dict:
     """A seed from one example line {"input": "...", "output": {...}}; ValueError says what is missing."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str) or not obj["input"].strip():
-        raise ValueError('each line needs {"input": "<message>", "output": {"category", "priority", "order_id"}}')
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("input"), str)
+        or not obj["input"].strip()
+    ):
+        raise ValueError(
+            'each line needs {"input": "<message>", "output": {"category", "priority", "order_id"}}'
+        )
     output = obj.get("output")
     if not isinstance(output, dict) or not {"category", "priority", "order_id"} <= set(output):
         raise ValueError('"output" needs the keys category, priority and order_id')
@@ -38,7 +44,10 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
     """Seeds from the example files in config["paths"] (relative to this folder; --source FILE replaces
     them), at most `count`, in file order. A line that is not usable is Skipped with its reason: the
     build keeps it as a rejection, it is never silently dropped."""
-    paths = [path if Path(path).is_absolute() else HERE / path for path in config.get("paths") or ["examples.jsonl"]]
+    paths = [
+        path if Path(path).is_absolute() else HERE / path
+        for path in config.get("paths") or ["examples.jsonl"]
+    ]
     kept = 0
     for path in expand(paths, suffixes=(".jsonl",)):
         if isinstance(path, Skipped):
@@ -76,7 +85,11 @@ def validate(record: dict) -> tuple[str, str] | None:
     order_id = record["output"]["order_id"]
     if order_id and not spelled_out(order_id, record["input"]):
         return "order_id_not_in_message", f"the output names {order_id!r}, the message does not"
-    lost = [value for value in record["provenance"].get("keep_values", []) if not spelled_out(value, record["input"])]
+    lost = [
+        value
+        for value in record["provenance"].get("keep_values", [])
+        if not spelled_out(value, record["input"])
+    ]
     if lost:
         return "variation_lost_value", f"the rewrite dropped {lost[0]!r}"
     return None
