@@ -10,9 +10,13 @@ run out while one is running (released by the kernel when the process ends, SIGK
 removed when the build ends). A rerun with the same --run skips
 the leading stages that are done; from the first one that is not, every stage runs again.
 Everything the user can get wrong is checked before the first stage.
-With --engine ray, each run of per-record stages (scrub, generate, faithfulness) is one
-distilabel RayPipeline (factory.ray_engine) writing the same files; seeds, dedup and
-validate stay here, in the driver.
+
+The stages are built from one `StageSettings` (plain values; the teacher is set on it once it
+is up) and run by an executor (factory.runner): `LocalExecutor`, or with --engine ray a
+`RayExecutor` that runs each run of per-record stages (scrub, generate, faithfulness, ...) as
+one distilabel RayPipeline; both write a stage's files through the same `StageWriter`. This
+module chooses what runs (resume), starts the teacher, and writes the report; it does not
+write stage files itself.
 """
 
 from __future__ import annotations
@@ -25,89 +29,23 @@ from collections import Counter
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from factory.errors import ConfigError, InputError
-from factory.jsonl import (
-    AtomicWriter,
-    copy_atomically,
-    read_jsonl,
-    remove_partials,
-    write_json_file,
-)
+from factory.jsonl import copy_atomically, remove_partials, write_json_file
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.report import pii_rejections, teacher_share
+from factory.runner import check_engine, executor_for, is_done, output_path
+from factory.runner.local import (
+    count_lines,
+    records_of,
+    run_stage,  # noqa: F401 - re-exported: bench/scale.py runs one stage with it
+)
 from factory.stages import stage_class
-from factory.stages.base import BuildContext, BuildOptions, Stage, cache_file
+from factory.stages.base import BuildOptions, Stage, StageSettings, cache_file
 from factory.teacher import embedded
 from factory.teacher import spec as teacher_spec
-
-
-def _records(path: Path | None) -> Iterator[dict]:
-    return (obj for _, obj in read_jsonl(path)) if path else iter(())
-
-
-def _count_lines(path: Path | None) -> int:
-    if path is None:
-        return 0
-    with open(path, "rb") as handle:
-        return sum(1 for line in handle if line.strip())
-
-
-def _consumed(records: Iterable[dict], advance) -> Iterator[dict]:
-    for record in records:
-        yield record
-        advance()
-
-
-def _done(run_dir: Path, stage: Stage) -> bool:
-    out_path = run_dir / "stages" / f"{stage.name}.jsonl"
-    return out_path.is_file() and out_path.with_suffix(".done").is_file()
-
-
-def run_stage(stage: Stage, source: Path | None, run_dir: Path, progress) -> dict:
-    """Run one stage from `source` into stages/<name>.jsonl; return its stats row."""
-    out_path = run_dir / "stages" / f"{stage.name}.jsonl"
-    done_path = out_path.with_suffix(".done")
-    total = stage.expected_input() if source is None else _count_lines(source)
-    task = progress.add_task(stage.name, total=total)
-    started, rejected = time.monotonic(), Counter()
-    stage.advance = lambda n: progress.advance(task, n)
-    records = _records(source)
-    if source is not None and not stage.reports_progress:
-        records = _consumed(records, lambda: progress.advance(task))
-    with (
-        AtomicWriter(out_path) as kept,
-        AtomicWriter(run_dir / "rejected" / f"{stage.name}.jsonl") as dropped,
-    ):
-        for item in stage.process(records):
-            if isinstance(item, Rejected):
-                dropped.write_json(item.to_dict(stage.name))
-                rejected[item.reason] += 1
-            else:
-                kept.write_json(item)
-            if source is None:
-                progress.advance(task)
-    progress.update(task, completed=total)
-    row = {
-        "name": stage.name,
-        "in": total if source is not None else kept.count + sum(rejected.values()),
-        "out": kept.count,
-        "rejected": dict(sorted(rejected.items())),
-        "seconds": round(time.monotonic() - started, 2),
-        **stage.extras,
-    }
-    write_json_file(done_path, row)
-    return row
-
-
-def _segment(stages: list[Stage], start: int) -> list[Stage]:
-    """The run of per-record stages from `start` (what one Ray pipeline does), or just that stage."""
-    end = start
-    while end < len(stages) and stages[end].per_record:
-        end += 1
-    return stages[start:end] or [stages[start]]
 
 
 def _point_latest(recipe_dir: Path, run_id: str) -> None:
@@ -136,7 +74,7 @@ def dataset_summary(dataset: Path, recipe) -> dict:
     """Origins and label counts of a dataset.jsonl (report.json's; `annotate pull` recounts them)."""
     labels = {name: Counter() for name in recipe.labels}
     origins: Counter = Counter()
-    for record in _records(dataset):
+    for record in records_of(dataset):
         origins[record["provenance"].get("origin", "unknown")] += 1
         for name in recipe.labels:
             labels[name][str(record["labels"].get(name))] += 1
@@ -150,12 +88,13 @@ def default_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
 
 
-def _stages(names: list[str], context: BuildContext) -> list[Stage]:
-    """Instances of the recipe's stages; a stage listed twice writes its files as <name>-2 the second time."""
+def _stages(names: list[str], settings: StageSettings) -> list[Stage]:
+    """The recipe's stages, all built from the same settings; a stage listed twice writes its
+    files as <name>-2 the second time."""
     stages, seen = [], Counter()
     for name in names:
         seen[name] += 1
-        stage = stage_class(name)(context)
+        stage = stage_class(name)(settings)
         if seen[name] > 1:
             stage.name = f"{name}-{seen[name]}"
         stages.append(stage)
@@ -190,10 +129,7 @@ def _check_options(options: BuildOptions) -> None:
             "--max-tokens / --max-cost are not enforced across Ray replicas yet; "
             "drop them or use --engine local"
         )
-    if options.engine == "ray":
-        from factory.ray_engine import ray_module
-
-        ray_module()  # a clear message now if Ray is not installed
+    check_engine(options)  # a clear message now if Ray is not installed
 
 
 @contextmanager
@@ -257,19 +193,13 @@ def build(
     recipe = load_recipe(recipe_name)
     _check_options(options)
     run_dir = Path(out) / recipe.name / (run_id or default_run_id())
-    context = BuildContext(
-        recipe=recipe,
-        options=options,
-        run_dir=run_dir,
-        cache_path=cache_file(out, "teacher.sqlite"),
-    )
-    stages = _stages(recipe.stages, context)
+    settings = StageSettings(recipe, options, run_dir, cache_file(out, "teacher.sqlite"))
+    stages = _stages(recipe.stages, settings)
     for stage in stages:  # inputs the user gave are read before any work
         stage.check_inputs()
     spec = teacher_spec.resolve(teacher, teacher_url)
-    chosen = (
-        embedded.choose(teacher) if spec is None else None
-    )  # --teacher embedded:NAME, FACTORY_EMBEDDED_TEACHER, the default
+    # --teacher embedded:NAME, FACTORY_EMBEDDED_TEACHER, the default
+    chosen = embedded.choose(teacher) if spec is None else None
     if options.max_cost is not None:
         from factory.budget import price_of
 
@@ -279,9 +209,8 @@ def build(
                 f"--max-cost: no price for {model}; give --price-in and --price-out (USD per million tokens)"
             )
     if spec is None and any(s.needs_teacher for s in stages):
-        embedded.prepare(
-            chosen
-        )  # now, not after the seeds: fetched once (progress on stderr) or a one-line error
+        # now, not after the seeds: fetched once (progress on stderr) or a one-line error
+        embedded.prepare(chosen)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -292,49 +221,28 @@ def build(
     progress = progress if progress is not None else _SilentProgress()
     with ExitStack() as stack:
         stack.enter_context(run_lock(run_dir, recipe.name))
-        remove_partials(
-            run_dir
-        )  # what a killed build was writing; finished files are whole (renamed into place)
+        # what a killed build was writing; finished files are whole (renamed into place)
+        remove_partials(run_dir)
         stack.enter_context(progress)
-        resuming, ray_cpus = (
-            True,
-            None,
-        )  # done stages are skipped until one has to run; all after it run again
+        executor = stack.enter_context(executor_for(options, run_dir))
+        resuming = True  # done stages are skipped until one has to run; all after it run again
         position = 0
         while position < len(stages):
             stage = stages[position]
-            resuming = resuming and _done(run_dir, stage)
+            resuming = resuming and is_done(run_dir, stage.name)
             if resuming:
-                rows.append(json.loads((run_dir / "stages" / f"{stage.name}.done").read_text()))
                 done = [stage]
-            else:
-                done = (
-                    _segment(stages, position)
-                    if options.engine == "ray" and source is not None
-                    else [stage]
+                rows.append(
+                    json.loads(output_path(run_dir, stage.name).with_suffix(".done").read_text())
                 )
-                if any(s.needs_teacher for s in done) and context.teacher is None:
-                    context.teacher = spec or stack.enter_context(
+            else:
+                done = executor.group(stages, position, source)
+                if any(s.needs_teacher for s in done) and settings.teacher is None:
+                    settings.teacher = spec or stack.enter_context(
                         embedded.EmbeddedTeacher(run_dir / "teacher-server.log", chosen)
                     )
-                if done[0].per_record and options.engine == "ray":
-                    from factory.ray_engine import ray_session, run_segment
-
-                    if ray_cpus is None:
-                        ray_cpus = int(
-                            stack.enter_context(ray_session(options.ray_address)).get("CPU", 1)
-                        )
-                    rows += run_segment(
-                        done,
-                        list(range(position, position + len(done))),
-                        source,
-                        context,
-                        replicas=max(1, ray_cpus),
-                        progress=progress,
-                    )
-                else:
-                    rows.append(run_stage(stage, source, run_dir, progress))
-            source = run_dir / "stages" / f"{done[-1].name}.jsonl"
+                rows += executor.run(done, source, progress)
+            source = output_path(run_dir, done[-1].name)
             if stage is stages[0] and rows[-1]["out"] == 0:
                 read = ", ".join(
                     [
@@ -349,7 +257,7 @@ def build(
             position += len(done)
     _publish(source, run_dir / "dataset.jsonl")
     report = _report(
-        recipe, run_dir, rows, spec or context.teacher, command, time.monotonic() - started
+        recipe, run_dir, rows, spec or settings.teacher, command, time.monotonic() - started
     )
     write_json_file(run_dir / "report.json", report)
     _point_latest(run_dir.parent, run_dir.name)
@@ -382,23 +290,17 @@ def dry_run(
             else teacher
         )
     with tempfile.TemporaryDirectory(prefix="factory-dry-run-") as tmp:
-        context = BuildContext(
-            recipe=recipe,
-            options=options,
-            run_dir=Path(tmp) / "run",
-            cache_path=Path(tmp) / "teacher.sqlite",
-        )
-        stages = _stages(recipe.stages, context)
+        settings = StageSettings(recipe, options, Path(tmp) / "run", Path(tmp) / "teacher.sqlite")
+        stages = _stages(recipe.stages, settings)
         for stage in stages:
             stage.check_inputs()
         seeds = [r for r in stages[0].process(iter(())) if not isinstance(r, Rejected)]
         rows = []
-        context.teacher = TeacherSpec(
+        # never called
+        settings.teacher = TeacherSpec(
             model=model, base_url="http://127.0.0.1:9/v1", api_key="none"
-        )  # never called
-        for teaching in (
-            s for s in stages if s.needs_teacher and getattr(s, "count", 1)
-        ):  # generate, invent
+        )
+        for teaching in (s for s in stages if s.asks_teacher()):  # generate, invent
             task, llm = teaching._task()
             try:
                 rows += [task.format_input(teaching._row(seed)) for seed in seeds]
@@ -441,7 +343,7 @@ def _report(recipe, run_dir: Path, rows: list[dict], teacher, command: str, seco
         "cache": dict(cache),
         "pii": dict(sorted(pii.items())),
         "pii_rejections": pii_rejections(run_dir, rows),
-        "records": _count_lines(dataset),
+        "records": count_lines(dataset),
         "rejected": sum(sum(row["rejected"].values()) for row in rows),
         "seconds": round(seconds, 2),
         **dataset_summary(dataset, recipe),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from factory.build import _segment
-from factory.ray_engine import _add, _steps
+from factory.runner.ray_engine import segment
+from factory.runner.ray_steps import add_extras, steps
 from factory.testing.loopback import LoopbackTeacher
 
 pytest.importorskip("ray")
@@ -134,35 +134,39 @@ def test_segments_are_runs_of_per_record_stages():
             self.per_record = per_record
 
     stages = [S(False), S(True), S(True), S(True), S(False), S(False)]
-    assert _segment(stages, 1) == stages[1:4]
-    assert _segment(stages, 0) == stages[0:1] and _segment(stages, 4) == stages[4:5]
+    assert segment(stages, 1) == stages[1:4]
+    assert segment(stages, 0) == stages[0:1] and segment(stages, 4) == stages[4:5]
 
 
-def test_the_teacher_key_reaches_the_workers_but_is_never_written():
+def test_the_teacher_key_reaches_the_workers_but_is_never_written(tmp_path):
     import ray.cloudpickle
 
-    _, StageStep = _steps()
-    step = StageStep(
-        name="stage-2-generate",
-        settings={"teacher": {"model": "m"}},
-        position=2,
-        input_batch_size=1,
-    )
-    step._secret = "sk-planted-0123456789abcdefghij"
-    assert (
-        ray.cloudpickle.loads(ray.cloudpickle.dumps(step))._secret == step._secret
-    )  # what Ray ships to an actor
-    assert step._secret not in json.dumps(
-        step.dump()
-    )  # what distilabel writes (pipeline.yaml, signature)
+    from factory.recipes import load_recipe
+    from factory.stages.base import BuildOptions, StageSettings
+    from factory.stages.generate import GenerateStage
+    from factory.teacher.spec import TeacherSpec
+
+    key = "sk-planted-0123456789abcdefghij"
+    settings = StageSettings(load_recipe("rem_queries"), BuildOptions(), tmp_path, tmp_path / "c")
+    settings.teacher = TeacherSpec(model="m", base_url="http://127.0.0.1:9/v1", api_key=key)
+    _, StageStep = steps()
+    step = StageStep(name="stage-2-generate", position=2, input_batch_size=1)
+    step._stage, step._secret = GenerateStage(settings), key
+    shipped = ray.cloudpickle.dumps(step)  # what Ray ships to an actor: the key once, beside
+    assert shipped.count(key.encode()) == 1  # the stage (which travels without it)
+    arrived = ray.cloudpickle.loads(shipped)
+    assert arrived._stage.context.teacher.api_key == "none"
+    arrived.load()  # in the worker
+    assert arrived._stage.context.teacher.api_key == key and arrived._stage.name == "generate"
+    assert key not in json.dumps(step.dump())  # what distilabel writes (pipeline.yaml, signature)
 
 
 def test_stage_extras_add_up_over_chunks():
-    assert _add(
+    assert add_extras(
         {"tokens": {"prompt": 3}, "entities": {"PERSON": 1}},
         {"tokens": {"prompt": 4}, "entities": {"IP": 2}},
     ) == {"tokens": {"prompt": 7}, "entities": {"PERSON": 1, "IP": 2}}
-    assert _add({}, {"clusters": 2}) == {"clusters": 2}
+    assert add_extras({}, {"clusters": 2}) == {"clusters": 2}
 
 
 @pytest.mark.parametrize(
