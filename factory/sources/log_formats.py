@@ -2,7 +2,7 @@
 
 `detect(obj)` tells the format of a parsed JSON line (openai | sharegpt | interaction) and
 `parse_line(obj, where, format)` turns it into {"where", "format", "messages", "tools",
-"response_format", "meta"}, or raises `BadLine` with a Skipped reason. Here too: tool
+"response_format", "meta"}, or raises `BadLine` with a Rejected reason. Here too: tool
 definitions (`tools`), a requested structured output (`response_format`), and the line's meta
 (timestamp, agent role, success, rating, model). It reads no file and applies no filter
 (factory.sources.logs does both).
@@ -61,7 +61,7 @@ _FAIL_WORDS = {
 
 
 class BadLine(ValueError):
-    """A line that cannot become a conversation; `reason` is the Skipped reason."""
+    """A line that cannot become a conversation; `reason` is the Rejected reason."""
 
     def __init__(self, detail: str, reason: str = "source_bad_shape"):
         super().__init__(detail)

@@ -1,7 +1,7 @@
 """Read interaction logs into conversations: OpenAI chat calls, ShareGPT, and agent interaction logs.
 
 `read_logs(paths, ...)` streams JSON Lines files (files, folders, globs, `.gz`; see base.py) and
-yields one conversation per usable line, or a `Skipped` naming path:line and the reason. The
+yields one conversation per usable line, or a `Rejected` naming path:line and the reason. The
 shape is told apart per line (`format="auto"`) or fixed with `format=`:
 
 - `openai`: a call as factory.sources.tracer writes it (`{"timestamp", "request": {"model",
@@ -34,8 +34,8 @@ Meta comes from the line, its `metadata` object (seed 003's tracer) and, for cal
 strings (no zone = UTC) or epoch seconds (or milliseconds).
 
 Filters (`success`, `min_rating`, `agent_role`, `since` inclusive, `until` exclusive) apply to meta;
-a line without the field a filter needs is filtered out. Filtered lines are not Skipped but counted
-in `LogStats` (pass `stats=LogStats()`). A traced call that raised is Skipped as `source_failed_call`.
+a line without the field a filter needs is filtered out. Filtered lines are not Rejected but counted
+in `LogStats` (pass `stats=LogStats()`). A traced call that raised is Rejected as `source_failed_call`.
 It does not judge a conversation's quality, build records, or hold more than one line in memory.
 """
 
@@ -47,7 +47,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from factory.sources.base import MAX_FILE_BYTES, MAX_LINE_BYTES, Skipped, expand, read_json_lines
+from factory.record import Rejected
+from factory.sources.base import MAX_FILE_BYTES, MAX_LINE_BYTES, expand, read_json_lines
 from factory.sources.log_formats import (
     EMPTY_PARAMETERS,
     FORMATS,
@@ -105,7 +106,7 @@ def read_logs(
     stats: LogStats | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
     max_bytes: int = MAX_FILE_BYTES,
-) -> Iterator[dict | Skipped]:
+) -> Iterator[dict | Rejected]:
     """Conversations from log files (see the module docstring); raises ValueError for a bad argument."""
     if format != "auto" and format not in FORMATS:
         raise ValueError(f"format must be auto or one of {', '.join(FORMATS)}, not {format!r}")
@@ -122,18 +123,18 @@ def read_logs(
     for path in expand(paths, suffixes=LOG_SUFFIXES):
         items = (
             [path]
-            if isinstance(path, Skipped)
+            if isinstance(path, Rejected)
             else read_json_lines(path, max_line_bytes=max_line_bytes, max_bytes=max_bytes)
         )
         for item in items:
             stats.read += 1
-            if not isinstance(item, Skipped):
+            if not isinstance(item, Rejected):
                 lineno, obj = item
                 try:
                     conversation = parse_line(obj, f"{path}:{lineno}", format)
                 except BadLine as exc:
-                    item = Skipped(f"{path}:{lineno}", exc.reason, str(exc))
-            if isinstance(item, Skipped):
+                    item = Rejected.at(f"{path}:{lineno}", exc.reason, str(exc))
+            if isinstance(item, Rejected):
                 stats.skipped[item.reason] += 1
                 yield item
                 continue

@@ -6,7 +6,7 @@
   `{"command", "section", "summary" (NAME's text after the dash), "synopsis", "description"
   (DESCRIPTION's first paragraph), "options": [{"flags": ["-l", "--long"], "argument": "FILE" |
   "[WHEN]" (optional) | None, "description"}], "mentioned" (every flag the text names), "where":
-  "man:ls(1)", "path"}` or a `Skipped`: `man_not_a_page`
+  "man:ls(1)", "path"}` or a `Rejected`: `man_not_a_page`
   (no NAME.SECTION file name), `man_so_link` (a `.so` stub naming another page),
   `man_render_failed`, `man_render_timeout`, `man_no_name` (no NAME section), `man_not_found`
   (a name asked for that has no page), and base.py's reasons (binary, not UTF-8, unreadable...).
@@ -32,7 +32,8 @@ from typing import Iterable, Iterator
 
 from factory.errors import MissingDependency
 from factory.processes import stop_group
-from factory.sources.base import Skipped, expand, read_text
+from factory.record import Rejected
+from factory.sources.base import expand, read_text
 
 RENDER_TIMEOUT_S = 20
 WIDTH = 100
@@ -79,7 +80,7 @@ def read_man_pages(
     *,
     sections: Iterable[str] = ("1", "8"),
     names: Iterable[str] | None = None,
-) -> Iterator[dict | Skipped]:
+) -> Iterator[dict | Rejected]:
     """Parsed pages, sorted by (name, section); see the module docstring for the shape."""
     if shutil.which("groff") is None:
         raise MissingDependency("man pages need groff: apt-get install groff-base man-db")
@@ -87,7 +88,7 @@ def read_man_pages(
     wanted = list(dict.fromkeys(names)) if names is not None else None
     pages: dict[tuple[str, str], Path] = {}
     for item in _candidates(paths, sections, wanted):
-        if isinstance(item, Skipped):
+        if isinstance(item, Rejected):
             yield item
             continue
         name, section, path = item
@@ -95,7 +96,7 @@ def read_man_pages(
     found = {name for name, _ in pages}
     for name in wanted or ():
         if name not in found:
-            yield Skipped(
+            yield Rejected.at(
                 f"man:{name}", "man_not_found", f"no page in section(s) {', '.join(sections)}"
             )
     for (name, section), path in sorted(pages.items()):
@@ -104,7 +105,7 @@ def read_man_pages(
 
 def _candidates(
     paths, sections: tuple[str, ...], wanted: list[str] | None
-) -> Iterator[tuple[str, str, Path] | Skipped]:
+) -> Iterator[tuple[str, str, Path] | Rejected]:
     """(name, section, path) of every page file; files inside folders are filtered by section (and by
     name when names are asked for, before any file is looked at: man1 holds thousands)."""
     if paths is None:
@@ -115,9 +116,9 @@ def _candidates(
     for given in paths:
         if not Path(given).is_dir():
             for path in expand(given):  # a file named directly is read whatever its section
-                match = None if isinstance(path, Skipped) else _PAGE_FILE.match(path.name)
-                if isinstance(path, Skipped) or not match:
-                    yield path if isinstance(path, Skipped) else _not_a_page(str(path))
+                match = None if isinstance(path, Rejected) else _PAGE_FILE.match(path.name)
+                if isinstance(path, Rejected) or not match:
+                    yield path if isinstance(path, Rejected) else _not_a_page(str(path))
                 elif wanted is None or match["name"] in wanted:
                     yield match["name"], match["section"], path
             continue
@@ -135,7 +136,7 @@ def _candidates(
                     continue
                 path = os.path.join(root, file)
                 if os.path.islink(path) and not os.path.exists(path):
-                    yield Skipped(path, "source_broken_link", f"points to {os.readlink(path)}")
+                    yield Rejected.at(path, "source_broken_link", f"points to {os.readlink(path)}")
                 elif not match:
                     if wanted is None:
                         yield _not_a_page(path)
@@ -143,8 +144,10 @@ def _candidates(
                     yield match["name"], match["section"], Path(path)
 
 
-def _not_a_page(where: str) -> Skipped:
-    return Skipped(where, "man_not_a_page", "expected a file named NAME.SECTION or NAME.SECTION.gz")
+def _not_a_page(where: str) -> Rejected:
+    return Rejected.at(
+        where, "man_not_a_page", "expected a file named NAME.SECTION or NAME.SECTION.gz"
+    )
 
 
 def _in_sections(section: str, sections: tuple[str, ...]) -> bool:
@@ -169,7 +172,7 @@ def man_roots() -> tuple[Path, ...]:
     return tuple(dict.fromkeys(roots))
 
 
-def read_page(path: Path, name: str | None = None, section: str | None = None) -> dict | Skipped:
+def read_page(path: Path, name: str | None = None, section: str | None = None) -> dict | Rejected:
     """One page file, rendered and parsed; name and section default to the file name's."""
     match = _PAGE_FILE.match(path.name)
     name = name or (match["name"] if match else path.name)
@@ -179,7 +182,7 @@ def read_page(path: Path, name: str | None = None, section: str | None = None) -
     except OSError:
         stamp = -1
     parsed = _parse_file(str(path), stamp)
-    if isinstance(parsed, Skipped):
+    if isinstance(parsed, Rejected):
         return parsed
     return {
         "command": name,
@@ -191,27 +194,27 @@ def read_page(path: Path, name: str | None = None, section: str | None = None) -
 
 
 @functools.lru_cache(maxsize=256)
-def _parse_file(path: str, stamp: int) -> dict | Skipped:
+def _parse_file(path: str, stamp: int) -> dict | Rejected:
     """Read, render and parse one file (cached by path and mtime: the validator asks for the same pages)."""
     source = read_text(Path(path))
-    if isinstance(source, Skipped):
+    if isinstance(source, Rejected):
         return source
     first = next(
         (ln for ln in source.splitlines() if ln.strip() and not ln.startswith(('.\\"', "'\\\""))),
         "",
     )
     if first.startswith(".so "):
-        return Skipped(path, "man_so_link", f"a stub that sources {first[4:].strip()}")
+        return Rejected.at(path, "man_so_link", f"a stub that sources {first[4:].strip()}")
     rendered = render(source, path)
-    if isinstance(rendered, Skipped):
+    if isinstance(rendered, Rejected):
         return rendered
     page = parse_page(rendered)
     if page is None:
-        return Skipped(path, "man_no_name", "the rendered page has no NAME section")
+        return Rejected.at(path, "man_no_name", "the rendered page has no NAME section")
     return page
 
 
-def render(source: str, where: str) -> str | Skipped:
+def render(source: str, where: str) -> str | Rejected:
     """The page as plain text, WIDTH columns wide (groff -mandoc reads man and mdoc pages)."""
     command = [
         "groff",
@@ -243,12 +246,12 @@ def render(source: str, where: str) -> str | Skipped:
     except subprocess.TimeoutExpired:
         stop_group(process, grace=0)  # a troff left behind would spin on a core forever
         process.communicate()
-        return Skipped(where, "man_render_timeout", f"groff took over {RENDER_TIMEOUT_S} s")
+        return Rejected.at(where, "man_render_timeout", f"groff took over {RENDER_TIMEOUT_S} s")
     text = stdout.decode("utf-8", errors="replace")
     if process.returncode != 0 or not text.strip():
         error = stderr.decode("utf-8", errors="replace").strip().splitlines()
         last = error[-1] if error else "no output"
-        return Skipped(where, "man_render_failed", f"groff exit {process.returncode}: {last}")
+        return Rejected.at(where, "man_render_failed", f"groff exit {process.returncode}: {last}")
     return text.translate(_ASCII)
 
 

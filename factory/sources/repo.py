@@ -26,7 +26,7 @@ import os
 from collections import Counter
 from typing import Iterable, Iterator
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.repo_code import (
     DEFAULT_EXCLUDE,
     DEFAULT_INCLUDE,
@@ -410,16 +410,16 @@ def collected_tests(tree: ast.Module) -> Iterator[tuple[str, ast.AST, list[str]]
 def read_test_pairs(
     repo: str | os.PathLike,
     *,
-    code: Iterable[dict | Skipped] | None = None,
+    code: Iterable[dict | Rejected] | None = None,
     include: Iterable[str] = DEFAULT_INCLUDE,
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
     tests: Iterable[str] = TEST_FILES,
     unmapped: bool = False,
     stats: Counter | dict | None = None,
     max_bytes: int = MAX_SOURCE_BYTES,
-) -> Iterator[dict | Skipped]:
+) -> Iterator[dict | Rejected]:
     """Each test with the repo code it uses (see the module docstring). `code`: read_code's items when
-    the caller has them (else they are read here, and their Skipped yielded). A test that uses no repo code is
+    the caller has them (else they are read here, and their Rejected yielded). A test that uses no repo code is
     yielded only with `unmapped=True`; `stats` counts "tests", "mapped" and "unmapped"."""
     checkout = open_checkout(repo)
     stats = stats if stats is not None else Counter()
@@ -429,7 +429,7 @@ def read_test_pairs(
     for item in (
         code if code is not None else read_code(checkout.root, include=include, exclude=exclude)
     ):
-        if isinstance(item, Skipped):
+        if isinstance(item, Rejected):
             if code is None:
                 yield item
         else:
@@ -437,10 +437,10 @@ def read_test_pairs(
     index = CodeIndex(checkout, items, max_bytes)
     tests = tuple(tests)
     for rel in files_of(checkout):
-        if isinstance(rel, Skipped) or not matches(rel, tests) or matches(rel, NOT_SOURCE):
+        if isinstance(rel, Rejected) or not matches(rel, tests) or matches(rel, NOT_SOURCE):
             continue
         parsed = parse_file(checkout, rel, max_bytes)
-        if isinstance(parsed, Skipped):
+        if isinstance(parsed, Rejected):
             yield parsed
             continue
         yield from _pairs(checkout, rel, *parsed, index, unmapped, stats)

@@ -11,7 +11,7 @@
   `signature`, `definition_source`, `first_line`, `parse_file`, `files_of`.
 Patterns are shell-style on the repo-relative POSIX path; `*` also matches `/`, and a leading
 `**/` also matches at the top. A file that is not UTF-8, binary, too large (base's reasons) or
-not valid Python (`code_syntax_error`) is a `Skipped`. Tests are not read here.
+not valid Python (`code_syntax_error`) is a `Rejected`. Tests are not read here.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from factory.sources.base import Skipped, expand, read_text
+from factory.record import Rejected
+from factory.sources.base import expand, read_text
 
 DEFAULT_INCLUDE = ("**/*.py",)
 NOT_SOURCE = (
@@ -109,22 +110,22 @@ def matches(rel: str, patterns: Iterable[str]) -> bool:
     )
 
 
-def files_of(checkout: Checkout) -> Iterator[str | Skipped]:
-    """Repo-relative POSIX paths of every file (sorted), or Skipped for broken links."""
+def files_of(checkout: Checkout) -> Iterator[str | Rejected]:
+    """Repo-relative POSIX paths of every file (sorted), or Rejected for broken links."""
     if checkout.tracked is not None:
         for rel in sorted(checkout.tracked):
             path = checkout.root / rel
             if path.is_symlink() and not path.exists():
-                yield Skipped(str(path), "source_broken_link", f"points to {os.readlink(path)}")
+                yield Rejected.at(str(path), "source_broken_link", f"points to {os.readlink(path)}")
             elif not path.exists():
-                yield Skipped(
+                yield Rejected.at(
                     str(path), "source_missing", "tracked by git but not in the working tree"
                 )
             elif path.is_file():  # a folder here is a submodule: not this repo's code
                 yield rel
         return
     for item in expand(checkout.root):
-        yield item if isinstance(item, Skipped) else item.relative_to(checkout.root).as_posix()
+        yield item if isinstance(item, Rejected) else item.relative_to(checkout.root).as_posix()
 
 
 def module_name(rel: str) -> str:
@@ -137,17 +138,17 @@ def module_name(rel: str) -> str:
     return ".".join(parts)
 
 
-def parse_file(checkout: Checkout, rel: str, max_bytes: int) -> tuple[str, ast.Module] | Skipped:
+def parse_file(checkout: Checkout, rel: str, max_bytes: int) -> tuple[str, ast.Module] | Rejected:
     path = checkout.root / rel
     text = read_text(path, max_bytes)
-    if isinstance(text, Skipped):
+    if isinstance(text, Rejected):
         return text
     try:
         return text, ast.parse(text, filename=rel)
     except SyntaxError as exc:
-        return Skipped(f"{path}:{exc.lineno or 0}", "code_syntax_error", exc.msg)
+        return Rejected.at(f"{path}:{exc.lineno or 0}", "code_syntax_error", exc.msg)
     except ValueError as exc:  # NUL bytes past the sniffed head
-        return Skipped(str(path), "code_syntax_error", str(exc))
+        return Rejected.at(str(path), "code_syntax_error", str(exc))
 
 
 def signature(node: ast.AST, text: str | None = None) -> str:
@@ -202,18 +203,18 @@ def read_code(
     include: Iterable[str] = DEFAULT_INCLUDE,
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
     max_bytes: int = MAX_SOURCE_BYTES,
-) -> Iterator[dict | Skipped]:
+) -> Iterator[dict | Rejected]:
     """Every top-level function, class and method of the repo's Python code (see the module docstring)."""
     checkout = open_checkout(repo)
     include, exclude = tuple(include), tuple(exclude)
     for rel in files_of(checkout):
-        if isinstance(rel, Skipped):
+        if isinstance(rel, Rejected):
             yield rel
             continue
         if not matches(rel, include) or matches(rel, exclude):
             continue
         parsed = parse_file(checkout, rel, max_bytes)
-        if isinstance(parsed, Skipped):
+        if isinstance(parsed, Rejected):
             yield parsed
             continue
         text, tree = parsed

@@ -19,15 +19,14 @@ A record scrubbed before (checks.pii already counts) is read again, and the coun
 The work is `Redactor` (the recipe's policy over a stream of records), which the seeds stage
 runs too, on everything it yields: no raw seed text reaches stages/seeds.jsonl or
 rejected/seeds.jsonl. What the seeds stage rejects before a record exists (a seed line the
-recipe cannot use, what a source skipped) comes as a `RawRejection`: its payload and the
-message (which may quote a value: a schema error) are redacted like a record's texts.
-It does not decide which records a recipe keeps beyond PII, nor scrub a rejection's location.
+recipe cannot use, what a source skipped) comes as a `Rejected`: what it kept of the input and
+its detail (which may quote a value: a schema error) are redacted like a record's texts; its
+`where` (file:line) is not. It does not decide which records a recipe keeps beyond PII.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from factory.record import Record, Rejected
@@ -110,25 +109,9 @@ def _drop_too_long(
     )
 
 
-@dataclass
-class RawRejection:
-    """A rejection whose payload and message may hold the user's raw text (the seeds stage's: a seed
-    line the recipe cannot use, what a source skipped). `Redactor.stream` redacts both and yields
-    Rejected(record, reason, prefix + message + suffix); prefix and suffix (a file:line) are kept as they are."""
-
-    record: dict
-    reason: str
-    message: str = ""
-    prefix: str = ""
-    suffix: str = ""
-
-    def rejected(self) -> Rejected:
-        return Rejected(self.record, self.reason, f"{self.prefix}{self.message}{self.suffix}")
-
-
-def _raw_fields(holder: dict, context: bool) -> list[tuple[tuple, str]]:
-    """The texts of a raw rejection held as {"message", "record"}: the message, every string (and
-    dict key) of the payload's input and output, and the provenance texts a record's scrub reads."""
+def _rejection_fields(holder: dict, context: bool) -> list[tuple[tuple, str]]:
+    """The texts of a rejection held as {"message", "record"}: the detail, every string (and dict
+    key) of what it kept of the input and output, and the provenance texts a record's scrub reads."""
     record = holder["record"]
     fields = [(("message",), holder["message"])] if holder["message"] else []
     for key in ("input", "output"):
@@ -157,8 +140,8 @@ def _added(previous: Any, found: dict[str, int]) -> dict[str, int]:
 
 
 class Redactor:
-    """A recipe's PII policy over a stream of records (and RawRejections), in batches of `batch_size`;
-    `totals` counts the entities found by type."""
+    """A recipe's PII policy over a stream of records and rejections (their kept input and detail
+    redacted, passed on), in batches of `batch_size`; `totals` counts the entities found by type."""
 
     batch_size = 64
 
@@ -167,11 +150,11 @@ class Redactor:
         self.totals: Counter = Counter()
         self._scrubber = self._validator = None
 
-    def stream(self, items: Iterable[dict | RawRejection]) -> Iterator[dict | Rejected]:
+    def stream(self, items: Iterable[dict | Rejected]) -> Iterator[dict | Rejected]:
         if self.policy == "off":
             for item in items:
-                if isinstance(item, RawRejection):
-                    yield item.rejected()
+                if isinstance(item, Rejected):
+                    yield item
                 else:
                     item["checks"]["pii"] = "off"
                     yield item
@@ -184,9 +167,9 @@ class Redactor:
         targets, groups, problems = [], [], []
         context = self.recipe.pii_context
         for item in batch:
-            if isinstance(item, RawRejection):
-                target = {"message": item.message, "record": item.record}
-                fields = _raw_fields(target, context)
+            if isinstance(item, Rejected):
+                target = {"message": item.detail, "record": item.record}
+                fields = _rejection_fields(target, context)
             else:
                 target, fields = item, text_fields(item, context)
             fields, problem = _drop_too_long(target, fields)
@@ -204,9 +187,9 @@ class Redactor:
             self.totals.update(found)
             for (path, _), text in zip(fields, texts, strict=True):
                 set_text(target, path, text)
-            if isinstance(item, RawRejection):
-                item.message = target["message"]
-                yield item.rejected()
+            if isinstance(item, Rejected):
+                item.detail = target["message"]
+                yield item
             else:
                 yield from self._judged(item, found, problem)
 

@@ -7,8 +7,9 @@ Reads: `--seeds FILE` (JSON Lines), then either the recipe's `grammar_seeds` or 
 and a seed's `context` (what the teacher is shown) in provenance.context. A source seed
 marked `unlabeled` (user material with no output yet, for teacher.mode answer or pairs)
 carries provenance.unlabeled: generate asks the teacher about it and does not pass it on.
-A user line whose query is invalid is rejected with the validator's reason (e.g.
-`rem_unknown_table`); a line that is not JSON stops the build before work (file:line).
+A user line the recipe cannot use is rejected with the reason of the `SeedError` its
+`user_seed` raised (factory.record; e.g. `rem_unknown_table`), or `bad_seed` for a plain
+ValueError, KeyError or TypeError; a line that is not JSON stops the build before work (file:line).
 What a source could not use (a binary file, a malformed line, a page without NAME...) is
 rejected with the source's reason and where it was, so the report counts it; a `--source` that
 names nothing at all (a missing path, a glob matching no file) is an error before any work.
@@ -32,12 +33,15 @@ from typing import Iterable, Iterator
 
 from factory.errors import ConfigError, InputError
 from factory.jsonl import read_jsonl
-from factory.record import Record, Rejected, content_hash
-from factory.sources.base import Skipped
+from factory.record import Record, Rejected, SeedError, content_hash
 from factory.stages.base import Stage
-from factory.stages.scrub import RawRejection, Redactor
+from factory.stages.scrub import Redactor
 
 log = logging.getLogger(__name__)
+
+UNLABELED_WITHOUT_TEACHER = (
+    "a seed with no output needs teacher.mode answer or pairs and a generate stage"
+)
 
 
 def _check_source(given: str) -> None:
@@ -89,6 +93,8 @@ class SeedsStage(Stage):
         recipe = self.context.recipe
         redactor = Redactor(recipe, self.context.options.pii_policy or recipe.pii_policy)
         for item in redactor.stream(self._limited()):
+            if isinstance(item, Rejected):
+                item.detail = _shown_detail(item)
             record = item.record if isinstance(item, Rejected) else item
             if (
                 "recipe" in record and "id" in record
@@ -100,37 +106,30 @@ class SeedsStage(Stage):
         if redactor.policy != "off":
             self.extras["entities"] = dict(sorted(redactor.totals.items()))
 
-    def _limited(self) -> Iterator[dict | RawRejection]:
+    def _limited(self) -> Iterator[dict | Rejected]:
         kept, limit = 0, self._limit()
         path = self.context.options.seeds_file
         for item in self._all(read_jsonl(path) if path else iter(())):
-            if not isinstance(item, RawRejection):
+            if not isinstance(item, Rejected):
                 if kept == limit:
                     return
                 kept += 1
             yield item
 
-    def _all(self, user_lines: Iterable[tuple[int, dict]]) -> Iterator[dict | RawRejection]:
+    def _all(self, user_lines: Iterable[tuple[int, dict]]) -> Iterator[dict | Rejected]:
+        """User seeds, then the recipe's; what cannot be used as a Rejected whose record and detail
+        may still hold raw text (the redactor sees them before anything is written)."""
         recipe = self.context.recipe
         path = self.context.options.seeds_file
         for lineno, obj in user_lines:
             provenance = {"origin": "user", "source": f"{path}:{lineno}"}
             try:
                 seed = recipe.hooks.user_seed(obj)
-            except (
-                ValueError,
-                KeyError,
-                TypeError,
-            ) as exc:  # a line in the wrong shape, however the recipe notices
-                exc = (
-                    exc
-                    if isinstance(exc, ValueError)
-                    else ValueError(f"{type(exc).__name__}: {exc}")
-                )
-                reason = getattr(exc, "reason", "bad_seed")
-                yield RawRejection(
-                    {"input": obj, "provenance": provenance}, reason, str(exc), f"{path}:{lineno}: "
-                )
+            except (ValueError, KeyError, TypeError) as exc:  # a line the recipe cannot use
+                reason = exc.reason if isinstance(exc, SeedError) else "bad_seed"
+                detail = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+                payload = {"input": obj, "provenance": provenance}
+                yield Rejected(payload, reason, detail, where=f"{path}:{lineno}")
                 continue
             yield self._seed_record(seed, provenance)
         config = dict(recipe.source)
@@ -138,27 +137,13 @@ class SeedsStage(Stage):
             config["paths"] = list(self.context.options.source_paths)
         # source_seeds reads up to the limit; grammar_seeds makes the recipe's count (_limited stops early)
         count = self._limit() if recipe.hooks.reads_sources else recipe.seed_count
-        seeds = recipe.hooks.seeds(config, count, recipe.random_seed)
-        for seed in seeds:
-            if isinstance(
-                seed, Skipped
-            ):  # its detail may quote a value; the location and reason are ours
-                yield RawRejection(
-                    {"input": None, "provenance": {"source": seed.where}},
-                    seed.reason,
-                    seed.detail,
-                    f"{seed.where}: {seed.reason}" + (" (" if seed.detail else ""),
-                    ")" if seed.detail else "",
-                )
+        for seed in recipe.hooks.seeds(config, count, recipe.random_seed):
+            if isinstance(seed, Rejected):  # what a source could not use, kept as its location
+                yield seed
                 continue
             record = self._seed_record(seed, seed["provenance"])
             if seed.get("unlabeled") and not self._teacher_answers():
-                yield RawRejection(
-                    record,
-                    "unlabeled_without_teacher",
-                    prefix="a seed with no output needs "
-                    "teacher.mode answer or pairs and a generate stage",
-                )
+                yield Rejected(record, "unlabeled_without_teacher")
                 continue
             yield record
 
@@ -190,3 +175,16 @@ class SeedsStage(Stage):
         )
         record.seed_id = record.id
         return record.to_dict()
+
+
+def _shown_detail(rejected: Rejected) -> str:
+    """The detail a seeds rejection is written with, once the redactor has read its detail: the
+    location first, as it is (`file:line: why` for a user line; `where: reason (why)` for what a
+    source skipped); our own sentence for an unlabeled seed that nobody would answer."""
+    if rejected.reason == "unlabeled_without_teacher":
+        return UNLABELED_WITHOUT_TEACHER
+    if not rejected.where:
+        return rejected.detail
+    if rejected.record.get("provenance", {}).get("origin") == "user":
+        return f"{rejected.where}: {rejected.detail}"
+    return rejected.line()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.repo import (
     MAX_SOURCE_BYTES,
     CodeIndex,
@@ -63,12 +63,12 @@ def public_functions(repo: str | os.PathLike, items: list[dict]) -> list[dict]:
 
 
 def link_share(repo: str | os.PathLike) -> dict:
-    items = [item for item in read_code(repo) if not isinstance(item, Skipped)]
+    items = [item for item in read_code(repo) if not isinstance(item, Rejected)]
     public = public_functions(repo, items)
     tested = {
         (t["module"], t["qualname"])
         for pair in read_test_pairs(repo, code=items)
-        if not isinstance(pair, Skipped)
+        if not isinstance(pair, Rejected)
         for t in pair["targets"]
     }
     by_tests = {

@@ -4,7 +4,7 @@ A record's output is {"agent": "tester"|"coder", "code": "<python>"}; labels age
 - `source_seeds(config, count, random_seed)`: seeds from the checkouts in config["paths"]
   (default: recipe.yaml `source.repo`, relative to the factory's own checkout), tester and
   coder seeds alternating, each checked with `validate` first: a seed that fails is a
-  Skipped with the reason (e.g. a real test that needs the network). Provenance origin
+  Rejected with the reason (e.g. a real test that needs the network). Provenance origin
   `repo`, source `path@commit:line`; `context`: what the teacher and the checks need.
 - `user_seed(obj)`: {"agent": ..., "module": ..., "name": ..., "repo"?} picks that seed.
 - `make_answer(reply, seed)`: the teacher's ```python block as the seed's output.
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from factory import ROOT
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.repo import open_checkout
 from pipelines.code_tests import behaviour, sandbox, seeds
 
@@ -84,7 +84,7 @@ def _repos(config: dict) -> list[Path]:
     return [(ROOT / str(config.get("repo", "."))).resolve()]
 
 
-def _ordered(repo: Path, random_seed: int) -> tuple[list[list[dict]], list[Skipped]]:
+def _ordered(repo: Path, random_seed: int) -> tuple[list[list[dict]], list[Rejected]]:
     """A repo's seeds as lists of alternatives, tester and coder alternating, shuffled by `random_seed`."""
     testers, coders, skipped = seeds.candidates(repo)
     rng = random.Random(random_seed)
@@ -131,7 +131,7 @@ def _seed_problem(seed: dict) -> tuple[str, str] | None:
     return validate(_as_record(seed))
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Rejected]:
     timeout = float(config.get("timeout_s", sandbox.TIMEOUT_S))
     untested = config.get("untested", "reject")
     if untested not in UNTESTED:
@@ -141,7 +141,7 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
     queues = []
     for repo in _repos(config):
         if not repo.is_dir():
-            yield Skipped(
+            yield Rejected.at(
                 str(repo),
                 "source_missing",
                 "no such folder (a checkout of Python code is expected)",
@@ -164,7 +164,7 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
                     yield seed
                     made += 1
                     break
-                yield Skipped(seed["provenance"]["source"], problem[0], one_line(problem[1]))
+                yield Rejected.at(seed["provenance"]["source"], problem[0], one_line(problem[1]))
             if made >= count:
                 return
 

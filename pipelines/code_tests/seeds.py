@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.repo import open_checkout, read_code, read_test_pairs
 from pipelines.code_tests.behaviour import MAX_EXAMPLES, example_arguments, has_examples
 from pipelines.code_tests.testfile import reduce_test_module
@@ -204,13 +204,13 @@ def _context(agent: str, root: Path, commit: str | None, item: dict, **more) -> 
 
 
 def _runnable_pairs(
-    root: Path, items: list[dict], skipped: list[Skipped], calls: dict[tuple[str, str], list[str]]
+    root: Path, items: list[dict], skipped: list[Rejected], calls: dict[tuple[str, str], list[str]]
 ) -> list[dict]:
     """Tests that call repo code and can run alone: fixtures tmp_path at most, not async, not marked slow;
     each with `runnable`, its module cut down to it. `calls` collects every test's argument texts per target."""
     pairs, texts = [], {}
     for pair in read_test_pairs(root, code=items):
-        if isinstance(pair, Skipped):
+        if isinstance(pair, Rejected):
             skipped.append(pair)
             continue
         for target in pair["targets"]:
@@ -238,13 +238,13 @@ def _coder_worthy(item: dict, node: ast.AST | None) -> bool:
     )
 
 
-def candidates(repo: str | Path) -> tuple[list[list[dict]], list[dict], list[Skipped]]:
+def candidates(repo: str | Path) -> tuple[list[list[dict]], list[dict], list[Rejected]]:
     """(tester seeds, one list of alternatives per function; coder seeds, those with real tests first; skipped)."""
     checkout = open_checkout(repo)
     root, commit = checkout.root, checkout.commit
     code = list(read_code(root))
-    skipped = [item for item in code if isinstance(item, Skipped)]
-    items = [item for item in code if not isinstance(item, Skipped)]
+    skipped = [item for item in code if isinstance(item, Rejected)]
+    items = [item for item in code if not isinstance(item, Rejected)]
     by_target: dict[tuple[str, str], list[dict]] = defaultdict(list)
     calls: dict[tuple[str, str], list[str]] = {}
     for pair in _runnable_pairs(root, items, skipped, calls):

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from factory.errors import ConfigError
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from pipelines.composer import check, theory
 from pipelines.composer.theory import TheoryError
 
@@ -69,7 +69,7 @@ def generated_seeds(count: int, random_seed: int) -> Iterator[dict]:
         yield seed
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Rejected]:
     unknown = [key for key in config if key not in SOURCE_KEYS]
     if unknown:
         raise ConfigError(
@@ -81,7 +81,7 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
         from pipelines.composer.scores import read_sources
 
         for seed in read_sources([str(path) for path in config["paths"]]):
-            if not isinstance(seed, Skipped):
+            if not isinstance(seed, Rejected):
                 if kept == count:
                     return
                 kept += 1

@@ -8,7 +8,7 @@
   first part. Provenance says where: `file:m<measure>`.
 - A script (.py) is run like a code answer (sandbox.py): its docstring's first paragraph is
   the question, its MIDI file's notes the answer.
-What cannot be used is a Skipped with the reason: `composer_not_a_score` (another suffix),
+What cannot be used is a Rejected with the reason: `composer_not_a_score` (another suffix),
 `composer_unreadable_score` (music21 cannot parse it; its message), `composer_no_questions`
 (a score that gave no seed), `composer_no_question` (a script without a docstring), and the
 sandbox's reasons for a script that fails. Chords the table cannot name are not questions,
@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from itertools import pairwise, zip_longest
 from pathlib import Path
 
-from factory.sources.base import Skipped, check_file, expand, read_text
+from factory.record import Rejected
+from factory.sources.base import check_file, expand, read_text
 from pipelines.composer import check, theory
 from pipelines.composer.theory import TheoryError
 
@@ -32,39 +33,41 @@ MAX_SCORE_BYTES = 8 * 1024 * 1024
 MAX_PER_FILE = 40
 
 
-def read_sources(paths: list[str]) -> Iterator[dict | Skipped]:
+def read_sources(paths: list[str]) -> Iterator[dict | Rejected]:
     for item in expand(paths, suffixes=(*SCORE_SUFFIXES, ".py")):
-        if isinstance(item, Skipped):
+        if isinstance(item, Rejected):
             yield item
         elif item.suffix.lower() == ".py":
             yield script_seed(item)
         elif item.suffix.lower() in SCORE_SUFFIXES:
             yield from score_seeds(item)
         else:
-            yield Skipped(
+            yield Rejected.at(
                 str(item), "composer_not_a_score", f"known: {' '.join(SCORE_SUFFIXES)} .py"
             )
 
 
-def script_seed(path: Path) -> dict | Skipped:
+def script_seed(path: Path) -> dict | Rejected:
     from pipelines.composer.sandbox import run_script
 
     code = read_text(path)
-    if isinstance(code, Skipped):
+    if isinstance(code, Rejected):
         return code
     try:
         doc = ast.get_docstring(ast.parse(code))
     except SyntaxError as exc:
-        return Skipped(f"{path}:{exc.lineno}", "composer_code_failed", f"SyntaxError: {exc.msg}")
+        return Rejected.at(
+            f"{path}:{exc.lineno}", "composer_code_failed", f"SyntaxError: {exc.msg}"
+        )
     if not doc:
-        return Skipped(
+        return Rejected.at(
             str(path),
             "composer_no_question",
             "a script needs a docstring saying what it writes; it becomes the question",
         )
     run = run_script(code)
     if run.reason:
-        return Skipped(str(path), run.reason, run.detail)
+        return Rejected.at(str(path), run.reason, run.detail)
     question = " ".join(doc.split("\n\n")[0].split())
     output = {
         "task": "code",
@@ -88,7 +91,7 @@ def _parse(path: Path):
     if path.suffix.lower() in BINARY_SUFFIXES:
         size = path.stat().st_size
         if size > MAX_SCORE_BYTES:
-            return Skipped(
+            return Rejected.at(
                 str(path), "source_too_large", f"{size:,} bytes > cap of {MAX_SCORE_BYTES:,}"
             )
     else:
@@ -99,7 +102,7 @@ def _parse(path: Path):
         return converter.parse(str(path))
     except Exception as exc:  # music21 raises many types for a file it cannot read
         detail = str(exc).strip().splitlines()[-1:] or [type(exc).__name__]
-        return Skipped(
+        return Rejected.at(
             str(path), "composer_unreadable_score", f"{type(exc).__name__}: {detail[0][:200]}"
         )
 
@@ -215,9 +218,9 @@ def _kinds(path: Path, score) -> list[list[dict]]:
     return [scales, chords, numerals, intervals]
 
 
-def score_seeds(path: Path) -> Iterator[dict | Skipped]:
+def score_seeds(path: Path) -> Iterator[dict | Rejected]:
     score = _parse(path)
-    if isinstance(score, Skipped):
+    if isinstance(score, Rejected):
         yield score
         return
     try:
@@ -225,7 +228,7 @@ def score_seeds(path: Path) -> Iterator[dict | Skipped]:
     except (
         Exception
     ) as exc:  # analysis of a score music21 parsed but cannot analyse (no notes, no key)
-        yield Skipped(
+        yield Rejected.at(
             str(path), "composer_unreadable_score", f"{type(exc).__name__}: {str(exc)[:200]}"
         )
         return
@@ -233,7 +236,7 @@ def score_seeds(path: Path) -> Iterator[dict | Skipped]:
         :MAX_PER_FILE
     ]
     if not seeds:
-        yield Skipped(
+        yield Rejected.at(
             str(path),
             "composer_no_questions",
             "no named chord, key or melody interval music21 could read",

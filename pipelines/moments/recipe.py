@@ -30,7 +30,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.teacher.extract import extract_json
 from pipelines.moments import generator
 from pipelines.moments.generator import MOMENT_TYPES, NAMES
@@ -107,11 +107,11 @@ def generated_seeds(count: int, random_seed: int) -> Iterator[dict]:
         }
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
-    """Your transcripts (config["paths"]), then generated ones, `count` seeds in all (Skipped do not count)."""
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Rejected]:
+    """Your transcripts (config["paths"]), then generated ones, `count` seeds in all (Rejected do not count)."""
     made = 0
     for item in read_transcripts(config.get("paths") or []):
-        if not isinstance(item, Skipped):
+        if not isinstance(item, Rejected):
             if made == count:
                 return
             made += 1

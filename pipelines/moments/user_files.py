@@ -10,7 +10,7 @@ What it reads (files, folders, globs; `.gz` too):
 Each transcript becomes a seed {"input": canonical text, "output": None, "unlabeled": True,
 "labels": {}, "provenance": {"origin": "user", "source": where}}: it has no answer yet, so the
 teacher (teacher.mode answer) writes its moments and only that answer becomes a record.
-What it cannot use is a `Skipped` naming file:line and why: the base reasons (missing, binary,
+What it cannot use is a `Rejected` naming file:line and why: the base reasons (missing, binary,
 not UTF-8, bad JSON...), `source_bad_shape`, and moments_untimed_text, moments_bad_time,
 moments_empty_entry, moments_unordered_times (the transcript is dropped), moments_no_timestamps,
 moments_too_short (fewer than two distinct times), moments_too_long (over transcript.MAX_CHARS).
@@ -22,7 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from factory.sources.base import Skipped, expand, read_json_lines, read_lines
+from factory.record import Rejected
+from factory.sources.base import expand, read_json_lines, read_lines
 from pipelines.moments.transcript import MAX_CHARS, normalise, render
 
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
@@ -31,26 +32,26 @@ SUFFIXES = (".txt", ".md", ".log", ".txt.gz", *JSON_SUFFIXES)  # what a folder o
 
 def _seed(
     where: str, numbered_lines: Iterable[tuple[int, str]], line_where
-) -> Iterator[dict | Skipped]:
+) -> Iterator[dict | Rejected]:
     """One transcript's seed (or why not), after the problems of its lines."""
     entries, problems = normalise(numbered_lines)
     for line, reason, detail in problems:
-        yield Skipped(line_where(line), reason, detail)
+        yield Rejected.at(line_where(line), reason, detail)
     if any(reason == "moments_unordered_times" for _, reason, _ in problems):
         return
     if not entries:
-        yield Skipped(
+        yield Rejected.at(
             where, "moments_no_timestamps", "no line starts with a [YYYY-MM-DD HH:MM] stamp"
         )
         return
     if len({entry.time for entry in entries}) < 2:
-        yield Skipped(
+        yield Rejected.at(
             where, "moments_too_short", "a transcript needs lines at two different times at least"
         )
         return
     text = render(entries)
     if len(text) > MAX_CHARS:
-        yield Skipped(
+        yield Rejected.at(
             where,
             "moments_too_long",
             f"{len(text):,} characters > {MAX_CHARS:,}; split the transcript",
@@ -65,10 +66,10 @@ def _seed(
     }
 
 
-def _text_file(path: Path) -> Iterator[dict | Skipped]:
+def _text_file(path: Path) -> Iterator[dict | Rejected]:
     lines: list[tuple[int, str]] = []
     for item in read_lines(path):
-        if isinstance(item, Skipped):
+        if isinstance(item, Rejected):
             yield item
         else:
             lines.append(item)
@@ -91,10 +92,10 @@ def _turn(obj: dict) -> str | None:
     )
 
 
-def _json_file(path: Path) -> Iterator[dict | Skipped]:
+def _json_file(path: Path) -> Iterator[dict | Rejected]:
     turns: list[tuple[int, str]] = []
     for item in read_json_lines(path):
-        if isinstance(item, Skipped):
+        if isinstance(item, Rejected):
             yield item
             continue
         number, obj = item
@@ -107,7 +108,7 @@ def _json_file(path: Path) -> Iterator[dict | Skipped]:
         elif isinstance(obj, dict) and (turn := _turn(obj)) is not None:
             turns.append((number, turn))
         else:
-            yield Skipped(
+            yield Rejected.at(
                 where,
                 "source_bad_shape",
                 'expected {"transcript": "..."} or {"time": "...", "speaker": "...", "text": "..."}',
@@ -116,10 +117,10 @@ def _json_file(path: Path) -> Iterator[dict | Skipped]:
         yield from _seed(str(path), turns, lambda line: f"{path}:{line}")
 
 
-def read_transcripts(paths: Iterable[str | Path]) -> Iterator[dict | Skipped]:
-    """Unlabeled seeds from every transcript at `paths`, in file order; Skipped for what was not usable."""
+def read_transcripts(paths: Iterable[str | Path]) -> Iterator[dict | Rejected]:
+    """Unlabeled seeds from every transcript at `paths`, in file order; Rejected for what was not usable."""
     for path in expand(list(paths), suffixes=SUFFIXES):
-        if isinstance(path, Skipped):
+        if isinstance(path, Rejected):
             yield path
         elif path.name.endswith(JSON_SUFFIXES):
             yield from _json_file(path)

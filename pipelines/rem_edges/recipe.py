@@ -29,7 +29,7 @@ import math
 from typing import Any, Iterator
 
 from factory.errors import ConfigError
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.teacher.extract import extract_json
 from pipelines.rem_edges import generator, user_files
 from pipelines.rem_edges.edges import DEFAULT_AGREEMENT, NONE, TYPES, check, render_input
@@ -75,12 +75,12 @@ def _generated(made: dict, agreement: dict) -> dict:
     }
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Rejected]:
     """The user's collections (config["paths"]), then generated ones until `count` seeds in all."""
     agreement = _agreement(config)
     made = 0
     for item in user_files.read(config.get("paths") or [], agreement):
-        if not isinstance(item, Skipped):
+        if not isinstance(item, Rejected):
             item["labels"] = labels(item["output"]) if item["output"] else {}
             made += 1
         yield item

@@ -8,7 +8,7 @@ A line is {"source": R, "candidates": [R, ...]} plus at most one of:
   labels go in its context; only a teacher answer that agrees with them becomes a record;
 - neither: an `unlabeled` seed; the teacher's answer is checked for shape only.
 A resource R is {"id", "text" (or "content" or "summary"), "name"?, "type"?, "timestamp"?}.
-Every line that cannot be used is a `Skipped` with file:line: `source_bad_json`,
+Every line that cannot be used is a `Rejected` with file:line: `source_bad_json`,
 `source_bad_shape` (unknown key, missing id or text, duplicate id, bad labels), or for "edges"
 the schema's or the validator's reason (`schema_invalid`, `edges_*`). Files and folders go
 through factory.sources.base (.jsonl, .json, .gz in folders).
@@ -21,7 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from factory.sources.base import Skipped, expand, read_json_lines
+from factory.record import Rejected
+from factory.sources.base import expand, read_json_lines
 from pipelines.rem_edges.edges import TYPES, check, render_input
 
 TEXT_KEYS = ("text", "content", "summary")
@@ -148,21 +149,21 @@ def parse_line(obj, agreement: dict) -> dict:
     return {"input": text, "output": None, "unlabeled": True, "context": {}}
 
 
-def read(paths: Iterable[str | Path], agreement: dict) -> Iterator[dict | Skipped]:
-    """Seeds (origin user, source file:line) or Skipped, file by file, line by line."""
+def read(paths: Iterable[str | Path], agreement: dict) -> Iterator[dict | Rejected]:
+    """Seeds (origin user, source file:line) or Rejected, file by file, line by line."""
     for path in expand(list(paths), suffixes=(".jsonl", ".json", ".gz")):
-        if isinstance(path, Skipped):
+        if isinstance(path, Rejected):
             yield path
             continue
         for item in read_json_lines(path):
-            if isinstance(item, Skipped):
+            if isinstance(item, Rejected):
                 yield item
                 continue
             lineno, obj = item
             try:
                 seed = parse_line(obj, agreement)
             except BadLine as exc:
-                yield Skipped(f"{path}:{lineno}", exc.reason, exc.detail)
+                yield Rejected.at(f"{path}:{lineno}", exc.reason, exc.detail)
                 continue
             seed["provenance"] = {"origin": "user", "source": f"{path}:{lineno}"}
             yield seed

@@ -2,7 +2,7 @@
 
 - `source_seeds(config, count, random_seed)`: template seeds from the man pages of the commands in
   `source.commands` (recipe.yaml), or of every page under `paths` (`--source`/`--man-path`); see
-  man_seeds.py. Commands without a page here are Skipped (`man_not_found`).
+  man_seeds.py. Commands without a page here are Rejected (`man_not_found`).
 - `make_pair(item, seed)` (teacher.mode pairs): one {"input", "output": {"command", "explanation"}}
   item of the teacher's reply, shape-checked; ValueError says what is wrong.
 - `user_seed(obj)`: a `--seeds` line {"input", "command", "explanation"?} or {"input", "output"}.
@@ -24,7 +24,7 @@ import random
 from typing import Any, Iterator
 
 from factory.pii import PLACEHOLDER  # what the PII scrubber puts in place of a value
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.manpages import page_of, read_man_pages
 from pipelines.sysadmin_bash import bash_check
 from pipelines.sysadmin_bash.man_seeds import seeds_from_page
@@ -48,7 +48,7 @@ def labels(output: dict) -> dict:
     }
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[str, Any] | Skipped]:
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[str, Any] | Rejected]:
     commands = config.get("commands")
     templates = commands if isinstance(commands, dict) else {}
     names = list(commands) if commands and not config.get("paths") else None
@@ -60,7 +60,7 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[st
     for page in read_man_pages(
         config.get("paths"), sections=config.get("sections", ["1", "8"]), names=names
     ):
-        if isinstance(page, Skipped):
+        if isinstance(page, Rejected):
             remaining -= page.reason == "man_not_found"
             yield page
             continue
@@ -73,7 +73,9 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[st
         rng = random.Random(f"{random_seed}:{page['command']}:{page['section']}")
         seeds = seeds_from_page(page, templates.get(page["command"]), min(share, count - made), rng)
         if not seeds:  # counted, not silently passed over
-            yield Skipped(page["where"], "man_no_options", "no option of this page makes a task")
+            yield Rejected.at(
+                page["where"], "man_no_options", "no option of this page makes a task"
+            )
         for seed in seeds:
             yield {**seed, "labels": labels(seed["output"])}
             made += 1

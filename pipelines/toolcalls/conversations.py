@@ -2,7 +2,7 @@
 
 `conversation_seeds(conversation)` reads one conversation in the shape `factory.sources.logs`
 yields ({"where", "messages", "tools", ...}, OpenAI messages with `tool_calls`) and yields, for
-every user turn, either a seed or a `Skipped` saying why that turn is no training pair:
+every user turn, either a seed or a `Rejected` saying why that turn is no training pair:
 
 - `toolcalls_no_request`: a user message without text (an empty string), or no user message at all;
 - `toolcalls_no_call`: the assistant answered in text, the user wrote again first, or the log
@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 
 
 def tool_name(tool: Any) -> str | None:
@@ -49,13 +49,13 @@ def message_text(content: Any) -> str | None:
     return None
 
 
-def parse_call(call: Any, where: str) -> dict | Skipped:
+def parse_call(call: Any, where: str) -> dict | Rejected:
     """{"name", "arguments"} of one entry of `tool_calls` (arguments a JSON string, an object, or
     missing/empty for none), or why it is unusable."""
     spec = call.get("function", call) if isinstance(call, dict) else None
     name = spec.get("name") if isinstance(spec, dict) else None
     if not isinstance(name, str) or not name.strip():
-        return Skipped(
+        return Rejected.at(
             where,
             "toolcalls_bad_call",
             f"no function name in {json.dumps(call, default=str)[:120]}",
@@ -67,11 +67,11 @@ def parse_call(call: Any, where: str) -> dict | Skipped:
         try:
             arguments = json.loads(arguments)
         except json.JSONDecodeError as exc:
-            return Skipped(
+            return Rejected.at(
                 where, "toolcalls_arguments_not_json", f"{name}: column {exc.colno}: {exc.msg}"
             )
     if not isinstance(arguments, dict):
-        return Skipped(
+        return Rejected.at(
             where,
             "toolcalls_arguments_not_object",
             f"{name}: the arguments are a {type(arguments).__name__}, not an object",
@@ -83,7 +83,7 @@ def conversation_seeds(
     conversation: dict,
     labels: Callable[[dict], dict],
     keep_values: Callable[[str, dict], list[str]],
-) -> Iterator[dict | Skipped]:
+) -> Iterator[dict | Rejected]:
     where = conversation.get("where", "?")
     messages = conversation.get("messages") or []
     tools = [tool for tool in conversation.get("tools") or [] if tool_name(tool)]
@@ -94,7 +94,7 @@ def conversation_seeds(
         role = message.get("role") if isinstance(message, dict) else None
         if role == "user":
             if pending is not None:
-                yield Skipped(
+                yield Rejected.at(
                     f"{where} message {pending[0]}",
                     "toolcalls_no_call",
                     "the user wrote again before an answer",
@@ -102,7 +102,7 @@ def conversation_seeds(
             pending = (number, message_text(message.get("content")))
         elif role == "assistant" and message.get("tool_calls"):
             if pending is None:
-                yield Skipped(
+                yield Rejected.at(
                     f"{where} message {number}",
                     "toolcalls_after_tool_result",
                     "a call made after a tool's result, not in answer to a user request",
@@ -113,18 +113,18 @@ def conversation_seeds(
             )
             pending = None
         elif role == "assistant" and pending is not None:
-            yield Skipped(
+            yield Rejected.at(
                 f"{where} message {pending[0]}",
                 "toolcalls_no_call",
                 "the assistant answered in text",
             )
             pending = None
     if pending is not None:
-        yield Skipped(
+        yield Rejected.at(
             f"{where} message {pending[0]}", "toolcalls_no_call", "the log ends before an answer"
         )
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
-        yield Skipped(
+        yield Rejected.at(
             where, "toolcalls_no_request", f"no user message among {len(messages)} messages"
         )
 
@@ -137,29 +137,29 @@ def _seed(
     tools: list[dict],
     labels: Callable[[dict], dict],
     keep_values: Callable[[str, dict], list[str]],
-) -> dict | Skipped:
+) -> dict | Rejected:
     here = f"{where} message {number}"
     if text is None:
-        return Skipped(here, "toolcalls_no_request", "the user's message holds no text")
+        return Rejected.at(here, "toolcalls_no_request", "the user's message holds no text")
     if not isinstance(calls, list):
-        return Skipped(here, "toolcalls_bad_call", "tool_calls is not a list")
+        return Rejected.at(here, "toolcalls_bad_call", "tool_calls is not a list")
     if len(calls) > 1:
         names = ", ".join(str(tool_name(call)) for call in calls)
-        return Skipped(
+        return Rejected.at(
             here, "toolcalls_multiple_calls", f"{len(calls)} calls in one turn ({names})"
         )
     parsed = parse_call(calls[0], here)
-    if isinstance(parsed, Skipped):
+    if isinstance(parsed, Rejected):
         return parsed
     known = [tool_name(tool) for tool in tools]
     if not known:
-        return Skipped(
+        return Rejected.at(
             here,
             "toolcalls_no_tools",
             f"calls {parsed['name']} but the conversation lists no tools",
         )
     if parsed["name"] not in known:
-        return Skipped(
+        return Rejected.at(
             here,
             "toolcalls_unknown_function",
             f"{parsed['name']!r} is not among the tools: {', '.join(known)}",

@@ -4,7 +4,7 @@ A record is one user request (`input`, str) and the one tool call that answers i
 {"name", "arguments"}); the tools the call may use travel as provenance.context.tools.
 - `source_seeds(config, count, random_seed)`: seeds from logged conversations (`config["paths"]`,
   default this recipe's examples/) read by factory.sources.logs.read_logs with the filters in
-  `config`; see conversations.py for which turns become seeds and why the others are Skipped.
+  `config`; see conversations.py for which turns become seeds and why the others are Rejected.
   Deterministic: the logs' order; `random_seed` is not used.
 - `user_seed(obj)`: one line of `--seeds FILE`: {"input", "output": {"name", "arguments"}, "tools"}.
 - Both pass every seed through toolset.prepare first: dotted names mapped to the output format
@@ -38,7 +38,7 @@ import jsonschema
 
 from factory.literals import said_in
 from factory.pii import PLACEHOLDER
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.logs import LogStats, read_logs
 from pipelines.toolcalls import hermes, toolset
 from pipelines.toolcalls.conversations import conversation_seeds, tool_name
@@ -67,44 +67,44 @@ def labels(output: dict) -> dict:
     return {"function": output["name"]}
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Rejected]:
     """Seeds from the logs at config["paths"] (default: examples/), at most `count`. A conversation the
-    log marks as failed is Skipped (toolcalls_failed), and so is a logged call its tools do not allow,
+    log marks as failed is Rejected (toolcalls_failed), and so is a logged call its tools do not allow,
     with check_call's reason (the teacher is not asked to rewrite a wrong call); lines left out by a
-    filter of `config` (success, min_rating, ...) are reported in one Skipped (toolcalls_filtered)
+    filter of `config` (success, min_rating, ...) are reported in one Rejected (toolcalls_filtered)
     once the logs are read."""
     paths = [str(path) for path in config.get("paths") or [EXAMPLES]]
     filters = {key: config[key] for key in LOG_FILTERS if key in config}
     stats, kept = LogStats(), 0
     for conversation in read_logs(paths, stats=stats, **filters):
-        if isinstance(conversation, Skipped):
+        if isinstance(conversation, Rejected):
             yield conversation
             continue
         if conversation["meta"].get("success") is False:
-            yield Skipped(
+            yield Rejected.at(
                 conversation["where"],
                 "toolcalls_failed",
                 "the log marks this conversation as failed",
             )
             continue
         for seed in conversation_seeds(conversation, labels, keep_values):
-            if not isinstance(seed, Skipped):
+            if not isinstance(seed, Rejected):
                 where = f"{seed['provenance']['source']} message {seed['provenance']['turn']}"
                 try:
                     seed = _prepared(seed)
                 except toolset.ToolsetError as exc:
-                    seed = Skipped(where, exc.reason, str(exc))
-            if not isinstance(seed, Skipped) and (
+                    seed = Rejected.at(where, exc.reason, str(exc))
+            if not isinstance(seed, Rejected) and (
                 problem := check_call(seed["output"], seed["context"]["tools"])
             ):
-                seed = Skipped(where, *problem)
-            if not isinstance(seed, Skipped):
+                seed = Rejected.at(where, *problem)
+            if not isinstance(seed, Rejected):
                 if kept == count:
                     return
                 kept += 1
             yield seed
     if stats.filtered:
-        yield Skipped(
+        yield Rejected.at(
             ", ".join(paths),
             "toolcalls_filtered",
             f"{stats.filtered} lines left out by the source filters: {stats.line()}",

@@ -6,7 +6,7 @@ call {"name", "arguments"} or the structured JSON the call asked for), label `si
 and provenance.context the site: its system prompt and its tools or response_format, as logged.
 - `source_seeds(config, count, random_seed)`: every logged call of the logs at config["paths"]
   (default examples/), read by factory.sources.logs.read_logs with its filters, as a seed with
-  the logged answer as gold. What cannot be a call is Skipped with the reason (sites.logged_call),
+  the logged answer as gold. What cannot be a call is Rejected with the reason (sites.logged_call),
   and so is a call held back for evaluation (`holdout`, below). Deterministic: the logs' order.
 - `held_back(config)`: the held-back calls, as `--seeds` / `eval --data` lines.
 - `user_seed(obj)`: one line of `--seeds FILE` or `eval --data FILE`:
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from factory.errors import ConfigError
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.log_formats import BadLine
 from factory.sources.log_formats import response_format as read_response_format
 from factory.sources.logs import LogStats, read_logs
@@ -72,7 +72,7 @@ def is_held_back(call: dict, share: float) -> bool:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 16**8 < share
 
 
-def _calls(config: dict) -> Iterator[dict | Skipped]:
+def _calls(config: dict) -> Iterator[dict | Rejected]:
     unknown = [key for key in config if key not in SOURCE_KEYS]
     if unknown:
         raise ConfigError(
@@ -83,11 +83,11 @@ def _calls(config: dict) -> Iterator[dict | Skipped]:
     stats = LogStats()
     try:
         for conversation in read_logs(paths, stats=stats, **filters):
-            yield conversation if isinstance(conversation, Skipped) else logged_call(conversation)
+            yield conversation if isinstance(conversation, Rejected) else logged_call(conversation)
     except ValueError as exc:  # a bad filter value (read_logs checks them before it reads)
         raise ConfigError(f"source: {exc}") from None
     if stats.filtered:
-        yield Skipped(
+        yield Rejected.at(
             ", ".join(paths),
             "traces_filtered",
             f"{stats.filtered} lines left out by the source filters: {stats.line()}",
@@ -103,16 +103,16 @@ def _seed(call: dict) -> dict:
     }
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Rejected]:
     """Seeds from the logged calls (see the module docstring), at most `count`; `random_seed` is not used."""
     share, kept = _holdout(config), 0
     for call in _calls(config):
-        if isinstance(call, Skipped):
+        if isinstance(call, Rejected):
             yield call
             continue
         where = call["where"]
         if is_held_back(call, share):
-            yield Skipped(
+            yield Rejected.at(
                 where,
                 "traces_held_back",
                 f"held back for evaluation (source.holdout {share:g}); never trained on",
@@ -131,7 +131,7 @@ def held_back(config: dict) -> list[dict]:
     """The calls source_seeds holds back, as user_seed lines (for `factory eval traces --data FILE`)."""
     share, lines = _holdout(config), []
     for call in _calls(config):
-        if not isinstance(call, Skipped) and is_held_back(call, share):
+        if not isinstance(call, Rejected) and is_held_back(call, share):
             context, line = call["context"], {"input": call["input"], "output": call["output"]}
             line["system"] = context["system"]
             if "tools" in context:

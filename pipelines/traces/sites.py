@@ -12,7 +12,7 @@ and different as soon as the prompt, a tool or the schema changes.
 
 `logged_call(conversation)` reads one conversation of factory.sources.logs as a call: its first
 exchange (system prompt, the user's message, the assistant's first reply; the turns after it
-depend on that reply and are not read), or a `Skipped` with the reason it cannot be one. The
+depend on that reply and are not read), or a `Rejected` with the reason it cannot be one. The
 answer (`output`) is the tool call {"name", "arguments"} where the reply calls a tool, else the
 reply's JSON. `check_answer(output, context)` judges an answer against the site: a tool call
 must name a declared tool and its arguments must pass that tool's parameters (toolcalls'
@@ -30,7 +30,7 @@ from typing import Any
 
 import jsonschema
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from pipelines.toolcalls.recipe import check_call
 
 
@@ -118,18 +118,18 @@ def parse_answer(text: str) -> Any:
         raise ValueError(f"not JSON ({exc.msg} at character {exc.pos})") from None
 
 
-def logged_call(conversation: dict) -> dict | Skipped:
-    """{"input", "output", "context", "where"} of the conversation's first exchange, or Skipped with the reason."""
+def logged_call(conversation: dict) -> dict | Rejected:
+    """{"input", "output", "context", "where"} of the conversation's first exchange, or Rejected with the reason."""
     where, messages = conversation["where"], conversation["messages"]
     first = next(n for n, message in enumerate(messages) if message["role"] == "assistant")
     before, reply = messages[:first], messages[first]
     users = [message for message in before if message["role"] == "user"]
     if not users or not users[-1]["content"].strip():
-        return Skipped(
+        return Rejected.at(
             where, "traces_no_request", "no user message before the assistant's first reply"
         )
     if len(users) > 1 or any(message["role"] == "tool" for message in before):
-        return Skipped(
+        return Rejected.at(
             where,
             "traces_needs_history",
             "the first reply follows earlier turns; only a system prompt "
@@ -137,7 +137,7 @@ def logged_call(conversation: dict) -> dict | Skipped:
         )
     tools, response_format = conversation["tools"], conversation.get("response_format")
     if not tools and response_format is None:
-        return Skipped(
+        return Rejected.at(
             where,
             "traces_unstructured",
             "the call declares neither tools nor a response_format; "
@@ -147,7 +147,7 @@ def logged_call(conversation: dict) -> dict | Skipped:
     context = site_context(system, tools, response_format)
     calls = reply.get("tool_calls") or []
     if len(calls) > 1:
-        return Skipped(
+        return Rejected.at(
             where, "traces_multiple_calls", f"the reply makes {len(calls)} tool calls in one turn"
         )
     if calls:
@@ -156,17 +156,17 @@ def logged_call(conversation: dict) -> dict | Skipped:
             "arguments": json.loads(calls[0]["function"]["arguments"]),
         }
     elif response_format is None:
-        return Skipped(
+        return Rejected.at(
             where, "traces_no_call", "the site answers with tool calls; this reply is text"
         )
     else:
         try:
             output = parse_answer(reply["content"])
         except ValueError as exc:
-            return Skipped(where, "traces_bad_json", f"the logged answer is {exc}")
+            return Rejected.at(where, "traces_bad_json", f"the logged answer is {exc}")
     problem = check_answer(output, context)
     if problem:
-        return Skipped(where, problem[0], "the logged answer fails its own site: " + problem[1])
+        return Rejected.at(where, problem[0], "the logged answer fails its own site: " + problem[1])
     return {
         "input": users[-1]["content"].strip(),
         "output": output,

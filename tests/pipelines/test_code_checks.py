@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.repo import read_test_pairs
 from pipelines.code_tests import recipe
 from pipelines.code_tests.linking import link_share
@@ -31,14 +31,14 @@ def shapes(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shapes_seeds(shapes) -> tuple[dict[tuple[str, str], dict], list[Skipped]]:
+def shapes_seeds(shapes) -> tuple[dict[tuple[str, str], dict], list[Rejected]]:
     found = list(recipe.source_seeds({"paths": [str(shapes)]}, 20, 0))
     kept = {
         (s["context"]["agent"], s["context"]["name"]): s
         for s in found
-        if not isinstance(s, Skipped)
+        if not isinstance(s, Rejected)
     }
-    return kept, [s for s in found if isinstance(s, Skipped)]
+    return kept, [s for s in found if isinstance(s, Rejected)]
 
 
 def with_code(seed: dict, code: str, **context) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from jinja2 import Environment, StrictUndefined
 
 from factory.recipes import load_recipe
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.stages.validate import schema_validator
 from pipelines.code_tests import recipe, sandbox
 from pipelines.code_tests.metrics import score
@@ -71,7 +71,7 @@ def mini(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def mini_seeds(mini) -> dict[tuple[str, str], dict]:
     found = list(recipe.source_seeds({"paths": [str(mini)]}, 10, 0))
-    assert not [s for s in found if isinstance(s, Skipped)]
+    assert not [s for s in found if isinstance(s, Rejected)]
     return {(s["context"]["agent"], s["context"]["name"]): s for s in found}
 
 
@@ -355,7 +355,7 @@ def own_seeds() -> list:
 
 
 def test_ten_seeds_from_this_checkout(own_seeds):
-    seeds = [s for s in own_seeds if not isinstance(s, Skipped)]
+    seeds = [s for s in own_seeds if not isinstance(s, Rejected)]
     assert len(seeds) == 10
     assert {s["output"]["agent"] for s in seeds} == {"tester", "coder"}
     validator = schema_validator(load_recipe("code_tests"))
@@ -369,7 +369,7 @@ def test_ten_seeds_from_this_checkout(own_seeds):
         assert list(validator.iter_errors(seed["output"])) == []
         assert recipe.validate(with_code(seed, seed["output"]["code"])) is None
     for skipped in (
-        s for s in own_seeds if isinstance(s, Skipped)
+        s for s in own_seeds if isinstance(s, Rejected)
     ):  # a real test that cannot run in the sandbox
         assert skipped.reason.startswith("code_") and re.search(r"@[0-9a-f]{40}", skipped.where)
         assert "\n" not in skipped.detail

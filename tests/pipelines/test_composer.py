@@ -10,7 +10,7 @@ import pytest
 
 from factory.errors import ConfigError
 from factory.recipes import load_recipe
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.stages.validate import schema_validator
 from pipelines.composer import api_code, check, metrics, sandbox
 from pipelines.composer import recipe as rc
@@ -469,7 +469,7 @@ def test_user_files_come_first_then_generated_seeds(user_files):
     items = list(
         rc.source_seeds({"paths": [str(user_files), str(user_files / "notes.txt")]}, 50, 11)
     )
-    skipped = {Path(s.where).name: (s.reason, s.detail) for s in items if isinstance(s, Skipped)}
+    skipped = {Path(s.where).name: (s.reason, s.detail) for s in items if isinstance(s, Rejected)}
     assert skipped == {
         "broken.xml": ("composer_unreadable_score", skipped["broken.xml"][1]),
         "crash.py": ("composer_code_failed", "RuntimeError: no music today"),
@@ -478,7 +478,7 @@ def test_user_files_come_first_then_generated_seeds(user_files):
             "known: .mid .midi .xml .musicxml .mxl .abc .krn .py",
         ),
     }
-    seeds = [s for s in items if not isinstance(s, Skipped)]
+    seeds = [s for s in items if not isinstance(s, Rejected)]
     assert len(seeds) == 50
     from_files = [s for s in seeds if s["provenance"]["source"].startswith(str(user_files))]
     assert (

@@ -11,7 +11,6 @@ from jinja2 import Environment, StrictUndefined
 
 from factory.recipes import load_recipe
 from factory.record import Record, Rejected
-from factory.sources.base import Skipped
 from factory.stages.base import BuildContext, BuildOptions
 from factory.stages.validate import schema_validator
 from factory.teacher.spec import TeacherSpec
@@ -502,8 +501,8 @@ def test_the_teacher_answers_through_the_generate_stage_and_validate_judges_it(t
 def _split(items) -> tuple[list[dict], list[tuple[str, str]]]:
     items = list(items)
     return (
-        [i for i in items if not isinstance(i, Skipped)],
-        [(s.where, s.reason) for s in items if isinstance(s, Skipped)],
+        [i for i in items if not isinstance(i, Rejected)],
+        [(s.where, s.reason) for s in items if isinstance(s, Rejected)],
     )
 
 
@@ -556,15 +555,15 @@ def test_json_lines_transcripts_and_turns():
 
 def test_source_seeds_put_your_transcripts_first_then_generated_ones():
     items = list(mr.source_seeds({"paths": [str(FIXTURES / "day.txt")]}, 3, 17))
-    seeds = [i for i in items if not isinstance(i, Skipped)]
+    seeds = [i for i in items if not isinstance(i, Rejected)]
     assert [s["provenance"]["origin"] for s in seeds] == ["user", "grammar", "grammar"]
     assert seeds[1:] == list(mr.generated_seeds(2, 17))
     only_yours = list(mr.source_seeds({"paths": [str(FIXTURES)], "generated": False}, 100, 17))
-    assert [s["provenance"]["origin"] for s in only_yours if not isinstance(s, Skipped)] == [
+    assert [s["provenance"]["origin"] for s in only_yours if not isinstance(s, Rejected)] == [
         "user"
     ] * 3
     capped = list(mr.source_seeds({"paths": [str(FIXTURES)]}, 1, 17))
-    assert len([s for s in capped if not isinstance(s, Skipped)]) == 1
+    assert len([s for s in capped if not isinstance(s, Rejected)]) == 1
 
 
 # --- metrics -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from factory.errors import ConfigError
 from factory.recipes import load_recipe
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.stages.validate import first_problem, schema_validator
 from pipelines.rem_edges import edges, generator, metrics, topics, user_files
 from pipelines.rem_edges import recipe as re_recipe
@@ -435,7 +435,7 @@ def test_make_answer_refuses_replies_without_edges(reply, message):
 def test_user_file_lines_become_seeds_or_skips_with_file_and_line():
     agreement = {"min_precision": 0.8, "min_recall": 0.8, "min_type_accuracy": 0.8}
     items = list(user_files.read([FIXTURE], agreement))
-    skipped = [(i.where, i.reason) for i in items if isinstance(i, Skipped)]
+    skipped = [(i.where, i.reason) for i in items if isinstance(i, Rejected)]
     assert skipped == [
         (f"{FIXTURE}:{n}", reason)
         for n, reason in [
@@ -449,12 +449,12 @@ def test_user_file_lines_become_seeds_or_skips_with_file_and_line():
             (11, "source_bad_shape"),
         ]
     ]
-    by_line = {i.where.rsplit(":", 1)[1]: i.detail for i in items if isinstance(i, Skipped)}
+    by_line = {i.where.rsplit(":", 1)[1]: i.detail for i in items if isinstance(i, Rejected)}
     assert by_line["5"] == "unknown key 'edge' (known: source, candidates, edges, labels)"
     assert by_line["6"] == "id 'res-100' is used twice"
     assert by_line["9"] == "output/edges/1: 'reason' is a required property"
     assert by_line["11"] == "source needs exactly one non-empty text (text, content or summary)"
-    labelled, annotated, bare = [i for i in items if not isinstance(i, Skipped)]
+    labelled, annotated, bare = [i for i in items if not isinstance(i, Rejected)]
     assert labelled["provenance"] == {"origin": "user", "source": f"{FIXTURE}:1"}
     assert labelled["context"]["labels"]["res-100"] == {"type": "SEE_ALSO", "affinity": 0.85}
     source, candidates = edges.parse_input(labelled["input"])
@@ -472,7 +472,7 @@ def test_source_seeds_read_user_files_first_then_generate_up_to_count(recipe, tm
     items = list(
         re_recipe.source_seeds({**recipe.source, "paths": [str(FIXTURE), str(missing)]}, 6, 1)
     )
-    kept = [i for i in items if not isinstance(i, Skipped)]
+    kept = [i for i in items if not isinstance(i, Rejected)]
     assert [i["provenance"]["origin"] for i in kept] == ["user"] * 3 + ["grammar"] * 3
     assert kept[0]["labels"] == {"relations": "SEE_ALSO"} and kept[1]["labels"] == {}
     assert (items[-4].where, items[-4].reason) == (str(missing), "source_missing")

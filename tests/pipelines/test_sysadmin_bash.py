@@ -9,7 +9,7 @@ import pytest
 from jinja2 import Environment, StrictUndefined
 
 from factory.recipes import load_recipe
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.stages.validate import schema_validator
 from pipelines.sysadmin_bash import recipe
 from pipelines.sysadmin_bash.bash_check import check, commands
@@ -174,8 +174,8 @@ def curated(bound):
 
 
 def test_source_seeds_are_valid_records_from_real_options(curated, bound, validator):
-    seeds = [s for s in curated if not isinstance(s, Skipped)]
-    skipped = [s for s in curated if isinstance(s, Skipped)]
+    seeds = [s for s in curated if not isinstance(s, Rejected)]
+    skipped = [s for s in curated if isinstance(s, Rejected)]
     assert all(s.reason == "man_not_found" for s in skipped)
     names = {s["provenance"]["source"].split(":")[1].split("(")[0] for s in seeds}
     assert len(seeds) == len(
@@ -217,7 +217,7 @@ def test_source_seeds_are_deterministic_and_count_limited(bound):
         and [s["labels"]["command_name"] for s in first] == ["du"] * 3 + ["grep"] * 2 + ["ls"] * 2
     )
     missing = list(recipe.source_seeds({"commands": ["ls", "no-such-command-xyz"]}, 2, 1))
-    skipped = [(s.where, s.reason) for s in missing if isinstance(s, Skipped)]
+    skipped = [(s.where, s.reason) for s in missing if isinstance(s, Rejected)]
     assert skipped == [("man:no-such-command-xyz", "man_not_found")]
     assert sum(isinstance(s, dict) for s in missing) == 2
 

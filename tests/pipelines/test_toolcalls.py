@@ -11,7 +11,7 @@ import pytest
 from jinja2 import Environment, StrictUndefined
 
 from factory.recipes import load_recipe
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.stages.validate import first_problem, schema_validator
 from pipelines.toolcalls import hermes, metrics
 from pipelines.toolcalls import recipe as tc
@@ -43,10 +43,10 @@ def as_record(seed: dict, **changes) -> dict:
     return record
 
 
-def split(items) -> tuple[list[dict], list[Skipped]]:
+def split(items) -> tuple[list[dict], list[Rejected]]:
     items = list(items)
-    return [i for i in items if not isinstance(i, Skipped)], [
-        i for i in items if isinstance(i, Skipped)
+    return [i for i in items if not isinstance(i, Rejected)], [
+        i for i in items if isinstance(i, Rejected)
     ]
 
 

@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from factory.recipes import load_recipe
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.stages.validate import first_problem, schema_validator
 from pipelines.toolcalls import recipe as tc
 from pipelines.toolcalls import toolset
@@ -240,13 +240,13 @@ def test_log_seeds_are_prepared_too(tmp_path):
     log = tmp_path / "log.jsonl"
     log.write_text(json.dumps({"messages": messages, "tools": tools}) + "\n")
     items = list(tc.source_seeds({"paths": [str(log)]}, 10, 0))
-    seeds = [i for i in items if not isinstance(i, Skipped)]
+    seeds = [i for i in items if not isinstance(i, Rejected)]
     assert [s["output"] for s in seeds] == [{"name": "math_factorial", "arguments": {"number": 7}}]
     assert seeds[0]["context"]["tool_names"] == {
         "math_factorial": "math.factorial",
         "stats_mean": "stats.mean",
     }
-    assert [(s.where, s.reason) for s in items if isinstance(s, Skipped)] == [
+    assert [(s.where, s.reason) for s in items if isinstance(s, Rejected)] == [
         (f"{log}:1 message 4", "toolcall_bad_arguments")
     ]
 

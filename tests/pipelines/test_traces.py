@@ -13,7 +13,7 @@ from factory_cli import assert_valid_run, records, run_cli
 from factory.errors import ConfigError
 from factory.export.formats import student_turns
 from factory.recipes import load_recipe
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from pipelines.traces import metrics
 from pipelines.traces import recipe as traces
 from pipelines.traces.examples import write_log
@@ -43,8 +43,8 @@ MALFORMED = {
 def every_call():
     """The example log read with nothing held back: (seeds, skipped)."""
     items = list(traces.source_seeds({"holdout": 0}, 10_000, 0))
-    return [i for i in items if not isinstance(i, Skipped)], [
-        i for i in items if isinstance(i, Skipped)
+    return [i for i in items if not isinstance(i, Rejected)], [
+        i for i in items if isinstance(i, Rejected)
     ]
 
 
@@ -77,7 +77,7 @@ def test_calls_are_grouped_by_site(every_call):
         }
         assert len(contexts) == 1
     again = list(traces._calls({}))  # a second read gives the same labels (a hash, not an order)
-    assert Counter(c["context"]["site"] for c in again if not isinstance(c, Skipped)) == sizes
+    assert Counter(c["context"]["site"] for c in again if not isinstance(c, Rejected)) == sizes
     triage = _site(seeds, "ticket_triage")[0]
     changed = traces.site_context(
         triage["context"]["system"] + " Be brief.", [], triage["context"]["response_format"]
@@ -167,8 +167,8 @@ def test_validate_accepts_the_logged_gold_and_refuses_wrong_answers(every_call):
 
 def test_held_back_calls_are_never_seeds_and_stay_the_same():
     items = list(traces.source_seeds({"holdout": 0.2}, 10_000, 0))
-    held = [i for i in items if isinstance(i, Skipped) and i.reason == "traces_held_back"]
-    seeds = [i for i in items if not isinstance(i, Skipped)]
+    held = [i for i in items if isinstance(i, Rejected) and i.reason == "traces_held_back"]
+    seeds = [i for i in items if not isinstance(i, Rejected)]
     lines = traces.held_back({"holdout": 0.2})
     assert len(lines) == len(held) and 0.1 * 110 < len(held) < 0.3 * 110
     assert {line["source"] for line in lines} == {h.where for h in held}

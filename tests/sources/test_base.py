@@ -1,9 +1,10 @@
-"""What every source shares: bad files and lines are Skipped with a reason, the rest still read."""
+"""What every source shares: bad files and lines are Rejected with a reason, the rest still read."""
 
 import gzip
 import os
 
-from factory.sources.base import Skipped, expand, read_json_lines, read_lines, read_text
+from factory.record import Rejected
+from factory.sources.base import expand, read_json_lines, read_lines, read_text
 
 
 def test_a_truncated_gzip_keeps_what_was_read_and_says_why_it_stopped(tmp_path):
@@ -12,7 +13,7 @@ def test_a_truncated_gzip_keeps_what_was_read_and_says_why_it_stopped(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     items = list(read_json_lines(path))
     assert items[0] == (1, {"n": 0}) and len(items) > 1000
-    assert items[-1] == Skipped(
+    assert items[-1] == Rejected.at(
         str(path),
         "source_unreadable",
         "Compressed file ended before the end-of-stream marker was reached",
@@ -23,9 +24,9 @@ def test_lines_too_long_or_not_utf8_are_skipped_one_by_one(tmp_path):
     path = tmp_path / "mixed.txt"
     path.write_bytes(b"x" * 100 + b"\nok\n\xff\xfe\nlast")
     assert list(read_lines(path, max_line_bytes=10)) == [
-        Skipped(f"{path}:1", "source_line_too_large", "over 10 bytes"),
+        Rejected.at(f"{path}:1", "source_line_too_large", "over 10 bytes"),
         (2, "ok"),
-        Skipped(f"{path}:3", "source_not_utf8", "byte 0: invalid start byte"),
+        Rejected.at(f"{path}:3", "source_not_utf8", "byte 0: invalid start byte"),
         (4, "last"),
     ]
 
@@ -41,7 +42,7 @@ def test_expand_walks_folders_once_and_names_what_is_missing(tmp_path):
             suffixes=(".jsonl",),
         )
     )
-    assert found[0] == Skipped(
+    assert found[0] == Rejected.at(
         str(tmp_path / "a" / "dangling.jsonl"),
         "source_broken_link",
         f"points to {tmp_path / 'gone'}",
@@ -53,7 +54,7 @@ def test_expand_walks_folders_once_and_names_what_is_missing(tmp_path):
     ]  # the glob's dangling link, nope
     binary = tmp_path / "b.py"
     binary.write_bytes(b"\x00\x01code")
-    assert read_text(binary) == Skipped(
+    assert read_text(binary) == Rejected.at(
         str(binary), "source_binary_file", "NUL bytes in the first 8 KiB"
     )
 
@@ -71,13 +72,13 @@ def test_a_corrupt_gzip_a_compression_bomb_and_a_deeply_nested_line_are_skipped(
         gzip.compress((b'{"pad": "' + b"x" * 1000 + b'"}\n') * 3000)
     )  # 3 MB unpacked, 15 KB packed
     items = list(read_json_lines(bomb, max_bytes=100_000))
-    assert items[-1] == Skipped(
+    assert items[-1] == Rejected.at(
         str(bomb), "source_too_large", "over the cap of 100,000 bytes unpacked, at line 99"
     )
     assert read_text(bomb, max_bytes=100_000).reason == "source_too_large"
     deep = tmp_path / "deep.jsonl"
     deep.write_text("[" * 200_000 + "\n" + '{"ok": 1}\n')
     assert list(read_json_lines(deep)) == [
-        Skipped(f"{deep}:1", "source_bad_json", "nested too deeply"),
+        Rejected.at(f"{deep}:1", "source_bad_json", "nested too deeply"),
         (2, {"ok": 1}),
     ]

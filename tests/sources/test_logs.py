@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.logs import LogStats, read_logs
 
 LOGS = Path(__file__).parent / "fixtures" / "logs"
@@ -32,14 +32,14 @@ WEATHER = {
 
 
 def conversations(*paths, **filters) -> list[dict]:
-    return [item for item in read_logs([*paths], **filters) if not isinstance(item, Skipped)]
+    return [item for item in read_logs([*paths], **filters) if not isinstance(item, Rejected)]
 
 
 def skips(*paths, **options) -> list[tuple[str, str]]:
     return [
         (item.where, item.reason)
         for item in read_logs([*paths], **options)
-        if isinstance(item, Skipped)
+        if isinstance(item, Rejected)
     ]
 
 
@@ -104,7 +104,7 @@ def test_openai_calls_and_the_fine_tuning_shape():
         "rating": None,
         "model": None,
     }
-    assert found[3] == Skipped(
+    assert found[3] == Rejected.at(
         f"{LOGS / 'openai.jsonl'}:4", "source_failed_call", "the call raised: Connection error."
     )
     legacy = found[4]  # function_call / role function / functions, from before tool calls
@@ -258,8 +258,8 @@ def test_gz_folder_and_glob_read_the_same_lines(tmp_path):
 def test_a_fixed_format_skips_the_others():
     stats = LogStats()
     found = list(read_logs(LOGS / "mixed.jsonl.gz", format="sharegpt", stats=stats))
-    assert [c["format"] for c in found if not isinstance(c, Skipped)] == ["sharegpt"]
-    assert [(s.reason, s.detail) for s in found if isinstance(s, Skipped)] == [
+    assert [c["format"] for c in found if not isinstance(c, Rejected)] == ["sharegpt"]
+    assert [(s.reason, s.detail) for s in found if isinstance(s, Rejected)] == [
         ("source_bad_shape", "an object, looks like openai; expected a sharegpt line"),
         ("source_bad_shape", "an object, looks like interaction; expected a sharegpt line"),
     ]
@@ -341,12 +341,12 @@ def test_bad_lines_are_skipped_with_file_and_line_and_the_good_ones_read(tmp_pat
     malformed = LOGS / "malformed.jsonl"
     stats = LogStats()
     found = list(read_logs(malformed, max_line_bytes=4096, stats=stats))
-    assert [c["where"] for c in found if not isinstance(c, Skipped)] == [
+    assert [c["where"] for c in found if not isinstance(c, Rejected)] == [
         f"{malformed}:1",
         f"{malformed}:12",
     ]
     assert [
-        (s.where.rsplit(":", 1)[1], s.reason, s.detail) for s in found if isinstance(s, Skipped)
+        (s.where.rsplit(":", 1)[1], s.reason, s.detail) for s in found if isinstance(s, Rejected)
     ] == [
         ("2", "source_bad_json", "column 48: Expecting value"),
         ("3", "source_not_utf8", "byte 25: invalid continuation byte"),
@@ -403,14 +403,14 @@ def test_unreadable_paths_are_skipped_and_reading_goes_on(tmp_path):
             stats=stats,
         )
     )
-    assert [(s.where, s.reason) for s in found if isinstance(s, Skipped)] == [
+    assert [(s.where, s.reason) for s in found if isinstance(s, Rejected)] == [
         (str(LOGS / "binary.jsonl"), "source_binary_file"),
         (str(tmp_path / "missing.jsonl"), "source_missing"),
         (str(tmp_path / "broken.jsonl"), "source_broken_link"),
         (str(folder / "not-gzip.jsonl.gz"), "source_unreadable"),
         (str(tmp_path / "nothing-*.jsonl"), "source_missing"),
     ]
-    assert [c["where"] for c in found if not isinstance(c, Skipped)] == [
+    assert [c["where"] for c in found if not isinstance(c, Rejected)] == [
         f"{folder / 'sharegpt.jsonl'}:{n}" for n in (1, 2, 3)
     ]
     assert stats.line() == (

@@ -1,5 +1,5 @@
 """factory.sources.manpages: the machine's own pages (ls, tar, grep), pages written here in man and
-mdoc, and every kind of page that must be Skipped with its reason."""
+mdoc, and every kind of page that must be Rejected with its reason."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from factory.record import Rejected
 from factory.sources import manpages
-from factory.sources.base import Skipped
 from factory.sources.manpages import (
     ANY_NUMBER,
     option_table,
@@ -98,7 +98,7 @@ def _skips(items) -> list[tuple[str, str]]:
     return [
         (Path(s.where).name if "/" in s.where else s.where, s.reason)
         for s in items
-        if isinstance(s, Skipped)
+        if isinstance(s, Rejected)
     ]
 
 
@@ -176,7 +176,7 @@ def test_early_stop_renders_no_more_pages(monkeypatch):
     pages = read_man_pages()  # every page of man1 and man8 (thousands), streamed
     first_two = [next(pages), next(pages)]
     pages.close()
-    assert len(rendered) <= 2 and all(isinstance(p, (dict, Skipped)) for p in first_two)
+    assert len(rendered) <= 2 and all(isinstance(p, (dict, Rejected)) for p in first_two)
 
 
 def test_a_man_path_folder_with_man_and_mdoc_pages(tmp_path):
@@ -240,7 +240,7 @@ def test_pages_that_cannot_be_used_are_skipped_with_their_reason(tmp_path, monke
         ("truncated.1.gz", "source_unreadable"),
     ]
     assert list(_pages(items)) == ["good"]
-    details = {Path(s.where).name: s.detail for s in items if isinstance(s, Skipped)}
+    details = {Path(s.where).name: s.detail for s in items if isinstance(s, Rejected)}
     assert details["stub.1"] == "a stub that sources man1/good.1"
     assert "input stack limit exceeded" in details["loop.1"]
     monkeypatch.setattr(manpages, "RENDER_TIMEOUT_S", 1)
@@ -325,7 +325,7 @@ def test_a_page_that_never_ends_is_skipped_and_leaves_no_troff_behind(monkeypatc
     before = _troffs()
     page = ".TH LOOP 1\n.SH NAME\nloop \\- spins\n.nr a 0\n.while 1 .nr a +1\n"
     result = manpages.render(page, "loop.1")
-    assert isinstance(result, Skipped) and result.reason == "man_render_timeout"
+    assert isinstance(result, Rejected) and result.reason == "man_render_timeout"
     assert (
         _troffs() - before == set()
     )  # groff's children end with it (an orphaned troff spun a core for hours)

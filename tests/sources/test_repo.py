@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.repo import matches, module_name, read_code, read_test_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def where_in_this_repo(rel: str, needle: str) -> str:
 @pytest.fixture(scope="module")
 def own_code() -> dict[tuple[str, str], dict]:
     items = list(read_code(ROOT))
-    assert not [i for i in items if isinstance(i, Skipped)]
+    assert not [i for i in items if isinstance(i, Rejected)]
     return {(i["module"], i["qualname"]): i for i in items}
 
 
@@ -119,7 +119,7 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     commit = git(repo, "rev-parse", "HEAD")
     found = list(read_code(repo, max_bytes=1000))
     skipped = sorted(
-        (s.where.removeprefix(f"{repo}/"), s.reason) for s in found if isinstance(s, Skipped)
+        (s.where.removeprefix(f"{repo}/"), s.reason) for s in found if isinstance(s, Rejected)
     )
     assert skipped == [
         ("pkg/blob.py", "source_binary_file"),
@@ -127,14 +127,14 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
         ("pkg/huge.py", "source_too_large"),
         ("pkg/latin1.py", "source_not_utf8"),
     ]
-    items = [i for i in found if not isinstance(i, Skipped)]
+    items = [i for i in found if not isinstance(i, Rejected)]
     assert [
         (i["module"], i["qualname"], i["signature"], i["docstring"], i["where"]) for i in items
     ] == [("pkg.good", "ok", "def ok(x: int = 1) -> int", "Fine.", f"pkg/good.py@{commit}:1")]
     (repo / "pkg" / "good.py").write_text(
         "\n" + (repo / "pkg" / "good.py").read_text()
     )  # changed since the commit
-    assert [i["where"] for i in read_code(repo, max_bytes=1000) if not isinstance(i, Skipped)] == [
+    assert [i["where"] for i in read_code(repo, max_bytes=1000) if not isinstance(i, Rejected)] == [
         f"pkg/good.py@{commit}-dirty:2"
     ]
 

@@ -19,7 +19,7 @@ from typing import Self
 import openai
 import pytest
 
-from factory.sources.base import Skipped
+from factory.record import Rejected
 from factory.sources.logs import read_logs
 from factory.sources.tracer import trace
 from factory.testing.loopback import LoopbackTeacher
@@ -445,7 +445,7 @@ def test_twenty_threads_and_twenty_tasks_write_twenty_whole_lines_each(tmp_path,
     assert asked == sorted(
         [f"Request: thread {n}" for n in range(20)] + [f"Request: task {n}" for n in range(20)]
     )
-    assert sum(1 for item in read_logs(log) if not isinstance(item, Skipped)) == 40
+    assert sum(1 for item in read_logs(log) if not isinstance(item, Rejected)) == 40
 
 
 def test_everything_else_passes_through(tmp_path, loopback_server):

@@ -5,14 +5,13 @@ import types
 
 from factory.recipes import load_recipe
 from factory.record import Rejected
-from factory.sources.base import Skipped
 from factory.stages.base import BuildContext, BuildOptions
 from factory.stages.seeds import SeedsStage
 from pipelines.rem_queries.recipe import build_output, labels
 
 
 def _source_seeds(config: dict, count: int, random_seed: int):
-    yield Skipped("/logs/a.jsonl:3", "source_bad_json", "column 2: Expecting value")
+    yield Rejected.at("/logs/a.jsonl:3", "source_bad_json", "column 2: Expecting value")
     for n, path in enumerate(config["paths"] * 3):
         output = build_output(f"LOOKUP res-{n}")
         yield {

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from factory.literals import spelled_out
-from factory.sources.base import Skipped, expand, read_json_lines
+from factory.record import Rejected
+from factory.sources.base import expand, read_json_lines
 
 HERE = Path(__file__).resolve().parent
 LABELS = ("category", "priority")  # recipe.yaml `labels`
@@ -40,9 +41,9 @@ def _seed(obj: Any) -> dict:
     return {"input": obj["input"].strip(), "output": output, "labels": labels(output)}
 
 
-def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Skipped]:
+def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | Rejected]:
     """Seeds from the example files in config["paths"] (relative to this folder; --source FILE replaces
-    them), at most `count`, in file order. A line that is not usable is Skipped with its reason: the
+    them), at most `count`, in file order. A line that is not usable is Rejected with its reason: the
     build keeps it as a rejection, it is never silently dropped."""
     paths = [
         path if Path(path).is_absolute() else HERE / path
@@ -50,18 +51,18 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
     ]
     kept = 0
     for path in expand(paths, suffixes=(".jsonl",)):
-        if isinstance(path, Skipped):
+        if isinstance(path, Rejected):
             yield path
             continue
         for item in read_json_lines(path):
-            if isinstance(item, Skipped):
+            if isinstance(item, Rejected):
                 yield item
                 continue
             lineno, obj = item
             try:
                 seed = _seed(obj)
             except ValueError as exc:
-                yield Skipped(f"{path}:{lineno}", "source_bad_shape", str(exc))
+                yield Rejected.at(f"{path}:{lineno}", "source_bad_shape", str(exc))
                 continue
             if kept == count:
                 return
