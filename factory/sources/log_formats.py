@@ -2,7 +2,7 @@
 
 `detect(obj)` tells the format of a parsed JSON line (openai | sharegpt | interaction) and
 `parse_line(obj, where, format)` turns it into {"where", "format", "messages", "tools",
-"response_format", "meta"}, or raises `BadLine` with a Rejected reason. Here too: tool
+"response_format", "meta"}, or raises `BadLine` (a SeedError) with its reason. Here too: tool
 definitions (`tools`), a requested structured output (`response_format`), and the line's meta
 (timestamp, agent role, success, rating, model). It reads no file and applies no filter
 (factory.sources.logs does both).
@@ -14,6 +14,8 @@ import json
 import math
 from datetime import UTC, datetime
 from typing import Any
+
+from factory.record import SeedError
 
 FORMATS = ("openai", "sharegpt", "interaction")
 EMPTY_PARAMETERS = {"type": "object", "properties": {}}
@@ -60,12 +62,12 @@ _FAIL_WORDS = {
 }
 
 
-class BadLine(ValueError):
-    """A line that cannot become a conversation; `reason` is the Rejected reason."""
+class BadLine(SeedError):
+    """A line that cannot become a conversation; `reason` is its rejection's (source_bad_shape unless
+    said). Note the order: the detail first."""
 
     def __init__(self, detail: str, reason: str = "source_bad_shape"):
-        super().__init__(detail)
-        self.reason = reason
+        super().__init__(reason, detail)
 
 
 def detect(obj: Any) -> str | None:

@@ -31,20 +31,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from factory.errors import ConfigError
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from pipelines.composer import check, theory
 from pipelines.composer.theory import TheoryError
 
 SOURCE_KEYS = ("paths",)
 OUTPUT_KEYS = ("task", "subject", "answer", "explanation", "code")
-
-
-class SeedError(ValueError):
-    """A user seed the validator rejects; `reason` is the validator's reason (the seeds stage reads it)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
 
 
 def labels(output: dict) -> dict:

@@ -30,7 +30,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.teacher.extract import extract_json
 from pipelines.moments import generator
 from pipelines.moments.generator import MOMENT_TYPES, NAMES
@@ -189,7 +189,8 @@ def student_answer(record: dict) -> str:
 
 
 def user_seed(obj: Any) -> dict:
-    """A labeled seed from a --seeds line; ValueError names what is wrong."""
+    """A labeled seed from a --seeds line; ValueError names what is wrong (a SeedError with the
+    transcript's reason when a line of it cannot be read)."""
     if (
         not isinstance(obj, dict)
         or not isinstance(obj.get("input"), str)
@@ -199,9 +200,9 @@ def user_seed(obj: Any) -> dict:
     entries, problems = normalise(enumerate(obj["input"].splitlines(), 1))
     if problems:
         line, reason, detail = problems[0]
-        raise ValueError(f"{reason} at transcript line {line}: {detail}")
+        raise SeedError(reason, f"transcript line {line}: {detail}")
     if not entries:
-        raise ValueError("moments_no_timestamps: the transcript has no [YYYY-MM-DD HH:MM] line")
+        raise SeedError("moments_no_timestamps", "the transcript has no [YYYY-MM-DD HH:MM] line")
     output = _moments(obj["output"])
     return {"input": render(entries), "output": output, "labels": labels(output)}
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable
 
+from factory.record import SeedError
+
 CANONICAL = re.compile(r"^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2})\] (\S.*)$")
 # What user files may write: a date, T or space, HH:MM, optional seconds and fraction, optional zone.
 LENIENT = re.compile(
@@ -37,10 +39,15 @@ STAMP_FORMAT = "%Y-%m-%d %H:%M"
 MAX_CHARS = 12_000  # a longer transcript does not fit the teacher's or the student's context
 
 
-class TranscriptError(ValueError):
+class TranscriptError(SeedError):
+    """A transcript line that cannot be read; shown as `line N: detail`."""
+
     def __init__(self, line: int, reason: str, detail: str):
-        super().__init__(f"line {line}: {detail}")
-        self.line, self.reason, self.detail = line, reason, detail
+        super().__init__(reason, detail)
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.detail}"
 
 
 @dataclass

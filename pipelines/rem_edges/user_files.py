@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.sources.base import expand, read_json_lines
 from pipelines.rem_edges.edges import TYPES, check, render_input
 
@@ -30,10 +30,8 @@ RESOURCE_FIELDS = ("id", "name", "type", "timestamp", *TEXT_KEYS)
 LINE_FIELDS = ("source", "candidates", "edges", "labels")
 
 
-class BadLine(ValueError):
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason, self.detail = reason, detail
+class BadLine(SeedError):
+    """A collection line that cannot become a seed, with its reason (a source's or the validator's)."""
 
 
 @lru_cache(maxsize=1)

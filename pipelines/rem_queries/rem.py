@@ -14,6 +14,8 @@ import sqlite3
 import threading
 from datetime import date
 
+from factory.record import SeedError
+
 TABLES: dict[str, tuple[str, ...]] = {
     "resources": (
         "id",
@@ -74,11 +76,11 @@ _PATTERNS = {
 }
 
 
-class RemError(ValueError):
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+class RemError(SeedError):
+    """A REM query that does not parse or run; shown as `reason: detail`."""
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}"
 
 
 def parse(rem: str) -> tuple[str, dict]:

@@ -38,7 +38,7 @@ import jsonschema
 
 from factory.literals import said_in
 from factory.pii import PLACEHOLDER
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.sources.logs import LogStats, read_logs
 from pipelines.toolcalls import hermes, toolset
 from pipelines.toolcalls.conversations import conversation_seeds, tool_name
@@ -53,14 +53,6 @@ LOG_FILTERS = (
     "until",
 )  # source: keys passed to read_logs
 # A presidio placeholder, as factory.pii writes it: <PERSON_1>, <EMAIL_ADDRESS_2>.
-
-
-class SeedError(ValueError):
-    """A user seed line the recipe cannot use; `reason` is the validator's (the seeds stage reports it)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
 
 
 def labels(output: dict) -> dict:
@@ -112,8 +104,8 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
 
 
 def user_seed(obj: Any) -> dict[str, Any]:
-    """A seed from a user file line; raises ValueError saying what is missing, or SeedError (a ValueError with
-    the validator's `reason`) for a call its tools do not allow."""
+    """A seed from a user file line; raises ValueError saying what is missing, or SeedError (factory.record,
+    with the validator's or the tool set's `reason`) for a call its tools do not allow."""
     shape = 'each line needs {"input": "<request>", "output": {"name": ..., "arguments": {...}}, "tools": [...]}'
     if (
         not isinstance(obj, dict)
@@ -131,12 +123,9 @@ def user_seed(obj: Any) -> dict[str, Any]:
     if not isinstance(tools, list) or not tools:
         raise ValueError(shape + " (tools: the JSON Schemas of the functions the call may use)")
     output = {"name": output["name"], "arguments": output["arguments"]}
-    try:
-        seed = _prepared(
-            {"input": obj["input"].strip(), "output": output, "context": {"tools": tools}}
-        )
-    except toolset.ToolsetError as exc:
-        raise SeedError(exc.reason, str(exc)) from None
+    seed = _prepared(  # a ToolsetError is a SeedError with the tool set's reason
+        {"input": obj["input"].strip(), "output": output, "context": {"tools": tools}}
+    )
     problem = check_call(seed["output"], seed["context"]["tools"])
     if problem:
         raise SeedError(*problem)

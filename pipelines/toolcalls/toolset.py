@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from factory import SCHEMAS_DIR
+from factory.record import SeedError
 from pipelines.toolcalls.conversations import tool_name
 
 OUTPUT_SCHEMA = SCHEMAS_DIR / "tool_call.schema.json"
@@ -71,12 +72,8 @@ log = logging.getLogger("pipelines.toolcalls")
 _ANNOUNCED: set[str] = set()
 
 
-class ToolsetError(ValueError):
+class ToolsetError(SeedError):
     """A seed whose tools can never give a passing call; `reason` is the rejection's."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
 
 
 @lru_cache(maxsize=1)

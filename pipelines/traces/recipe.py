@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from factory.errors import ConfigError
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.sources.log_formats import BadLine
 from factory.sources.log_formats import response_format as read_response_format
 from factory.sources.logs import LogStats, read_logs
@@ -45,14 +45,6 @@ LOG_FILTERS = (
     "until",
 )  # source: keys passed to read_logs
 SOURCE_KEYS = ("paths", "holdout", *LOG_FILTERS)
-
-
-class SeedError(ValueError):
-    """A user seed whose gold its site refuses; `reason` is the check's (the seeds stage reports it)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
 
 
 def labels(output: dict) -> dict:

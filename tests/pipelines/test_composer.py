@@ -10,7 +10,7 @@ import pytest
 
 from factory.errors import ConfigError
 from factory.recipes import load_recipe
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.stages.validate import schema_validator
 from pipelines.composer import api_code, check, metrics, sandbox
 from pipelines.composer import recipe as rc
@@ -423,7 +423,7 @@ def test_user_seed_fills_the_explanation_and_rejects_with_the_validator_reason()
         }
     )
     assert seed["output"]["explanation"].startswith("D harmonic minor runs D E F G A Bb C#")
-    with pytest.raises(rc.SeedError) as caught:
+    with pytest.raises(SeedError) as caught:
         rc.user_seed(
             {
                 "input": "Spell Eb major seventh.",

@@ -10,7 +10,7 @@ import pytest
 from jinja2 import Environment, StrictUndefined
 
 from factory.recipes import load_recipe
-from factory.record import Record, Rejected
+from factory.record import Record, Rejected, SeedError
 from factory.stages.base import BuildContext, BuildOptions
 from factory.stages.validate import schema_validator
 from factory.teacher.spec import TeacherSpec
@@ -377,8 +377,12 @@ def test_user_seed_lines():
     assert seed["input"] == TRANSCRIPT and seed["output"] == record["output"]
     with pytest.raises(ValueError, match="each line needs"):
         mr.user_seed({"input": TRANSCRIPT})
-    with pytest.raises(ValueError, match="moments_untimed_text at transcript line 1"):
+    with pytest.raises(SeedError, match="^transcript line 1: ") as caught:
         mr.user_seed({"input": "hello\n" + TRANSCRIPT, "output": record["output"]})
+    assert caught.value.reason == "moments_untimed_text"  # the seeds stage rejects it so
+    with pytest.raises(SeedError) as caught:
+        mr.user_seed({"input": "no stamps here", "output": record["output"]})
+    assert caught.value.reason == "moments_no_timestamps"
 
 
 def test_the_prompt_shows_the_plan_of_a_generated_seed_only():

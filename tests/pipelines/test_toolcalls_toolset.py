@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from factory.recipes import load_recipe
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.stages.validate import first_problem, schema_validator
 from pipelines.toolcalls import recipe as tc
 from pipelines.toolcalls import toolset
@@ -204,7 +204,7 @@ def _tool(name: str, required=("number",), properties=("number",)) -> dict:
     ],
 )
 def test_a_seed_that_can_never_pass_is_rejected_at_the_seed_stage(line, reason, detail):
-    with pytest.raises(tc.SeedError) as caught:
+    with pytest.raises(SeedError) as caught:
         tc.user_seed(line)
     assert caught.value.reason == reason and detail in str(caught.value)
 

@@ -13,7 +13,7 @@ from factory_cli import assert_valid_run, records, run_cli
 from factory.errors import ConfigError
 from factory.export.formats import student_turns
 from factory.recipes import load_recipe
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from pipelines.traces import metrics
 from pipelines.traces import recipe as traces
 from pipelines.traces.examples import write_log
@@ -193,7 +193,7 @@ def test_user_seed_says_what_is_wrong():
     with pytest.raises(ValueError, match="response_format type 'yaml'"):
         traces.user_seed({"input": "hi", "output": {}, "response_format": {"type": "yaml"}})
     tools = write_log.CALENDAR_TOOLS
-    with pytest.raises(traces.SeedError) as refused:
+    with pytest.raises(SeedError) as refused:
         traces.user_seed(
             {
                 "input": "hi",

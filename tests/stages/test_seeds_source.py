@@ -1,10 +1,13 @@
 """The seeds stage with a recipe whose seeds come from a source: paths, the cap, what was skipped."""
 
 import dataclasses
+import json
 import types
 
+import pytest
+
 from factory.recipes import load_recipe
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.stages.base import BuildContext, BuildOptions
 from factory.stages.seeds import SeedsStage
 from pipelines.rem_queries.recipe import build_output, labels
@@ -61,8 +64,6 @@ def test_the_recipe_source_is_the_default(tmp_path):
 
 
 def test_unlabeled_seeds_need_a_teacher_that_answers_and_grammar_recipes_refuse_source(tmp_path):
-    import pytest
-
     from factory.errors import ConfigError
 
     def unlabeled(config, count, random_seed):
@@ -89,6 +90,9 @@ def test_unlabeled_seeds_need_a_teacher_that_answers_and_grammar_recipes_refuse_
         rejected.reason == "unlabeled_without_teacher"
         and rejected.record["input"] == "a transcript"
     )
+    assert rejected.detail == (
+        "a seed with no output needs teacher.mode answer or pairs and a generate stage"
+    )
     grammar = BuildContext(
         recipe=base,
         options=BuildOptions(source_paths=("x.jsonl",)),
@@ -97,3 +101,45 @@ def test_unlabeled_seeds_need_a_teacher_that_answers_and_grammar_recipes_refuse_
     )
     with pytest.raises(ConfigError, match="--source: recipe rem_queries reads no source"):
         SeedsStage(grammar).check_inputs()
+
+
+def test_user_lines_a_recipe_cannot_use_are_rejected_with_the_seed_errors_reason(tmp_path):
+    """One SeedError (factory.record) for every recipe: its reason is the rejection's; a plain
+    ValueError is `bad_seed`; the detail starts with file:line, the record keeps the line."""
+    seeds = tmp_path / "seeds.jsonl"
+    lines = [
+        {"input": "Get res-1", "rem": "LOOKUP res-1"},
+        {"input": "Search nowhere", "rem": 'SEARCH "x" IN nowhere LIMIT 3'},
+        {"input": "no query"},
+    ]
+    seeds.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    context = BuildContext(
+        recipe=load_recipe("rem_queries"),
+        options=BuildOptions(seeds_file=seeds, limit=1, pii_policy="off"),
+        run_dir=tmp_path,
+        cache_path=tmp_path / "c",
+    )
+    stage = SeedsStage(context)
+    stage.check_inputs()
+    out = list(stage.process(iter(())))
+    kept = [r for r in out if not isinstance(r, Rejected)]
+    unknown, shape = [r for r in out if isinstance(r, Rejected)]
+    assert [r["input"] for r in kept] == ["Get res-1"]
+    assert unknown.reason == "rem_unknown_table"
+    assert unknown.detail.startswith(f"{seeds}:2: rem_unknown_table: table 'nowhere'")
+    assert unknown.record == {
+        "input": lines[1],
+        "provenance": {"origin": "user", "source": f"{seeds}:2"},
+    }
+    assert (shape.reason, shape.detail) == ("bad_seed", f"{seeds}:3: " + _shape_message())
+    with pytest.raises(SeedError):  # RemError is one
+        load_recipe("rem_queries").hooks.user_seed(lines[1])
+
+
+def _shape_message() -> str:
+    try:
+        load_recipe("rem_queries").hooks.user_seed({"input": "no query"})
+    except ValueError as exc:
+        assert not isinstance(exc, SeedError)
+        return str(exc)
+    raise AssertionError("a line without rem is not a seed")
