@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from factory.errors import FactoryError, MissingDependency
+from factory.model_cache import cache_root
 from factory.processes import (
     end_leftovers,
     free_port,
@@ -51,7 +52,6 @@ from factory.processes import (
     stop_group,
     stop_requested,
 )
-from train.base_model import cache_root
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "server-requirements.txt"

@@ -13,7 +13,7 @@ Writes data/<recipe>/evals/<label>.json (summary, with the data scored and its s
 Each metric comes with a 95% interval (factory.stats: Wilson, or bootstrap for partial
 scores), and a test split under factory.stats.MIN_JUDGE records is warned about.
 `compare(labels)` puts summaries side by side (markdown + PNG) with seed 004's decision
-(none between evals of different data):
+(factory.model_card.decision; none between evals of different data):
 deploy when a model beats the first (its base) by >= 5 points on the recipe's main metric,
 and only where the numbers support it: no verdict on a split too small to judge, "deploy"
 only when the whole 95% interval of the gain is >= 5 points, "do not deploy" when all of it
@@ -32,11 +32,10 @@ from factory import stats
 from factory.errors import ConfigError, command_hint
 from factory.export.formats import student_turns
 from factory.jsonl import AtomicWriter, read_jsonl, write_json_file
+from factory.model_card import decision, metric_cell, refresh_cards
 from factory.recipes import load_recipe
 from factory.stages.validate import schema_validator
 from factory.teacher.extract import valid_unicode
-
-DEPLOY_MARGIN = 5.0
 
 
 class LocalModel:
@@ -219,7 +218,6 @@ def evaluate(
         "tokens_per_s": round(tokens / sum(latencies), 1) if sum(latencies) else 0.0,
     }
     write_json_file(target / f"{label}.json", summary)
-    from factory.model_card import refresh_cards
 
     refresh_cards(Path(out) / recipe.name / "models")  # the students' cards show the new numbers
     return summary
@@ -247,7 +245,7 @@ def compare(
     for s in summaries:
         lines.append(
             f"| {s['label']} | {s['examples']} | "
-            + " | ".join(_cell(s, n) for n in names)
+            + " | ".join(metric_cell(s, n) for n in names)
             + f" | {s['latency_p50_s']} | {s['latency_p95_s']} | {s['tokens_per_s']} |"
         )
     main, base = summaries[0]["main_metric"], summaries[0]
@@ -272,43 +270,6 @@ def _other_data(base: dict, other: dict) -> str | None:
     return (
         f"{other['label']} vs {base['label']}: no verdict: they scored different data ({base['data']} vs "
         f"{other['data']}); compare evals of the same requests"
-    )
-
-
-def _cell(summary: dict, name: str) -> str:
-    """A metric with its 95% interval where the eval has one: `97.9 [89.1-99.6]`."""
-    low_high = summary.get("intervals", {}).get(name)
-    return f"{summary['metrics'][name]:.1f}" + (
-        f" [{low_high[0]:.1f}-{low_high[1]:.1f}]" if low_high else ""
-    )
-
-
-def decision(base: dict, other: dict, main: str) -> str:
-    """The deploy line for `other` against `base`, never stronger than the numbers allow."""
-    gain = other["metrics"][main] - base["metrics"][main]
-    head = f"{other['label']} vs {base['label']}: {main} {gain:+.1f} points"
-    smallest = min(base["examples"], other["examples"])
-    if smallest < stats.MIN_JUDGE:
-        return (
-            f"{head} -> no verdict: {smallest} test examples are too few to judge (needs >= {stats.MIN_JUDGE}; "
-            "export a larger test split)"
-        )
-    if main not in base.get("intervals", {}) or main not in other.get("intervals", {}):
-        return f"{head} -> no verdict: an eval without intervals (rerun `factory eval` on both)"
-    low, high = stats.gain_interval(
-        base["metrics"][main],
-        base["intervals"][main],
-        other["metrics"][main],
-        other["intervals"][main],
-    )
-    span = f"95% interval [{low:+.1f}, {high:+.1f}]"
-    if low >= DEPLOY_MARGIN:
-        return f"{head}, {span} -> deploy (needs >= {DEPLOY_MARGIN:g})"
-    if high < DEPLOY_MARGIN:
-        return f"{head}, {span} -> do not deploy (needs >= {DEPLOY_MARGIN:g})"
-    return (
-        f"{head}, {span} -> inconclusive: the gain may or may not reach {DEPLOY_MARGIN:g}; "
-        "evaluate on more test examples"
     )
 
 

@@ -7,7 +7,8 @@ records per split), the teacher (with its weights' sha256 when the build recorde
 terms its outputs come under, training settings and
 what really ran (config.json `ran`), metrics from data/<recipe>/evals/ (base, this student,
 any teacher scored by URL, each with its 95% interval and test size, and the deploy line),
-how to serve it, and the limits of a small test split. `factory train` writes it; `factory
+how to serve it, and the limits of a small test split. `decision` is the deploy line (also
+printed by `factory eval --compare`), `metric_cell` a metric with its interval. `factory train` writes it; `factory
 eval` refreshes it. It does not run or score anything itself.
 """
 
@@ -16,6 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+
+from factory import stats
+
+# a student is worth deploying when it beats its base by this many points (seed 004)
+DEPLOY_MARGIN = 5.0
 
 # what we know of the packaged base and of common teachers; anything else is named as unknown
 BASES = {
@@ -88,14 +94,12 @@ def _metrics_section(evals: list[dict], recipe: str, name: str, out: Path) -> li
             f"factory eval {recipe} --compare base,{name}",
             "```",
         ]
-    from factory.evaluate import _cell, decision
-
     names = list(evals[0]["metrics"])
     lines = ["| model | runtime | n | " + " | ".join(names) + " |", "|---" * (len(names) + 3) + "|"]
     for row in evals:
         lines.append(
             f"| {row['label']} | {row.get('runtime', '?')} | {row['examples']} | "
-            + " | ".join(_cell(row, n) for n in names)
+            + " | ".join(metric_cell(row, n) for n in names)
             + " |"
         )
     lines += ["", "Scores in percent on the export's test split, 95% intervals in brackets."]
@@ -206,3 +210,40 @@ def refresh_cards(models_dir: Path) -> None:
     for config in sorted(Path(models_dir).glob("*/config.json")):
         if (config.parent / "merged").is_dir():
             write_card(config.parent)
+
+
+def metric_cell(summary: dict, name: str) -> str:
+    """A metric with its 95% interval where the eval has one: `97.9 [89.1-99.6]`."""
+    low_high = summary.get("intervals", {}).get(name)
+    return f"{summary['metrics'][name]:.1f}" + (
+        f" [{low_high[0]:.1f}-{low_high[1]:.1f}]" if low_high else ""
+    )
+
+
+def decision(base: dict, other: dict, main: str) -> str:
+    """The deploy line for `other` against `base`, never stronger than the numbers allow."""
+    gain = other["metrics"][main] - base["metrics"][main]
+    head = f"{other['label']} vs {base['label']}: {main} {gain:+.1f} points"
+    smallest = min(base["examples"], other["examples"])
+    if smallest < stats.MIN_JUDGE:
+        return (
+            f"{head} -> no verdict: {smallest} test examples are too few to judge (needs >= {stats.MIN_JUDGE}; "
+            "export a larger test split)"
+        )
+    if main not in base.get("intervals", {}) or main not in other.get("intervals", {}):
+        return f"{head} -> no verdict: an eval without intervals (rerun `factory eval` on both)"
+    low, high = stats.gain_interval(
+        base["metrics"][main],
+        base["intervals"][main],
+        other["metrics"][main],
+        other["intervals"][main],
+    )
+    span = f"95% interval [{low:+.1f}, {high:+.1f}]"
+    if low >= DEPLOY_MARGIN:
+        return f"{head}, {span} -> deploy (needs >= {DEPLOY_MARGIN:g})"
+    if high < DEPLOY_MARGIN:
+        return f"{head}, {span} -> do not deploy (needs >= {DEPLOY_MARGIN:g})"
+    return (
+        f"{head}, {span} -> inconclusive: the gain may or may not reach {DEPLOY_MARGIN:g}; "
+        "evaluate on more test examples"
+    )

@@ -12,8 +12,9 @@ llama.cpp runs a small model 10-100x faster than transformers' generate, so with
 - `base`: the packaged base converted once to q8_0 under FACTORY_CACHE/models/;
 - any other model folder: converted once into FACTORY_CACHE/gguf/ (keyed by path and mtime).
 
-`cache_root()` is that cache (FACTORY_CACHE, default ~/.cache/factory), below both the teacher
-(the embedded teacher's assembled GGUF lives in its models/) and the trainer.
+The cache itself (`cache_root()`, FACTORY_CACHE) is factory.model_cache, on the floor below
+both the teacher and the trainer; this module sits above the trainer (train.base_model,
+train.gguf), with `factory serve`, `factory eval` and the proxy that use it.
 
 A conversion needs llama-cpp-python and its converter kept by `make setup` (train.gguf); with
 `auto` it is skipped when either is missing or the converter refuses the architecture (the
@@ -25,19 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from factory.errors import ConfigError, FactoryError
+from factory.model_cache import cache_root
 
 RUNTIMES = ("auto", "llama.cpp", "transformers")
 _PREFERRED = ("q8_0", "f16")
-
-
-def cache_root() -> Path:
-    """FACTORY_CACHE, default ~/.cache/factory: converted and assembled models, llama.cpp's converter."""
-    return Path(os.environ.get("FACTORY_CACHE", Path.home() / ".cache" / "factory"))
 
 
 @dataclass(frozen=True)
@@ -84,6 +80,12 @@ def resolve(model: str, runtime: str = "auto") -> Resolved:
         f"MODEL {model}: not a .gguf file, a model folder with config.json, a trained run "
         f"(data/RECIPE/models/NAME) or `base`"
     )
+
+
+def resolve_model(model: str, runtime: str = "auto") -> tuple[str, Path]:
+    """(engine, path) that serve MODEL (factory.serving.ModelServer): resolve's runtime and file."""
+    resolved = resolve(model, runtime)
+    return resolved.runtime, resolved.path
 
 
 def run_ggufs(run: Path) -> list[Path]:

@@ -12,6 +12,7 @@ Not here: reading recipe.yaml (factory.recipes) or finding recipe folders (facto
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +25,13 @@ REQUIRED = ("validate", "labels", "user_seed")
 # what the teacher writes (recipe.yaml teacher.mode) -> the hook that turns its reply into records
 MODE_HOOKS = {"variations": ("keep_values",), "pairs": ("make_pair",), "answer": ("make_answer",)}
 TEACHER_MODES = tuple(MODE_HOOKS)
+# teacher.mode -> the distilabel Task that writes it, imported on first use (distilabel takes
+# seconds to import; loading a recipe must not). A recipe's `teacher_task` hook may replace it.
+TEACHER_TASKS = {
+    "variations": "factory.teacher.modes:WriteVariations",
+    "pairs": "factory.teacher.modes:WritePairs",
+    "answer": "factory.teacher.modes:WriteAnswer",
+}
 # where the seeds come from: one of them (source_seeds wins where both are defined)
 SEED_HOOKS = ("grammar_seeds", "source_seeds")
 OPTIONAL = (
@@ -33,6 +41,7 @@ OPTIONAL = (
     "annotation_questions",
     "annotation_suggestions",
     "apply_annotation",
+    "teacher_task",
 )
 
 
@@ -112,6 +121,13 @@ class RecipeModule(Protocol):
         """The output with reviewers' answers to annotation_questions written in ({name: value});
         raises ValueError for an answer that does not fit. Called by `factory annotate pull` before
         the corrected record is validated again. Default: answers to extra questions change nothing."""
+
+    def teacher_task(self) -> type:
+        """The recipe's own teacher mode: a subclass of factory.teacher.task.TeacherTask (a
+        distilabel Task; e.g. one of factory.teacher.modes with another reply schema, or a judge),
+        run by the generate stage instead of the class teacher.mode names. It keeps that mode's
+        hooks (the recipe still defines them). Called once, when the build first needs the task.
+        Default: the class teacher.mode names (factory.recipe_api.TEACHER_TASKS)."""
 
 
 def hook_names() -> list[str]:
@@ -210,3 +226,25 @@ class Hooks:
     def apply_annotation(self, output: Any, answers: dict) -> Any:
         own = self._own("apply_annotation")
         return own(output, answers) if own else output
+
+    def teacher_task(self) -> type | None:
+        """The recipe's own teacher Task class, or None: the one its teacher.mode names."""
+        own = self._own("teacher_task")
+        return own() if own else None
+
+
+def teacher_task_class(mode: str, hooks: Hooks, path: Path) -> type:
+    """The Task class a recipe's teacher runs: its `teacher_task` hook's, else TEACHER_TASKS[mode];
+    ConfigError naming recipe.py (`path`) when the hook's answer is not a TeacherTask."""
+    from factory.teacher.task import TeacherTask
+
+    own = hooks.teacher_task()
+    if own is None:
+        module, _, name = TEACHER_TASKS[mode].partition(":")
+        return getattr(importlib.import_module(module), name)
+    if not (isinstance(own, type) and issubclass(own, TeacherTask)):
+        raise ConfigError(
+            f"{path}: teacher_task() returned {own!r}; expected a subclass of "
+            "factory.teacher.task.TeacherTask (see docs/recipes.md)"
+        )
+    return own

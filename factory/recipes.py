@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,7 +22,13 @@ import yaml
 
 from factory import PIPELINES_DIR, SCHEMAS_DIR
 from factory.errors import ConfigError
-from factory.recipe_api import MODE_HOOKS, TEACHER_MODES, Hooks, check_hooks  # noqa: F401 - MODE_HOOKS re-exported
+from factory.recipe_api import (
+    MODE_HOOKS,  # noqa: F401 - re-exported
+    TEACHER_MODES,
+    Hooks,
+    check_hooks,
+    teacher_task_class,
+)
 from factory.recipe_keys import (
     BY_NAME,
     DEFAULT_ISSUE_TAGS,
@@ -87,6 +94,14 @@ class Recipe:
         """How the core calls recipe.py: every hook of factory.recipe_api, optional ones defaulted.
         Made from `module` each time, so a copy with another module (dataclasses.replace) gets its own."""
         return Hooks(self.module)
+
+    @cached_property
+    def teacher_task(self) -> type:
+        """The distilabel Task the teacher runs (a factory.teacher.task.TeacherTask): the recipe's
+        own (its teacher_task hook), else the one teacher.mode names. Resolved once per Recipe, on
+        first use: importing distilabel takes seconds, which loading a recipe must not pay.
+        teacher.mode itself is checked on load (an unknown mode is a ConfigError then)."""
+        return teacher_task_class(self.teacher_mode, self.hooks, self.folder / "recipe.py")
 
     def schema(self) -> dict:
         return json.loads(self.schema_path.read_text(encoding="utf-8"))

@@ -7,10 +7,11 @@ GET /v1/models answers, and on exit terminates it (then kills it after 10 s). ll
 one thread per physical core, for decoding and prompts alike, and OMP_WAIT_POLICY=passive
 unless set (its OpenMP workers would otherwise spin between batches, taking the CPU the
 build's own stages need). The embedded
-teacher and `factory serve` both use it. `resolve_model()` turns what a user typed (a
-.gguf file, a model folder, a trained run's folder, `base`) into a runtime and a file, a GGUF
-whenever one exists or can be made (factory.models). It
-does not download models and does not expose anything beyond 127.0.0.1 unless asked.
+teacher and `factory serve` both use it. It does not download models and does not expose
+anything beyond 127.0.0.1 unless asked. Not here: turning what a user typed (a .gguf file, a
+model folder, a trained run, `base`) into a runtime and a file (factory.models.resolve_model,
+a floor above: it converts with the trainer's tools). This module is on the lowest floor: the
+teacher (factory.teacher.embedded) and the trainer (train.gguf) both import it.
 """
 
 from __future__ import annotations
@@ -65,14 +66,6 @@ def server_env(engine: str, base: dict | None = None) -> dict:
     if engine == "llama.cpp":
         env.setdefault("OMP_WAIT_POLICY", "passive")
     return env
-
-
-def resolve_model(model: str, runtime: str = "auto") -> tuple[str, Path]:
-    """(engine, path) that serve MODEL: factory.models.resolve's runtime and file (its note: resolve itself)."""
-    from factory.models import resolve
-
-    resolved = resolve(model, runtime)
-    return resolved.runtime, resolved.path
 
 
 class ModelServer:

@@ -4,20 +4,17 @@ The package ships a Q4_1 GGUF. transformers dequantizes it on load; `ensure_base
 once, copies the weights into a fresh model with `architectures` set and without the GGUF
 quantization config (so that the folder loads, and converts back to GGUF, like any other),
 and saves model + tokenizer under the cache folder
-(FACTORY_CACHE, default ~/.cache/factory). Any other `--base` (a local folder, or a hub id
+(factory.model_cache: FACTORY_CACHE, default ~/.cache/factory). Any other `--base` (a local folder, or a hub id
 where a hub is reachable) is used as given.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+from factory.model_cache import cache_root, model_path
 
 DEFAULT_BASE = "smollm2-135m"
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("FACTORY_CACHE", Path.home() / ".cache" / "factory"))
 
 
 def ensure_base(name: str = DEFAULT_BASE) -> str:
@@ -28,8 +25,6 @@ def ensure_base(name: str = DEFAULT_BASE) -> str:
     if (folder / "config.json").is_file():
         return str(folder)
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from factory.teacher.embedded import model_path
 
     gguf = model_path()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)

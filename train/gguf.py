@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from factory.errors import ConfigError, MissingDependency
-from train.base_model import cache_root
+from factory.model_cache import cache_root
 
 OUTTYPES = ("q8_0", "f16")
 KEEP = ("vendor/llama.cpp/convert_hf_to_gguf.py", "vendor/llama.cpp/gguf-py/")

@@ -7,8 +7,9 @@ phrasings. Each seed prompts the teacher once with the recipe's `prompts/new.jin
 an example; the reply is `{"pairs": [...]}`, each item's output constrained (where the server can)
 to `prompts/new.schema.json` where the recipe has one (e.g. just the query, cheaper for the
 teacher than the whole structured output), else to the recipe's schema; each
-item becomes a record through the recipe's `make_pair` hook, exactly as teacher.mode `pairs`
-does (`generate.py`): ValueError -> `teacher_bad_pair`. Its records carry provenance.origin
+item becomes a record through the recipe's `make_pair` hook, as in teacher.mode `pairs`:
+ValueError -> `teacher_bad_pair`. The teacher mode is the `new` Task
+(factory.teacher.modes.WriteNewExamples); this stage runs it as generate runs the recipe's. Its records carry provenance.origin
 `teacher` and provenance.mode `new` (the report counts them as `teacher_new`); the recipe's
 validator, later in the build, keeps only those whose answer passes (e.g. a REM query that
 parses and executes).
@@ -21,86 +22,30 @@ of its seed, so the faithfulness stage scores rewrites only).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Iterable, Iterator
 
-from factory.errors import ConfigError
 from factory.record import Rejected
 from factory.stages.base import BuildContext
 from factory.stages.generate import GenerateStage
 
-PROMPT = "prompts/new.jinja"
-SYSTEM = "prompts/new_system.jinja"
-SCHEMA = "prompts/new.schema.json"
-
-
-class _Inventing:
-    """The build's context as the invent stage sees it: the recipe in teacher.mode `pairs` with the invent
-    prompts; everything else (the teacher, resolved only once the build starts it) read from the build's."""
-
-    def __init__(self, context: BuildContext, recipe):
-        self._context, self.recipe = context, recipe
-
-    @property
-    def options(self):
-        """The build's options, with `variations` (what generate asks per seed) the new examples asked:
-        --new-examples, else the recipe's teacher.new_examples."""
-        real = self._context.options
-        return replace(
-            real,
-            variations=real.new_examples
-            if real.new_examples is not None
-            else self.recipe.new_examples,
-        )
-
-    def __getattr__(self, name: str):
-        return getattr(self._context, name)
-
-    def __setattr__(
-        self, name: str, value
-    ) -> None:  # e.g. the teacher budget both teacher stages share
-        if name in ("_context", "recipe"):
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._context, name, value)
-
 
 class InventStage(GenerateStage):
+    """GenerateStage running the `new` teacher mode (factory.teacher.modes.WriteNewExamples)."""
+
     name = "invent"
 
     def __init__(self, context: BuildContext):
-        recipe = context.recipe
-        prompt, system, schema = (
-            recipe.folder / PROMPT,
-            recipe.folder / SYSTEM,
-            recipe.folder / SCHEMA,
-        )
-        if not prompt.is_file():
-            raise ConfigError(
-                f"{recipe.folder / 'recipe.yaml'}: stages: `invent` needs the teacher's prompt {prompt}"
-            )
-        inventing = replace(
-            recipe,
-            teacher_mode="pairs",
-            prompt=prompt,
-            system_prompt=system if system.is_file() else recipe.system_prompt,
-            schema_path=schema if schema.is_file() else recipe.schema_path,
-        )
-        super().__init__(_Inventing(context, inventing))
+        super().__init__(context)
+        self.task_class().prompt_files(context.recipe)  # a missing prompts/new.jinja: say so now
 
-    @property
-    def count(self) -> int:
-        """New examples asked per seed (see _Inventing.options)."""
-        return self.context.options.variations
+    def task_class(self) -> type:
+        from factory.teacher.modes import WriteNewExamples
 
-    def _task(self):
-        task, llm = super()._task()
-        self.provenance = {**self.provenance, "mode": "new"}
-        return task, llm
+        return WriteNewExamples
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         """Seeds go to the teacher; each leaves with its rewrites, then its new examples."""
-        if self.count == 0:  # --new-examples 0: nothing asked, everything passes
+        if self.count() == 0:  # --new-examples 0: nothing asked, everything passes
             yield from records
             return
         rewrites: dict[str, list[dict]] = {}  # a seed's rewrites follow it in generate's output

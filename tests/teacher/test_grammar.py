@@ -3,9 +3,9 @@
 import pytest
 
 from factory.recipes import load_recipe, recipe_names
-from factory.stages.generate import _plain_schema
 from factory.teacher.grammar import grammar_problem
 from factory.teacher.task import pairs_schema
+from factory.teacher.task import plain_schema as _plain_schema
 
 pytest.importorskip(
     "llama_cpp"

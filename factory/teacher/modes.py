@@ -1,0 +1,270 @@
+"""The teacher's modes, one distilabel Task each (recipe.yaml teacher.mode picks one):
+
+- WriteVariations (`variations`): inputs `text` (the seed request) and `keep` (the values the
+  recipe's keep_values hook says the rewrite must copy verbatim); output `variations`. Each
+  rewrite becomes a record with the seed's output and labels (provenance keeps the seed text
+  and the values to keep).
+- WritePairs (`pairs`): input `seed` (input, output, labels, context); output `pairs`, each
+  item turned into a record by the recipe's make_pair (ValueError -> `teacher_bad_pair`).
+- WriteAnswer (`answer`): input `seed`; output `answer` (the reply text, None when empty),
+  turned into a record by make_answer (-> `teacher_bad_answer`); JSON only with
+  `teacher.reply: json`, then constrained to the recipe's schema where the server can.
+- WriteNewExamples (`new`, the invent stage): WritePairs with the recipe's prompts/new.jinja
+  (and new_system.jinja, new.schema.json where present), `teacher.new_examples` asked per seed,
+  provenance.mode `new`.
+
+Every teacher record is rejected as `variation_bad_text` when its text holds invalid Unicode
+(shown as U+FFFD) and as `variation_duplicate` when it repeats the seed or an earlier one.
+Not here: the failed or unparseable replies (the stage sees those before a task's `records`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterator
+
+from factory.errors import ConfigError
+from factory.record import Record, Rejected
+from factory.teacher.extract import valid_unicode
+from factory.teacher.task import TeacherTask, pairs_schema, parse_pairs, parse_variations
+from factory.teacher.task import reply_schema as variations_schema
+
+BAD_TEXT = "invalid Unicode in the teacher's text (shown as U+FFFD)"
+
+
+def _context(seed: dict) -> dict:
+    """The seed's context travels with every record made from it (e.g. the tools a call may use)."""
+    context = seed["provenance"].get("context")
+    return {"context": context} if context else {}
+
+
+def _key(value) -> str:
+    return value.strip().lower() if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+class WriteVariations(TeacherTask):
+    mode = "variations"
+    num_variations: int = 3
+
+    @classmethod
+    def reply_schema(cls, recipe, n: int) -> dict:
+        return variations_schema(n)
+
+    @property
+    def inputs(self) -> list[str]:
+        return ["text", "keep"]
+
+    @property
+    def outputs(self) -> list[str]:
+        return ["variations", "parse_error", "model_name"]
+
+    def format_input(self, input: dict[str, Any]) -> list[dict[str, str]]:
+        return self._messages(text=input["text"], keep=input["keep"])
+
+    def format_output(
+        self, output: str | None, input: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        try:
+            return {"variations": parse_variations(output), "parse_error": None}
+        except ValueError as exc:
+            return {"variations": None, "parse_error": str(exc)}
+
+    def row(self, seed: dict, hooks) -> dict:
+        return {"text": seed["input"], "keep": hooks.keep_values(seed["input"], seed["output"])}
+
+    def records(self, seed, row, result, provenance, hooks) -> Iterator[dict | Rejected]:
+        seen = {seed["input"].strip().lower()}
+        for index, text in enumerate(result):
+            record = Record(
+                recipe=seed["recipe"],
+                kind=seed["kind"],
+                schema_version=seed["schema_version"],
+                seed_id=seed["seed_id"],
+                input=text,
+                output=seed["output"],
+                labels=seed["labels"],
+                provenance={
+                    **provenance,
+                    "source": seed["provenance"]["source"],
+                    "seed_text": seed["input"],
+                    "keep_values": row["keep"],
+                    "variation_index": index,
+                    **_context(seed),
+                },
+            ).to_dict()
+            if "\ufffd" in text:
+                yield Rejected(record, "variation_bad_text", BAD_TEXT)
+            elif text.strip().lower() in seen:
+                yield Rejected(
+                    record, "variation_duplicate", "same text as the seed or an earlier variation"
+                )
+            else:
+                seen.add(text.strip().lower())
+                yield record
+
+
+class _FromSeed(TeacherTask):
+    """A mode whose prompt shows one seed (input, output, labels, context) and whose items each
+    become a record through a recipe hook (`_make`), rejected as `bad_item` when the hook refuses."""
+
+    bad_item: ClassVar[str] = ""
+
+    @property
+    def inputs(self) -> list[str]:
+        return ["seed"]
+
+    def format_input(self, input: dict[str, Any]) -> list[dict[str, str]]:
+        return self._messages(seed=input["seed"])
+
+    def row(self, seed: dict, hooks) -> dict:
+        return {
+            "seed": {
+                "input": seed["input"],
+                "output": seed["output"],
+                "labels": seed["labels"],
+                "context": seed["provenance"].get("context") or {},
+            }
+        }
+
+    def _make(self, hooks) -> Callable[[Any, dict], dict]:
+        raise NotImplementedError
+
+    def _items(self, result: Any) -> list:
+        return result
+
+    def records(self, seed, row, result, provenance, hooks) -> Iterator[dict | Rejected]:
+        make, shown = self._make(hooks), row["seed"]
+        seen = {(_key(seed["input"]), _key(seed["output"]))}
+        for index, item in enumerate(self._items(result)):
+            where = {
+                **provenance,
+                "source": seed["provenance"]["source"],
+                "seed_text": seed["input"],
+                "variation_index": index,
+                **_context(seed),
+            }
+            try:
+                made = make(item, shown)
+                made = {**made, "input": made["input"], "output": made["output"]}
+            except (ValueError, KeyError, TypeError) as exc:  # not what the recipe needs
+                kept = {"input": None, "output": None, "seed_id": seed["seed_id"]}
+                yield Rejected(
+                    {**kept, "provenance": where, "raw_item": item},
+                    self.bad_item,
+                    str(exc) or type(exc).__name__,
+                )
+                continue
+            record = Record(
+                recipe=seed["recipe"],
+                kind=seed["kind"],
+                schema_version=seed["schema_version"],
+                seed_id=seed["seed_id"],
+                input=made["input"],
+                output=made["output"],
+                labels=made.get("labels") or hooks.labels(made["output"]),
+                provenance=where,
+            ).to_dict()
+            key = (_key(made["input"]), _key(made["output"]))
+            if "\ufffd" in json.dumps([made["input"], made["output"]], ensure_ascii=False):
+                yield Rejected(record, "variation_bad_text", BAD_TEXT)
+            elif key in seen:
+                yield Rejected(
+                    record,
+                    "variation_duplicate",
+                    "same input and output as the seed or an earlier one",
+                )
+            else:
+                seen.add(key)
+                yield record
+
+
+class WritePairs(_FromSeed):
+    mode = "pairs"
+    bad_item = "teacher_bad_pair"
+
+    @classmethod
+    def reply_schema(cls, recipe, n: int) -> dict:
+        return pairs_schema(n, cls.output_schema(recipe))
+
+    @property
+    def outputs(self) -> list[str]:
+        return ["pairs", "parse_error", "model_name"]
+
+    def format_output(
+        self, output: str | None, input: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        try:
+            return {"pairs": parse_pairs(valid_unicode(output)), "parse_error": None}
+        except ValueError as exc:
+            return {"pairs": None, "parse_error": str(exc)}
+
+    def _make(self, hooks):
+        return hooks.make_pair
+
+
+class WriteAnswer(_FromSeed):
+    mode = "answer"
+    bad_item = "teacher_bad_answer"
+
+    @classmethod
+    def count(cls, recipe, options) -> int:
+        return 1  # one answer per seed
+
+    @classmethod
+    def json_reply(cls, recipe) -> bool:
+        return recipe.teacher_reply == "json"
+
+    @classmethod
+    def reply_schema(cls, recipe, n: int) -> dict:
+        return cls.output_schema(recipe)
+
+    @property
+    def outputs(self) -> list[str]:
+        return ["answer", "parse_error", "model_name"]
+
+    def format_output(
+        self, output: str | None, input: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        text = valid_unicode(output)
+        if not text or not text.strip():
+            return {"answer": None, "parse_error": "empty reply"}
+        return {"answer": text, "parse_error": None}
+
+    def _make(self, hooks):
+        return hooks.make_answer
+
+    def _items(self, result: Any) -> list:
+        return [result]
+
+
+class WriteNewExamples(WritePairs):
+    """New examples, request and answer, written from a seed shown as an example (the invent stage)."""
+
+    mode = "new"
+    PROMPT: ClassVar[str] = "prompts/new.jinja"
+    SYSTEM: ClassVar[str] = "prompts/new_system.jinja"
+    SCHEMA: ClassVar[str] = "prompts/new.schema.json"
+
+    @classmethod
+    def prompt_files(cls, recipe) -> tuple[Path, Path]:
+        prompt, system = recipe.folder / cls.PROMPT, recipe.folder / cls.SYSTEM
+        if not prompt.is_file():
+            raise ConfigError(
+                f"{recipe.folder / 'recipe.yaml'}: stages: `invent` needs the teacher's prompt {prompt}"
+            )
+        return (system if system.is_file() else recipe.system_prompt), prompt
+
+    @classmethod
+    def count(cls, recipe, options) -> int:
+        """--new-examples, else teacher.new_examples (0: nothing is asked)."""
+        return options.new_examples if options.new_examples is not None else recipe.new_examples
+
+    @classmethod
+    def schema_file(cls, recipe) -> Path:
+        own = recipe.folder / cls.SCHEMA
+        return own if own.is_file() else recipe.schema_path
+
+    @classmethod
+    def provenance(cls) -> dict:
+        return {"mode": "new"}
