@@ -1,11 +1,8 @@
-"""Exact and semantic near-duplicate detection over texts: normalisation, cached embeddings, faiss.
+"""Exact and semantic near-duplicate detection over texts: normalisation, vector arrays, faiss.
 
 - `normalise(text)`: case-folded, whitespace collapsed, trailing punctuation dropped.
-- `EmbeddingCache(path)`: float32 vectors in SQLite keyed by a hash of the text, so neither a
-  rerun nor a later stage (faithfulness, then dedup) encodes the same text twice.
-- `embed(texts, cache)`: vectors for all, encoding only the cache misses, in batches.
-- `embed_into(out, keys, text_of, cache)`: the same into a given array, asking `text_of(i)`
-  only for the texts it has to encode (the dedup stage reads those back from disk).
+- the vectors come from factory.embeddings (`EmbeddingCache`, `embed`, `embed_into`: cached by
+  text, so neither a rerun nor a later stage encodes the same text twice).
 - `vector_array(n, folder)`: where n vectors go: in memory below MEMMAP_MIN, else an
   np.memmap in a scratch file under `folder` (the caller removes it; it is named like the
   temporary files that factory.jsonl.remove_partials clears after a killed build).
@@ -20,13 +17,18 @@ from __future__ import annotations
 import math
 import os
 import re
-import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
 
+from factory.embeddings import (  # noqa: F401 (EmbeddingCache, embed, embed_into: their old home)
+    DIM,
+    EmbeddingCache,
+    embed,
+    embed_into,
+)
 from factory.jsonl import PARTIAL
 
 # Exact search up to here. Measured on 2 cores, clustered 384-d vectors, threshold 0.87: flat range search
@@ -40,95 +42,11 @@ FLAT_MAX = 50_000
 NPROBE = 16
 # Vectors held in memory up to here (150 MiB); past it they go to an on-disk np.memmap.
 MEMMAP_MIN = 100_000
-DIM = 384
-LOOKUP_BATCH = 500  # keys per SQLite query
 _SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
     return _SPACES.sub(" ", text.casefold()).strip().rstrip(".!?;: ")
-
-
-class EmbeddingCache:
-    """Vectors by key. `hits` and `misses` count texts served from it and texts encoded (see embed_into)."""
-
-    def __init__(self, path: Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, timeout=60, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
-        )
-        self.hits = self.misses = 0
-
-    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), LOOKUP_BATCH):
-            chunk = keys[start : start + LOOKUP_BATCH]
-            rows = self._conn.execute(
-                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
-        return found
-
-    def put_many(self, items: list[tuple[str, np.ndarray]]) -> None:
-        with self._conn:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO vectors (key, vector) VALUES (?, ?)",
-                [(key, vector.astype(np.float32).tobytes()) for key, vector in items],
-            )
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-def embed(texts: list[str], cache: EmbeddingCache | None, batch_size: int = 256) -> np.ndarray:
-    """Normalised float32 vectors (n x 384) of the texts, from the cache where it has them."""
-    from factory.record import content_hash
-
-    vectors = np.zeros((len(texts), DIM), dtype=np.float32)
-    embed_into(
-        vectors, [content_hash(text) for text in texts], texts.__getitem__, cache, batch_size
-    )
-    return vectors
-
-
-def embed_into(
-    out: np.ndarray,
-    keys: Sequence[str | bytes],
-    text_of: Callable[[int], str],
-    cache: EmbeddingCache | None,
-    batch_size: int = 256,
-) -> None:
-    """Fill out[i] with the vector of text i, whose key (content_hash of the text) is keys[i].
-    Every key is looked up before any is written, then the misses are encoded in order, in
-    chunks of 8 batches, each chunk stored in the cache as soon as it is encoded: a run killed
-    midway loses at most one chunk."""
-    from factory.embeddings import encode
-
-    missing: list[int] = []
-    for start in range(0, len(keys), LOOKUP_BATCH):
-        chunk = [_text(key) for key in keys[start : start + LOOKUP_BATCH]]
-        known = cache.get_many(chunk) if cache is not None else {}
-        found = [n for n, key in enumerate(chunk) if key in known]
-        if found:
-            out[[start + n for n in found]] = np.stack([known[chunk[n]] for n in found])
-        missing += [start + n for n, key in enumerate(chunk) if key not in known]
-    if cache is not None:
-        cache.hits += len(keys) - len(missing)
-        cache.misses += len(missing)
-    for start in range(0, len(missing), batch_size * 8):
-        chunk = missing[start : start + batch_size * 8]
-        encoded = encode([text_of(i) for i in chunk], batch_size=batch_size)
-        out[chunk] = encoded
-        if cache is not None:
-            cache.put_many([(_text(keys[i]), encoded[n]) for n, i in enumerate(chunk)])
-
-
-def _text(key: str | bytes) -> str:
-    return key.decode("ascii") if isinstance(key, bytes) else key
 
 
 def vector_array(n: int, folder: Path) -> np.ndarray:

@@ -43,14 +43,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from factory.dedup import (
-    EmbeddingCache,
-    embed_into,
-    normalise,
-    remove_vectors,
-    similar_pairs,
-    vector_array,
-)
+from factory.dedup import normalise, remove_vectors, similar_pairs, vector_array
+from factory.embeddings import EmbeddingCache, embed_into
 from factory.jsonl import PARTIAL, AtomicWriter
 from factory.record import Rejected, content_hash
 from factory.stages.base import Stage

@@ -16,7 +16,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 import factory.dedup
-from factory.dedup import DIM, EmbeddingCache, normalise
+from factory.dedup import normalise
+from factory.embeddings import DIM, EmbeddingCache
 from factory.jsonl import AtomicWriter
 from factory.record import Rejected, content_hash
 from factory.stages.base import Stage
