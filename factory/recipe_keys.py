@@ -99,7 +99,8 @@ KEYS = (
         "variations",
         "what the teacher writes: variations (rewrites of a seed's input, "
         "its output kept) | pairs (new input/output pairs from a seed's "
-        "context) | answer (the output for a seed's input)",
+        "context) | answer (the output for a seed's input); each a distilabel Task "
+        "(factory.teacher.modes) that the `teacher_task` hook may replace",
     ),
     Key(
         "teacher.reply",
