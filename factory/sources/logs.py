@@ -49,14 +49,8 @@ from datetime import datetime
 
 from factory.record import Rejected
 from factory.sources.base import MAX_FILE_BYTES, MAX_LINE_BYTES, expand, read_json_lines
-from factory.sources.log_formats import (
-    EMPTY_PARAMETERS,
-    FORMATS,
-    BadLine,
-    _instant,
-    detect,
-    parse_line,
-)
+from factory.sources.log_fields import EMPTY_PARAMETERS, BadLine, instant
+from factory.sources.log_formats import FORMATS, detect, parse_line
 
 __all__ = [
     "EMPTY_PARAMETERS",
@@ -117,7 +111,7 @@ def read_logs(
         else None
     )
     window = [
-        None if value is None else _instant(value, name)
+        None if value is None else instant(value, name)
         for value, name in ((since, "since"), (until, "until"))
     ]
     for path in expand(paths, suffixes=LOG_SUFFIXES):

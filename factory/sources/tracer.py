@@ -43,6 +43,16 @@ from pathlib import Path
 from typing import Any, Self
 
 from factory.sources.tracer_lines import plain, put_texts, text_slots
+from factory.sources.tracer_streams import (
+    AsyncStream,
+    Collector,
+    Passthrough,
+    StreamNotFinished,
+    SyncStream,
+    dump,
+)
+
+_Collector = Collector  # the name factory/proxy/app.py imports; use tracer_streams.Collector
 
 __all__ = [
     "CallLog",
@@ -160,14 +170,6 @@ def _secrets(client: Any) -> list[str]:
     return [v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LENGTH]
 
 
-def _dump(response: Any) -> dict:
-    return (
-        response.model_dump(mode="json", exclude_none=True)
-        if hasattr(response, "model_dump")
-        else plain(response)
-    )
-
-
 def _materialised(kwargs: dict) -> dict:
     """The call's arguments with one-shot iterables (a generator of messages) turned into lists,
     so that logging them does not use them up."""
@@ -179,30 +181,13 @@ def _materialised(kwargs: dict) -> dict:
     }
 
 
-class StreamNotFinished(Exception):
-    """Logged (never raised) for a stream closed before its last chunk: its reply is incomplete."""
-
-
-class _Passthrough:
-    """Forwards every attribute it does not define to the wrapped object."""
-
-    def __init__(self, target: Any):
-        self._target = target
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-    def __repr__(self) -> str:
-        return f"<traced {self._target!r}>"
-
-
-class TracedClient(_Passthrough):
+class TracedClient(Passthrough):
     """The client, with `chat.completions.create` and `.parse` logged; the rest passes through."""
 
     def __init__(self, client: Any, log: CallLog, is_async: bool):
         super().__init__(client)
         self._log, self._async = log, is_async
-        self.chat = _Passthrough(client.chat)
+        self.chat = Passthrough(client.chat)
         self.chat.completions = TracedCompletions(client.chat.completions, client, log, is_async)
 
     def with_options(self, **options: Any) -> TracedClient:
@@ -225,7 +210,7 @@ class TracedClient(_Passthrough):
         await self._target.__aexit__(*exc)
 
 
-class TracedCompletions(_Passthrough):
+class TracedCompletions(Passthrough):
     def __init__(self, completions: Any, client: Any, log: CallLog, is_async: bool):
         super().__init__(completions)
         self._client, self._log = client, log
@@ -245,11 +230,11 @@ class TracedCompletions(_Passthrough):
                 )
                 raise
             if kwargs.get("stream") is True:
-                return _SyncStream(
-                    result, _Collector(self._log, self._client, kwargs, started, clock)
+                return SyncStream(
+                    result, Collector(self._log, self._client, kwargs, started, clock)
                 )
             self._log.record(
-                self._client, kwargs, _dump(result), None, started, time.perf_counter() - clock
+                self._client, kwargs, dump(result), None, started, time.perf_counter() - clock
             )
             return result
 
@@ -269,157 +254,14 @@ class TracedCompletions(_Passthrough):
                 )
                 raise
             if kwargs.get("stream") is True:
-                return _AsyncStream(
-                    result, _Collector(self._log, self._client, kwargs, started, clock)
+                return AsyncStream(
+                    result, Collector(self._log, self._client, kwargs, started, clock)
                 )
             latency = time.perf_counter() - clock
             await asyncio.to_thread(
-                self._log.record, self._client, kwargs, _dump(result), None, started, latency
+                self._log.record, self._client, kwargs, dump(result), None, started, latency
             )
             return result
 
         call.__doc__ = method.__doc__
         return call
-
-
-class _Collector:
-    """Assembles a stream's chunks into one chat.completion; hands out the log call once, at the end."""
-
-    def __init__(self, log: CallLog, client: Any, request: dict, started: datetime, clock: float):
-        self.log, self.client, self.request, self.started, self.clock = (
-            log,
-            client,
-            request,
-            started,
-            clock,
-        )
-        self.done = False
-        self.head: dict[str, Any] = {}
-        self.choices: dict[int, dict] = {}
-        self.usage = None
-
-    def add(self, chunk: Any) -> None:
-        data = _dump(chunk)
-        for key in ("id", "created", "model", "system_fingerprint", "service_tier"):
-            if data.get(key) is not None:
-                self.head.setdefault(key, data[key])
-        self.usage = data.get("usage") or self.usage
-        for choice in data.get("choices") or []:
-            index = choice.get("index", 0)
-            slot = self.choices.setdefault(
-                index,
-                {
-                    "index": index,
-                    "message": {"role": "assistant", "content": None},
-                    "finish_reason": None,
-                },
-            )
-            delta, message = choice.get("delta") or {}, slot["message"]
-            for key in ("content", "refusal"):
-                if delta.get(key):
-                    message[key] = (message.get(key) or "") + delta[key]
-            for call in delta.get("tool_calls") or []:
-                calls = message.setdefault("tool_calls", [])
-                position = call.get("index", len(calls))
-                while len(calls) <= position:
-                    calls.append(
-                        {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
-                    )
-                calls[position]["id"] = call.get("id") or calls[position]["id"]
-                function = call.get("function") or {}
-                calls[position]["function"]["name"] += function.get("name") or ""
-                calls[position]["function"]["arguments"] += function.get("arguments") or ""
-            slot["finish_reason"] = choice.get("finish_reason") or slot["finish_reason"]
-
-    def finish(self, error: BaseException | None) -> tuple | None:
-        """The arguments of CallLog.record for this stream, the first time; None after."""
-        if self.done:
-            return None
-        self.done = True
-        choices = [self.choices[i] for i in sorted(self.choices)]
-        response = {
-            **self.head,
-            "object": "chat.completion",
-            "choices": choices,
-            "usage": self.usage,
-        }
-        return (
-            self.client,
-            self.request,
-            response,
-            error,
-            self.started,
-            time.perf_counter() - self.clock,
-        )
-
-
-class _SyncStream(_Passthrough):
-    def __init__(self, stream: Any, collector: _Collector):
-        super().__init__(stream)
-        self._collector = collector
-
-    def __iter__(self) -> _SyncStream:
-        return self
-
-    def __next__(self) -> Any:
-        try:
-            chunk = next(self._target)
-        except StopIteration:
-            self._end(None)
-            raise
-        except Exception as exc:
-            self._end(exc)
-            raise
-        self._collector.add(chunk)
-        return chunk
-
-    def _end(self, error: BaseException | None) -> None:
-        pending = self._collector.finish(error)
-        if pending:
-            self._collector.log.record(*pending)
-
-    def close(self) -> None:
-        self._end(StreamNotFinished("the stream was closed before its last chunk"))
-        self._target.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class _AsyncStream(_Passthrough):
-    def __init__(self, stream: Any, collector: _Collector):
-        super().__init__(stream)
-        self._collector = collector
-
-    def __aiter__(self) -> _AsyncStream:
-        return self
-
-    async def __anext__(self) -> Any:
-        try:
-            chunk = await self._target.__anext__()
-        except StopAsyncIteration:
-            await self._end(None)
-            raise
-        except Exception as exc:
-            await self._end(exc)
-            raise
-        self._collector.add(chunk)
-        return chunk
-
-    async def _end(self, error: BaseException | None) -> None:
-        pending = self._collector.finish(error)
-        if pending:
-            await asyncio.to_thread(self._collector.log.record, *pending)
-
-    async def close(self) -> None:
-        await self._end(StreamNotFinished("the stream was closed before its last chunk"))
-        await self._target.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()

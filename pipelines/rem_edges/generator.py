@@ -28,7 +28,8 @@ from datetime import date, timedelta
 from typing import Iterator
 
 from pipelines.rem_edges.edges import render_input
-from pipelines.rem_edges.topics import AREAS, TOPICS, Stage, Topic, sides, thread
+from pipelines.rem_edges.templates import Stage, sides, thread
+from pipelines.rem_edges.topics import AREAS, TOPICS, Topic
 
 FIRST_DAY = date(2023, 1, 2)
 DAYS = 900  # thread starts spread over this many days

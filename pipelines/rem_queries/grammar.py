@@ -3,7 +3,8 @@
 `generate(count, random_seed)` is deterministic and cycles through the five operations,
 so any 5 consecutive pairs cover LOOKUP, SEARCH, SQL, FUZZY and TRAVERSE until the smallest
 operation runs out of distinct pairs; the grammar holds about 4,000 distinct pairs. Each pair
-is a dict {"text", "rem", "template"}; turning it into a record is recipe.py's job.
+is a dict {"text", "rem", "template"}; turning it into a record is recipe.py's job. The slot
+values (topics, keys, dates, limits...) are in vocabulary.py.
 """
 
 from __future__ import annotations
@@ -11,165 +12,21 @@ from __future__ import annotations
 import random
 from typing import Callable, Iterator
 
-TOPICS = [
-    "machine learning",
-    "morning activities",
-    "budget planning",
-    "team standup",
-    "database migration",
-    "authentication service",
-    "hiking trips",
-    "quarterly review",
-    "python testing",
-    "sleep quality",
-    "product roadmap",
-    "customer feedback",
-    "kubernetes deployment",
-    "reading notes",
-    "family dinner",
-    "api deployment",
-    "token refresh bug",
-    "marathon training",
-    "garden project",
-    "hiring plan",
-    "travel plans",
-    "onboarding checklist",
-    "incident postmortem",
-    "meal prep",
-    "tax documents",
-    "design review",
-    "load testing",
-    "vacation photos",
-    "reading list",
-    "mentoring sessions",
-    "cost optimization",
-    "release checklist",
-    "home renovation",
-    "meditation practice",
-    "sprint planning",
-    "vendor contracts",
-    "data pipeline",
-    "mobile app crash",
-    "team offsite",
-    "language learning",
-    "security audit",
-    "podcast ideas",
-    "cache invalidation",
-    "board meeting",
-    "running injuries",
-]
-MISSPELLED = [
-    "machin lerning",
-    "kubernets",
-    "authentification",
-    "quartely review",
-    "databse migration",
-    "marathon trainning",
-    "custmer feedback",
-    "pyhton testing",
-    "budjet planning",
-    "hikking trips",
-    "onbording checklist",
-    "incedent postmortem",
-    "secruity audit",
-    "relase checklist",
-    "kuberentes deploy",
-    "reciept scans",
-    "tax docuemnts",
-    "meditaion practice",
-    "sprnt planning",
-    "data pipline",
-    "vacaton photos",
-    "langauge learning",
-    "chache invalidation",
-    "bord meeting",
-    "prodcut roadmap",
-]
-RESOURCE_KEYS = [
-    "test-resource-1",
-    "res-123",
-    "res-100",
-    "meeting-2024-11-17",
-    "doc-api-design",
-    "diary-2024-10-02",
-    "res-7",
-    "res-2048",
-    "notes-q4-planning",
-    "doc-onboarding",
-    "meeting-2024-10-03",
-    "diary-2024-11-01",
-    "spec-auth-v2",
-    "retro-sprint-14",
-    "res-1",
-    "res-42",
-    "res-314",
-    "res-9001",
-    "doc-release-notes",
-    "doc-security-policy",
-    "doc-style-guide",
-    "meeting-2024-09-12",
-    "meeting-2024-11-04",
-    "diary-2024-09-30",
-    "diary-2024-11-15",
-    "notes-offsite-2024",
-    "spec-billing-v1",
-    "spec-search-v3",
-    "retro-sprint-15",
-    "runbook-db-failover",
-    "invoice-2024-0042",
-]
-ENTITY_KEYS = [
-    "sarah-123",
-    "mike-456",
-    "project-apollo",
-    "acme-corp",
-    "berlin-office",
-    "team-platform",
-    "vendor-stripe",
-    "anna-789",
-    "tom-321",
-    "priya-654",
-    "project-hermes",
-    "project-atlas",
-    "globex-inc",
-    "paris-office",
-    "team-data",
-    "vendor-twilio",
-]
-MOMENT_KEYS = [
-    "moment-42",
-    "standup-2024-11-17",
-    "moment-run-0912",
-    "moment-1001",
-    "review-2024-10-20",
-    "moment-7",
-    "standup-2024-11-18",
-    "review-2024-11-03",
-    "retro-2024-10-31",
-    "call-2024-11-12",
-]
-CATEGORIES = ["diary", "meeting", "technical", "note", "reference"]
-MOMENT_TYPES = ["meeting", "coding", "reflection", "conversation", "exercise"]
-ENTITY_TYPES = ["person", "project", "organization", "place"]
-DATES = [
-    "2024-08-15",
-    "2024-09-01",
-    "2024-09-15",
-    "2024-10-01",
-    "2024-10-15",
-    "2024-11-01",
-    "2024-11-10",
-]
-LIMITS = [3, 5, 10, 20]
-THRESHOLDS = [0.6, 0.7, 0.8, 0.9]
-EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
-
-
-TABLE_NOUNS = {
-    "resources": ["resources", "notes", "documents"],
-    "moments": ["moments", "events"],
-    "entities": ["entities", "people and projects"],
-}
+from pipelines.rem_queries.vocabulary import (
+    CATEGORIES,
+    DATES,
+    EDGES,
+    ENTITY_KEYS,
+    ENTITY_TYPES,
+    LIMITS,
+    MISSPELLED,
+    MOMENT_KEYS,
+    MOMENT_TYPES,
+    RESOURCE_KEYS,
+    TABLE_NOUNS,
+    THRESHOLDS,
+    TOPICS,
+)
 
 
 def _lookup(r: random.Random) -> tuple[str, str, str]:

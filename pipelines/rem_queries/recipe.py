@@ -20,7 +20,7 @@ import re
 from typing import Any, Iterator
 
 from factory.literals import said_in, spelled_out
-from pipelines.rem_queries import grammar, rem
+from pipelines.rem_queries import grammar, rem, vocabulary
 
 LABELS = ("intent", "query_type")
 
@@ -57,17 +57,17 @@ def pii_vocabulary() -> list[str]:
     return sorted(
         {
             *rem.INTENTS,
-            *grammar.EDGES,
+            *vocabulary.EDGES,
             *rem.TABLES,
             *columns,
-            *grammar.CATEGORIES,
-            *grammar.MOMENT_TYPES,
-            *grammar.ENTITY_TYPES,
-            *grammar.TOPICS,
-            *grammar.MISSPELLED,
-            *grammar.RESOURCE_KEYS,
-            *grammar.ENTITY_KEYS,
-            *grammar.MOMENT_KEYS,
+            *vocabulary.CATEGORIES,
+            *vocabulary.MOMENT_TYPES,
+            *vocabulary.ENTITY_TYPES,
+            *vocabulary.TOPICS,
+            *vocabulary.MISSPELLED,
+            *vocabulary.RESOURCE_KEYS,
+            *vocabulary.ENTITY_KEYS,
+            *vocabulary.MOMENT_KEYS,
         }
     )
 

@@ -24,7 +24,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 
-from factory.sources.manpages import ANY_NUMBER
+from factory.sources.man_text import ANY_NUMBER
 from pipelines.sysadmin_bash import danger, garbage
 from pipelines.sysadmin_bash.known import (
     BASH_TIMEOUT_S,

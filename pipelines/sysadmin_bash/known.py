@@ -21,14 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from factory.sources.manpages import (
-    option_table,
-    options_of,
-    page_of,
-    page_path,
-    parse_tag,
-    synopsis_flags,
-)
+from factory.sources.man_text import parse_tag, synopsis_flags
+from factory.sources.manpages import option_table, options_of, page_of, page_path
 
 HERE = Path(__file__).parent
 BASH_TIMEOUT_S = 10

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import re
 
-from factory.sources.manpages import ANY_NUMBER
+from factory.sources.man_text import ANY_NUMBER
 
 CONTEXT_OPTIONS = 30  # option lines shown to the teacher
 CONTEXT_LINE_CHARS = 110

@@ -30,8 +30,8 @@ from typing import Any, Iterator
 
 from factory.errors import ConfigError
 from factory.record import Rejected, SeedError
-from factory.sources.log_formats import BadLine
-from factory.sources.log_formats import response_format as read_response_format
+from factory.sources.log_fields import BadLine
+from factory.sources.log_fields import response_format as read_response_format
 from factory.sources.logs import LogStats, read_logs
 from pipelines.traces.sites import check_answer, is_call, logged_call, site_context
 

@@ -14,7 +14,7 @@ from factory.errors import ConfigError
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.stages.validate import first_problem, schema_validator
-from pipelines.rem_edges import edges, generator, metrics, topics, user_files
+from pipelines.rem_edges import edges, generator, metrics, templates, topics, user_files
 from pipelines.rem_edges import recipe as re_recipe
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rem_edges" / "collections.jsonl"
@@ -142,7 +142,7 @@ def test_topic_keywords_belong_to_one_topic_and_to_no_template():
         return set(re.findall(r"[a-z0-9][a-z0-9-]*", text.lower()))
 
     template_words = set()
-    for stage in topics.all_stages():
+    for stage in templates.all_stages():
         for name, text in stage.wordings:
             template_words |= words(re.sub(r"\{\w+\}", " ", f"{name} {text}"))
     for topic in topics.TOPICS:
@@ -190,8 +190,8 @@ def test_relations_and_affinities_follow_the_construction():
     search = next(t for t in topics.TOPICS if t.name == "search latency")
     budget = next(t for t in topics.TOPICS if t.name == "Q4 budget")
     kubernetes = next(t for t in topics.TOPICS if t.name == "kubernetes upgrade")
-    design, impl, retro = topics.thread("engineering")
-    standup = topics.sides("engineering")[0]
+    design, impl, retro = templates.thread("engineering")
+    standup = templates.sides("engineering")[0]
     day = date(2024, 3, 1)
 
     def doc(topic, stage, step):

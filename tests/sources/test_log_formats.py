@@ -2,7 +2,8 @@
 
 import pytest
 
-from factory.sources.log_formats import BadLine, parse_line, response_format
+from factory.sources.log_fields import BadLine, response_format
+from factory.sources.log_formats import parse_line
 
 SCHEMA = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
 

@@ -11,15 +11,8 @@ import pytest
 
 from factory.record import Rejected
 from factory.sources import manpages
-from factory.sources.manpages import (
-    ANY_NUMBER,
-    option_table,
-    options_of,
-    parse_tag,
-    read_man_pages,
-    read_page,
-    synopsis_flags,
-)
+from factory.sources.man_text import ANY_NUMBER, parse_tag, synopsis_flags
+from factory.sources.manpages import option_table, options_of, read_man_pages, read_page
 
 MYTOOL = r""".TH MYTOOL 1 "January 2025" "mytool 1.0" "User Commands"
 .SH NAME
