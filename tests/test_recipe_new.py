@@ -98,3 +98,25 @@ def test_new_recipe_builds_exports_trains_and_evaluates_outside_the_checkout(tmp
         and summary["main_metric"] == "category"
     )
     assert summary["examples"] >= 1 and "m1:" in evaluated.stdout
+
+
+def test_the_templates_user_seed_raises_the_one_seed_error():
+    """A recipe written by `factory new` says why a seed is unusable as factory.record.SeedError
+    (the validator's reason), and a line in the wrong shape as a plain ValueError (bad_seed)."""
+    import importlib.util
+
+    from factory.record import SeedError
+
+    path = ROOT / "factory" / "scaffold" / "template" / "recipe.py"
+    spec = importlib.util.spec_from_file_location("template_recipe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    late = {"category": "shipping", "priority": "high", "order_id": "A-123"}
+    with pytest.raises(SeedError) as refused:
+        module.user_seed({"input": "my order is late", "output": late})
+    assert refused.value.reason == "order_id_not_in_message"
+    seed = module.user_seed({"input": "order A-123 is late", "output": late})
+    assert seed["labels"] == {"category": "shipping", "priority": "high"}
+    with pytest.raises(ValueError) as shape:
+        module.user_seed({"input": "no output"})
+    assert not isinstance(shape.value, SeedError)

@@ -625,8 +625,7 @@ def test_recipe_binds_and_its_prompt_renders_for_every_task(recipe, seeds):
     from jinja2 import Environment, StrictUndefined
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-    from factory.stages.generate import _plain_schema
-    from factory.teacher.task import pairs_schema
+    from factory.teacher.task import pairs_schema, plain_schema
 
     assert (recipe.teacher_mode, recipe.kind, recipe.labels) == ("pairs", "composer", ["task"])
     assert recipe.stages == ["seeds", "scrub", "generate", "scrub", "dedup", "validate"]
@@ -651,7 +650,7 @@ def test_recipe_binds_and_its_prompt_renders_for_every_task(recipe, seeds):
         [s.get("context") for s in seeds]
     )  # code seeds show their API
     grammar = json_schema_to_gbnf(
-        json.dumps(pairs_schema(2, _plain_schema(recipe.schema())))
+        json.dumps(pairs_schema(2, plain_schema(recipe.schema())))
     )  # the embedded teacher's
     assert "pairs-item-output-code-kv" in grammar and len(grammar) < 20000
 

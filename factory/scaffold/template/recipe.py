@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from factory.literals import spelled_out
-from factory.record import Rejected
+from factory.record import Rejected, SeedError
 from factory.sources.base import expand, read_json_lines
 
 HERE = Path(__file__).resolve().parent
@@ -71,8 +71,14 @@ def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict | 
 
 
 def user_seed(obj: Any) -> dict:
-    """One line of `factory build --seeds FILE` or `factory eval --data FILE`: the examples' format."""
-    return _seed(obj)
+    """One line of `factory build --seeds FILE` or `factory eval --data FILE`: the examples' format.
+    A line in the wrong shape raises ValueError (rejected as bad_seed); one the validator refuses
+    raises SeedError with the validator's reason (the seeds stage rejects it with that reason)."""
+    seed = _seed(obj)
+    problem = validate({**seed, "provenance": {}})
+    if problem:
+        raise SeedError(*problem)
+    return seed
 
 
 def keep_values(text: str, output: dict) -> list[str]:
