@@ -1,6 +1,6 @@
 """factory: turn real material and a teacher LLM into validated training sets for tiny students.
 
-The library lives here; `factory.cli` is the only command-line layer. Heavy imports
+The library lives here; `factory.cli` (with its parts factory/cli_*.py) is the only command-line layer. Heavy imports
 (torch, distilabel, sentence-transformers) happen inside the functions that need them.
 """
 

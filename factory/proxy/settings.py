@@ -7,7 +7,7 @@ new one, written there and returned as new (the CLI prints it once). The teacher
 from FACTORY_TEACHER_API_KEY or OPENAI_API_KEY (factory.teacher.spec) and is never the proxy's.
 `serve(...)` starts the student (`--student PATH`: factory.serving.ModelServer, llama.cpp for a
 GGUF, transformers for a folder) or checks `--student-url`, then runs the proxy until stopped.
-It does not parse the command line (factory/cli.py does).
+It does not parse the command line (factory/cli_proxy.py does).
 """
 
 from __future__ import annotations
