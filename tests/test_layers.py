@@ -27,7 +27,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("factory", "pipelines", "train", "annotation")
-SKIP_PARTS = {"fixtures", "node_modules", "__pycache__", "template"}
+SKIP_PARTS = {"fixtures", "node_modules", "__pycache__"}
 
 FOUNDATION = {
     "factory.errors",
