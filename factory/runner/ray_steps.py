@@ -13,8 +13,7 @@
 Not here: writing the stage files (factory.runner.writer), retrying, sessions.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: distilabel reads the `StepInput` hint of process()
 import json
 import os
 import threading
