@@ -201,7 +201,10 @@ def pipeline_class():
                         return
 
         def kill_actors(self) -> None:
-            queues = [self._output_queue, self._load_queue, self._log_queue]
+            # getattr: a run that failed before distilabel made its queues has none to kill
+            queues = [
+                getattr(self, q, None) for q in ("_output_queue", "_load_queue", "_log_queue")
+            ]
             queues += [self.dag.get_step(name).get("input_queue") for name in self.dag]
             for handle in [
                 *self.__dict__.get("actors", []),
