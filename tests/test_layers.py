@@ -36,10 +36,6 @@ FOUNDATION = {
     "factory.teacher.spec",
     "factory.serving",
 }
-# Circles known and being removed (allowed, not required). ALLOWANCE, to remove once committed:
-# factory.build <-> factory.ray_engine (`_stages`, `dry_run` against `run_segment`, issue 21) goes
-# with the runner seam (factory/runner/); then delete this entry and leave the list empty.
-ALLOWED_CIRCLES: list[set[str]] = [{"factory.build", "factory.ray_engine"}]
 
 
 def modules(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> dict[str, Path]:
@@ -218,9 +214,8 @@ def project():
 
 def test_there_is_no_import_circle(project):
     found, graph = project
-    groups = circles(graph)
-    unexpected = [g for g in groups if g not in ALLOWED_CIRCLES]
-    assert not unexpected, "\n".join(describe(g, graph, found) for g in unexpected)
+    groups = circles(graph)  # factory.build <-> factory.ray_engine went with factory/runner/
+    assert not groups, "\n".join(describe(g, graph, found) for g in groups)
 
 
 def test_every_import_stays_on_its_floor_or_below(project):
