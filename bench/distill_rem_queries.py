@@ -42,7 +42,8 @@ def step(*args: str) -> float:
 
 
 def base_gguf() -> str:
-    from train.base_model import cache_root, ensure_base
+    from factory.model_cache import cache_root
+    from train.base_model import ensure_base
     from train.gguf import convert
 
     target = (

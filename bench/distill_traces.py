@@ -41,7 +41,8 @@ def step(*args: str) -> float:
 
 
 def base_gguf() -> str:
-    from train.base_model import cache_root, ensure_base
+    from factory.model_cache import cache_root
+    from train.base_model import ensure_base
     from train.gguf import convert
 
     target = cache_root() / "models" / "SmolLM2-135M-Instruct.q8_0.gguf"

@@ -170,7 +170,8 @@ def serve(
 
 
 def _start_student(stack: ExitStack, student: str, log_dir: Path) -> tuple[str, str]:
-    from factory.serving import ModelServer, resolve_model
+    from factory.models import resolve_model
+    from factory.serving import ModelServer
 
     try:
         engine, path = resolve_model(student)
