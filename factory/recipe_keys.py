@@ -118,6 +118,14 @@ KEYS = (
         "new examples (request and answer) the `invent` stage asks per seed; "
         "0 asks none (`--new-examples` overrides)",
     ),
+    Key(
+        "teacher.roundtrip",
+        str,
+        "",
+        "the metric of the recipe's metrics.py that must be 1 for a teacher rewrite to pass the "
+        "`roundtrip` stage (the teacher's own answer to the rewrite scored against the seed's "
+        "output); empty: `exact` where METRICS has it, else MAIN",
+    ),
     Key("teacher.temperature", (int, float), 0.7, "sampling temperature of the teacher"),
     Key("teacher.max_tokens", int, 256, "the teacher's reply budget, in tokens"),
     Key(

@@ -84,6 +84,9 @@ class Recipe:
     source: dict = field(default_factory=dict)  # handed to the module's source_seeds (see below)
     teacher_mode: str = "variations"
     new_examples: int = 3  # the invent stage's new examples per seed (0: none)
+    roundtrip_metric: str = (
+        ""  # teacher.roundtrip: the roundtrip stage's metric ("": exact or MAIN)
+    )
     teacher_reply: str = (
         "text"  # answer mode: text (e.g. a code block) | json (the output, in the recipe's schema)
     )
@@ -214,6 +217,7 @@ def load_recipe(ref: str | Path) -> Recipe:
         prompt=folder / files["teacher.prompt"],
         variations=_value(c, "teacher.variations"),
         new_examples=_value(c, "teacher.new_examples"),
+        roundtrip_metric=_value(c, "teacher.roundtrip"),
         temperature=float(_value(c, "teacher.temperature")),
         max_tokens=_value(c, "teacher.max_tokens"),
         faithfulness=(float(_value(c, "faithfulness.min")), float(_value(c, "faithfulness.max"))),

@@ -13,6 +13,7 @@ STAGES = {
     "generate": "factory.stages.generate:GenerateStage",
     "invent": "factory.stages.invent:InventStage",
     "faithfulness": "factory.stages.faithfulness:FaithfulnessStage",
+    "roundtrip": "factory.stages.roundtrip:RoundtripStage",
     "scrub": "factory.stages.scrub:ScrubStage",
     "dedup": "factory.stages.dedup:DedupStage",
     "validate": "factory.stages.validate:ValidateStage",

@@ -12,6 +12,8 @@
 - WriteNewExamples (`new`, the invent stage): WritePairs with the recipe's prompts/new.jinja
   (and new_system.jinja, new.schema.json where present), `teacher.new_examples` asked per seed,
   provenance.mode `new`.
+- AnswerRewrite (`roundtrip`, the roundtrip stage): the teacher answers a rewrite, shown its seed
+  as a one-shot example under the recipe's student system prompt; the stage judges the answer.
 
 Every teacher record is rejected as `variation_bad_text` when its text holds invalid Unicode
 (shown as U+FFFD) and as `variation_duplicate` when it repeats the seed or an earlier one.
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator
+
+from pydantic import PrivateAttr
 
 from factory.errors import ConfigError
 from factory.record import Record, Rejected
@@ -268,3 +272,100 @@ class WriteNewExamples(WritePairs):
     @classmethod
     def provenance(cls) -> dict:
         return {"mode": "new"}
+
+
+def answer_json(output: Any, keys: Iterable[str] = ()) -> str:
+    """An output as the JSON a one-shot example answers with: `keys` (the schema's required ones)
+    first, then the rest (factory.export.formats writes the student's answer the same way)."""
+    if not isinstance(output, dict):
+        return json.dumps(output, ensure_ascii=False)
+    ordered = {key: output[key] for key in keys if key in output}
+    ordered.update((key, value) for key, value in output.items() if key not in ordered)
+    return json.dumps(ordered, ensure_ascii=False)
+
+
+class AnswerRewrite(TeacherTask):
+    """The round-trip question (the roundtrip stage): the teacher, shown the seed as a one-shot
+    example, answers a rewrite of it. Messages: system = the recipe's student system prompt (its
+    `student_system` hook, export.system_prompt by default) and a line asking for JSON; user = the
+    seed's request; assistant = the seed's output as JSON; user = the rewrite. The reply is the
+    output, JSON, constrained to the recipe's schema where the server can. Input row: `system`,
+    `example_request`, `example_answer`, `request`; output `answer` (the reply text, None when
+    empty). `records` yields the stage's verdict on the rewrite (`judge`, set by the stage: the
+    recipe's metric lives above the teacher's floor)."""
+
+    mode = "roundtrip"
+    SYSTEM: ClassVar[Path] = Path(__file__).parent / "prompts" / "roundtrip_system.jinja"
+    PROMPT: ClassVar[Path] = Path(__file__).parent / "prompts" / "roundtrip.jinja"
+
+    _student_prompt: str = PrivateAttr(default="")
+    _answer_keys: tuple = PrivateAttr(default=())
+    _judge: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def prompt_files(cls, recipe) -> tuple[Path, Path]:
+        return cls.SYSTEM, cls.PROMPT  # the same for every recipe: its student prompt is the row's
+
+    @classmethod
+    def count(cls, recipe, options) -> int:
+        return 1  # one answer per rewrite
+
+    @classmethod
+    def reply_schema(cls, recipe, n: int) -> dict:
+        return cls.output_schema(recipe)
+
+    def configure(
+        self,
+        student_prompt: str,
+        answer_keys: Iterable[str],
+        judge: Callable[[dict, str], dict | Rejected],
+    ) -> None:
+        """The recipe's student prompt (export.system_prompt), the keys its answers list first,
+        and the judge: (rewrite record, reply text) -> the record kept or a Rejected."""
+        self._student_prompt, self._answer_keys, self._judge = (
+            student_prompt,
+            tuple(answer_keys),
+            judge,
+        )
+
+    @property
+    def inputs(self) -> list[str]:
+        return ["system", "example_request", "example_answer", "request"]
+
+    @property
+    def outputs(self) -> list[str]:
+        return ["answer", "parse_error", "model_name"]
+
+    def format_input(self, input: dict[str, Any]) -> list[dict[str, str]]:
+        return [
+            {"role": "system", "content": self._system.render(system=input["system"]).strip()},
+            {
+                "role": "user",
+                "content": self._user.render(request=input["example_request"]).strip(),
+            },
+            {"role": "assistant", "content": input["example_answer"]},
+            {"role": "user", "content": self._user.render(request=input["request"]).strip()},
+        ]
+
+    def format_output(
+        self, output: str | None, input: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        text = valid_unicode(output)
+        if not text or not text.strip():
+            return {"answer": None, "parse_error": "empty reply"}
+        return {"answer": text, "parse_error": None}
+
+    def row(self, seed: dict, hooks) -> dict:
+        """The row for a rewrite record (`seed`: provenance.seed_text is its seed's request, its
+        output the seed's)."""
+        return {
+            "system": hooks.student_system(seed, self._student_prompt),
+            "example_request": seed["provenance"]["seed_text"],
+            "example_answer": answer_json(seed["output"], self._answer_keys),
+            "request": seed["input"],
+        }
+
+    def records(self, seed, row, result, provenance, hooks) -> Iterator[dict | Rejected]:
+        if self._judge is None:
+            raise RuntimeError("AnswerRewrite.configure(...) gives the task its judge first")
+        yield self._judge(seed, result)

@@ -5,7 +5,10 @@ It answers GET /v1/models and POST /v1/chat/completions on 127.0.0.1 after sleep
 deterministic: {"variations": [...]} built from the request line of the last user message
 ("Request: ..."), so a build through it yields valid records; a prompt that asks for
 {"pairs": ...} (the invent stage) gets the example it shows ("Request: ..." and "Answer: <json>")
-back as new pairs, reworded the same way; `reply=` (messages -> text)
+back as new pairs, reworded the same way; a conversation with an example answer in it (the
+roundtrip stage's one-shot question) gets that answer back, unless its last request ends with
+`[loopback answers: TEXT]`, which it answers with TEXT (how a test makes a rewrite ask something
+else, or the answer unusable); `reply=` (messages -> text)
 answers otherwise, e.g. with pairs or code for recipes in other teacher modes, or with a whole
 message (a dict, e.g. native `tool_calls`). With `stream: true` it answers in server-sent
 events, a chunk a word. It is not a model and not a fault injector; use it where the
@@ -45,8 +48,15 @@ _NEW = [
 ]
 
 
+_ANSWERS = re.compile(r"\[loopback answers: (.*)\]\s*$", re.S)
+
+
 def _reply(messages: list[dict], n: int = 3) -> str:
     user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
+    example = next((m["content"] for m in messages if m.get("role") == "assistant"), None)
+    if example is not None:  # a one-shot question: answer as the example did, or as told
+        told = _ANSWERS.search(user)
+        return told.group(1) if told else example
     found = re.search(r"^Request: (.+)$", user, re.M)
     text = found.group(1).strip() if found else user.strip()
     text = text[0].lower() + text[1:] if text else text
