@@ -284,6 +284,21 @@ def answer_json(output: Any, keys: Iterable[str] = ()) -> str:
     return json.dumps(ordered, ensure_ascii=False)
 
 
+def _grammar_safe(schema: Any) -> Any:
+    """`schema` without the `pattern`s factory.teacher.grammar says llama.cpp cannot convert."""
+    from factory.teacher.grammar import grammar_problem
+
+    if isinstance(schema, list):
+        return [_grammar_safe(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kept = {key: _grammar_safe(value) for key, value in schema.items() if key != "pattern"}
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and grammar_problem({"type": "string", "pattern": pattern}) is None:
+        kept["pattern"] = pattern
+    return kept
+
+
 class AnswerRewrite(TeacherTask):
     """The round-trip question (the roundtrip stage): the teacher, shown the seed as a one-shot
     example, answers a rewrite of it. Messages: system = the recipe's student system prompt (its
@@ -312,7 +327,10 @@ class AnswerRewrite(TeacherTask):
 
     @classmethod
     def reply_schema(cls, recipe, n: int) -> dict:
-        return cls.output_schema(recipe)
+        """The recipe's schema, less the regex patterns llama.cpp cannot take as a grammar (e.g.
+        rem_query's `^(?i:select|with)\\b`): the reply is constrained where the server can, and
+        the stage checks it against the whole schema."""
+        return _grammar_safe(cls.output_schema(recipe))
 
     def configure(
         self,

@@ -20,7 +20,10 @@ from factory.record import Rejected
 from factory.report import teacher_share
 from factory.stages.base import BuildContext, BuildOptions
 from factory.stages.roundtrip import DIFFERS, UNPARSEABLE, RoundtripStage, difference
+from factory.teacher.grammar import grammar_problem
+from factory.teacher.modes import AnswerRewrite
 from factory.teacher.spec import TeacherSpec
+from factory.teacher.task import plain_schema
 from factory.testing.faulty import FaultyTeacher
 from factory.testing.loopback import LoopbackTeacher
 from pipelines.rem_queries.recipe import build_output
@@ -216,3 +219,12 @@ def test_difference_names_the_fields_that_differ_short():
     # then structured fields, then labels; the explanation (prose) left out
     assert "; parameters: " in shown and "; intent: " in shown and shown.endswith("; ...")
     assert "explanation" not in shown and "query_type" not in shown and len(shown) < 400
+
+
+def test_the_reply_is_constrained_to_what_llama_cpp_can_take_of_the_schema():
+    recipe = load_recipe("rem_queries")
+    assert grammar_problem(plain_schema(recipe.schema())) is not None  # its SQL pattern: (?i:...)\b
+    schema = AnswerRewrite.reply_schema(recipe, 1)
+    assert grammar_problem(schema) is None
+    shown = json.dumps(schema)
+    assert "(?i:select" not in shown and "^[A-Za-z0-9][A-Za-z0-9_.:-]*$" in shown  # the rest stays
