@@ -122,7 +122,7 @@ def push(
 
 def input_vectors(records: list[dict], cache_path: Path) -> dict[str, list[float]]:
     """all-MiniLM-L6-v2 vectors of the inputs, from the build's embedding cache where it has them."""
-    from factory.dedup import EmbeddingCache, embed
+    from factory.embeddings import EmbeddingCache, embed
 
     cache = EmbeddingCache(cache_path)
     try:

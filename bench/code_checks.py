@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from factory.sources.base import Skipped  # noqa: E402
+from factory.record import Rejected  # noqa: E402
 from pipelines.code_tests import mutants, recipe, sandbox  # noqa: E402
 from pipelines.code_tests.linking import link_share  # noqa: E402
 
@@ -97,7 +97,7 @@ def measure(name: str, root: Path, limit: int) -> dict:
     links = link_share(root)
     kept, skipped, rows = [], Counter(), Counter()
     for seed in recipe.source_seeds({"paths": [str(root)], "untested": "reject"}, limit, 7):
-        if isinstance(seed, Skipped):
+        if isinstance(seed, Rejected):
             skipped[seed.reason] += 1
             continue
         record = recipe._as_record(seed)

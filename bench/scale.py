@@ -119,7 +119,7 @@ def _fill_cache(cache, texts: list[str], vectors) -> None:
 
 def write_dedup_data(folder: Path, n: int) -> None:
     """records.jsonl (n records), _cache/embeddings.sqlite (every input's vector), vectors.npy (seeds and rewrites)."""
-    from factory.dedup import EmbeddingCache
+    from factory.embeddings import EmbeddingCache
     from factory.jsonl import dumps
 
     corpus = Corpus(n // (REWRITES + 1) + 1)
@@ -197,7 +197,7 @@ def _seed_records(
 
 def write_build_data(folder: Path, n: int) -> int:
     """seeds.jsonl (n / 4 user seeds) and _cache/embeddings.sqlite (each seed's and each rewrite's vector); returns the seeds."""
-    from factory.dedup import EmbeddingCache
+    from factory.embeddings import EmbeddingCache
 
     corpus = Corpus(max(1, n // (REWRITES + 1)))
     cache = EmbeddingCache(folder / "_cache" / "embeddings.sqlite")

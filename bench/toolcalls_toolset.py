@@ -41,6 +41,7 @@ warnings.filterwarnings("ignore")
 
 from factory.build import build  # noqa: E402
 from factory.jsonl import read_jsonl  # noqa: E402
+from factory.record import SeedError  # noqa: E402
 from factory.stages.base import BuildOptions  # noqa: E402
 from factory.testing.loopback import LoopbackTeacher  # noqa: E402
 from pipelines.toolcalls import recipe as tc  # noqa: E402
@@ -145,7 +146,7 @@ def static_counts(lines: list[dict]) -> dict:
         try:
             kept.append(tc.user_seed(line))
         except ValueError as exc:
-            reason = getattr(exc, "reason", "bad_seed")
+            reason = exc.reason if isinstance(exc, SeedError) else "bad_seed"
             rejected[reason] += 1
             examples.setdefault(reason, f"{line['id']}: {exc}")
     refused_after = sum(not pattern.fullmatch(seed["output"]["name"]) for seed in kept)

@@ -23,12 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from factory.embeddings import (  # noqa: F401 (EmbeddingCache, embed, embed_into: their old home)
-    DIM,
-    EmbeddingCache,
-    embed,
-    embed_into,
-)
+from factory.embeddings import DIM
 from factory.jsonl import PARTIAL
 
 # Exact search up to here. Measured on 2 cores, clustered 384-d vectors, threshold 0.87: flat range search

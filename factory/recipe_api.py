@@ -64,7 +64,7 @@ class RecipeModule(Protocol):
     def user_seed(self, obj: Any) -> dict:
         """One line of a user's seed file (`factory build --seeds FILE`, `factory eval --data FILE`),
         parsed JSON. Returns a seed; raises ValueError (or KeyError/TypeError) saying what the line
-        lacks: the line is rejected as bad_seed (or the exception's `reason` attribute)."""
+        lacks: the line is rejected as bad_seed (a factory.record.SeedError is rejected with its `reason`)."""
 
     # -- one of these, for the seeds ---------------------------------------------------------------
     def grammar_seeds(self, count: int, random_seed: int) -> Iterable[dict]:
@@ -73,7 +73,7 @@ class RecipeModule(Protocol):
 
     def source_seeds(self, config: dict, count: int, random_seed: int) -> Iterable[dict]:
         """Seeds read from real material. `config` is recipe.yaml's `source:` mapping, with
-        config["paths"] set from `--source` when given. Yields seeds, and factory.sources.base.Skipped
+        config["paths"] set from `--source` when given. Yields seeds, and factory.record.Rejected (`Rejected.at(where, reason, detail)`)
         for material it cannot use (kept as a rejection with its reason); at most `count` seeds.
         Called once by the seeds stage; wins over grammar_seeds."""
 

@@ -15,7 +15,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from factory.dedup import EmbeddingCache
+from factory.embeddings import EmbeddingCache
 from factory.errors import ConfigError, InputError, command_hint
 from factory.export import card
 from factory.export.formats import FORMATS, student_turns

@@ -108,7 +108,7 @@ def find_leaks(
     """{id of an `other` record: (reason, id of the training record it leaks from)}."""
     import faiss
 
-    from factory.dedup import embed
+    from factory.embeddings import embed
 
     leaks: dict[str, tuple[str, str]] = {}
     if not train or not other:

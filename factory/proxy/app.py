@@ -43,7 +43,7 @@ from aiohttp import web
 from factory.proxy.checks import RecipeChecks
 from factory.proxy.logwriter import ExchangeLog, now
 from factory.proxy.wire import Upstream, completion_in, error, sse
-from factory.sources.tracer import _Collector
+from factory.sources.tracer_streams import Collector
 
 MODEL_HEADER, FALLBACK_HEADER = "x-factory-model", "x-factory-fallback"
 PASSED_TO_STUDENT = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed")
@@ -278,7 +278,7 @@ class Proxy:
                     },
                 )
                 await out.prepare(request)
-                collector, done = _Collector(None, None, body, None, clock), False
+                collector, done = Collector(None, None, body, None, clock), False
                 async for line in reply.content:
                     text = line.strip()
                     if text == b"data: [DONE]":

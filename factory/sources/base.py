@@ -34,11 +34,6 @@ MAX_LINE_BYTES = 4 * 1024 * 1024  # a JSON line over this is skipped (source_lin
 _SNIFF = 8192  # bytes looked at to tell binary from text
 
 
-# The old name of a source's rejection, for code that still tests `isinstance(item, Skipped)`;
-# build one with Rejected.at(where, reason, detail).
-Skipped = Rejected
-
-
 def expand(
     patterns: Iterable[str | os.PathLike] | str | os.PathLike, *, suffixes: tuple[str, ...] = ()
 ) -> Iterator[Path | Rejected]:

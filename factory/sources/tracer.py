@@ -52,8 +52,6 @@ from factory.sources.tracer_streams import (
     dump,
 )
 
-_Collector = Collector  # the name factory/proxy/app.py imports; use tracer_streams.Collector
-
 __all__ = [
     "CallLog",
     "StreamNotFinished",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from factory.dedup import EmbeddingCache, embed
+from factory.embeddings import EmbeddingCache, embed
 from factory.record import Rejected
 from factory.stages.base import Stage, batches
 

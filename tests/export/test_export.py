@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from factory_cli import run_cli
 
-from factory.dedup import EmbeddingCache
+from factory.embeddings import EmbeddingCache
 from factory.errors import ConfigError
 from factory.export import _move_leaks, export
 from factory.export.split import find_leaks, parse_split, split_groups

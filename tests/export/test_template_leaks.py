@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from factory.dedup import EmbeddingCache
+from factory.embeddings import EmbeddingCache
 from factory.export import export
 from factory.export.split import find_leaks
 from factory.export.template import TEMPLATE_GRAM, Template
