@@ -12,7 +12,9 @@ own metric (metrics.py `score`; recipe.yaml teacher.roundtrip names it, default 
 recipe has it, else MAIN). It must be 1: the record is kept with checks.roundtrip
 {metric, score}. Rejects, keeping the record and the teacher's raw reply:
 `variation_roundtrip_differs` (the detail names the fields that differ: expected, then the
-teacher's), `roundtrip_unparseable` (no JSON in the reply, or JSON the recipe's schema refuses),
+teacher's), `roundtrip_unparseable` (no JSON in the reply, or an answer the metric does not
+accept that also breaks the recipe's schema: no evidence either way; an answer the metric
+accepts is agreement, even where a field the metric ignores breaks the schema),
 `teacher_failed` (the call failed after the client's retries).
 Every other record (seeds, new examples, pairs) passes unchanged, in its place; a recipe whose
 teacher writes no rewrites asks nothing. Asked at temperature 0: a check wants the teacher's best
@@ -165,16 +167,16 @@ class RoundtripStage(GenerateStage):
         except ValueError as exc:
             kept = {**record, "raw_reply": reply}
             return Rejected(kept, UNPARSEABLE, f"no JSON in the teacher's answer ({exc})")
+        value = float(score(reply, record, validator)[self.metric])
+        check = {"metric": self.metric, "score": value}
+        if value >= 1.0:  # the metric finds the seed's answer: agreement, however it is written
+            return {**record, "checks": {**record["checks"], "roundtrip": check}}
         error = next(iter(validator.iter_errors(answer)), None)
-        if error is not None:
+        if error is not None:  # a broken answer: no evidence that the rewrite asks something else
             path = "/".join(str(p) for p in error.absolute_path) or "(root)"
             kept = {**record, "raw_reply": reply}
             detail = f"the teacher's answer breaks the schema: output/{path}: {error.message}"
             return Rejected(kept, UNPARSEABLE, detail[:300])
-        value = float(score(reply, record, validator)[self.metric])
-        check = {"metric": self.metric, "score": value}
-        if value >= 1.0:
-            return {**record, "checks": {**record["checks"], "roundtrip": check}}
         judged = {
             **record,
             "checks": {**record["checks"], "roundtrip": {**check, "answer": answer}},

@@ -108,10 +108,12 @@ def test_a_faithful_rewrite_is_kept_and_one_that_asks_something_else_is_rejected
 def test_unusable_answers_and_failed_calls_are_rejected_with_their_own_reason(tmp_path):
     seed = _seed()
     prose = _rewrite(seed, _told("kubernets look-alikes please", "I think it is fine"))
-    broken = _rewrite(seed, _told("resources resembling kubernets", {"rem": FUZZY}))
+    broken = _rewrite(seed, _told("resources resembling kubernets", {"rem": "LOOKUP kubernets"}))
+    same = _rewrite(seed, _told("anything close to kubernets?", {"rem": FUZZY}))
     with LoopbackTeacher() as server:
-        kept, rejected = _run(RoundtripStage(_context(tmp_path, server.base_url)), [prose, broken])
-    assert kept == []
+        stage = RoundtripStage(_context(tmp_path, server.base_url))
+        kept, rejected = _run(stage, [prose, broken, same])
+    assert [r["input"] for r in kept] == [same["input"]]  # the metric (exact: the query) agrees
     assert [r.reason for r in rejected] == [UNPARSEABLE, UNPARSEABLE]
     assert rejected[0].detail.startswith("no JSON in the teacher's answer")
     assert rejected[0].record["raw_reply"] == "I think it is fine"
