@@ -95,9 +95,22 @@ def difference(
 
     keys.sort(key=rank)
     return "; ".join(
-        f"{key}: expected {_short(expected.get(key))}, teacher {_short(answer.get(key))}"
+        f"{key}: expected {_short(left)}, teacher {_short(right)}"
         for key in keys[:FIELDS]
+        for left, right in [_from_difference(expected.get(key), answer.get(key))]
     ) + ("; ..." if len(keys) > FIELDS else "")
+
+
+def _from_difference(left, right) -> tuple:
+    """Two strings from a little before where they first differ (a long shared start cut to
+    "..."), so that a short detail shows the difference; other values as they are."""
+    if not (isinstance(left, str) and isinstance(right, str)):
+        return left, right
+    same = next(
+        (i for i, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right))
+    )
+    start = same - 12 if same > 24 else 0
+    return (left, right) if not start else ("..." + left[start:], "..." + right[start:])
 
 
 class RoundtripStage(GenerateStage):

@@ -230,3 +230,11 @@ def test_the_reply_is_constrained_to_what_llama_cpp_can_take_of_the_schema():
     assert grammar_problem(schema) is None
     shown = json.dumps(schema)
     assert "(?i:select" not in shown and "^[A-Za-z0-9][A-Za-z0-9_.:-]*$" in shown  # the rest stays
+
+
+def test_a_long_shared_start_is_cut_so_that_the_detail_shows_the_difference():
+    sql = (
+        "SELECT COUNT(*) FROM moments WHERE moment_type = 'conversation' AND resource_timestamp >= "
+    )
+    shown = difference({"rem": sql + "'2024-10-01'"}, {"rem": sql + "'2024-09-24'"})
+    assert shown == "rem: expected \"...mp >= '2024-10-01'\", teacher \"...mp >= '2024-09-24'\""
