@@ -300,12 +300,8 @@ def dry_run(
         settings.teacher = TeacherSpec(
             model=model, base_url="http://127.0.0.1:9/v1", api_key="none"
         )
-        for teaching in (s for s in stages if s.asks_teacher()):  # generate, invent
-            task, llm = teaching._task()
-            try:
-                rows += [task.format_input(teaching._row(seed)) for seed in seeds]
-            finally:
-                llm.close()
+        for teaching in (s for s in stages if s.asks_teacher()):  # generate, invent, roundtrip
+            rows += teaching.dry_run_prompts(seeds)
     price = (
         price_of(teacher, options.price_in, options.price_out)
         if teacher

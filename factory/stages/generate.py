@@ -53,6 +53,15 @@ class GenerateStage(Stage):
         """Whether the teacher is asked anything (0 per seed asks nothing)."""
         return self.count() != 0
 
+    def dry_run_prompts(self, seeds: list[dict]) -> list[list[dict]]:
+        """The messages `factory build --dry-run` counts: one call per seed, as it would be sent."""
+        task, llm = self._task()
+        try:
+            hooks = self.context.recipe.hooks
+            return [task.format_input(task.row(seed, hooks)) for seed in seeds]
+        finally:
+            llm.close()
+
     def _task(self):
         from factory.teacher.grammar import grammar_problem
         from factory.teacher.llm import CachedOpenAILLM
