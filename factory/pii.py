@@ -341,9 +341,10 @@ EXACT_ENTITIES = {
 
 def checked(text: str, results: list) -> list:
     """The findings in `text` that can be what they claim: a PERSON that can be a name (not a slug, a
-    flag, a product before its version, an identifier in code or a tool call: factory.pii_names), a
+    flag, a product before its version, an identifier in code or a tool call: factory.pii_names, factory.pii_code), a
     phone that is no part of an exact entity."""
-    from factory.pii_names import code_identifier, named_version, plausible_person
+    from factory.pii_code import code_identifier
+    from factory.pii_names import named_version, plausible_person
 
     results = [
         r
@@ -389,7 +390,7 @@ def _everywhere(texts: list[str], findings: list) -> list:
     """
     from presidio_analyzer import RecognizerResult
 
-    from factory.pii_names import code_identifier
+    from factory.pii_code import code_identifier
 
     values = {
         (r.entity_type, text[r.start : r.end].strip())

@@ -1,4 +1,5 @@
-"""Find people's names in a text, as presidio recognizers (PERSON), with factory.pii_names' knowledge.
+"""Find people's names in a text, as presidio recognizers (PERSON), with factory.pii_names' knowledge
+and factory.pii_words' cue tables.
 
 - `GivenNameRecognizer`: a given name written as a name and followed by surname-shaped words
   (capitalised, or all-caps, with particles: van der, de la, bin, ...) is a person: 0.75. Also
@@ -24,7 +25,8 @@ import re
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
-from factory.pii_names import (
+from factory.pii_names import WORD, first_names, is_first_name, trimmed_name
+from factory.pii_words import (
     COMMON_WORDS,
     CUES,
     FIELD_LABELS,
@@ -33,10 +35,6 @@ from factory.pii_names import (
     STOP_CUES,
     STRONG_CUES,
     TITLES,
-    WORD,
-    first_names,
-    is_first_name,
-    trimmed_name,
 )
 
 

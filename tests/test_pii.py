@@ -296,7 +296,7 @@ def test_a_name_in_a_code_comment_or_string_literal_is_still_found(scrubber):
 
 
 def test_code_spans_leave_comments_and_strings_as_prose():
-    from factory.pii_names import code_identifier, code_spans
+    from factory.pii_code import code_identifier, code_spans
 
     spans = code_spans(CODE_WITH_NAMES)
     maria = CODE_WITH_NAMES.index("Maria")
