@@ -25,7 +25,7 @@ warnings.filterwarnings("ignore")
 
 from factory.recipes import load_recipe  # noqa: E402
 from factory.record import Record  # noqa: E402
-from factory.stages.base import BuildContext, BuildOptions  # noqa: E402
+from factory.stages.base import BuildOptions, StageSettings  # noqa: E402
 from factory.stages.dedup import DedupStage  # noqa: E402
 
 WORDS = (
@@ -62,7 +62,7 @@ def records(n: int) -> list[dict]:
 
 def run_dedup(batch: list[dict]) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        context = BuildContext(
+        context = StageSettings(
             recipe=load_recipe("rem_queries"),
             options=BuildOptions(),
             run_dir=Path(tmp) / "run",

@@ -319,10 +319,10 @@ def run_dedup(mode: str, source: str, data: str, run_dir: str) -> dict:
 
     from factory.build import run_stage
     from factory.recipes import load_recipe
-    from factory.stages.base import BuildContext, BuildOptions
+    from factory.stages.base import BuildOptions, StageSettings
     from factory.stages.dedup import DedupStage
 
-    context = BuildContext(
+    context = StageSettings(
         recipe=load_recipe("rem_queries"),
         options=BuildOptions(),
         run_dir=Path(run_dir),

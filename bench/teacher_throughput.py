@@ -26,7 +26,7 @@ warnings.filterwarnings("ignore", module=r"pydantic\..*")
 import factory.teacher.llm  # noqa: E402,F401  - imported here so that import time is not measured
 import factory.teacher.task  # noqa: E402,F401
 from factory.recipes import load_recipe  # noqa: E402
-from factory.stages.base import BuildContext, BuildOptions  # noqa: E402
+from factory.stages.base import BuildOptions, StageSettings  # noqa: E402
 from factory.stages.generate import GenerateStage  # noqa: E402
 from factory.teacher.spec import resolve  # noqa: E402
 from factory.testing.loopback import loopback_process  # noqa: E402
@@ -81,7 +81,7 @@ def measure(concurrency: int, latency: float, waves: int) -> tuple[float, int]:
             }
         )
     with tempfile.TemporaryDirectory() as tmp, loopback_process(latency) as base_url:
-        context = BuildContext(
+        context = StageSettings(
             recipe=recipe,
             options=BuildOptions(max_concurrency=concurrency),
             run_dir=Path(tmp),

@@ -11,7 +11,7 @@ teacher cache's path, and the teacher's spec once it is up. So a stage pickles a
 teacher's API key (a pickled stage's teacher says "none" until `restore_key`), the loaded
 Recipe, the build's shared teacher budget; nor what a stage builds from its settings
 (clients, caches, `extras`, the progress callback `advance`): those are built again where
-the stage lands. `BuildContext` is the former name of `StageSettings`.
+the stage lands.
 """
 
 from __future__ import annotations
@@ -143,9 +143,6 @@ class StageSettings:
     def __repr__(self) -> str:  # never the key
         teacher = None if self.teacher is None else getattr(self.teacher, "model", "?")
         return f"StageSettings(recipe={self.recipe_folder!r}, run_dir={str(self.run_dir)!r}, teacher={teacher!r})"
-
-
-BuildContext = StageSettings  # the former name, still used by stages and tests
 
 
 def _rebuilt(cls: type, settings: StageSettings, name: str) -> "Stage":

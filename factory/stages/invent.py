@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from factory.record import Rejected
-from factory.stages.base import BuildContext
+from factory.stages.base import StageSettings
 from factory.stages.generate import GenerateStage
 
 
@@ -34,7 +34,7 @@ class InventStage(GenerateStage):
 
     name = "invent"
 
-    def __init__(self, context: BuildContext):
+    def __init__(self, context: StageSettings):
         super().__init__(context)
         self.task_class().prompt_files(context.recipe)  # a missing prompts/new.jinja: say so now
 

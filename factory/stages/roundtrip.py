@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Iterator
 
 from factory.errors import ConfigError
 from factory.record import Rejected
-from factory.stages.base import BuildContext
+from factory.stages.base import StageSettings
 from factory.stages.generate import GenerateStage
 
 DIFFERS = "variation_roundtrip_differs"
@@ -119,7 +119,7 @@ class RoundtripStage(GenerateStage):
 
     name = "roundtrip"
 
-    def __init__(self, context: BuildContext):
+    def __init__(self, context: StageSettings):
         super().__init__(context)
         self.metric = roundtrip_metric(context.recipe)  # an unknown metric: say so now
 

@@ -10,7 +10,7 @@ from factory_cli import records as rows
 from factory_cli import run_cli
 
 from factory.recipes import load_recipe
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.seeds import SeedsStage
 
 pytestmark = pytest.mark.slow  # starts real servers
@@ -21,7 +21,7 @@ def data_root(tmp_path_factory) -> Path:
     """A run `r1` of two generated rem_edges seeds (records with known labels in their context)."""
     root = tmp_path_factory.mktemp("edges")
     run = root / "rem_edges" / "r1"
-    context = BuildContext(
+    context = StageSettings(
         recipe=load_recipe("rem_edges"),
         options=BuildOptions(limit=2),
         run_dir=run,

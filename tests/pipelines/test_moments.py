@@ -11,7 +11,7 @@ from jinja2 import Environment, StrictUndefined
 
 from factory.recipes import load_recipe
 from factory.record import Record, Rejected, SeedError
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.validate import schema_validator
 from factory.teacher.spec import TeacherSpec
 from factory.testing.loopback import LoopbackTeacher
@@ -454,7 +454,7 @@ def test_the_teacher_answers_through_the_generate_stage_and_validate_judges_it(t
             else json.dumps(good_record()["output"])
         )
 
-    context = BuildContext(
+    context = StageSettings(
         recipe=recipe,
         options=BuildOptions(max_concurrency=1),
         run_dir=tmp_path / "run",
@@ -693,7 +693,7 @@ def test_the_scrub_stage_keeps_generated_records_consistent_or_rejects_them(tmp_
             provenance={**seed["provenance"], "context": seed["context"]},
         ).to_dict()
         records.append(record)
-    context = BuildContext(
+    context = StageSettings(
         recipe=recipe,
         options=BuildOptions(),
         run_dir=tmp_path / "run",

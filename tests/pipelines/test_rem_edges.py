@@ -511,7 +511,7 @@ def test_user_seed_needs_edges():
 
 def test_agreeing_answers_are_kept_and_disagreeing_ones_rejected(recipe, tmp_path):
     from factory.record import Rejected
-    from factory.stages.base import BuildContext, BuildOptions
+    from factory.stages.base import BuildOptions, StageSettings
     from factory.stages.generate import GenerateStage
     from factory.stages.seeds import SeedsStage
     from factory.stages.validate import ValidateStage
@@ -537,7 +537,7 @@ def test_agreeing_answers_are_kept_and_disagreeing_ones_rejected(recipe, tmp_pat
             )
         return "```json\n" + json.dumps({"edges": answer}) + "\n```"
 
-    context = BuildContext(
+    context = StageSettings(
         recipe=recipe,
         options=BuildOptions(limit=2, max_concurrency=1),
         run_dir=tmp_path / "run",

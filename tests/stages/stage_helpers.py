@@ -4,7 +4,7 @@ from pathlib import Path
 
 from factory.recipes import load_recipe
 from factory.record import Record, Rejected
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from pipelines.rem_queries.recipe import build_output, labels
 
 
@@ -27,7 +27,7 @@ def rem_record(text: str, rem: str, origin: str = "grammar", **provenance) -> di
 def run(
     stage_cls, records: list[dict], tmp_path: Path, recipe=None, **options
 ) -> tuple[list[dict], list[Rejected], object]:
-    context = BuildContext(
+    context = StageSettings(
         recipe=recipe or load_recipe("rem_queries"),
         options=BuildOptions(**options),
         run_dir=tmp_path / "run",

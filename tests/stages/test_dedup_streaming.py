@@ -25,7 +25,7 @@ import factory.dedup
 from factory.jsonl import remove_partials
 from factory.recipes import load_recipe
 from factory.record import Record
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.dedup import DedupStage
 
 HERE = Path(__file__).resolve().parent
@@ -121,7 +121,7 @@ def use_vectors(monkeypatch, table: dict[str, np.ndarray]) -> list[int]:
 
 def outputs(cls, records: list[dict], folder: Path, recipe=None) -> list:
     """Everything the stage yields, in order, for a fresh copy of the records, run in `folder`/run."""
-    context = BuildContext(
+    context = StageSettings(
         recipe=recipe or load_recipe("rem_queries"),
         options=BuildOptions(),
         run_dir=folder / "run",

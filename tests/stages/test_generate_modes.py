@@ -12,7 +12,7 @@ from stage_helpers import rem_record
 
 from factory.recipes import load_recipe
 from factory.record import Rejected
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.generate import GenerateStage
 from factory.teacher.spec import TeacherSpec
 from factory.testing.loopback import LoopbackTeacher
@@ -47,7 +47,7 @@ def _stage(tmp_path, mode: str, server: LoopbackTeacher) -> GenerateStage:
     recipe = dataclasses.replace(
         base, teacher_mode=mode, module=module, system_prompt=prompt, prompt=prompt
     )
-    context = BuildContext(
+    context = StageSettings(
         recipe=recipe,
         options=BuildOptions(variations=3),
         run_dir=tmp_path / "run",

@@ -13,7 +13,7 @@ from stage_helpers import rem_record
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.report import origin_group
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.faithfulness import FaithfulnessStage
 from factory.stages.invent import InventStage
 from factory.stages.validate import ValidateStage
@@ -26,8 +26,8 @@ UNKNOWN_FIELD = {"rem": "SELECT * FROM resources WHERE author = 'x'"}  # parses,
 BROKEN = {"rem": "FETCH res-2 PLEASE"}
 
 
-def _context(tmp_path, server) -> BuildContext:
-    context = BuildContext(
+def _context(tmp_path, server) -> StageSettings:
+    context = StageSettings(
         recipe=load_recipe("rem_queries"),
         options=BuildOptions(variations=3),
         run_dir=tmp_path / "run",

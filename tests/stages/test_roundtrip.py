@@ -18,7 +18,7 @@ from factory.errors import ConfigError
 from factory.recipes import load_recipe
 from factory.record import Rejected
 from factory.report import teacher_share
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.roundtrip import DIFFERS, UNPARSEABLE, RoundtripStage, difference
 from factory.teacher.grammar import grammar_problem
 from factory.teacher.modes import AnswerRewrite
@@ -32,8 +32,8 @@ FUZZY = 'FUZZY "kubernets" IN resources THRESHOLD 0.6'
 SEED_TEXT = "Find resources that look like kubernets, similarity at least 0.6"
 
 
-def _context(tmp_path, base_url, recipe=None) -> BuildContext:
-    context = BuildContext(
+def _context(tmp_path, base_url, recipe=None) -> StageSettings:
+    context = StageSettings(
         recipe=recipe or load_recipe("rem_queries"),
         options=BuildOptions(),
         run_dir=tmp_path / "run",

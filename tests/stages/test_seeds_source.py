@@ -8,7 +8,7 @@ import pytest
 
 from factory.recipes import load_recipe
 from factory.record import Rejected, SeedError
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.seeds import SeedsStage
 from pipelines.rem_queries.recipe import build_output, labels
 
@@ -32,7 +32,7 @@ def _run(tmp_path, **options) -> list:
         source_seeds=_source_seeds, validate=base.module.validate, labels=labels
     )
     recipe = dataclasses.replace(base, module=module, source={"paths": ["default.jsonl"]})
-    context = BuildContext(
+    context = StageSettings(
         recipe=recipe, options=BuildOptions(**options), run_dir=tmp_path, cache_path=tmp_path / "c"
     )
     return list(SeedsStage(context).process(iter(())))
@@ -79,7 +79,7 @@ def test_unlabeled_seeds_need_a_teacher_that_answers_and_grammar_recipes_refuse_
     module = types.SimpleNamespace(
         source_seeds=unlabeled, validate=base.module.validate, labels=labels
     )
-    context = BuildContext(
+    context = StageSettings(
         recipe=dataclasses.replace(base, module=module),
         options=BuildOptions(),
         run_dir=tmp_path,
@@ -93,7 +93,7 @@ def test_unlabeled_seeds_need_a_teacher_that_answers_and_grammar_recipes_refuse_
     assert rejected.detail == (
         "a seed with no output needs teacher.mode answer or pairs and a generate stage"
     )
-    grammar = BuildContext(
+    grammar = StageSettings(
         recipe=base,
         options=BuildOptions(source_paths=("x.jsonl",)),
         run_dir=tmp_path,
@@ -113,7 +113,7 @@ def test_user_lines_a_recipe_cannot_use_are_rejected_with_the_seed_errors_reason
         {"input": "no query"},
     ]
     seeds.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    context = BuildContext(
+    context = StageSettings(
         recipe=load_recipe("rem_queries"),
         options=BuildOptions(seeds_file=seeds, limit=1, pii_policy="off"),
         run_dir=tmp_path,

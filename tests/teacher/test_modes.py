@@ -17,7 +17,7 @@ import pytest
 from factory.errors import ConfigError
 from factory.recipes import load_recipe, recipe_names
 from factory.record import Record, Rejected
-from factory.stages.base import BuildContext, BuildOptions
+from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.generate import GenerateStage
 from factory.stages.invent import InventStage
 from factory.teacher.modes import WriteAnswer, WriteNewExamples, WritePairs, WriteVariations
@@ -91,7 +91,7 @@ def test_a_recipe_hook_supplies_its_own_task_which_the_stage_runs(tmp_path):
     replies = iter(['{"score": 4}', '{"score": 9}'])
     seeds = [_seed("Get res-1", "LOOKUP res-1"), _seed("Get res-2", "LOOKUP res-2")]
     with LoopbackTeacher(reply=lambda messages: next(replies)) as server:
-        context = BuildContext(
+        context = StageSettings(
             recipe=recipe,
             options=BuildOptions(max_concurrency=1),  # replies in seed order
             run_dir=tmp_path / "run",
@@ -144,6 +144,6 @@ def test_what_each_mode_asks_before_a_task_exists(tmp_path):
     )
     assert WriteNewExamples.provenance() == {"mode": "new"} and WritePairs.provenance() == {}
     code_tests = load_recipe("code_tests")  # no prompts/new.jinja: invent cannot run it
-    context = BuildContext(code_tests, BuildOptions(), tmp_path, tmp_path / "teacher.sqlite")
+    context = StageSettings(code_tests, BuildOptions(), tmp_path, tmp_path / "teacher.sqlite")
     with pytest.raises(ConfigError, match=r"recipe.yaml: stages: `invent` needs .*new.jinja"):
         InventStage(context)
