@@ -34,7 +34,7 @@ def quiet_libraries() -> None:
 def command_line() -> str:
     """The command as typed, for report.json and the dataset card, with secrets in it (a teacher URL's
     password, a key passed as an argument) replaced by placeholders: those files are shared."""
-    from factory.pii import redact_secrets
+    from factory.pii_secrets import redact_secrets
 
     return redact_secrets(shlex.join(["factory", *sys.argv[1:]]))[0]
 

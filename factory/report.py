@@ -66,7 +66,7 @@ def pii_rejections(run_dir: Path, rows: list[dict]) -> dict:
     Counts by entity type of the placeholders found there; the files to look in. Never the values."""
     import json
 
-    from factory.pii import PLACEHOLDER
+    from factory.pii_secrets import PLACEHOLDER
 
     total, hit, kinds, files = 0, 0, {}, []
     for row in rows:

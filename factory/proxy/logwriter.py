@@ -21,7 +21,7 @@ end-user ids, metadata; plus the proxy's own `detail` strings), replaces the tea
 proxy's keys by <API_KEY>, appends them with one os.write, fsyncs, and marks them done in the
 spool. At start-up, exchanges a killed proxy left in the spool are scrubbed into the log first
 (skipping any already there, by `proxy.id`); `close()` drains the queue. With the recipe's
-`pii.policy: off`, only secrets are redacted (factory.pii.redact_secrets). A log line is
+`pii.policy: off`, only secrets are redacted (factory.pii_secrets.redact_secrets). A log line is
 therefore written some milliseconds after its answer (`flush()` waits for the queue); traffic
 above the scrubber's rate (about 20-40 exchanges/s a core on this project's 2-core machine)
 grows the backlog, in the spool and in memory, until it calms down.
@@ -210,7 +210,7 @@ def scrub(lines: list[dict], scrubber) -> list[dict]:
             [[holder[key] for holder, key in slots] for slots, _ in prepared]
         )
     else:
-        from factory.pii import redact_secrets
+        from factory.pii_secrets import redact_secrets
 
         results = []
         for slots, _ in prepared:

@@ -22,7 +22,7 @@ error messages, message `name`s and refusals, and the request's `user`, `safety_
 `prompt_cache_key` and `metadata` are replaced by typed placeholders
 (`<EMAIL_ADDRESS_1>`; factory.pii.Scrubber, built on first use; `scrub=False` turns it off), and,
 independently, any occurrence of the client's API key is replaced by `<API_KEY>` (unnumbered: the
-mark of the client's own key; factory.pii.PLACEHOLDER matches it like `<API_KEY_1>`). Headers,
+mark of the client's own key; factory.pii_secrets.PLACEHOLDER matches it like `<API_KEY_1>`). Headers,
 `extra_headers`, `extra_query` and `timeout` are never written. Each line is one `os.write` to a
 file opened in append mode, under a lock: safe across threads, asyncio tasks (scrubbing and
 writing run in a worker thread) and processes appending to one local file. A failure to write

@@ -10,7 +10,7 @@ counts of fresh calls add up in `prompt_tokens` / `completion_tokens`, and in a
 factory.budget.Budget if one is set: once it is spent, calls are not sent (`budget.refused`).
 Secrets in a reply's text and in a failure's message (keys, tokens, private keys, URLs with
 credentials) are replaced by placeholders before the reply is stored or used
-(factory.pii.redact_secrets, a regex pass), so a secret a teacher echoes or invents reaches
+(factory.pii_secrets.redact_secrets, a regex pass), so a secret a teacher echoes or invents reaches
 neither the cache nor the run's files; a cached reply reads exactly as the fresh one did. The
 personal data a teacher writes is left to the scrub stage that follows generation.
 """
@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional
 from distilabel.models.llms import OpenAILLM
 from pydantic import PrivateAttr
 
-from factory.pii import redact_secrets
+from factory.pii_secrets import redact_secrets
 from factory.teacher.cache import ResponseCache, cache_key
 from factory.teacher.extract import valid_unicode
 

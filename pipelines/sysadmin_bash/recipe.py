@@ -23,7 +23,7 @@ import math
 import random
 from typing import Any, Iterator
 
-from factory.pii import PLACEHOLDER  # what the PII scrubber puts in place of a value
+from factory.pii_secrets import PLACEHOLDER  # what the PII scrubber puts in place of a value
 from factory.record import Rejected
 from factory.sources.manpages import page_of, read_man_pages
 from pipelines.sysadmin_bash import bash_check

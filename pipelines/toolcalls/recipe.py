@@ -37,7 +37,7 @@ from typing import Any, Iterator
 import jsonschema
 
 from factory.literals import said_in
-from factory.pii import PLACEHOLDER
+from factory.pii_secrets import PLACEHOLDER
 from factory.record import Rejected, SeedError
 from factory.sources.logs import LogStats, read_logs
 from pipelines.toolcalls import hermes, toolset

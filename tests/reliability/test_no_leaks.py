@@ -29,7 +29,7 @@ the same records.
 A teacher URL with credentials (`--teacher-url http://user:password@host/v1`) is not written
 either: the command line in report.json and the export has its secrets replaced. Two fast
 tests check the pieces without a build: the secret pass on teacher replies, and that the
-tracer's unnumbered `<API_KEY>` is a placeholder (factory.pii.PLACEHOLDER) like `<API_KEY_1>`.
+tracer's unnumbered `<API_KEY>` is a placeholder (factory.pii_secrets.PLACEHOLDER) like `<API_KEY_1>`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from pathlib import Path
 import pytest
 from factory_cli import ROOT, records, run_cli
 
-from factory.pii import PLACEHOLDER
+from factory.pii_secrets import PLACEHOLDER
 from factory.testing.faulty import FaultyTeacher
 from factory.testing.loopback import LoopbackTeacher, _reply
 
@@ -713,7 +713,7 @@ def test_a_teacher_url_with_credentials_is_not_written(tmp_path):
 
 
 def test_the_secret_pass_on_teacher_replies_finds_every_shape_keeps_json_and_numbers_after_the_prompt():
-    from factory.pii import redact_secrets
+    from factory.pii_secrets import redact_secrets
 
     reply = PlantingTeacher()([{"role": "user", "content": "Request: rotate <API_KEY_1> today"}])
     text, counts = redact_secrets(reply, after=["Request: rotate <API_KEY_1> today"])
@@ -740,8 +740,8 @@ def test_the_secret_pass_on_teacher_replies_finds_every_shape_keeps_json_and_num
 
 
 def test_the_tracers_key_mark_is_a_placeholder_and_other_tags_are_not():
-    from factory.pii import _placeholders_in
+    from factory.pii_secrets import placeholders_in
 
     text = "use <API_KEY> and <API_KEY_2> for <PERSON_1>; sed 's/<BR>//' and <FOO>"
     assert PLACEHOLDER.findall(text) == [("API_KEY", ""), ("API_KEY", "2"), ("PERSON", "1")]
-    assert _placeholders_in([text]) == {"API_KEY": 2, "PERSON": 1}
+    assert placeholders_in([text]) == {"API_KEY": 2, "PERSON": 1}
