@@ -119,13 +119,13 @@ def test_executors_group_what_runs_together(tmp_path):
     settings = _settings(tmp_path)
     stages = _stages(load_recipe("rem_queries").stages, settings)
     names = [s.name for s in stages]
-    assert names[:6] == ["seeds", "scrub", "generate", "invent", "faithfulness", "roundtrip"]
+    assert names[:5] == ["seeds", "scrub", "generate", "invent", "faithfulness"]
     source = tmp_path / "seeds.jsonl"
     assert LocalExecutor(tmp_path).group(stages, 1, source) == [stages[1]]
     ray = RayExecutor(tmp_path)  # starts nothing until it runs a segment
-    assert [s.name for s in ray.group(stages, 1, source)] == names[1:7]  # up to dedup
+    assert [s.name for s in ray.group(stages, 1, source)] == names[1:6]  # up to dedup
     assert ray.group(stages, 0, None) == [stages[0]]  # seeds make their own input
-    assert ray.group(stages, 7, source) == [stages[7]]  # dedup needs every record
+    assert ray.group(stages, 6, source) == [stages[6]]  # dedup needs every record
 
 
 @pytest.fixture(scope="module")
@@ -160,12 +160,12 @@ def test_the_key_is_never_in_a_pickled_stage_and_comes_back_where_it_lands(rem_s
 
 def test_which_stages_ask_the_teacher(tmp_path):
     stages = {s.name: s for s in _stages(load_recipe("rem_queries").stages, _settings(tmp_path))}
-    assert [n for n, s in stages.items() if s.asks_teacher()] == ["generate", "invent", "roundtrip"]
+    assert [n for n, s in stages.items() if s.asks_teacher()] == ["generate", "invent"]
     none = {
         s.name: s
         for s in _stages(load_recipe("rem_queries").stages, _settings(tmp_path, new_examples=0))
     }
-    assert [n for n, s in none.items() if s.asks_teacher()] == ["generate", "roundtrip"]
+    assert [n for n, s in none.items() if s.asks_teacher()] == ["generate"]
 
 
 def test_a_pickled_stage_writes_what_the_stage_writes(tmp_path, loopback):

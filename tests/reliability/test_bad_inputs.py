@@ -305,7 +305,7 @@ ROWS = [
             exit=2,
             recipe_edit=("  variations: 3 ", "  variatons: 3 "),
             error="error: {recipe.yaml}: teacher.variatons: unknown key "
-            "(known: system, prompt, mode, reply, variations, new_examples, temperature, max_tokens)",
+            "(known: system, prompt, mode, reply, variations, new_examples, roundtrip, temperature, max_tokens)",
         ),
         id="recipe-unknown-key",
     ),
