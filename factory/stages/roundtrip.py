@@ -142,19 +142,12 @@ class RoundtripStage(GenerateStage):
         if not self.asks_teacher():
             return []
         recipe = self.context.recipe
-        task, llm = self._task()
-        try:
-            hooks = recipe.hooks
-            per_seed = recipe.teacher_task.count(recipe, self.context.options)
-            stand_ins = [
-                {**seed, "provenance": {**seed["provenance"], "seed_text": seed["input"]}}
-                for seed in seeds
-            ]
-            return [
-                task.format_input(task.row(r, hooks)) for r in stand_ins for _ in range(per_seed)
-            ]
-        finally:
-            llm.close()
+        per_seed = recipe.teacher_task.count(recipe, self.context.options)
+        stand_ins = [
+            {**seed, "provenance": {**seed["provenance"], "seed_text": seed["input"]}}
+            for seed in seeds
+        ]
+        return super().dry_run_prompts([r for r in stand_ins for _ in range(per_seed)])
 
     def _task(self):
         from factory.stages.validate import schema_validator
