@@ -100,12 +100,41 @@ def plot_loss(history: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def sft_args(config: TrainConfig, out: Path, *, cuda: bool, evaluate: bool):
+    """TRL's SFTConfig for this run: full precision on CPU, bf16 only on a GPU that has it."""
+    import torch
+    from trl import SFTConfig
+
+    return SFTConfig(
+        output_dir=str(out),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        learning_rate=config.lr,
+        per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        max_length=config.max_length,
+        logging_steps=config.logging_steps,
+        save_steps=config.save_steps,
+        save_total_limit=2,
+        seed=config.seed,
+        report_to=config.report_to,
+        use_cpu=not cuda,
+        # TRL defaults bf16 to True; on a CPU without bf16 matrix units (AVX512-BF16/AMX) that autocast
+        # sends every matmul to torch's slow fallback GEMM: 5 steps of batch 4 took 55 min on 2 cores.
+        bf16=cuda and torch.cuda.is_bf16_supported(),
+        eval_strategy="epoch" if evaluate else "no",
+        completion_only_loss=True,
+        lr_scheduler_type="cosine",
+        disable_tqdm=True,
+    )
+
+
 def train(config: TrainConfig) -> dict:
     import datasets
     import torch
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTTrainer
 
     from train.base_model import ensure_base
     from train.progress import BarCallback, what_ran
@@ -129,25 +158,7 @@ def train(config: TrainConfig) -> dict:
         base, quantization_config=quantization, dtype=torch.float32 if not cuda else None
     )
     train_rows, eval_rows = load_split(data, "train"), load_split(data, "validation")
-    args = SFTConfig(
-        output_dir=str(out),
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        learning_rate=config.lr,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
-        max_length=config.max_length,
-        logging_steps=config.logging_steps,
-        save_steps=config.save_steps,
-        save_total_limit=2,
-        seed=config.seed,
-        report_to=config.report_to,
-        use_cpu=not cuda,
-        eval_strategy="epoch" if eval_rows is not None else "no",
-        completion_only_loss=True,
-        lr_scheduler_type="cosine",
-        disable_tqdm=True,
-    )
+    args = sft_args(config, out, cuda=cuda, evaluate=eval_rows is not None)
     peft_config = LoraConfig(
         r=config.rank,
         lora_alpha=config.alpha,

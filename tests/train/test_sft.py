@@ -160,3 +160,15 @@ def test_a_run_with_checkpoints_resumes_only_with_its_own_config(tmp_path):
         match=r"another config \(epochs 3.0 -> 1.0; lr 0.0002 -> 0.001\); resume with the same",
     ):
         check_resumable(tmp_path, replace(config, lr=0.001, epochs=1.0))
+
+
+def test_cpu_training_runs_in_full_precision(tmp_path):
+    """TRL turns bf16 on by default; on a CPU without bf16 units every matmul then takes torch's slow
+    fallback GEMM (a traces training ran 5 steps in 55 min). On CPU the trainer must ask for fp32."""
+    from train.sft import TrainConfig, sft_args
+
+    config = TrainConfig(data=str(tmp_path), out=str(tmp_path / "run"))
+    args = sft_args(config, tmp_path / "run", cuda=False, evaluate=False)
+    assert (args.bf16, args.fp16, args.use_cpu) == (False, False, True)
+    assert args.eval_strategy == "no"
+    assert sft_args(config, tmp_path / "run", cuda=False, evaluate=True).eval_strategy == "epoch"
