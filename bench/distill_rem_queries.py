@@ -11,7 +11,8 @@ student's command passes the validator and runs the gold command's programs with
 
 All models are scored the way they would be deployed: GGUF files run by llama.cpp, greedy, one
 request at a time, with the student's system prompt (the teacher row is the teacher model itself
-answering zero-shot, seed 004's reference). The teacher is the default embedded one
+answering zero-shot, seed 004's reference, asked with the student's prompt plus the recipe's
+DIALECT.md: `factory eval --system`). The teacher is the default embedded one
 (Qwen2.5-Coder-1.5B, fetched once) unless --teacher / --teacher-url say otherwise; with a remote
 teacher give --teacher-gguf for its row, or it is left out.
 
@@ -63,6 +64,23 @@ def teacher_gguf(args) -> str | None:
     from factory.teacher.embedded import choose, prepare
 
     return str(prepare(choose(args.teacher)))
+
+
+def reference_prompt(out: str) -> list[str]:
+    """`--system FILE` for the teacher's row: the student's prompt plus the recipe's DIALECT.md up to its
+    validator notes, the instructions a strong model needs to do the task zero-shot. Without a DIALECT.md
+    the teacher is asked with the student's own prompt."""
+    from factory.recipes import load_recipe
+
+    recipe = load_recipe(RECIPE)
+    dialect = recipe.folder / "DIALECT.md"
+    if not dialect.is_file():
+        return []
+    text = dialect.read_text(encoding="utf-8").split("\n## What the validator rejects")[0]
+    path = Path(out) / RECIPE / "reference_system.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(recipe.student_prompt.strip() + "\n\n" + text.strip() + "\n", encoding="utf-8")
+    return ["--system", str(path)]
 
 
 def row(out: str, label: str) -> dict:
@@ -187,8 +205,9 @@ def main() -> None:
     if (gguf := teacher_gguf(args)) is not None:
         models["teacher"] = gguf
     for label, model in models.items():
+        system = reference_prompt(out) if label == "teacher" else []
         times[f"eval {label}"] = step(
-            "eval", RECIPE, *where, "--model", model, "--label", label, *eval_limit
+            "eval", RECIPE, *where, "--model", model, "--label", label, *eval_limit, *system
         )
         times[f"eval {label} natural"] = step(
             "eval",
@@ -200,6 +219,7 @@ def main() -> None:
             f"{label}@natural",
             "--data",
             str(natural),
+            *system,
         )
     rows = [("base (SmolLM2-135M-Instruct)", "base"), (f"student ({name})", name)]
     rows += [("teacher", "teacher")] if "teacher" in models else []

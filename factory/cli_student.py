@@ -224,6 +224,10 @@ def evaluate(
         None,
         help="Score these requests with gold answers instead of the test split: JSON Lines in the recipe's --seeds format; every line is checked before any model runs (FILE:LINE errors). Default label: MODEL@FILE-STEM.",
     ),
+    system: Optional[Path] = typer.Option(
+        None,
+        help="Ask with this file's text as the system prompt instead of the student's (e.g. a teacher given the task's full instructions, as a reference).",
+    ),
     compare: Optional[str] = typer.Option(
         None,
         help="Instead of evaluating: put evals side by side, e.g. base,my-run (first = baseline).",
@@ -289,6 +293,7 @@ def evaluate(
                 runtime=runtime,
                 announce=announce,
                 data=data,
+                system=system,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         finally:

@@ -141,6 +141,25 @@ def _eval_records(
     return records, {"data": str(test), "data_sha256": sha256_of(test)}, "the test split"
 
 
+def _file_sha256(path: Path) -> str:
+    from factory.eval_data import sha256_of
+
+    return sha256_of(path)
+
+
+def _system_prompt(path: Path | None) -> str | None:
+    """The text of --system FILE, or None for the student's own prompt."""
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--system {path}: cannot read it ({exc.__class__.__name__})") from None
+    if not text:
+        raise ConfigError(f"--system {path}: the file is empty")
+    return text
+
+
 def evaluate(
     recipe_name: str,
     model: str,
@@ -154,11 +173,15 @@ def evaluate(
     progress=None,
     announce=None,
     data: Path | None = None,
+    system: Path | None = None,
 ) -> dict:
     """Score `model` on the test split, or on the requests and gold answers of `data` (default label
     `<model>@<file stem>`, so that it never overwrites a test-split eval). `announce(dict)` hears the
-    runtime and file before the first request; `progress(done, total)` after each one."""
+    runtime and file before the first request; `progress(done, total)` after each one. `system`: a
+    text file asked as the system prompt instead of the student's (a teacher given the task's full
+    instructions, as a reference row); the summary records its path and hash."""
     recipe = load_recipe(recipe_name)
+    instructions = _system_prompt(system)
     metrics = recipe.metrics()
     records, about, named = _eval_records(recipe, out, run, data, limit)
     generate, default_label, runs = _generator(
@@ -172,8 +195,11 @@ def evaluate(
     target = Path(out) / recipe.name / "evals"
     with AtomicWriter(target / f"{label}.predictions.jsonl") as predictions:
         for record in records:
-            system, user, _ = student_turns(recipe, record)
-            messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+            student_system, user, _ = student_turns(recipe, record)
+            messages = [
+                {"role": "system", "content": instructions or student_system},
+                {"role": "user", "content": user},
+            ]
             started = time.perf_counter()
             reply, new_tokens = generate(messages)
             reply = valid_unicode(
@@ -199,6 +225,11 @@ def evaluate(
         "label": label,
         **runs,
         **about,
+        **(
+            {"system_prompt": str(system), "system_prompt_sha256": _file_sha256(Path(system))}
+            if system
+            else {}
+        ),
         "examples": len(records),
         "main_metric": metrics.MAIN,
         "metrics": {

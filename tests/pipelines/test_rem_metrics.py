@@ -447,3 +447,46 @@ def test_eval_data_refuses_a_bad_line_before_any_model_call(tmp_path, lines, mes
     assert result.returncode == 2
     assert result.stderr.strip() == "error: " + message.format(path=data)  # one line
     assert not (tmp_path / "rem_queries" / "evals").exists()
+
+
+def test_eval_system_file_replaces_the_student_prompt_and_is_recorded(tmp_path):
+    """--system FILE: the teacher as a reference row, asked with the task's full instructions."""
+    data = _data_file(tmp_path / "dev.jsonl", DATA[1:2])
+    system = tmp_path / "reference.txt"
+    system.write_text("You write REM queries. LOOKUP key reads one item.\n")
+    seen = []
+
+    def answers(messages):
+        seen.append([m["role"] for m in messages] + [messages[0]["content"]])
+        return _answers(messages)
+
+    with LoopbackTeacher(reply=answers) as model:
+        args = [
+            "eval",
+            "rem_queries",
+            "--data",
+            str(data),
+            "--model",
+            model.base_url,
+            "--label",
+            "ref",
+        ]
+        result = run_cli(*args, "--system", str(system), "--out", str(tmp_path / "d"))
+        missing = run_cli(
+            *args, "--system", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "e")
+        )
+        assert model.requests == 1
+    assert result.returncode == 0, result.stderr
+    assert seen == [["system", "user", "You write REM queries. LOOKUP key reads one item."]]
+    summary = json.loads((tmp_path / "d" / "rem_queries" / "evals" / "ref.json").read_text())
+    assert summary["metrics"]["exact"] == 100.0
+    assert summary["system_prompt"] == str(system)
+    assert (
+        summary["system_prompt_sha256"]
+        == __import__("hashlib").sha256(system.read_bytes()).hexdigest()
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.strip().startswith(
+        f"error: --system {tmp_path / 'nope.txt'}: cannot read it"
+    )
+    assert not (tmp_path / "e" / "rem_queries" / "evals").exists()
