@@ -141,23 +141,19 @@ def _eval_records(
     return records, {"data": str(test), "data_sha256": sha256_of(test)}, "the test split"
 
 
-def _file_sha256(path: Path) -> str:
+def _system_prompt(path: Path | None) -> tuple[str | None, dict]:
+    """(the text of --system FILE, what the summary says about it), or (None, {}) for the student's prompt."""
+    if path is None:
+        return None, {}
     from factory.eval_data import sha256_of
 
-    return sha256_of(path)
-
-
-def _system_prompt(path: Path | None) -> str | None:
-    """The text of --system FILE, or None for the student's own prompt."""
-    if path is None:
-        return None
     try:
         text = Path(path).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"--system {path}: cannot read it ({exc.__class__.__name__})") from None
     if not text:
         raise ConfigError(f"--system {path}: the file is empty")
-    return text
+    return text, {"system_prompt": str(path), "system_prompt_sha256": sha256_of(Path(path))}
 
 
 def evaluate(
@@ -181,7 +177,7 @@ def evaluate(
     text file asked as the system prompt instead of the student's (a teacher given the task's full
     instructions, as a reference row); the summary records its path and hash."""
     recipe = load_recipe(recipe_name)
-    instructions = _system_prompt(system)
+    instructions, about_system = _system_prompt(system)
     metrics = recipe.metrics()
     records, about, named = _eval_records(recipe, out, run, data, limit)
     generate, default_label, runs = _generator(
@@ -225,11 +221,7 @@ def evaluate(
         "label": label,
         **runs,
         **about,
-        **(
-            {"system_prompt": str(system), "system_prompt_sha256": _file_sha256(Path(system))}
-            if system
-            else {}
-        ),
+        **about_system,
         "examples": len(records),
         "main_metric": metrics.MAIN,
         "metrics": {
