@@ -1,10 +1,13 @@
 """Distil a traced workflow: build `traces` from the example log, train SmolLM2-135M, score base vs student
-on logged calls held back from the build (never trained on).
+on logged calls held back from the build (never trained on), decoding freely and under each site's schema.
 
 Runs the real CLI under one data root: `factory build traces` (its recipe holds back
 source.holdout = 20% of the logged calls, by a hash of site and request), writes the held-back
 calls as an eval file (recipe.held_back), exports, trains, then `factory eval traces --data` for
-the base and the student, both as q8_0 GGUF files run by llama.cpp, greedy. Prints one table:
+the base and the student, both as q8_0 GGUF files run by llama.cpp, greedy: once free, once with
+--constrain (decoded under the site's tools or schema, as the logged call itself asked for it
+with `tools` / `response_format`; a grammar makes the shape valid, not the choice of tool, the
+values or the exact answer). Prints one table:
 valid JSON share, schema-valid share (structured-output sites), valid tool call share (tool
 sites), exact match of the logged answer; overall and per site. Goals (seed 003): valid JSON
 >= 98%, valid tool calls >= 95%, measured against the base in the same run.
@@ -176,9 +179,18 @@ def main() -> None:
         "--model",
         f"{out}/traces/models/{name}/student-q8_0.gguf",
     )
-    step("eval", "traces", "--out", out, "--compare", f"base,{name}")
-    print("\nHeld-back logged calls (never trained on), base vs student:\n")
-    print(table(out, held, ["base", name]))
+    for label, model in (
+        ("base", base_gguf()),
+        (name, f"{out}/traces/models/{name}/student-q8_0.gguf"),
+    ):
+        times[f"eval {label} constrained"] = step(
+            "eval", "traces", *where, "--data", str(held), "--model", model,
+            "--label", f"{label}+constrained", "--constrain",
+        )  # fmt: skip
+    labels = ["base", name, "base+constrained", f"{name}+constrained"]
+    step("eval", "traces", "--out", out, "--compare", ",".join(labels))
+    print("\nHeld-back logged calls (never trained on), base vs student, free and constrained:\n")
+    print(table(out, held, labels))
     print(
         f"\ngoals: valid JSON >= {GOALS['json']:g}%, valid tool calls >= {GOALS['tool calls']:g}% (seed 003)"
     )

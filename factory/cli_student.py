@@ -228,6 +228,10 @@ def evaluate(
         None,
         help="Ask with this file's text as the system prompt instead of the student's (e.g. a teacher given the task's full instructions, as a reference).",
     ),
+    constrain: bool = typer.Option(
+        False,
+        help="Decode each reply under the recipe's answer schema for its request (llama.cpp grammar, or the endpoint's response_format); default label MODEL+constrained.",
+    ),
     compare: Optional[str] = typer.Option(
         None,
         help="Instead of evaluating: put evals side by side, e.g. base,my-run (first = baseline).",
@@ -294,6 +298,7 @@ def evaluate(
                 announce=announce,
                 data=data,
                 system=system,
+                constrain=constrain,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         finally:

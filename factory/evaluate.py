@@ -5,9 +5,14 @@ local transformers folder, a GGUF file, or an OpenAI-compatible URL (how the tea
 is scored; `--teacher` names its model). Local models run through llama.cpp in process on
 a GGUF whenever one exists or can be made (factory.models), else through transformers; the
 summary says which runtime and file. Greedy decoding, one request at a time, so latency is per query.
+With `constrain` (`factory eval --constrain`) each reply is decoded under the recipe's
+answer_schema for its record: llama.cpp turns the JSON Schema into a grammar (its own
+json-schema-to-grammar), an endpoint gets it as response_format json_schema; transformers has no
+such decoder here, so --constrain with that runtime is an error before any request.
 With `data` (`factory eval --data FILE.jsonl`) it scores a file of requests with gold answers
 instead (factory.eval_data reads it, every line checked before any model runs), labelled
-`<model>@<file stem>` by default so that it never overwrites a test-split eval.
+`<model>@<file stem>` by default so that it never overwrites a test-split eval (and
+`<model>+constrained` with --constrain).
 Writes data/<recipe>/evals/<label>.json (summary, with the data scored and its sha256) and
 <label>.predictions.jsonl.
 Each metric comes with a 95% interval (factory.stats: Wilson, or bootstrap for partial
@@ -48,7 +53,7 @@ class LocalModel:
         self.model = AutoModelForCausalLM.from_pretrained(path)
         self.model.eval()
 
-    def __call__(self, messages: list[dict]) -> tuple[str, int]:
+    def __call__(self, messages: list[dict], schema: dict | None = None) -> tuple[str, int]:
         inputs = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
@@ -69,8 +74,8 @@ class GGUFModel:
 
         self.max_new_tokens, self.model = max_new_tokens, GGUFChat(Path(path))
 
-    def __call__(self, messages: list[dict]) -> tuple[str, int]:
-        return self.model.chat(messages, self.max_new_tokens)
+    def __call__(self, messages: list[dict], schema: dict | None = None) -> tuple[str, int]:
+        return self.model.chat(messages, self.max_new_tokens, schema)
 
 
 class Endpoint:
@@ -83,9 +88,14 @@ class Endpoint:
         self.model, self.max_new_tokens = spec.model, max_new_tokens
         self.client = OpenAI(base_url=spec.base_url, api_key=spec.api_key)
 
-    def __call__(self, messages: list[dict]) -> tuple[str, int]:
+    def __call__(self, messages: list[dict], schema: dict | None = None) -> tuple[str, int]:
+        form = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
         reply = self.client.chat.completions.create(
-            model=self.model, messages=messages, temperature=0, max_tokens=self.max_new_tokens
+            model=self.model,
+            messages=messages,
+            temperature=0,
+            max_tokens=self.max_new_tokens,
+            **({"response_format": form} if schema is not None else {}),
         )
         usage = reply.usage.completion_tokens if reply.usage else 0
         return reply.choices[0].message.content or "", usage
@@ -156,6 +166,21 @@ def _system_prompt(path: Path | None) -> tuple[str | None, dict]:
     return text, {"system_prompt": str(path), "system_prompt_sha256": sha256_of(Path(path))}
 
 
+def _check_constrain(recipe, runs: dict | None = None) -> None:
+    """--constrain needs a recipe that defines answer_schema (checked first, before a model loads) and
+    a runtime that decodes under a schema (`runs`: checked once the model is resolved)."""
+    if not recipe.hooks.defines("answer_schema"):
+        raise ConfigError(
+            f"--constrain: the {recipe.name} recipe defines no answer_schema hook (docs/recipes.md), "
+            "so there is no schema to decode under"
+        )
+    if runs and runs["runtime"] == "transformers":
+        raise ConfigError(
+            "--constrain decodes with llama.cpp (a GGUF) or an endpoint; this model runs with "
+            "transformers: drop --runtime transformers or give a .gguf"
+        )
+
+
 def evaluate(
     recipe_name: str,
     model: str,
@@ -170,20 +195,28 @@ def evaluate(
     announce=None,
     data: Path | None = None,
     system: Path | None = None,
+    constrain: bool = False,
 ) -> dict:
     """Score `model` on the test split, or on the requests and gold answers of `data` (default label
     `<model>@<file stem>`, so that it never overwrites a test-split eval). `announce(dict)` hears the
     runtime and file before the first request; `progress(done, total)` after each one. `system`: a
     text file asked as the system prompt instead of the student's (a teacher given the task's full
-    instructions, as a reference row); the summary records its path and hash."""
+    instructions, as a reference row); the summary records its path and hash. `constrain`: decode
+    each reply under the recipe's answer_schema for its record (see the module docstring)."""
     recipe = load_recipe(recipe_name)
     instructions, about_system = _system_prompt(system)
     metrics = recipe.metrics()
     records, about, named = _eval_records(recipe, out, run, data, limit)
+    if constrain:
+        _check_constrain(recipe)
     generate, default_label, runs = _generator(
         model, teacher, reply_budget(recipe, records), runtime
     )
+    default_label += "+constrained" if constrain else ""  # never overwrites the free eval
     label = label or (f"{default_label}@{Path(data).stem}" if data is not None else default_label)
+    if constrain:
+        _check_constrain(recipe, runs)
+        runs = {**runs, "constrained": "answer_schema"}
     if announce:
         announce(runs)
     validator = schema_validator(recipe)
@@ -197,7 +230,8 @@ def evaluate(
                 {"role": "user", "content": user},
             ]
             started = time.perf_counter()
-            reply, new_tokens = generate(messages)
+            schema = recipe.hooks.answer_schema(record) if constrain else None
+            reply, new_tokens = generate(messages, schema)
             reply = valid_unicode(
                 reply
             )  # a lone surrogate from a model must not break predictions.jsonl

@@ -38,6 +38,7 @@ OPTIONAL = (
     "pii_vocabulary",
     "student_system",
     "student_answer",
+    "answer_schema",
     "annotation_questions",
     "annotation_suggestions",
     "apply_annotation",
@@ -108,6 +109,15 @@ class RecipeModule(Protocol):
         """The assistant turn the student learns for this record (e.g. a code block, a <tool_call>).
         Called by export and eval. Default: the output as JSON, the schema's required keys first
         (a string output as it is)."""
+
+    def answer_schema(self, record: dict) -> dict | None:
+        """The JSON Schema every answer turn for this record's request matches (e.g. a call of one of
+        the record's tools with arguments that pass its parameters), or None where there is none.
+        Called by `factory eval --constrain`, which has llama.cpp (or the endpoint) decode under it,
+        so that the student's reply is valid JSON of that shape by construction. student_answer must
+        write an object's keys in the order llama.cpp's grammar does: required keys first, then the
+        optional ones, each in the schema's order.
+        Default: None (the recipe cannot be evaluated with --constrain)."""
 
     def annotation_questions(self) -> list[dict]:
         """Extra questions for Argilla reviewers, each {"name", "kind": "rating" | "label", "title",
@@ -213,6 +223,10 @@ class Hooks:
     def student_answer(self, record: dict) -> str | None:
         """The recipe's answer turn, or None: the caller writes the output as JSON (factory.export.formats)."""
         own = self._own("student_answer")
+        return own(record) if own else None
+
+    def answer_schema(self, record: dict) -> dict | None:
+        own = self._own("answer_schema")
         return own(record) if own else None
 
     def annotation_questions(self) -> list[dict]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import shutil
 import subprocess
 import sys
@@ -165,6 +166,34 @@ def convert(model_dir: Path, outtype: str = "q8_0", out: Path | None = None) -> 
     return out
 
 
+def grammar_for(schema: dict):
+    """llama.cpp's grammar for replies that are one JSON value matching `schema` (llama.cpp's own
+    json-schema-to-grammar: an object's required keys first, then the optional ones, each in the
+    schema's order). ConfigError naming what llama.cpp cannot turn into a grammar."""
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    try:
+        gbnf = json_schema_to_gbnf(json.dumps(_one_type_each(schema)))
+        return LlamaGrammar.from_string(gbnf, verbose=False)
+    except (ValueError, KeyError, TypeError, NotImplementedError) as exc:
+        raise ConfigError(f"llama.cpp cannot decode under this answer schema ({exc})") from None
+
+
+def _one_type_each(node):
+    """The schema with every `"type": [A, B]` written as anyOf [{..., "type": A}, {..., "type": B}]:
+    llama-cpp-python 0.3.16's converter keeps only the bare types of a list and drops the keywords
+    beside it (a pattern on ["string", "null"] would constrain nothing)."""
+    if isinstance(node, list):
+        return [_one_type_each(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _one_type_each(value) for key, value in node.items()}
+    if isinstance(node.get("type"), list):
+        rest = {key: value for key, value in node.items() if key != "type"}
+        return {"anyOf": [{**rest, "type": kind} for kind in node["type"]]}
+    return node
+
+
 class GGUFChat:
     """A GGUF file loaded by llama.cpp in this process; `chat(messages)` -> (reply, new tokens), greedy."""
 
@@ -181,9 +210,13 @@ class GGUFChat:
         except ValueError as exc:  # llama.cpp refused the file
             raise ConfigError(f"llama.cpp cannot load {gguf} ({exc})") from None
 
-    def chat(self, messages: list[dict], max_tokens: int) -> tuple[str, int]:
+    def chat(
+        self, messages: list[dict], max_tokens: int, schema: dict | None = None
+    ) -> tuple[str, int]:
+        """Greedy reply; with `schema` decoded under it (grammar_for: llama.cpp's JSON Schema grammar)."""
+        grammar = {"grammar": grammar_for(schema)} if schema is not None else {}
         reply = self.model.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=0
+            messages=messages, max_tokens=max_tokens, temperature=0, **grammar
         )
         return reply["choices"][0]["message"]["content"] or "", reply["usage"]["completion_tokens"]
 

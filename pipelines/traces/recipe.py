@@ -16,6 +16,8 @@ and provenance.context the site: its system prompt and its tools or response_for
 - `validate(record)`: sites.check_answer against the record's site.
 - `student_system(record, default)` / `student_answer(record)`: the site's own system prompt with its
   tools or schema and one line on the answer's form; the answer as one line of JSON.
+- `answer_schema(record)`: the site's answers as one JSON Schema (sites.answer_schema), which
+  `factory eval --constrain` decodes under.
 Holding back: with `holdout: S` (0 <= S < 1) a call is held back when the hash of its site and request
 falls below S: about that share of every log, the same calls on every rebuild however the logs grow,
 so a held-back call is never trained on (bench/distill_traces.py scores the student on them).
@@ -33,6 +35,7 @@ from factory.record import Rejected, SeedError
 from factory.sources.log_fields import BadLine
 from factory.sources.log_fields import response_format as read_response_format
 from factory.sources.logs import LogStats, read_logs
+from pipelines.traces import sites
 from pipelines.traces.sites import check_answer, is_call, logged_call, site_context
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -247,13 +250,36 @@ def student_system(record: dict, default: str) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def _schema_order(value: Any, schema: dict) -> Any:
+    """An object with its keys in the schema's order, required keys first (the order of llama.cpp's
+    grammar, which `factory eval --constrain` decodes under), keys the schema lacks last."""
+    if not isinstance(value, dict):
+        return value
+    properties, required = schema.get("properties") or {}, schema.get("required") or []
+    order = [key for key in properties if key in required] + list(properties)
+    ordered = {key: value[key] for key in order if key in value}
+    ordered.update((key, item) for key, item in value.items() if key not in ordered)
+    return ordered
+
+
 def student_answer(record: dict) -> str:
     output, context = record["output"], record["provenance"]["context"]
     if is_call(output, context):
-        return _compact({"name": output["name"], "arguments": output["arguments"]})
-    properties = ((context.get("response_format") or {}).get("schema") or {}).get(
-        "properties"
-    ) or {}
-    ordered = {key: output[key] for key in properties if key in output}  # the schema's order
-    ordered.update((key, value) for key, value in output.items() if key not in ordered)
-    return _compact(ordered)
+        tool = next(
+            (
+                tool.get("function", tool)
+                for tool in context["tools"]
+                if tool.get("function", tool).get("name") == output["name"]
+            ),
+            {},
+        )
+        arguments = _schema_order(output["arguments"], tool.get("parameters") or {})
+        return _compact({"name": output["name"], "arguments": arguments})
+    return _compact(
+        _schema_order(output, (context.get("response_format") or {}).get("schema") or {})
+    )
+
+
+def answer_schema(record: dict) -> dict:
+    """The record's site as one JSON Schema: what `factory eval --constrain` decodes under."""
+    return sites.answer_schema(record["provenance"]["context"])

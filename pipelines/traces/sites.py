@@ -17,7 +17,8 @@ answer (`output`) is the tool call {"name", "arguments"} where the reply calls a
 reply's JSON. `check_answer(output, context)` judges an answer against the site: a tool call
 must name a declared tool and its arguments must pass that tool's parameters (toolcalls'
 check_call); a JSON answer must pass the logged schema (jsonschema, formats as annotations).
-It reads no file and calls no model.
+`answer_schema(context)` is the same judgement as one JSON Schema, for decoding under it
+(`factory eval --constrain`). It reads no file and calls no model.
 """
 
 from __future__ import annotations
@@ -68,6 +69,32 @@ def is_call(output: Any, context: dict) -> bool:
         and set(output) == {"name", "arguments"}
         and (not context.get("response_format") or output["name"] in tool_names(context["tools"]))
     )
+
+
+def answer_schema(context: dict) -> dict:
+    """One JSON Schema for every valid answer of the site: a call {"name": <a declared tool>,
+    "arguments": <its parameters>} per tool, the logged response schema (any object under
+    json_object), or anyOf them. Keys in the order the student writes them (recipe.student_answer)."""
+    options: list[dict] = []
+    for tool in context.get("tools") or []:
+        function = tool.get("function", tool)
+        options.append(
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"const": function.get("name")},
+                    "arguments": function.get("parameters") or {"type": "object"},
+                },
+                "required": ["name", "arguments"],
+                "additionalProperties": False,
+            }
+        )
+    response_format = context.get("response_format")
+    if response_format is not None:
+        options.append(response_format.get("schema") or {"type": "object"})
+    if not options:
+        return {"type": "object"}
+    return options[0] if len(options) == 1 else {"anyOf": options}
 
 
 @lru_cache(maxsize=128)

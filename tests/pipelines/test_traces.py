@@ -353,3 +353,85 @@ def test_build_with_the_embedded_teacher(tmp_path):
     assert (
         generate["cache"]["misses"] == generate["in"] == 6
     )  # the teacher was asked about every seed, once
+
+
+def test_answer_schema_admits_every_logged_answer_and_no_other_tool(every_call):
+    """sites.answer_schema is the site check as one JSON Schema: what `eval --constrain` decodes under."""
+    import jsonschema
+
+    seeds, _ = every_call
+    for name in SITE_SIZES:
+        for seed in _site(seeds, name):
+            schema = traces.answer_schema(_record(seed))
+            jsonschema.validate(seed["output"], schema)
+    calendar = _record(_site(seeds, "create_event+find_free_slots+cancel_event")[0])
+    schema = traces.answer_schema(calendar)
+    assert len(schema["anyOf"]) == 3  # one option per logged tool
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "book", "arguments": {}}, schema)
+
+
+def test_eval_constrain_decodes_under_the_site_schema(tmp_path):
+    """SmolLM2-135M, the embedded fast teacher's GGUF, asked held-back calls: decoded under each
+    site's schema (llama.cpp grammar), every reply is one JSON object that passes its site."""
+    from factory.teacher.embedded import model_path
+
+    data = tmp_path / "held.jsonl"
+    lines = traces.held_back({"holdout": 0.2})
+    picked = [line for line in lines if "tools" not in line][:2] + [
+        line for line in lines if "tools" in line
+    ][:2]  # two structured-output calls, two tool calls
+    data.write_text("".join(json.dumps(line) + "\n" for line in picked))
+    assert len(picked) == 4
+    result = run_cli(
+        "eval",
+        "traces",
+        "--data",
+        str(data),
+        "--model",
+        str(model_path()),
+        "--constrain",
+        "--label",
+        "smol",
+        "--out",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "traces" / "evals" / "smol.json").read_text())
+    assert summary["constrained"] == "answer_schema" and summary["examples"] == 4
+    assert summary["metrics"]["json"] == summary["metrics"]["valid"] == 100.0
+
+
+def test_eval_constrain_needs_a_schema_hook_and_a_grammar_runtime(tmp_path):
+    rem = tmp_path / "rem.jsonl"
+    rem.write_text(json.dumps({"input": "open res-42", "rem": "LOOKUP res-42"}) + "\n")
+    refused = run_cli(
+        "eval",
+        "rem_queries",
+        "--data",
+        str(rem),
+        "--model",
+        "base",
+        "--constrain",
+        "--out",
+        str(tmp_path),
+    )
+    assert refused.returncode != 0 and refused.stderr.strip().count("\n") == 0
+    assert "the rem_queries recipe defines no answer_schema hook" in refused.stderr
+    data = tmp_path / "held.jsonl"
+    data.write_text(json.dumps(traces.held_back({"holdout": 0.2})[0]) + "\n")
+    transformers = run_cli(
+        "eval",
+        "traces",
+        "--data",
+        str(data),
+        "--model",
+        "base",
+        "--runtime",
+        "transformers",
+        "--constrain",
+        "--out",
+        str(tmp_path),
+    )
+    assert transformers.returncode != 0 and transformers.stderr.strip().count("\n") == 0
+    assert "--constrain decodes with llama.cpp" in transformers.stderr
