@@ -175,7 +175,8 @@ def grammar_for(schema: dict):
     try:
         gbnf = json_schema_to_gbnf(json.dumps(_one_type_each(schema)))
         return LlamaGrammar.from_string(gbnf, verbose=False)
-    except (ValueError, KeyError, TypeError, NotImplementedError) as exc:
+    except (AssertionError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
+        # the converter asserts on what it refuses (a remote $ref)
         raise ConfigError(f"llama.cpp cannot decode under this answer schema ({exc})") from None
 
 

@@ -57,3 +57,19 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == [
         "student.log"
     ]  # no (half-written) GGUF left behind
+
+
+def test_grammar_keeps_the_keywords_beside_a_list_of_types():
+    """llama-cpp-python's converter reads "type": [A, B] alone; grammar_for splits it first, so a
+    pattern on a nullable string still constrains the string (and null stays allowed)."""
+    from train.gguf import grammar_for
+
+    schema = {
+        "type": "object",
+        "required": ["order_id"],
+        "properties": {"order_id": {"type": ["string", "null"], "pattern": "^NW-[0-9]{5}$"}},
+    }
+    text = grammar_for(schema)._grammar
+    assert '"NW"' in text and "null" in text
+    with pytest.raises(ConfigError, match="cannot decode under this answer schema"):
+        grammar_for({"$ref": "https://example.com/elsewhere.json"})
