@@ -169,30 +169,16 @@ def convert(model_dir: Path, outtype: str = "q8_0", out: Path | None = None) -> 
 def grammar_for(schema: dict):
     """llama.cpp's grammar for replies that are one JSON value matching `schema` (llama.cpp's own
     json-schema-to-grammar: an object's required keys first, then the optional ones, each in the
-    schema's order). ConfigError naming what llama.cpp cannot turn into a grammar."""
+    schema's order), after factory.teacher.grammar's fixes and checks: a schema it cannot turn into
+    a grammar llama.cpp parses is one ConfigError, raised before any request."""
     from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
-    try:
-        gbnf = json_schema_to_gbnf(json.dumps(_one_type_each(schema)))
-        return LlamaGrammar.from_string(gbnf, verbose=False)
-    except (AssertionError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
-        # the converter asserts on what it refuses (a remote $ref)
-        raise ConfigError(f"llama.cpp cannot decode under this answer schema ({exc})") from None
+    from factory.teacher.grammar import grammar_problem, one_type_each
 
-
-def _one_type_each(node):
-    """The schema with every `"type": [A, B]` written as anyOf [{..., "type": A}, {..., "type": B}]:
-    llama-cpp-python 0.3.16's converter keeps only the bare types of a list and drops the keywords
-    beside it (a pattern on ["string", "null"] would constrain nothing)."""
-    if isinstance(node, list):
-        return [_one_type_each(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _one_type_each(value) for key, value in node.items()}
-    if isinstance(node.get("type"), list):
-        rest = {key: value for key, value in node.items() if key != "type"}
-        return {"anyOf": [{**rest, "type": kind} for kind in node["type"]]}
-    return node
+    schema = one_type_each(schema)
+    if (problem := grammar_problem(schema)) is not None:
+        raise ConfigError(f"cannot decode under this answer schema: {problem}")
+    return LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), verbose=False)
 
 
 class GGUFChat:

@@ -63,7 +63,7 @@ class GenerateStage(Stage):
             llm.close()
 
     def _task(self):
-        from factory.teacher.grammar import grammar_problem
+        from factory.teacher.grammar import grammar_problem, one_type_each
         from factory.teacher.llm import CachedOpenAILLM
 
         logging.getLogger("distilabel").setLevel(logging.ERROR)
@@ -74,7 +74,7 @@ class GenerateStage(Stage):
         params: dict = {"max_new_tokens": recipe.max_tokens, "temperature": recipe.temperature}
         json_reply = task_class.json_reply(recipe)
         if json_reply and spec.structured == "llamacpp_schema":  # the server constrains the reply
-            schema = task_class.reply_schema(recipe, n)
+            schema = one_type_each(task_class.reply_schema(recipe, n))
             if (problem := grammar_problem(schema)) is not None:
                 raise ConfigError(f"{task_class.schema_file(recipe)}: {problem}")
             params["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}

@@ -6,6 +6,9 @@ llama.cpp's C++ parser then reads it when the request arrives; a regex `pattern`
 server dies mid-build. `grammar_problem(schema)` converts the schema the same way and
 looks for such escapes (GBNF knows \\x \\u \\U \\t \\r \\n \\\\ \\" \\[ \\]). It does not run
 llama.cpp; other grammar errors still surface as failed teacher calls.
+`one_type_each(schema)` is the schema as that converter needs it: llama-cpp-python 0.3.16 reads
+`"type": [A, B]` alone and drops the keywords beside it (a pattern on a nullable string would
+constrain nothing), so each type becomes an anyOf alternative that keeps them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,19 @@ import re
 
 _ESCAPE = re.compile(r"\\(.)")
 _KNOWN = set('xuUtrn\\"[]')
+
+
+def one_type_each(node):
+    """The schema with every `"type": [A, B, ...]` written as anyOf [{..., "type": A}, ...]."""
+    if isinstance(node, list):
+        return [one_type_each(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: one_type_each(value) for key, value in node.items()}
+    if isinstance(node.get("type"), list):
+        rest = {key: value for key, value in node.items() if key != "type"}
+        return {"anyOf": [{**rest, "type": kind} for kind in node["type"]]}
+    return node
 
 
 def grammar_problem(schema: dict) -> str | None:

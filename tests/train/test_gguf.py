@@ -71,5 +71,7 @@ def test_grammar_keeps_the_keywords_beside_a_list_of_types():
     }
     text = grammar_for(schema)._grammar
     assert '"NW"' in text and "null" in text
-    with pytest.raises(ConfigError, match="cannot decode under this answer schema"):
+    with pytest.raises(
+        ConfigError, match="cannot decode under this answer schema: llama.cpp cannot"
+    ):
         grammar_for({"$ref": "https://example.com/elsewhere.json"})
