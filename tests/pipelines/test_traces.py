@@ -405,33 +405,13 @@ def test_eval_constrain_decodes_under_the_site_schema(tmp_path):
 def test_eval_constrain_needs_a_schema_hook_and_a_grammar_runtime(tmp_path):
     rem = tmp_path / "rem.jsonl"
     rem.write_text(json.dumps({"input": "open res-42", "rem": "LOOKUP res-42"}) + "\n")
-    refused = run_cli(
-        "eval",
-        "rem_queries",
-        "--data",
-        str(rem),
-        "--model",
-        "base",
-        "--constrain",
-        "--out",
-        str(tmp_path),
-    )
-    assert refused.returncode != 0 and refused.stderr.strip().count("\n") == 0
-    assert "the rem_queries recipe defines no answer_schema hook" in refused.stderr
-    data = tmp_path / "held.jsonl"
-    data.write_text(json.dumps(traces.held_back({"holdout": 0.2})[0]) + "\n")
-    transformers = run_cli(
-        "eval",
-        "traces",
-        "--data",
-        str(data),
-        "--model",
-        "base",
-        "--runtime",
-        "transformers",
-        "--constrain",
-        "--out",
-        str(tmp_path),
-    )
-    assert transformers.returncode != 0 and transformers.stderr.strip().count("\n") == 0
-    assert "--constrain decodes with llama.cpp" in transformers.stderr
+    held = tmp_path / "held.jsonl"
+    held.write_text(json.dumps(traces.held_back({"holdout": 0.2})[0]) + "\n")
+    cases = [
+        (["rem_queries", "--data", str(rem)], "the rem_queries recipe defines no answer_schema hook"),
+        (["traces", "--data", str(held), "--runtime", "transformers"], "--constrain decodes with llama.cpp"),
+    ]  # fmt: skip
+    for args, message in cases:
+        refused = run_cli("eval", *args, "--model", "base", "--constrain", "--out", str(tmp_path))
+        assert refused.returncode != 0 and refused.stderr.strip().count("\n") == 0
+        assert message in refused.stderr
