@@ -11,6 +11,7 @@ modules are imported inside commands so that `factory --help` is instant.
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import List, Optional
 
@@ -214,6 +215,9 @@ def build(
         transient=False,
     )
     run = run or default_run_id()
+    # SIGTERM (a CI timeout, `timeout`, a scheduler) stops a build the way Ctrl-C does: the embedded
+    # teacher's server is stopped on the way out instead of outliving the build, and the run resumes
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         report = run_build(
             recipe,

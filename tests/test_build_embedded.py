@@ -6,15 +6,19 @@ run here. Its replies are weak; the test checks the plumbing and the guarantees,
 the report, that every kept record validates, that the teacher's name and weights' sha256 are
 in the report and in every teacher-written record (kept or rejected), that the server is
 stopped afterwards, and - from the server's own access log - that a second build sends it no
-completion request at all.
+completion request at all; and that SIGTERM stops a build and its server as Ctrl-C does.
 """
 
 import hashlib
 import json
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import httpx
 import pytest
-from factory_cli import assert_valid_run, records, run_cli
+from factory_cli import FACTORY, assert_valid_run, records, run_cli
 
 from factory.teacher.embedded import model_path
 
@@ -79,3 +83,59 @@ def test_embedded_build_then_cached_rebuild(tmp_path):
     assert _completions_served(run_dir2) == failed  # only failures are asked again
     assert report2["cache"]["misses"] == 0 and report2["cache"]["hits"] == 20 - failed
     assert (run_dir2 / "dataset.jsonl").read_text() == (run_dir / "dataset.jsonl").read_text()
+
+
+def _children(pid: int) -> dict[int, str]:
+    """{pid: command line} of the processes whose parent is `pid` (Linux /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found[int(entry.name)] = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                )
+        except (OSError, ValueError, IndexError):
+            continue  # it ended while we read
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+def test_sigterm_stops_the_build_and_its_teacher_server(tmp_path):
+    """A build ended with SIGTERM (a CI timeout, `timeout`, a scheduler) stops as Ctrl-C does: it says
+    how to resume, and the embedded llama.cpp server it started does not outlive it."""
+    command = [*FACTORY, "build", "rem_queries", "--teacher", "embedded:smollm2-135m"]
+    command += ["--limit", "40", "--out", str(tmp_path), "--run", "r"]
+    build = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        server = None
+        deadline = time.monotonic() + 300  # a ceiling against hanging, not a timing
+        while server is None and build.poll() is None and time.monotonic() < deadline:
+            server = next(
+                (pid for pid, line in _children(build.pid).items() if "llama_cpp.server" in line),
+                None,
+            )
+            time.sleep(0.2)
+        assert server is not None, "the build never started its teacher's server"
+        build.send_signal(signal.SIGTERM)
+        _, stderr = build.communicate(timeout=120)
+    finally:
+        build.kill()
+    assert build.returncode == 130, stderr
+    assert (
+        "interrupted; what finished is kept. Resume with: factory build rem_queries --run r"
+        in stderr
+    )
+    deadline = time.monotonic() + 60
+    while not _gone(server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _gone(server)
