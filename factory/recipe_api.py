@@ -38,6 +38,7 @@ OPTIONAL = (
     "pii_vocabulary",
     "student_system",
     "student_answer",
+    "student_output",
     "answer_schema",
     "annotation_questions",
     "annotation_suggestions",
@@ -109,6 +110,12 @@ class RecipeModule(Protocol):
         """The assistant turn the student learns for this record (e.g. a code block, a <tool_call>).
         Called by export and eval. Default: the output as JSON, the schema's required keys first
         (a string output as it is)."""
+
+    def student_output(self, reply: str) -> Any:
+        """The output a student's reply stands for: the inverse of student_answer (e.g. a bare query
+        -> the record's whole output, its other fields derived from it). Raises ValueError when the
+        reply holds none. Called by the proxy on every reply it judges, and by a recipe's metrics.
+        Default: the JSON the reply holds (a string schema: the reply's text)."""
 
     def answer_schema(self, record: dict) -> dict | None:
         """The JSON Schema every answer turn for this record's request matches (e.g. a call of one of
@@ -224,6 +231,12 @@ class Hooks:
         """The recipe's answer turn, or None: the caller writes the output as JSON (factory.export.formats)."""
         own = self._own("student_answer")
         return own(record) if own else None
+
+    def student_output(self, reply: str) -> Any:
+        """The recipe's reading of a reply; None where the recipe has none (the caller reads JSON).
+        Raises ValueError for a reply the recipe's reading finds no output in."""
+        own = self._own("student_output")
+        return own(reply) if own else None
 
     def answer_schema(self, record: dict) -> dict | None:
         own = self._own("answer_schema")

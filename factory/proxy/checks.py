@@ -132,9 +132,12 @@ class RecipeChecks:
                 "arguments": arguments if arguments is not None else {},
             }
         text = message_text(message.get("content"))
-        if self.string_output:
-            return text.strip() or None
+        hooks = self.recipe.hooks
         try:
+            if hooks.defines("student_output"):  # e.g. a bare REM query, its fields derived
+                return hooks.student_output(text)
+            if self.string_output:
+                return text.strip() or None
             return extract_json(text)
         except ValueError:
             return None

@@ -1,8 +1,11 @@
 """rem_queries metrics (seed 002): score one predicted reply against the expected record.
 
-`score(reply, record)` -> per-example values in [0, 1]:
+The reply is read by recipe.student_output: the bare REM query the student writes, with the
+fields it implies, or a JSON object as it is (a teacher's reply). `score(reply, record)` ->
+per-example values in [0, 1]:
 - intent: the predicted `intent` and `query_type` are the expected ones
-- valid: the reply is JSON, passes the schema and the REM validator (query parses, fields agree)
+- valid: the reply passes the schema and the REM validator (query parses, fields agree; a bare
+  query's fields agree by construction)
 - parameters: share of the expected parameter fields predicted with the same value
 - executes: the predicted REM query runs: SQL compiles on the SQLite fixture of the three
   tables, the other operations parse with known tables and in-range values
@@ -20,9 +23,8 @@ import sqlglot
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from factory.teacher.extract import extract_json
 from pipelines.rem_queries import rem
-from pipelines.rem_queries.recipe import build_output
+from pipelines.rem_queries.recipe import build_output, student_output
 
 MAIN = "intent"
 METRICS = ("intent", "valid", "parameters", "executes", "exact")
@@ -76,7 +78,7 @@ def _canonical_token(token: str) -> str:
 def score(reply: str | None, record: dict, validator) -> dict[str, float]:
     expected = record["output"]
     try:
-        predicted = extract_json(reply)
+        predicted = student_output(reply or "")
     except ValueError:
         predicted = None
     if not isinstance(predicted, dict):

@@ -11,6 +11,10 @@
   record's input, output and labels; the validator then parses and executes its query.
 - `validate(record)`: None, or (reason, detail) — the REM query parses and executes, the
   structured output agrees with it, and a teacher variation kept every literal value (by meaning).
+- `student_answer(record)` / `student_output(reply)`: the student learns to write the REM query
+  alone; intent, query type, parameters and explanation follow from it (build_output), so a
+  student spends no tokens, and makes no mistakes, on fields that only restate the query. A JSON
+  reply (a teacher's, an older student's) is read as it is.
 Schema validation is done by the core against schemas/rem_query.schema.json.
 """
 
@@ -49,6 +53,37 @@ def build_output(rem_query: str, explanation: str | None = None) -> dict:
         "explanation": explanation or explain(query_type, params),
         "rem": rem_query.strip(),
     }
+
+
+def student_answer(record: dict) -> str:
+    """The REM query alone: what the student writes."""
+    return record["output"]["rem"]
+
+
+_FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)\s*```", re.S)
+
+
+def student_output(reply: str) -> dict:
+    """The output a reply stands for: a JSON object as it is, else its query (the first line, a
+    ``` fence or a "REM:" label around it allowed) with the fields build_output derives from it.
+    ValueError when the reply is neither."""
+    from factory.teacher.extract import extract_json
+
+    try:
+        found = extract_json(reply)
+    except ValueError:
+        found = None
+    if isinstance(found, dict):
+        return found
+    text = reply.strip()
+    fenced = _FENCE.search(text)
+    lines = [line.strip() for line in (fenced.group(1) if fenced else text).splitlines()]
+    query = next((line for line in lines if line), "")
+    query = re.sub(r"^(?:REM(?: query)?\s*:\s*)", "", query, flags=re.I).strip("`").strip()
+    try:
+        return build_output(query)
+    except rem.RemError as exc:
+        raise ValueError(f"the reply is no JSON and no REM query ({exc})") from None
 
 
 def pii_vocabulary() -> list[str]:

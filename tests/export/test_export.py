@@ -147,13 +147,15 @@ def test_formats_round_trip_through_datasets(fmt, key, tmp_path):
         "sharegpt": lambda r: r["conversations"][2]["value"],
         "alpaca": lambda r: r["output"],
     }[fmt](rows[0])
-    assert list(json.loads(answer)) == [
-        "intent",
-        "query_type",
-        "parameters",
-        "explanation",
-        "rem",
-    ]  # schema order
+    assert "\n" not in answer and build_output(answer)["rem"] == answer  # the bare REM query
+
+
+def test_the_default_answer_is_json_with_the_schemas_required_keys_first():
+    from factory.export.formats import answer
+
+    record = {"output": {"explanation": "e", "rem": "LOOKUP a", "intent": "lookup"}}
+    assert list(json.loads(answer(record, ("intent", "rem")))) == ["intent", "rem", "explanation"]
+    assert answer({"output": "ls -la"}) == "ls -la"  # a string output as it is
 
 
 def test_leaks_are_found_by_cosine_and_by_ngram(tmp_path):

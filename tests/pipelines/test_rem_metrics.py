@@ -77,6 +77,18 @@ def _reply(rem: str, **changes) -> str:
             "I'm glad you asked!",
             {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0},
         ),
+        (  # the student's own form: the bare query, its fields derived from it
+            "SELECT * FROM resources WHERE category = 'diary' ORDER BY created_at DESC LIMIT 5",
+            {"intent": 1.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 1.0},
+        ),
+        (
+            '```\nSEARCH "diary" IN resources LIMIT 5\n```',
+            {"intent": 0.0, "valid": 1.0, "parameters": 2 / 3, "executes": 1.0, "exact": 0.0},
+        ),
+        (
+            "SELECT nope FROM resources",
+            {"intent": 0.0, "valid": 0.0, "parameters": 0.0, "executes": 0.0, "exact": 0.0},
+        ),
     ],
 )
 def test_score_by_hand(reply, expected, validator):
@@ -490,3 +502,25 @@ def test_eval_system_file_replaces_the_student_prompt_and_is_recorded(tmp_path):
         f"error: --system {tmp_path / 'nope.txt'}: cannot read it"
     )
     assert not (tmp_path / "e" / "rem_queries" / "evals").exists()
+
+
+def test_the_student_writes_the_query_and_its_reading_gives_back_the_output():
+    """student_answer is the REM query alone; student_output reads it back to the whole output (and
+    a JSON reply as it is), so export, eval and the proxy agree on what a reply means."""
+    from factory.export.formats import student_turns
+    from pipelines.rem_queries import recipe as rem_recipe
+
+    recipe = load_recipe("rem_queries")
+    for seed in rem_recipe.grammar_seeds(40, 3):
+        record = {**seed, "provenance": {}}
+        system, user, answer = student_turns(recipe, record)
+        assert answer == seed["output"]["rem"] and "REM query only" in system
+        read = rem_recipe.student_output(answer)
+        assert {k: read[k] for k in ("intent", "query_type", "parameters", "rem")} == {
+            k: seed["output"][k] for k in ("intent", "query_type", "parameters", "rem")
+        }
+    as_json = json.dumps(EXPECTED["output"])
+    assert rem_recipe.student_output(f"Here it is: {as_json}") == EXPECTED["output"]
+    assert rem_recipe.student_output("REM: LOOKUP res-1")["query_type"] == "LOOKUP"
+    with pytest.raises(ValueError, match="no JSON and no REM query"):
+        rem_recipe.student_output("I'm glad you asked!")
