@@ -168,6 +168,10 @@ class RecipeChecks:
                 },
             }
             return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
+        if self.recipe.hooks.defines("student_output") and not isinstance(output, str):
+            # the student writes a short form (a bare REM query); the caller gets the whole output,
+            # in the form the teacher answered with
+            return {"role": "assistant", "content": json.dumps(output, ensure_ascii=False)}, "stop"
         return {"role": "assistant", "content": message_text(message.get("content"))}, "stop"
 
     def compare(self, body: dict, teacher_message: Any, student_text: str) -> dict | None:

@@ -65,6 +65,24 @@ def test_rem_queries_student_prompt_and_the_recipes_checks():
     assert scores["main"] == "intent" and scores["scores"]["exact"] == 1.0
 
 
+def test_rem_queries_student_writes_the_bare_query_and_the_caller_gets_the_whole_output():
+    """The student's own form (student_answer: the REM query alone) is judged as the output it
+    stands for, and the caller gets that output as JSON, as the teacher would have answered."""
+    checks = RecipeChecks(load_recipe("rem_queries"))
+    message = {"role": "assistant", "content": "LOOKUP notes-q4-planning"}
+    verdict = checks.judge(REQUEST, message)
+    assert verdict.ok and verdict.output == LOOKUP
+    answer, finish = checks.answer(REQUEST, verdict.output, message)
+    assert json.loads(answer["content"]) == LOOKUP and finish == "stop"
+    assert checks.judge(REQUEST, {"role": "assistant", "content": "LOOKUP"}).reason == (
+        "reply_not_parsed"
+    )
+    scores = checks.compare(
+        REQUEST, {"role": "assistant", "content": json.dumps(LOOKUP)}, "LOOKUP notes-q4-planning"
+    )
+    assert scores["scores"]["intent"] == scores["scores"]["exact"] == 1.0
+
+
 def test_toolcalls_student_sees_hermes_tools_and_its_call_becomes_a_native_one():
     checks = RecipeChecks(load_recipe("toolcalls"))
     body = ask("Lisbon")
