@@ -64,3 +64,37 @@ def assert_valid_run(run_dir: Path, report: dict, recipe_name: str = "rem_querie
         if row["name"] not in ("generate", "invent"):
             assert row["in"] == row["out"] + len(rejected)
     return kept
+
+
+def child_processes(pid: int) -> dict[int, str]:
+    """{pid: command line} of the running processes whose parent is `pid` (Linux /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found[int(entry.name)] = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                )
+        except (OSError, ValueError, IndexError):
+            continue  # it ended while we read
+    return found
+
+
+def process_gone(pid: int, ceiling: float = 60) -> bool:
+    """Wait until the process `pid` has ended (or is a zombie); False if it still runs after `ceiling`
+    seconds (a ceiling against hanging, not a timing)."""
+    import time
+
+    deadline = time.monotonic() + ceiling
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.2)
+    return False

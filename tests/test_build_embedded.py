@@ -14,11 +14,10 @@ import json
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-from factory_cli import FACTORY, assert_valid_run, records, run_cli
+from factory_cli import FACTORY, assert_valid_run, child_processes, process_gone, records, run_cli
 
 from factory.teacher.embedded import model_path
 
@@ -85,31 +84,6 @@ def test_embedded_build_then_cached_rebuild(tmp_path):
     assert (run_dir2 / "dataset.jsonl").read_text() == (run_dir / "dataset.jsonl").read_text()
 
 
-def _children(pid: int) -> dict[int, str]:
-    """{pid: command line} of the processes whose parent is `pid` (Linux /proc)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found[int(entry.name)] = (
-                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                )
-        except (OSError, ValueError, IndexError):
-            continue  # it ended while we read
-    return found
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    return state == "Z"
-
-
 def test_sigterm_stops_the_build_and_its_teacher_server(tmp_path):
     """A build ended with SIGTERM (a CI timeout, `timeout`, a scheduler) stops as Ctrl-C does: it says
     how to resume, and the embedded llama.cpp server it started does not outlive it."""
@@ -121,7 +95,11 @@ def test_sigterm_stops_the_build_and_its_teacher_server(tmp_path):
         deadline = time.monotonic() + 300  # a ceiling against hanging, not a timing
         while server is None and build.poll() is None and time.monotonic() < deadline:
             server = next(
-                (pid for pid, line in _children(build.pid).items() if "llama_cpp.server" in line),
+                (
+                    pid
+                    for pid, line in child_processes(build.pid).items()
+                    if "llama_cpp.server" in line
+                ),
                 None,
             )
             time.sleep(0.2)
@@ -135,7 +113,4 @@ def test_sigterm_stops_the_build_and_its_teacher_server(tmp_path):
         "interrupted; what finished is kept. Resume with: factory build rem_queries --run r"
         in stderr
     )
-    deadline = time.monotonic() + 60
-    while not _gone(server) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _gone(server)
+    assert process_gone(server)

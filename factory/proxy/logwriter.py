@@ -21,7 +21,8 @@ end-user ids, metadata; plus the proxy's own `detail` strings), replaces the tea
 proxy's keys by <API_KEY>, appends them with one os.write, fsyncs, and marks them done in the
 spool. At start-up, exchanges a killed proxy left in the spool are scrubbed into the log first
 (skipping any already there, by `proxy.id`); `close()` drains the queue. With the recipe's
-`pii.policy: off`, only secrets are redacted (factory.pii_secrets.redact_secrets). A log line is
+`pii.policy: off`, only secrets are redacted (factory.pii_secrets.redact_secrets). The scrubber
+ends by itself when its proxy is gone, SIGKILL included. A log line is
 therefore written some milliseconds after its answer (`flush()` waits for the queue); traffic
 above the scrubber's rate (about 20-40 exchanges/s a core on this project's 2-core machine)
 grows the backlog, in the spool and in memory, until it calms down.
@@ -245,12 +246,23 @@ def _start_scrubber(secrets: tuple, entities: tuple, thresholds: dict, allow: tu
     _SECRETS = secrets
     from factory.pii import Scrubber
 
+    parent = os.getppid()
+    threading.Thread(target=_end_with, args=(parent,), name="end-with-proxy", daemon=True).start()
+
     try:
         os.nice(19)  # the request path comes first
     except OSError:
         pass
     _SCRUBBER = Scrubber(entities, thresholds, allow)
     _SCRUBBER.redact(["warm-up"])
+
+
+def _end_with(parent: int, every: float = 1.0) -> None:
+    """End this scrubber once its proxy is gone: a SIGKILLed proxy cannot shut its pool down, and
+    the worker would wait on the pool's queue for ever (half a GiB of spaCy and presidio)."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
 
 
 def _lines_here(datas: list[bytes]) -> list[bytes]:

@@ -14,7 +14,7 @@ import time
 
 import httpx
 import pytest
-from factory_cli import assert_valid_run, records, run_cli
+from factory_cli import assert_valid_run, child_processes, process_gone, records, run_cli
 from proxy_helpers import KEY, ask, exchanges, proxy, student_reply, teacher_reply
 
 from factory.proxy.logwriter import ExchangeLog
@@ -63,8 +63,14 @@ def test_a_killed_proxy_loses_no_answered_exchange(tmp_path):
                 if len(answered) >= 60:
                     break
                 time.sleep(0.1)
+            scrubbers = [
+                pid
+                for pid, line in child_processes(process.pid).items()
+                if "multiprocessing" in line
+            ]
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+            assert scrubbers and all(process_gone(pid) for pid in scrubbers)  # no orphan left
             stop.set()
             for thread in threads:
                 thread.join()
