@@ -8,7 +8,8 @@ looks for such escapes (GBNF knows \\x \\u \\U \\t \\r \\n \\\\ \\" \\[ \\]). It
 llama.cpp; other grammar errors still surface as failed teacher calls.
 `one_type_each(schema)` is the schema as that converter needs it: llama-cpp-python 0.3.16 reads
 `"type": [A, B]` alone and drops the keywords beside it (a pattern on a nullable string would
-constrain nothing), so each type becomes an anyOf alternative that keeps them.
+constrain nothing), so each type becomes an anyOf alternative that keeps them; and it has no
+integer ranges, so a small one becomes the enum of its values.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ _ESCAPE = re.compile(r"\\(.)")
 _KNOWN = set('xuUtrn\\"[]')
 
 
+MAX_ENUMERATED_RANGE = 1000  # an integer range up to this many values becomes an enum
+
+
 def one_type_each(node):
-    """The schema with every `"type": [A, B, ...]` written as anyOf [{..., "type": A}, ...]."""
+    """The schema with every `"type": [A, B, ...]` written as anyOf [{..., "type": A}, ...], and every
+    integer with a small `minimum`..`maximum` range as the enum of its values (the converter has no
+    integer ranges: `minutes` of 5..480 would take 1530)."""
     if isinstance(node, list):
         return [one_type_each(item) for item in node]
     if not isinstance(node, dict):
@@ -30,6 +36,15 @@ def one_type_each(node):
     if isinstance(node.get("type"), list):
         rest = {key: value for key, value in node.items() if key != "type"}
         return {"anyOf": [{**rest, "type": kind} for kind in node["type"]]}
+    low, high = node.get("minimum"), node.get("maximum")
+    if (
+        node.get("type") == "integer"
+        and isinstance(low, int)
+        and isinstance(high, int)
+        and 0 <= high - low < MAX_ENUMERATED_RANGE
+        and "enum" not in node
+    ):
+        return {"enum": list(range(low, high + 1))}
     return node
 
 

@@ -59,9 +59,10 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
     ]  # no (half-written) GGUF left behind
 
 
-def test_grammar_keeps_the_keywords_beside_a_list_of_types():
-    """llama-cpp-python's converter reads "type": [A, B] alone; grammar_for splits it first, so a
-    pattern on a nullable string still constrains the string (and null stays allowed)."""
+def test_grammar_keeps_the_keywords_beside_a_list_of_types_and_integer_ranges():
+    """llama-cpp-python's converter reads "type": [A, B] alone and has no integer ranges; grammar_for
+    splits the types first (a pattern on a nullable string still constrains the string, and null
+    stays allowed) and writes a small range as the enum of its values."""
     from train.gguf import grammar_for
 
     schema = {
@@ -71,6 +72,10 @@ def test_grammar_keeps_the_keywords_beside_a_list_of_types():
     }
     text = grammar_for(schema)._grammar
     assert '"NW"' in text and "null" in text
+    minutes = grammar_for({"type": "integer", "minimum": 5, "maximum": 480})._grammar
+    assert (
+        '"480"' in minutes and '"5"' in minutes and '"481"' not in minutes and '"4"' not in minutes
+    )
     with pytest.raises(
         ConfigError, match="cannot decode under this answer schema: llama.cpp cannot"
     ):
