@@ -75,7 +75,10 @@ class GGUFModel:
         self.max_new_tokens, self.model = max_new_tokens, GGUFChat(Path(path))
 
     def __call__(self, messages: list[dict], schema: dict | None = None) -> tuple[str, int]:
-        return self.model.chat(messages, self.max_new_tokens, schema)
+        from factory.teacher.grammar import llama_grammar
+
+        grammar = llama_grammar(schema) if schema is not None else None
+        return self.model.chat(messages, self.max_new_tokens, grammar)
 
 
 class Endpoint:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import json
 import shutil
 import subprocess
 import sys
@@ -166,21 +165,6 @@ def convert(model_dir: Path, outtype: str = "q8_0", out: Path | None = None) -> 
     return out
 
 
-def grammar_for(schema: dict):
-    """llama.cpp's grammar for replies that are one JSON value matching `schema` (llama.cpp's own
-    json-schema-to-grammar: an object's required keys first, then the optional ones, each in the
-    schema's order), after factory.teacher.grammar's fixes and checks: a schema it cannot turn into
-    a grammar llama.cpp parses is one ConfigError, raised before any request."""
-    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
-
-    from factory.teacher.grammar import grammar_problem, one_type_each
-
-    schema = one_type_each(schema)
-    if (problem := grammar_problem(schema)) is not None:
-        raise ConfigError(f"cannot decode under this answer schema: {problem}")
-    return LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), verbose=False)
-
-
 class GGUFChat:
     """A GGUF file loaded by llama.cpp in this process; `chat(messages)` -> (reply, new tokens), greedy."""
 
@@ -197,13 +181,11 @@ class GGUFChat:
         except ValueError as exc:  # llama.cpp refused the file
             raise ConfigError(f"llama.cpp cannot load {gguf} ({exc})") from None
 
-    def chat(
-        self, messages: list[dict], max_tokens: int, schema: dict | None = None
-    ) -> tuple[str, int]:
-        """Greedy reply; with `schema` decoded under it (grammar_for: llama.cpp's JSON Schema grammar)."""
-        grammar = {"grammar": grammar_for(schema)} if schema is not None else {}
+    def chat(self, messages: list[dict], max_tokens: int, grammar=None) -> tuple[str, int]:
+        """Greedy reply; with `grammar` (a llama_cpp LlamaGrammar) decoded under it."""
+        constrained = {"grammar": grammar} if grammar is not None else {}
         reply = self.model.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=0, **grammar
+            messages=messages, max_tokens=max_tokens, temperature=0, **constrained
         )
         return reply["choices"][0]["message"]["content"] or "", reply["usage"]["completion_tokens"]
 

@@ -66,3 +66,18 @@ def grammar_problem(schema: dict) -> str | None:
                     "which its parser rejects; write a character class such as [0-9] instead of \\d"
                 )
     return None
+
+
+def llama_grammar(schema: dict):
+    """llama.cpp's grammar for replies that are one JSON value matching `schema` (llama.cpp's own
+    json-schema-to-grammar: an object's required keys first, then the optional ones, each in the
+    schema's order), after one_type_each; ConfigError when grammar_problem finds one llama.cpp's
+    parser would refuse, raised before any request."""
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    from factory.errors import ConfigError
+
+    schema = one_type_each(schema)
+    if (problem := grammar_problem(schema)) is not None:
+        raise ConfigError(f"cannot decode under this answer schema: {problem}")
+    return LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), verbose=False)

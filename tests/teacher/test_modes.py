@@ -20,6 +20,7 @@ from factory.record import Record, Rejected
 from factory.stages.base import BuildOptions, StageSettings
 from factory.stages.generate import GenerateStage
 from factory.stages.invent import InventStage
+from factory.teacher.grammar import one_type_each
 from factory.teacher.modes import WriteAnswer, WriteNewExamples, WritePairs, WriteVariations
 from factory.teacher.spec import TeacherSpec
 from factory.teacher.task import TeacherTask
@@ -109,7 +110,8 @@ def test_a_recipe_hook_supplies_its_own_task_which_the_stage_runs(tmp_path):
         shown = server.prompts[0]
     assert task.name == "write_judge" and "Score 1-5: Get res-1 -> LOOKUP res-1" in shown
     constrained = llm.generation_kwargs["extra_body"]["response_format"]["schema"]
-    assert constrained == Judge.reply_schema(recipe, 1)  # the class's schema reaches the server
+    # the class's schema reaches the server, in the form llama.cpp's converter reads
+    assert constrained == one_type_each(Judge.reply_schema(recipe, 1))
     kept = [r for r in out if not isinstance(r, Rejected)]
     rejected = [r for r in out if isinstance(r, Rejected)]
     assert [r["labels"].get("score") for r in kept] == [None, 4, None]  # seed, judged, seed

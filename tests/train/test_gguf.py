@@ -63,7 +63,7 @@ def test_grammar_keeps_the_keywords_beside_a_list_of_types_and_integer_ranges():
     """llama-cpp-python's converter reads "type": [A, B] alone and has no integer ranges; grammar_for
     splits the types first (a pattern on a nullable string still constrains the string, and null
     stays allowed) and writes a small range as the enum of its values."""
-    from train.gguf import grammar_for
+    from factory.teacher.grammar import llama_grammar as grammar_for
 
     schema = {
         "type": "object",
