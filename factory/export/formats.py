@@ -15,13 +15,18 @@ from __future__ import annotations
 import json
 
 
+def in_order(obj: dict, order) -> dict:
+    """`obj` with the keys of `order` first, in that order, then its other keys as they were."""
+    ordered = {key: obj[key] for key in order if key in obj}
+    ordered.update((key, value) for key, value in obj.items() if key not in ordered)
+    return ordered
+
+
 def answer(record: dict, order: tuple[str, ...] = ()) -> str:
     output = record["output"]
     if isinstance(output, str):
         return output
-    ordered = {key: output[key] for key in order if key in output}
-    ordered.update((key, value) for key, value in output.items() if key not in ordered)
-    return json.dumps(ordered, ensure_ascii=False)
+    return json.dumps(in_order(output, order), ensure_ascii=False)
 
 
 def student_turns(recipe, record: dict) -> tuple[str, str, str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 _ESCAPE = re.compile(r"\\(.)")
 _KNOWN = set('xuUtrn\\"[]')
@@ -48,36 +49,48 @@ def one_type_each(node):
     return node
 
 
-def grammar_problem(schema: dict) -> str | None:
-    """None if the schema converts to a grammar llama.cpp can parse, else what is wrong."""
+def _converted(schema_json: str) -> tuple[str | None, str | None]:
+    """(the GBNF llama.cpp's converter makes of the schema, None) or (None, what is wrong with it)."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
     try:
-        from llama_cpp.llama_grammar import json_schema_to_gbnf
-    except ImportError:  # no llama.cpp here: nothing will use the grammar
-        return None
-    try:
-        gbnf = json_schema_to_gbnf(json.dumps(schema))
+        gbnf = json_schema_to_gbnf(schema_json)
     except Exception as exc:  # the converter raises plain Exceptions for unsupported keywords
-        return f"llama.cpp cannot turn it into a grammar ({exc})"
+        return None, f"llama.cpp cannot turn it into a grammar ({exc})"
     for line in gbnf.splitlines():
         for escape in _ESCAPE.finditer(line):
             if escape.group(1) not in _KNOWN:
-                return (
+                return None, (
                     f"llama.cpp's grammar would hold the escape \\{escape.group(1)} (rule `{line.strip()[:80]}`), "
                     "which its parser rejects; write a character class such as [0-9] instead of \\d"
                 )
-    return None
+    return gbnf, None
+
+
+def grammar_problem(schema: dict) -> str | None:
+    """None if the schema converts to a grammar llama.cpp can parse, else what is wrong."""
+    try:
+        import llama_cpp.llama_grammar  # noqa: F401
+    except ImportError:  # no llama.cpp here: nothing will use the grammar
+        return None
+    return _converted(json.dumps(schema))[1]
 
 
 def llama_grammar(schema: dict):
     """llama.cpp's grammar for replies that are one JSON value matching `schema` (llama.cpp's own
     json-schema-to-grammar: an object's required keys first, then the optional ones, each in the
-    schema's order), after one_type_each; ConfigError when grammar_problem finds one llama.cpp's
-    parser would refuse, raised before any request."""
-    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+    schema's order), after one_type_each; ConfigError when the converter fails or makes a grammar
+    llama.cpp's parser would refuse, raised before any request. Made once per distinct schema."""
+    return _llama_grammar(json.dumps(one_type_each(schema)))
+
+
+@lru_cache(maxsize=64)
+def _llama_grammar(schema_json: str):
+    from llama_cpp.llama_grammar import LlamaGrammar
 
     from factory.errors import ConfigError
 
-    schema = one_type_each(schema)
-    if (problem := grammar_problem(schema)) is not None:
+    gbnf, problem = _converted(schema_json)
+    if problem is not None:
         raise ConfigError(f"cannot decode under this answer schema: {problem}")
-    return LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), verbose=False)
+    return LlamaGrammar.from_string(gbnf, verbose=False)

@@ -24,6 +24,7 @@ import re
 from typing import Any, Iterator
 
 from factory.literals import said_in, spelled_out
+from factory.teacher.extract import extract_json
 from pipelines.rem_queries import grammar, rem, vocabulary
 
 LABELS = ("intent", "query_type")
@@ -67,8 +68,6 @@ def student_output(reply: str) -> dict:
     """The output a reply stands for: a JSON object as it is, else its query (the first line, a
     ``` fence or a "REM:" label around it allowed) with the fields build_output derives from it.
     ValueError when the reply is neither."""
-    from factory.teacher.extract import extract_json
-
     try:
         found = extract_json(reply)
     except ValueError:

@@ -175,7 +175,8 @@ def keep_values(text: str, output: dict) -> list[str]:
     return seen
 
 
-def _function(tools: list, name: str) -> dict | None:
+def tool_function(tools: list, name: str) -> dict | None:
+    """The function definition of the tool called `name`, or None."""
     for tool in tools:
         if tool_name(tool) == name:
             return tool.get("function", tool)
@@ -198,7 +199,7 @@ def _path(error) -> str:
 
 def check_call(call: dict, tools: list) -> tuple[str, str] | None:
     name, arguments = call["name"], call["arguments"]
-    spec = _function(tools, name)
+    spec = tool_function(tools, name)
     if spec is None:
         known = ", ".join(str(tool_name(tool)) for tool in tools)
         return "toolcall_unknown_function", f"{name!r} is not among the tools: {known}"
@@ -264,7 +265,7 @@ def make_pair(item: Any, seed: dict) -> dict:
     if problem:
         raise ValueError(f"{problem[0]}: {problem[1]}")
     text = " ".join(item["input"].split())
-    implied = _enum_values((_function(tools, call["name"]) or {}).get("parameters"))
+    implied = _enum_values((tool_function(tools, call["name"]) or {}).get("parameters"))
     for value in _scalars(call["arguments"]):
         if value.casefold() not in implied and not (_mentions(text, value) or said_in(value, text)):
             raise ValueError(

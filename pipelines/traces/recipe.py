@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from factory.errors import ConfigError
+from factory.export.formats import in_order
 from factory.record import Rejected, SeedError
 from factory.sources.log_fields import BadLine
 from factory.sources.log_fields import response_format as read_response_format
 from factory.sources.logs import LogStats, read_logs
+from pipelines.toolcalls.recipe import tool_function
 from pipelines.traces import sites
 from pipelines.traces.sites import check_answer, is_call, logged_call, site_context
 
@@ -256,23 +258,13 @@ def _schema_order(value: Any, schema: dict) -> Any:
     if not isinstance(value, dict):
         return value
     properties, required = schema.get("properties") or {}, schema.get("required") or []
-    order = [key for key in properties if key in required] + list(properties)
-    ordered = {key: value[key] for key in order if key in value}
-    ordered.update((key, item) for key, item in value.items() if key not in ordered)
-    return ordered
+    return in_order(value, [key for key in properties if key in required] + list(properties))
 
 
 def student_answer(record: dict) -> str:
     output, context = record["output"], record["provenance"]["context"]
     if is_call(output, context):
-        tool = next(
-            (
-                tool.get("function", tool)
-                for tool in context["tools"]
-                if tool.get("function", tool).get("name") == output["name"]
-            ),
-            {},
-        )
+        tool = tool_function(context["tools"], output["name"]) or {}
         arguments = _schema_order(output["arguments"], tool.get("parameters") or {})
         return _compact({"name": output["name"], "arguments": arguments})
     return _compact(
