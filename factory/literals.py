@@ -7,8 +7,8 @@ verbatim (any case, as a whole word) or holds its meaning:
 
 - an ISO date (YYYY-MM-DD): a date with day, month and year that `dateparser` finds in the text;
 - a whole number: the number after `text2num` turned number words into digits ("the first three");
-- a decimal between 0 and 1 (a similarity threshold): that number, or its percentage ("70%",
-  "70 percent", "seventy percent").
+- a decimal between 0 and 1 (a similarity threshold): that number (".7" too), or its percentage
+  ("70%", "70 percent", "seventy percent").
 
 Anything else (keys, identifiers, quoted search terms, paths, flags, edge types) must stay
 verbatim. It compares one value with one text; which values a recipe keeps is the recipe's.
@@ -21,7 +21,7 @@ from datetime import date
 from functools import lru_cache
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(\s*(?:%|percent\b|per cent\b))?")
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)(\s*(?:%|percent\b|per cent\b))?")
 
 
 def spelled_out(value: str, text: str) -> bool:

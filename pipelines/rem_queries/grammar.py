@@ -2,9 +2,12 @@
 
 `generate(count, random_seed)` is deterministic and cycles through the five operations,
 so any 5 consecutive pairs cover LOOKUP, SEARCH, SQL, FUZZY and TRAVERSE until the smallest
-operation runs out of distinct pairs; the grammar holds about 4,000 distinct pairs. Each pair
+operation runs out of distinct pairs; the grammar holds over a million
+distinct pairs (LOOKUP about 2,000, SQL about 10,000, most of them SEARCH). Each pair
 is a dict {"text", "rem", "template"}; turning it into a record is recipe.py's job. The slot
-values (topics, keys, dates, limits...) are in vocabulary.py.
+values (topics, keys, dates, limits...) are in vocabulary.py; numbers, dates and thresholds are
+spelled the ways people spell them (factory.surface: "five", "Sept 1st 2024", "70%"), while the
+query keeps their canonical form.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 import random
 from typing import Callable, Iterator
 
+from factory.surface import day, fraction, number
 from pipelines.rem_queries.vocabulary import (
     CATEGORIES,
     DATES,
+    EDGE_NAMES,
     EDGES,
     ENTITY_KEYS,
     ENTITY_TYPES,
@@ -41,6 +46,8 @@ def _lookup(r: random.Random) -> tuple[str, str, str]:
                 "get the {t} entry {k}",
                 "Fetch {k} from {t}",
                 "in {t}, what's under {k}?",
+                "open {k}, it's one of my {t}",
+                "{k} from the {t} table",
             ]
         )
         return text.format(k=key, t=table), f"LOOKUP {key} IN {table}", "lookup_table"
@@ -57,6 +64,12 @@ def _lookup(r: random.Random) -> tuple[str, str, str]:
             "can you open {k}",
             "{k} please",
             "what does {k} say?",
+            "bring up {k}",
+            "display {k}",
+            "retrieve the {k} entry",
+            "what's in {k}?",
+            "I'd like to read {k}",
+            "show {k}",
         ]
     )
     return text.format(k=key), f"LOOKUP {key}", "lookup"
@@ -75,10 +88,13 @@ def _search(r: random.Random) -> tuple[str, str, str]:
                 "Give me {n} {noun} that discuss {t}",
                 "just {n} {noun} on {t} please",
                 "what are the {n} best {noun} about {t}?",
+                "up to {n} {noun} on {t}",
+                "top {n} hits for {t} in my {noun}",
+                "{t}: give me {n} {noun}",
             ]
         )
         return (
-            text.format(n=limit, noun=noun, t=topic),
+            text.format(n=number(limit, r), noun=noun, t=topic),
             f'SEARCH "{topic}" IN {table} LIMIT {limit}',
             "search_limit",
         )
@@ -89,8 +105,15 @@ def _search(r: random.Random) -> tuple[str, str, str]:
                 "anything on {t} in my {noun}?",
                 "Search my {noun} for {t}",
                 "which {noun} talk about {t}",
+                "everything I saved about {t}",
+                "what do I have on {t}?",
+                "{noun} mentioning {t}",
+                "did I write anything about {t}?",
+                "look for {noun} on {t}",
             ]
         )
+        if "{noun}" not in text:  # no table named: the default one
+            table = "resources"
         return text.format(noun=noun, t=topic), f'SEARCH "{topic}" IN {table}', "search_all"
     dates = sorted(r.sample(DATES, 2))
     if form < 0.75:
@@ -99,10 +122,11 @@ def _search(r: random.Random) -> tuple[str, str, str]:
                 "Find {noun} about {t} since {d}",
                 "What {noun} mention {t} after {d}?",
                 "Anything in my {noun} on {t} newer than {d}?",
+                "{t} {noun} written after {d}",
             ]
         )
         return (
-            text.format(noun=noun, t=topic, d=dates[0]),
+            text.format(noun=noun, t=topic, d=day(dates[0], r)),
             f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' LIMIT 10",
             "search_time",
         )
@@ -112,10 +136,11 @@ def _search(r: random.Random) -> tuple[str, str, str]:
                 "{noun} about {t} from before {d}",
                 "What {noun} did I have on {t} before {d}?",
                 "Find {noun} on {t} older than {d}",
+                "{t}, only {noun} from before {d}",
             ]
         )
         return (
-            text.format(noun=noun, t=topic, d=dates[1]),
+            text.format(noun=noun, t=topic, d=day(dates[1], r)),
             f"SEARCH \"{topic}\" IN {table} BEFORE '{dates[1]}'",
             "search_before",
         )
@@ -124,7 +149,7 @@ def _search(r: random.Random) -> tuple[str, str, str]:
     )
     limit = " LIMIT 5" if "top 5" in text else ""
     return (
-        text.format(noun=noun, t=topic, a=dates[0], b=dates[1]),
+        text.format(noun=noun, t=topic, a=day(dates[0], r), b=day(dates[1], r)),
         f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' BEFORE '{dates[1]}'{limit}",
         "search_range",
     )
@@ -139,10 +164,11 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
                 "Show the {n} most recent {c} resources",
                 "List my last {n} {c} resources by date",
                 "latest {n} {c} notes",
+                "my {n} newest {c} resources",
             ]
         )
         return (
-            text.format(n=n, c=cat),
+            text.format(n=number(n, r), c=cat),
             f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}",
             "sql_recent",
         )
@@ -153,17 +179,22 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
                 "How many {m} moments happened since {d}?",
                 "count the {m} moments after {d}",
                 "number of {m} moments from {d} on",
+                "since {d}, how many {m} moments were there",
             ]
         )
         return (
-            text.format(m=mt, d=d),
+            text.format(m=mt, d=day(d, r)),
             f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'",
             "sql_count",
         )
     if choice == 2:
         et = r.choice(ENTITY_TYPES)
         text = r.choice(
-            ["List the names of all {e} entities", "which {e} entities do I have? names only"]
+            [
+                "List the names of all {e} entities",
+                "which {e} entities do I have? names only",
+                "just the names of my {e} entities, alphabetical",
+            ]
         )
         return (
             text.format(e=et),
@@ -189,7 +220,7 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
     if choice == 4:
         mt, (start, end) = r.choice(MOMENT_TYPES), sorted(r.sample(DATES, 2))
         return (
-            f"List {mt} moments between {start} and {end}",
+            f"List {mt} moments between {day(start, r)} and {day(end, r)}",
             f"SELECT name, resource_timestamp FROM moments WHERE moment_type='{mt}' "
             f"AND resource_timestamp >= '{start}' AND resource_timestamp < '{end}' ORDER BY resource_timestamp",
             "sql_between",
@@ -205,14 +236,27 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
         )
     if choice == 6:
         cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
-        text = r.choice(["the {n} oldest {c} resources", "show my first {n} {c} resources ever"])
+        text = r.choice(
+            [
+                "the {n} oldest {c} resources",
+                "show my first {n} {c} resources ever",
+                "earliest {n} {c} resources",
+            ]
+        )
         return (
-            text.format(n=n, c=cat),
+            text.format(n=number(n, r), c=cat),
             f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at ASC LIMIT {n}",
             "sql_oldest",
         )
     cat = r.choice(CATEGORIES)
-    text = r.choice(["How many {c} resources do I have in total?", "total number of {c} resources"])
+    text = r.choice(
+        [
+            "How many {c} resources do I have in total?",
+            "total number of {c} resources",
+            "count my {c} resources",
+            "how many {c} entries have I got",
+        ]
+    )
     return text.format(c=cat), f"SELECT COUNT(*) FROM resources WHERE category='{cat}'", "sql_total"
 
 
@@ -224,6 +268,8 @@ def _fuzzy(r: random.Random) -> tuple[str, str, str]:
             [
                 "I think I misspelled it: '{q}' in {t}",
                 "something like '{q}' in my {t}, spelling may be off",
+                "'{q}' in {t} - not sure how it's spelled",
+                "loose match for '{q}' in {t}",
             ]
         )
         return text.format(q=typo, t=table), f"FUZZY '{typo}' IN {table}", "fuzzy_default"
@@ -232,23 +278,52 @@ def _fuzzy(r: random.Random) -> tuple[str, str, str]:
             "Find {t} roughly matching '{q}' with similarity {th}",
             "I think I misspelled it: '{q}' in {t}, match at threshold {th}",
             "Fuzzy match '{q}' in my {t}, at least {th} similar",
+            "typo-tolerant search of my {t} for '{q}', similarity {th} or more",
         ]
     )
     limit = r.choice(["", "", f" LIMIT {r.choice(LIMITS)}"])
-    shown = text.format(q=typo, th=threshold, t=table) + (
-        f", top {limit.split()[-1]}" if limit else ""
+    shown = text.format(q=typo, th=fraction(threshold, r), t=table) + (
+        f", top {number(int(limit.split()[-1]), r)}" if limit else ""
     )
     return shown, f"FUZZY '{typo}' IN {table} THRESHOLD {threshold}{limit}", "fuzzy"
 
 
 def _traverse(r: random.Random) -> tuple[str, str, str]:
-    key, depth = r.choice(RESOURCE_KEYS + ENTITY_KEYS), r.choice([1, 2, 3])
+    key, depth = r.choice(RESOURCE_KEYS + ENTITY_KEYS), r.choice([1, 2, 2, 3, 3, 4, 5])
     edges = sorted(r.sample(EDGES, r.choice([1, 1, 2])), key=EDGES.index)
     plural = "s" if depth > 1 else ""
-    if r.random() < 0.2:  # every edge type, default depth
-        text = r.choice(["What is connected to {k}?", "show everything linked from {k}"])
+    form = r.random()
+    if form < 0.15:  # every edge type, default depth
+        text = r.choice(
+            [
+                "What is connected to {k}?",
+                "show everything linked from {k}",
+                "all links of {k}",
+            ]
+        )
         return text.format(k=key), f"TRAVERSE {key}", "traverse_all"
-    named = " and ".join(edges)
+    shown_depth = number(depth, r, words=0.5)
+    if form < 0.3:  # every edge type, a depth
+        text = r.choice(
+            [
+                "walk the graph out from {k}, {d} level{s}",
+                "everything connected to {k} up to {d} hop{s} away",
+                "follow all edges from {k}, depth {d}",
+            ]
+        )
+        return (
+            text.format(k=key, d=shown_depth, s=plural),
+            f"TRAVERSE {key} DEPTH {depth}",
+            "traverse_depth",
+        )
+    named = " and ".join(r.choice(EDGE_NAMES[edge]) for edge in edges)
+    if form < 0.5:  # some edge types, default depth
+        text = r.choice(["the {e} links of {k}", "what is linked to {k} as {e}?"])
+        return (
+            text.format(k=key, e=named),
+            f"TRAVERSE {key} TYPE {','.join(edges)}",
+            "traverse_type",
+        )
     text = r.choice(
         [
             "What is linked to {k} as {e}, up to {d} hop{s}?",
@@ -257,7 +332,7 @@ def _traverse(r: random.Random) -> tuple[str, str, str]:
         ]
     )
     return (
-        text.format(k=key, e=named, d=depth, s=plural),
+        text.format(k=key, e=named, d=shown_depth, s=plural),
         f"TRAVERSE {key} DEPTH {depth} TYPE {','.join(edges)}",
         "traverse",
     )

@@ -20,10 +20,12 @@ Schema validation is done by the core against schemas/rem_query.schema.json.
 
 from __future__ import annotations
 
+import random
 import re
 from typing import Any, Iterator
 
 from factory.literals import said_in, spelled_out
+from factory.surface import casual
 from factory.teacher.extract import extract_json
 from pipelines.rem_queries import grammar, rem, vocabulary
 
@@ -102,6 +104,7 @@ def pii_vocabulary() -> list[str]:
             *vocabulary.RESOURCE_KEYS,
             *vocabulary.ENTITY_KEYS,
             *vocabulary.MOMENT_KEYS,
+            *(name for names in vocabulary.EDGE_NAMES.values() for name in names),
         }
     )
 
@@ -111,10 +114,14 @@ def labels(output: dict) -> dict:
 
 
 def grammar_seeds(count: int, random_seed: int) -> Iterator[dict[str, Any]]:
+    """The grammar's pairs, each request typed the casual ways people type it (factory.surface:
+    lowercase, "pls", a typo in an ordinary word), its keys, quoted terms and values untouched."""
+    typing = random.Random(random_seed + 1)
     for pair in grammar.generate(count, random_seed):
         output = build_output(pair["rem"])
+        text = casual(pair["text"], typing, keep=keep_values(pair["text"], output))
         yield {
-            "input": pair["text"],
+            "input": text,
             "output": output,
             "labels": labels(output),
             "provenance": {"origin": "grammar", "source": f"grammar:{pair['template']}"},

@@ -54,6 +54,47 @@ TOPICS = [
     "cache invalidation",
     "board meeting",
     "running injuries",
+    # topics people save notes about in their own words, not only two-word labels
+    "fixing the dishwasher",
+    "asking for a promotion",
+    "moving to a new apartment",
+    "learning to swim",
+    "arguments about chores",
+    "birthday gift ideas",
+    "rust borrow checker",
+    "graphql pagination",
+    "terraform state locking",
+    "sourdough starter",
+    "feeling burned out",
+    "wedding speech drafts",
+    "car insurance renewal",
+    "jazz piano voicings",
+    "retirement savings",
+    "flaky integration tests",
+    "noise complaints from neighbours",
+    "dog training tips",
+    "oncall handover",
+    "memory leak in the worker",
+    "what to pack for camping",
+    "conversations with my manager",
+    "side project ideas",
+    "react state management",
+    "visa application",
+    "weekly grocery list",
+    "kafka consumer lag",
+    "migrating off jenkins",
+    "learning spanish verbs",
+    "knee physiotherapy",
+    "quarterly okrs",
+    "redis eviction policy",
+    "bike commute routes",
+    "school pickup schedule",
+    "apartment lease terms",
+    "ssl certificate expiry",
+    "climbing gym sessions",
+    "podcast recording setup",
+    "bugs reported by beta users",
+    "how we price the enterprise plan",
 ]
 MISSPELLED = [
     "machin lerning",
@@ -81,6 +122,16 @@ MISSPELLED = [
     "chache invalidation",
     "bord meeting",
     "prodcut roadmap",
+    "sourdoguh starter",
+    "terraform stat locking",
+    "gradle bulid cache",
+    "resturant reviews",
+    "retirment savings",
+    "wedding speach",
+    "dishwaser repair",
+    "graphql paginaton",
+    "kafak consumer lag",
+    "interveiw prep",
 ]
 RESOURCE_KEYS = [
     "test-resource-1",
@@ -114,6 +165,27 @@ RESOURCE_KEYS = [
     "retro-sprint-15",
     "runbook-db-failover",
     "invoice-2024-0042",
+    # identifiers come in many shapes: underscores, colons, capitals, dots, bare numbers
+    "adr-0012",
+    "rfc_auth_tokens",
+    "wiki:onboarding",
+    "JIRA-4521",
+    "PR-1893",
+    "howto_vpn_setup",
+    "notes.2024.q3",
+    "draft-essay-v2",
+    "okr-2025-q1",
+    "page-77",
+    "bug_3310",
+    "contract-acme-2024",
+    "talk-pycon-2023",
+    "memo-0315",
+    "readme-v4",
+    "INC-20931",
+    "playbook:db-restore",
+    "lesson_12",
+    "doc-8841",
+    "checklist-move-out",
 ]
 ENTITY_KEYS = [
     "sarah-123",
@@ -132,6 +204,14 @@ ENTITY_KEYS = [
     "paris-office",
     "team-data",
     "vendor-twilio",
+    "org-initech",
+    "place-lisbon",
+    "person-0042",
+    "client_umbrella",
+    "team:mobile",
+    "vendor-aws",
+    "school-riverside",
+    "lena-2207",
 ]
 MOMENT_KEYS = [
     "moment-42",
@@ -144,6 +224,13 @@ MOMENT_KEYS = [
     "review-2024-11-03",
     "retro-2024-10-31",
     "call-2024-11-12",
+    "call-2025-02-11",
+    "lunch-2024-12-03",
+    "workout_0415",
+    "session-31",
+    "standup-2025-01-06",
+    "trip-lisbon-day2",
+    "M-5512",
 ]
 CATEGORIES = ["diary", "meeting", "technical", "note", "reference"]
 MOMENT_TYPES = ["meeting", "coding", "reflection", "conversation", "exercise"]
@@ -156,10 +243,22 @@ DATES = [
     "2024-10-15",
     "2024-11-01",
     "2024-11-10",
+    "2023-03-20",
+    "2023-12-31",
+    "2024-01-01",
+    "2024-02-29",
+    "2024-06-30",
+    "2025-01-15",
+    "2025-04-02",
 ]
-LIMITS = [3, 5, 10, 20]
-THRESHOLDS = [0.6, 0.7, 0.8, 0.9]
+LIMITS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 50]
+THRESHOLDS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
 EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
+EDGE_NAMES = {  # how a request names an edge type
+    "SEE_ALSO": ["SEE_ALSO", "see also", "see-also"],
+    "PREREQUISITE": ["PREREQUISITE", "prerequisite", "prereq"],
+    "CONTINUATION": ["CONTINUATION", "continuation", "follow-up"],
+}
 
 
 TABLE_NOUNS = {
