@@ -21,6 +21,7 @@ from pipelines.rem_queries.vocabulary import (
     DATES,
     EDGE_NAMES,
     EDGES,
+    EMOTIONS,
     ENTITY_KEYS,
     ENTITY_TYPES,
     LIMITS,
@@ -30,6 +31,7 @@ from pipelines.rem_queries.vocabulary import (
     RESOURCE_KEYS,
     TABLE_NOUNS,
     THRESHOLDS,
+    TOPIC_TAGS,
     TOPICS,
 )
 
@@ -116,18 +118,25 @@ def _search(r: random.Random) -> tuple[str, str, str]:
             table = "resources"
         return text.format(noun=noun, t=topic), f'SEARCH "{topic}" IN {table}', "search_all"
     dates = sorted(r.sample(DATES, 2))
-    if form < 0.75:
-        text = r.choice(
-            [
-                "Find {noun} about {t} since {d}",
-                "What {noun} mention {t} after {d}?",
-                "Anything in my {noun} on {t} newer than {d}?",
-                "{t} {noun} written after {d}",
-            ]
-        )
+    if form < 0.75:  # a LIMIT only where the request gives a number
+        limit = r.choice([None, None, r.choice(LIMITS)])
+        if limit is None:
+            text = r.choice(
+                [
+                    "Find {noun} about {t} since {d}",
+                    "What {noun} mention {t} after {d}?",
+                    "Anything in my {noun} on {t} newer than {d}?",
+                    "{t} {noun} written after {d}",
+                ]
+            )
+        else:
+            text = r.choice(
+                ["Find {n} {noun} about {t} since {d}", "{n} {noun} on {t} written after {d}"]
+            )
         return (
-            text.format(noun=noun, t=topic, d=day(dates[0], r)),
-            f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}' LIMIT 10",
+            text.format(noun=noun, t=topic, d=day(dates[0], r), n=number(limit or 0, r)),
+            f"SEARCH \"{topic}\" IN {table} AFTER '{dates[0]}'"
+            + (f" LIMIT {limit}" if limit else ""),
             "search_time",
         )
     if form < 0.88:
@@ -156,7 +165,9 @@ def _search(r: random.Random) -> tuple[str, str, str]:
 
 
 def _sql(r: random.Random) -> tuple[str, str, str]:
-    choice = r.randrange(8)
+    choice = r.randrange(8 + len(MORE_SQL))
+    if choice >= 8:
+        return MORE_SQL[choice - 8](r)
     if choice == 0:
         cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
         text = r.choice(
@@ -260,9 +271,171 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
     return text.format(c=cat), f"SELECT COUNT(*) FROM resources WHERE category='{cat}'", "sql_total"
 
 
+TIMESTAMP = {"resources": "created_at", "moments": "resource_timestamp", "entities": "created_at"}
+
+
+def _sql_count_all(r: random.Random) -> tuple[str, str, str]:
+    table = r.choice(list(TIMESTAMP))
+    text = r.choice(["how many {t} do I have", "total count of my {t}", "count all {t}"])
+    return text.format(t=table), f"SELECT COUNT(*) FROM {table}", "sql_count_all"
+
+
+def _sql_latest_any(r: random.Random) -> tuple[str, str, str]:
+    table, n = r.choice(list(TIMESTAMP)), r.choice(LIMITS)
+    newest = r.random() < 0.6
+    text = r.choice(
+        ["my {n} most recent {t}", "the {n} newest {t}, any kind"]
+        if newest
+        else ["my {n} oldest {t}", "the first {n} {t} I ever added"]
+    )
+    order = "DESC" if newest else "ASC"
+    return (
+        text.format(n=number(n, r), t=table),
+        f"SELECT * FROM {table} ORDER BY {TIMESTAMP[table]} {order} LIMIT {n}",
+        "sql_latest_any",
+    )
+
+
+def _sql_count_type(r: random.Random) -> tuple[str, str, str]:
+    et = r.choice(ENTITY_TYPES)
+    text = r.choice(["how many {e} entities are there", "number of {e} entities"])
+    return (
+        text.format(e=et),
+        f"SELECT COUNT(*) FROM entities WHERE entity_type='{et}'",
+        "sql_count_type",
+    )
+
+
+def _sql_changed(r: random.Random) -> tuple[str, str, str]:
+    d = r.choice(DATES)
+    text = r.choice(["resources edited since {d}", "which resources were updated after {d}?"])
+    return (
+        text.format(d=day(d, r)),
+        f"SELECT * FROM resources WHERE updated_at >= '{d}'",
+        "sql_updated",
+    )
+
+
+def _sql_created_before(r: random.Random) -> tuple[str, str, str]:
+    table, d = r.choice(["resources", "entities"]), r.choice(DATES)
+    text = r.choice(["{t} created before {d}", "list {t} added earlier than {d}"])
+    return (
+        text.format(t=table, d=day(d, r)),
+        f"SELECT * FROM {table} WHERE created_at < '{d}'",
+        "sql_created_before",
+    )
+
+
+def _sql_tagged(r: random.Random) -> tuple[str, str, str]:
+    if r.random() < 0.5:
+        tag = r.choice(EMOTIONS)
+        text = r.choice(["moments where I felt {g}", "moments tagged with the emotion {g}"])
+        column = "emotion_tags"
+    else:
+        tag = r.choice(TOPIC_TAGS)
+        text = r.choice(["moments with the topic tag {g}", "moments tagged {g}"])
+        column = "topic_tags"
+    return (
+        text.format(g=tag),
+        f"SELECT * FROM moments WHERE {column} LIKE '%{tag}%'",
+        "sql_tagged",
+    )
+
+
+def _sql_last_time(r: random.Random) -> tuple[str, str, str]:
+    mt = r.choice(MOMENT_TYPES)
+    first = r.random() < 0.4
+    text = r.choice(
+        ["when was my first {m} moment?", "date of the earliest {m} moment"]
+        if first
+        else ["when was my last {m} moment?", "date of the most recent {m} moment"]
+    )
+    return (
+        text.format(m=mt),
+        f"SELECT {'MIN' if first else 'MAX'}(resource_timestamp) FROM moments WHERE moment_type='{mt}'",
+        "sql_last_time",
+    )
+
+
+def _sql_distinct(r: random.Random) -> tuple[str, str, str]:
+    table, column = r.choice(
+        [("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")]
+    )
+    text = r.choice(["which {c} values do my {t} use?", "list the distinct {c}s of {t}"])
+    return (
+        text.format(t=table, c=column.replace("_", " ")),
+        f"SELECT DISTINCT {column} FROM {table}",
+        "sql_distinct",
+    )
+
+
+def _sql_categories(r: random.Random) -> tuple[str, str, str]:
+    a, b = sorted(r.sample(CATEGORIES, 2), key=CATEGORIES.index)
+    text = r.choice(
+        ["names of resources in the {a} or {b} categories", "{a} and {b} resources, names only"]
+    )
+    return (
+        text.format(a=a, b=b),
+        f"SELECT name FROM resources WHERE category IN ('{a}', '{b}')",
+        "sql_in",
+    )
+
+
+def _sql_most_common(r: random.Random) -> tuple[str, str, str]:
+    table, column = r.choice(
+        [("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")]
+    )
+    text = r.choice(["which {c} has the most {t}?", "most common {c} among my {t}"])
+    return (
+        text.format(t=table, c=column.replace("_", " ")),
+        f"SELECT {column}, COUNT(*) AS n FROM {table} GROUP BY {column} ORDER BY n DESC LIMIT 1",
+        "sql_most_common",
+    )
+
+
+def _sql_year(r: random.Random) -> tuple[str, str, str]:
+    table, year = r.choice(["resources", "entities"]), r.choice([2022, 2023, 2024, 2025])
+    text = r.choice(["how many {t} did I add in {y}?", "count of {t} created during {y}"])
+    return (
+        text.format(t=table, y=year),
+        f"SELECT COUNT(*) FROM {table} WHERE created_at >= '{year}-01-01' "
+        f"AND created_at < '{year + 1}-01-01'",
+        "sql_year",
+    )
+
+
+def _sql_content(r: random.Random) -> tuple[str, str, str]:
+    cat = r.choice(CATEGORIES)
+    word = r.choice(["deadline", "refund", "password", "invoice", "latency", "roadmap", "visa"])
+    text = r.choice(
+        ["{c} resources whose text mentions '{w}'", "{c} resources containing the word '{w}'"]
+    )
+    return (
+        text.format(c=cat, w=word),
+        f"SELECT * FROM resources WHERE category='{cat}' AND content LIKE '%{word}%'",
+        "sql_content",
+    )
+
+
+MORE_SQL: list[Callable[[random.Random], tuple[str, str, str]]] = [
+    _sql_count_all,
+    _sql_latest_any,
+    _sql_count_type,
+    _sql_changed,
+    _sql_created_before,
+    _sql_tagged,
+    _sql_last_time,
+    _sql_distinct,
+    _sql_categories,
+    _sql_most_common,
+    _sql_year,
+    _sql_content,
+]
+
+
 def _fuzzy(r: random.Random) -> tuple[str, str, str]:
     typo, threshold = r.choice(MISSPELLED), r.choice(THRESHOLDS)
-    table = r.choice(["resources", "resources", "moments"])
+    table = r.choice(["resources", "resources", "moments", "entities"])
     if r.random() < 0.3:  # the default threshold
         text = r.choice(
             [
@@ -272,7 +445,13 @@ def _fuzzy(r: random.Random) -> tuple[str, str, str]:
                 "loose match for '{q}' in {t}",
             ]
         )
-        return text.format(q=typo, t=table), f"FUZZY '{typo}' IN {table}", "fuzzy_default"
+        limit = r.choice([None, None, r.choice(LIMITS)])
+        shown = text.format(q=typo, t=table) + (f", {number(limit, r)} results" if limit else "")
+        return (
+            shown,
+            f"FUZZY '{typo}' IN {table}" + (f" LIMIT {limit}" if limit else ""),
+            "fuzzy_default",
+        )
     text = r.choice(
         [
             "Find {t} roughly matching '{q}' with similarity {th}",

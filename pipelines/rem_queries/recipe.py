@@ -104,6 +104,8 @@ def pii_vocabulary() -> list[str]:
             *vocabulary.RESOURCE_KEYS,
             *vocabulary.ENTITY_KEYS,
             *vocabulary.MOMENT_KEYS,
+            *vocabulary.EMOTIONS,
+            *vocabulary.TOPIC_TAGS,
             *(name for names in vocabulary.EDGE_NAMES.values() for name in names),
         }
     )

@@ -253,6 +253,8 @@ DATES = [
 ]
 LIMITS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 50]
 THRESHOLDS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+EMOTIONS = ["anxious", "happy", "frustrated", "calm", "proud", "tired", "excited", "sad"]
+TOPIC_TAGS = ["work", "health", "family", "finance", "travel", "learning", "music", "fitness"]
 EDGES = ["SEE_ALSO", "PREREQUISITE", "CONTINUATION"]
 EDGE_NAMES = {  # how a request names an edge type
     "SEE_ALSO": ["SEE_ALSO", "see also", "see-also"],

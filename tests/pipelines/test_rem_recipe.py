@@ -71,6 +71,14 @@ def test_the_grammar_writes_every_form_of_the_dialect():
         "like": r" LIKE '%",
         "oldest": r" ASC LIMIT ",
         "total": r"^SELECT COUNT\(\*\) FROM resources",
+        "after without limit": r" AFTER '[^']+'$",
+        "fuzzy in entities": r"^FUZZY .* IN entities",
+        "depth without type": r"^TRAVERSE \S+ DEPTH \d$",
+        "type without depth": r"^TRAVERSE \S+ TYPE ",
+        "a column besides the usual": r"updated_at|emotion_tags|topic_tags|content LIKE",
+        "min or max": r"SELECT (MIN|MAX)\(",
+        "distinct": r"SELECT DISTINCT ",
+        "a list of values": r" IN \('",
     }
     import re
 
