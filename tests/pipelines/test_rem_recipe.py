@@ -1,5 +1,7 @@
 """The rem_queries recipe: grammar coverage, every seed valid, user seeds, values a rewrite must keep."""
 
+import re
+
 import pytest
 
 from factory.recipes import load_recipe, recipe_names
@@ -80,8 +82,6 @@ def test_the_grammar_writes_every_form_of_the_dialect():
         "distinct": r"SELECT DISTINCT ",
         "a list of values": r" IN \('",
     }
-    import re
-
     assert {
         name for name, pattern in forms.items() if not any(re.search(pattern, rem) for rem in rems)
     } == set()
@@ -178,3 +178,18 @@ def test_every_recipe_config_loads_and_binds(name):
     assert recipe.description
     assert {"scrub", "dedup"} <= set(recipe.stages)  # every build cleans
     schema_validator(recipe)
+
+
+def test_grammar_requests_are_typed_casually_and_keep_keys_and_terms_verbatim():
+    seeds = list(rq.grammar_seeds(1000, 7))
+    for seed in seeds:
+        params = seed["output"]["parameters"]
+        for name in ("key", "query_text"):
+            if name in params:
+                assert params[name] in seed["input"], seed  # exact case and spelling
+    inputs = [seed["input"] for seed in seeds]
+    assert sum(text == text.lower() for text in inputs) > 300  # typed in lowercase
+    assert any(re.search(r"\b(three|five|ten|twenty)\b", text) for text in inputs)
+    assert any(re.search(r"\d+%|\d+ percent", text) for text in inputs)
+    assert any(re.search(r"\b(sept?|oct|nov|aug)\w* \d", text, re.I) for text in inputs)
+    assert any(text.startswith(("pls ", "can you ", "could you ")) for text in inputs)
