@@ -110,14 +110,17 @@ def _check_options(options: BuildOptions) -> None:
         )
     for flag, value in (
         ("--limit", options.limit),
-        ("--variations", options.variations),
         ("--max-concurrency", options.max_concurrency),
         ("--teacher-timeout", options.teacher_timeout),
     ):
         if value is not None and value < 1:
             raise ConfigError(f"{flag} must be at least 1, got {value}")
-    if options.new_examples is not None and options.new_examples < 0:
-        raise ConfigError(f"--new-examples must be 0 or more, got {options.new_examples}")
+    for flag, value in (
+        ("--variations", options.variations),
+        ("--new-examples", options.new_examples),
+    ):
+        if value is not None and value < 0:
+            raise ConfigError(f"{flag} must be 0 or more, got {value}")
     if options.max_rps is not None and not options.max_rps > 0:
         raise ConfigError(f"--max-rps must be above 0, got {options.max_rps}")
     if options.engine not in ("local", "ray"):
@@ -208,7 +211,7 @@ def build(
             raise ConfigError(
                 f"--max-cost: no price for {model}; give --price-in and --price-out (USD per million tokens)"
             )
-    if spec is None and any(s.needs_teacher for s in stages):
+    if spec is None and any(s.asks_teacher() for s in stages):
         # now, not after the seeds: fetched once (progress on stderr) or a one-line error
         embedded.prepare(chosen)
     try:
@@ -237,7 +240,7 @@ def build(
                 )
             else:
                 done = executor.group(stages, position, source)
-                if any(s.needs_teacher for s in done) and settings.teacher is None:
+                if any(s.asks_teacher() for s in done) and settings.teacher is None:
                     settings.teacher = spec or stack.enter_context(
                         embedded.EmbeddedTeacher(run_dir / "teacher-server.log", chosen)
                     )

@@ -103,7 +103,8 @@ def build(
     ),
     limit: Optional[int] = typer.Option(None, help="Cap the number of seeds (quick runs)."),
     variations: Optional[int] = typer.Option(
-        None, help="Variations per seed (default: the recipe's)."
+        None,
+        help="Variations per seed (default: the recipe's; 0: none, with --new-examples 0 a build without a teacher).",
     ),
     new_examples: Optional[int] = typer.Option(
         None,

@@ -197,6 +197,11 @@ def teacher_lines(report: dict) -> tuple[list[str], str | None]:
     if share["share"] >= TEACHER_WARN:
         return lines, None
     ranked = share["teacher_rejections"]
+    if not ranked and share["teacher"] == 0:  # --variations 0 --new-examples 0: nothing asked
+        return lines, (
+            f"warning: the teacher wrote 0% of the {share['records']} records: it was asked for "
+            "nothing (--variations 0 and --new-examples 0 build the seeds alone)"
+        )
     why = (
         (
             f" ({share['teacher_rejected']} of its records rejected: {_reasons(ranked[:TOP])}"

@@ -313,3 +313,35 @@ def test_the_build_says_what_the_teacher_wrote_and_warns_under_10_percent(tmp_pa
         "warning: the teacher wrote 0% of the 3 records (6 of its records rejected: variation_drifted 6); a stronger "
         "teacher: --teacher-url URL --teacher MODEL (any OpenAI-compatible server) or --teacher gpt-4o"
     )
+
+
+def test_variations_0_and_new_examples_0_build_the_seeds_without_a_teacher(tmp_path):
+    # an empty model cache: were the embedded teacher prepared or started, the build would fail
+    result = run_cli(
+        "build",
+        "rem_queries",
+        "--limit",
+        "6",
+        "--variations",
+        "0",
+        "--new-examples",
+        "0",
+        "--out",
+        str(tmp_path / "d"),
+        env={"FACTORY_CACHE": str(tmp_path / "empty-cache")},
+    )
+    assert result.returncode == 0, result.stderr
+    run = tmp_path / "d" / "rem_queries" / "latest"
+    report = json.loads((run / "report.json").read_text())
+    assert (
+        report["teacher_share"]["by_origin"]["grammar"] == report["teacher_share"]["records"] == 6
+    )
+    assert not (run / "teacher-server.log").exists()
+    assert report["tokens"] == {"prompt": 0, "completion": 0}
+    assert result.stderr.strip().splitlines()[-1] == (
+        "warning: the teacher wrote 0% of the 6 records: it was asked for nothing "
+        "(--variations 0 and --new-examples 0 build the seeds alone)"
+    )
+    refused = run_cli("build", "rem_queries", "--variations", "-1", "--out", str(tmp_path / "e"))
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "error: --variations must be 0 or more, got -1"

@@ -124,6 +124,9 @@ class GenerateStage(Stage):
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         """Batches go to the teacher in a worker thread, one batch ahead of the records written here."""
+        if not self.asks_teacher():  # --variations 0: nothing asked, the seeds pass as they are
+            yield from records
+            return
         task, llm = self._task()
         hooks = self.context.recipe.hooks
         llm.on_reply(lambda: self.advance(1))

@@ -130,7 +130,7 @@ class TeacherTask(Task):
     @classmethod
     def count(cls, recipe, options) -> int:
         """Things asked per seed (the template's `n`): --variations, else teacher.variations."""
-        return options.variations or recipe.variations
+        return options.variations if options.variations is not None else recipe.variations
 
     @classmethod
     def json_reply(cls, recipe) -> bool:
