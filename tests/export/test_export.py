@@ -198,8 +198,8 @@ def test_leaking_seed_groups_move_to_train(tmp_path):
 
 def test_decontaminate_removes_training_records_near_the_users_eval_set(tmp_path):
     run_dir = _dataset(tmp_path, seeds=20)
-    dataset = _records(run_dir / "dataset.jsonl")
-    victim = dataset[0]["input"]
+    export("rem_queries", out=tmp_path, split="80/20", seed=0)  # which records go to train
+    victim = _records(run_dir / "export" / "records" / "train.jsonl")[0]["input"]
     evalset = tmp_path / "my_eval.jsonl"
     evalset.write_text(
         json.dumps({"text": "something unrelated about gardening"})
