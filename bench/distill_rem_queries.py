@@ -17,6 +17,7 @@ DIALECT.md: `factory eval --system`). The teacher is the default embedded one
 teacher give --teacher-gguf for its row, or it is left out.
 
     .venv/bin/python bench/distill_rem_queries.py [--limit N] [--variations 1] [--epochs 1.5] [--lr 1e-3]
+    .venv/bin/python bench/distill_rem_queries.py --limit 1600 --variations 0 --new-examples 0   # seeds alone
 """
 
 from __future__ import annotations
@@ -152,6 +153,13 @@ def main() -> None:
         "--variations", type=int, default=1, help="teacher rewrites (and new examples) per seed"
     )
     parser.add_argument(
+        "--new-examples",
+        type=int,
+        default=None,
+        help="new examples the teacher writes per seed (default: the recipe's; with --variations 0 "
+        "and --new-examples 0 the student learns from the seeds alone, no teacher asked)",
+    )
+    parser.add_argument(
         "--teacher",
         default=None,
         help="as `factory build --teacher` (default: the embedded default)",
@@ -173,14 +181,16 @@ def main() -> None:
     natural = ROOT / "evals" / RECIPE / "natural.jsonl"
     out, run, name = args.out, args.run, args.name
     where = ["--out", out, "--run", run]
-    limit = ["--limit", str(args.limit)] if args.limit else []
+    build_options = ["--limit", str(args.limit)] if args.limit else []
+    if args.new_examples is not None:
+        build_options += ["--new-examples", str(args.new_examples)]
     teacher = [
         *(["--teacher", args.teacher] if args.teacher else []),
         *(["--teacher-url", args.teacher_url] if args.teacher_url else []),
     ]
     times = {
         "build": step(
-            "build", RECIPE, *where, *teacher, "--variations", str(args.variations), *limit
+            "build", RECIPE, *where, *teacher, "--variations", str(args.variations), *build_options
         )
     }
     report = json.loads((Path(out) / RECIPE / run / "report.json").read_text())
