@@ -213,9 +213,7 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
             "sql_names",
         )
     if choice == 3:
-        table, column = r.choice(
-            [("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")]
-        )
+        table, column = r.choice(LABEL_COLUMNS)
         text = r.choice(
             [
                 "Count {t} per {c}",
@@ -271,6 +269,7 @@ def _sql(r: random.Random) -> tuple[str, str, str]:
     return text.format(c=cat), f"SELECT COUNT(*) FROM resources WHERE category='{cat}'", "sql_total"
 
 
+LABEL_COLUMNS = [("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")]
 TIMESTAMP = {"resources": "created_at", "moments": "resource_timestamp", "entities": "created_at"}
 
 
@@ -358,9 +357,7 @@ def _sql_last_time(r: random.Random) -> tuple[str, str, str]:
 
 
 def _sql_distinct(r: random.Random) -> tuple[str, str, str]:
-    table, column = r.choice(
-        [("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")]
-    )
+    table, column = r.choice(LABEL_COLUMNS)
     text = r.choice(["which {c} values do my {t} use?", "list the distinct {c}s of {t}"])
     return (
         text.format(t=table, c=column.replace("_", " ")),
@@ -382,9 +379,7 @@ def _sql_categories(r: random.Random) -> tuple[str, str, str]:
 
 
 def _sql_most_common(r: random.Random) -> tuple[str, str, str]:
-    table, column = r.choice(
-        [("resources", "category"), ("moments", "moment_type"), ("entities", "entity_type")]
-    )
+    table, column = r.choice(LABEL_COLUMNS)
     text = r.choice(["which {c} has the most {t}?", "most common {c} among my {t}"])
     return (
         text.format(t=table, c=column.replace("_", " ")),
