@@ -23,6 +23,10 @@ _KNOWN = set('xuUtrn\\"[]')
 
 
 MAX_ENUMERATED_RANGE = 1000  # an integer range up to this many values becomes an enum
+# A free string in a student's constrained answer holds at most this many characters: a small
+# model under a grammar can repeat one character until max_tokens, and the cut reply is no JSON.
+FREE_STRING_CAP = 100
+_BOUNDED = ("maxLength", "enum", "const", "pattern", "format")
 
 
 def one_type_each(node):
@@ -76,12 +80,27 @@ def grammar_problem(schema: dict) -> str | None:
     return _converted(json.dumps(schema))[1]
 
 
+def capped_strings(node, cap: int = FREE_STRING_CAP):
+    """The schema with every string that nothing else bounds (no maxLength, enum, const, pattern
+    or format) given maxLength `cap`."""
+    if isinstance(node, list):
+        return [capped_strings(item, cap) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: capped_strings(value, cap) for key, value in node.items()}
+    if node.get("type") == "string" and not any(key in node for key in _BOUNDED):
+        node["maxLength"] = cap
+    return node
+
+
 def llama_grammar(schema: dict):
     """llama.cpp's grammar for replies that are one JSON value matching `schema` (llama.cpp's own
     json-schema-to-grammar: an object's required keys first, then the optional ones, each in the
-    schema's order), after one_type_each; ConfigError when the converter fails or makes a grammar
-    llama.cpp's parser would refuse, raised before any request. Made once per distinct schema."""
-    return _llama_grammar(json.dumps(one_type_each(schema)))
+    schema's order), after one_type_each, its free strings capped at FREE_STRING_CAP characters
+    (a longer value is cut there: the price of a reply that always ends as JSON); ConfigError
+    when the converter fails or makes a grammar llama.cpp's parser would refuse, raised before
+    any request. Made once per distinct schema."""
+    return _llama_grammar(json.dumps(capped_strings(one_type_each(schema))))
 
 
 @lru_cache(maxsize=64)

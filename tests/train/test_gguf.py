@@ -80,3 +80,26 @@ def test_grammar_keeps_the_keywords_beside_a_list_of_types_and_integer_ranges():
         ConfigError, match="cannot decode under this answer schema: llama.cpp cannot"
     ):
         grammar_for({"$ref": "https://example.com/elsewhere.json"})
+
+
+def test_free_strings_are_capped_so_a_constrained_reply_always_ends():
+    """A small model under a grammar can repeat a digit in a free string until max_tokens; the
+    grammar caps free strings (and leaves bounded ones alone), so the reply closes as JSON."""
+    from factory.teacher.grammar import FREE_STRING_CAP, capped_strings
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "invoice_number": {"type": "string"},
+            "order_id": {"type": "string", "pattern": "^NW-[0-9]{5}$"},
+            "status": {"type": "string", "enum": ["open", "paid"]},
+            "note": {"type": "string", "maxLength": 400},
+            "lines": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    props = capped_strings(schema)["properties"]
+    assert props["invoice_number"] == {"type": "string", "maxLength": FREE_STRING_CAP}
+    assert props["lines"]["items"] == {"type": "string", "maxLength": FREE_STRING_CAP}
+    assert props["order_id"] == schema["properties"]["order_id"]
+    assert props["status"] == schema["properties"]["status"]
+    assert props["note"] == {"type": "string", "maxLength": 400}
