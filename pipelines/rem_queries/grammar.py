@@ -164,99 +164,110 @@ def _search(r: random.Random) -> tuple[str, str, str]:
     )
 
 
-def _sql(r: random.Random) -> tuple[str, str, str]:
-    choice = r.randrange(8 + len(MORE_SQL))
-    if choice >= 8:
-        return MORE_SQL[choice - 8](r)
-    if choice == 0:
-        cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
-        text = r.choice(
-            [
-                "Show the {n} most recent {c} resources",
-                "List my last {n} {c} resources by date",
-                "latest {n} {c} notes",
-                "my {n} newest {c} resources",
-            ]
-        )
-        return (
-            text.format(n=number(n, r), c=cat),
-            f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}",
-            "sql_recent",
-        )
-    if choice == 1:
-        mt, d = r.choice(MOMENT_TYPES), r.choice(DATES)
-        text = r.choice(
-            [
-                "How many {m} moments happened since {d}?",
-                "count the {m} moments after {d}",
-                "number of {m} moments from {d} on",
-                "since {d}, how many {m} moments were there",
-            ]
-        )
-        return (
-            text.format(m=mt, d=day(d, r)),
-            f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'",
-            "sql_count",
-        )
-    if choice == 2:
-        et = r.choice(ENTITY_TYPES)
-        text = r.choice(
-            [
-                "List the names of all {e} entities",
-                "which {e} entities do I have? names only",
-                "just the names of my {e} entities, alphabetical",
-            ]
-        )
-        return (
-            text.format(e=et),
-            f"SELECT name FROM entities WHERE entity_type='{et}' ORDER BY name",
-            "sql_names",
-        )
-    if choice == 3:
-        table, column = r.choice(LABEL_COLUMNS)
-        text = r.choice(
-            [
-                "Count {t} per {c}",
-                "how many {t} are there for each {c}?",
-                "{t} grouped by {c}, with counts",
-            ]
-        )
-        return (
-            text.format(t=table, c=column.replace("_", " ")),
-            f"SELECT {column}, COUNT(*) AS n FROM {table} GROUP BY {column} ORDER BY n DESC",
-            "sql_group",
-        )
-    if choice == 4:
-        mt, (start, end) = r.choice(MOMENT_TYPES), sorted(r.sample(DATES, 2))
-        return (
-            f"List {mt} moments between {day(start, r)} and {day(end, r)}",
-            f"SELECT name, resource_timestamp FROM moments WHERE moment_type='{mt}' "
-            f"AND resource_timestamp >= '{start}' AND resource_timestamp < '{end}' ORDER BY resource_timestamp",
-            "sql_between",
-        )
-    if choice == 5:
-        word = r.choice(["plan", "review", "notes", "draft", "budget", "trip", "api", "meeting"])
-        table = r.choice(["resources", "entities"])
-        text = r.choice(["{t} whose name contains '{w}'", "list {t} with '{w}' in the name"])
-        return (
-            text.format(t=table, w=word),
-            f"SELECT * FROM {table} WHERE name LIKE '%{word}%'",
-            "sql_like",
-        )
-    if choice == 6:
-        cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
-        text = r.choice(
-            [
-                "the {n} oldest {c} resources",
-                "show my first {n} {c} resources ever",
-                "earliest {n} {c} resources",
-            ]
-        )
-        return (
-            text.format(n=number(n, r), c=cat),
-            f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at ASC LIMIT {n}",
-            "sql_oldest",
-        )
+def _sql_recent(r: random.Random) -> tuple[str, str, str]:
+    cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
+    text = r.choice(
+        [
+            "Show the {n} most recent {c} resources",
+            "List my last {n} {c} resources by date",
+            "latest {n} {c} notes",
+            "my {n} newest {c} resources",
+        ]
+    )
+    return (
+        text.format(n=number(n, r), c=cat),
+        f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at DESC LIMIT {n}",
+        "sql_recent",
+    )
+
+
+def _sql_count(r: random.Random) -> tuple[str, str, str]:
+    mt, d = r.choice(MOMENT_TYPES), r.choice(DATES)
+    text = r.choice(
+        [
+            "How many {m} moments happened since {d}?",
+            "count the {m} moments after {d}",
+            "number of {m} moments from {d} on",
+            "since {d}, how many {m} moments were there",
+        ]
+    )
+    return (
+        text.format(m=mt, d=day(d, r)),
+        f"SELECT COUNT(*) FROM moments WHERE moment_type='{mt}' AND resource_timestamp >= '{d}'",
+        "sql_count",
+    )
+
+
+def _sql_names(r: random.Random) -> tuple[str, str, str]:
+    et = r.choice(ENTITY_TYPES)
+    text = r.choice(
+        [
+            "List the names of all {e} entities",
+            "which {e} entities do I have? names only",
+            "just the names of my {e} entities, alphabetical",
+        ]
+    )
+    return (
+        text.format(e=et),
+        f"SELECT name FROM entities WHERE entity_type='{et}' ORDER BY name",
+        "sql_names",
+    )
+
+
+def _sql_group(r: random.Random) -> tuple[str, str, str]:
+    table, column = r.choice(LABEL_COLUMNS)
+    text = r.choice(
+        [
+            "Count {t} per {c}",
+            "how many {t} are there for each {c}?",
+            "{t} grouped by {c}, with counts",
+        ]
+    )
+    return (
+        text.format(t=table, c=column.replace("_", " ")),
+        f"SELECT {column}, COUNT(*) AS n FROM {table} GROUP BY {column} ORDER BY n DESC",
+        "sql_group",
+    )
+
+
+def _sql_between(r: random.Random) -> tuple[str, str, str]:
+    mt, (start, end) = r.choice(MOMENT_TYPES), sorted(r.sample(DATES, 2))
+    return (
+        f"List {mt} moments between {day(start, r)} and {day(end, r)}",
+        f"SELECT name, resource_timestamp FROM moments WHERE moment_type='{mt}' "
+        f"AND resource_timestamp >= '{start}' AND resource_timestamp < '{end}' ORDER BY resource_timestamp",
+        "sql_between",
+    )
+
+
+def _sql_like(r: random.Random) -> tuple[str, str, str]:
+    word = r.choice(["plan", "review", "notes", "draft", "budget", "trip", "api", "meeting"])
+    table = r.choice(["resources", "entities"])
+    text = r.choice(["{t} whose name contains '{w}'", "list {t} with '{w}' in the name"])
+    return (
+        text.format(t=table, w=word),
+        f"SELECT * FROM {table} WHERE name LIKE '%{word}%'",
+        "sql_like",
+    )
+
+
+def _sql_oldest(r: random.Random) -> tuple[str, str, str]:
+    cat, n = r.choice(CATEGORIES), r.choice(LIMITS)
+    text = r.choice(
+        [
+            "the {n} oldest {c} resources",
+            "show my first {n} {c} resources ever",
+            "earliest {n} {c} resources",
+        ]
+    )
+    return (
+        text.format(n=number(n, r), c=cat),
+        f"SELECT * FROM resources WHERE category='{cat}' ORDER BY created_at ASC LIMIT {n}",
+        "sql_oldest",
+    )
+
+
+def _sql_total(r: random.Random) -> tuple[str, str, str]:
     cat = r.choice(CATEGORIES)
     text = r.choice(
         [
@@ -412,7 +423,15 @@ def _sql_content(r: random.Random) -> tuple[str, str, str]:
     )
 
 
-MORE_SQL: list[Callable[[random.Random], tuple[str, str, str]]] = [
+SQL_FORMS: list[Callable[[random.Random], tuple[str, str, str]]] = [
+    _sql_recent,
+    _sql_count,
+    _sql_names,
+    _sql_group,
+    _sql_between,
+    _sql_like,
+    _sql_oldest,
+    _sql_total,
     _sql_count_all,
     _sql_latest_any,
     _sql_count_type,
@@ -426,6 +445,10 @@ MORE_SQL: list[Callable[[random.Random], tuple[str, str, str]]] = [
     _sql_year,
     _sql_content,
 ]
+
+
+def _sql(r: random.Random) -> tuple[str, str, str]:
+    return SQL_FORMS[r.randrange(len(SQL_FORMS))](r)
 
 
 def _fuzzy(r: random.Random) -> tuple[str, str, str]:
