@@ -45,7 +45,7 @@ class InventStage(GenerateStage):
 
     def process(self, records: Iterable[dict]) -> Iterator[dict | Rejected]:
         """Seeds go to the teacher; each leaves with its rewrites, then its new examples."""
-        if self.count() == 0:  # --new-examples 0: nothing asked, everything passes
+        if not self.asks_teacher():  # --new-examples 0: nothing asked, everything passes
             yield from records
             return
         rewrites: dict[str, list[dict]] = {}  # a seed's rewrites follow it in generate's output
