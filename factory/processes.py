@@ -81,19 +81,25 @@ def watch(processes: dict[str, subprocess.Popen], every: float = 0.5) -> str:
 
 
 def stop_group(process: subprocess.Popen, grace: float) -> None:
-    """SIGTERM to the process's group, SIGKILL to what is left after `grace` seconds; reap the leader."""
+    """SIGTERM to the process's group, SIGKILL to what is left after `grace` seconds; reap the leader.
+
+    A member that outlived the leader is reparented to PID 1, and an init that does not reap leaves
+    it a zombie in the group for ever: it holds no memory and runs nothing, so it does not count."""
     end_group(
-        process.pid, grace, alive=lambda: process.poll() is None or _group_exists(process.pid)
+        process.pid, grace, alive=lambda: process.poll() is None or group_running(process.pid)
     )
     process.wait()
 
 
-def end_group(pgid: int, grace: float, alive) -> None:
+def end_group(pgid: int, grace: float, alive, killed_ceiling: float = 30) -> None:
     _signal_group(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and alive():
         time.sleep(0.1)
     _signal_group(pgid, signal.SIGKILL)  # whatever is left of the group
+    deadline = time.monotonic() + killed_ceiling  # SIGKILL lands when the kernel next runs them
+    while time.monotonic() < deadline and group_running(pgid):
+        time.sleep(0.05)
 
 
 def end_leftovers(pid_file: Path, cwd: Path, grace: float = 10) -> list[int]:
@@ -131,12 +137,17 @@ def _running(pid: int) -> bool:
         return False
 
 
-def _group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+def group_running(pgid: int) -> list[int]:
+    """The PIDs of group `pgid` that are not zombies (from /proc: state, ppid, pgrp follow the name)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue  # gone while listing
+        if int(pgrp) == pgid and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def redis_ping(unix_socket: Path) -> bool:
