@@ -18,7 +18,7 @@ from factory.recipes import load_recipe
 
 # recipe, extra build flags, the provenance origins its seeds come from
 BUILDS = [
-    ("sysadmin_bash", ["--limit", "20", "--variations", "1"], {"man"}),
+    ("sysadmin_bash", ["--limit", "20", "--variations", "1"], {"man", "grammar"}),
     ("toolcalls", ["--limit", "10", "--variations", "1", "--new-examples", "1"], {"log"}),
     ("code_tests", ["--limit", "6"], {"repo"}),
     ("rem_edges", ["--limit", "6"], {"grammar"}),

@@ -2,7 +2,9 @@
 
 - `source_seeds(config, count, random_seed)`: template seeds from the man pages of the commands in
   `source.commands` (recipe.yaml), or of every page under `paths` (`--source`/`--man-path`); see
-  man_seeds.py. Commands without a page here are Rejected (`man_not_found`).
+  man_seeds.py. Commands without a page here are Rejected (`man_not_found`). With the curated
+  commands, a share `source.tasks` of the seeds comes from the task grammar instead (tasks.py:
+  everyday requests as people type them, typed casually by factory.surface), origin "grammar".
 - `make_pair(item, seed)` (teacher.mode pairs): one {"input", "output": {"command", "explanation"}}
   item of the teacher's reply, shape-checked; ValueError says what is wrong.
 - `user_seed(obj)`: a `--seeds` line {"input", "command", "explanation"?} or {"input", "output"}.
@@ -23,10 +25,12 @@ import math
 import random
 from typing import Any, Iterator
 
+from factory.errors import ConfigError
 from factory.pii_secrets import PLACEHOLDER  # what the PII scrubber puts in place of a value
 from factory.record import Rejected
 from factory.sources.manpages import page_of, read_man_pages
-from pipelines.sysadmin_bash import bash_check
+from factory.surface import casual
+from pipelines.sysadmin_bash import bash_check, tasks
 from pipelines.sysadmin_bash.man_seeds import seeds_from_page
 
 DEFAULT_PER_COMMAND = 8
@@ -49,6 +53,30 @@ def labels(output: dict) -> dict:
 
 
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[str, Any] | Rejected]:
+    """Man-page seeds, then (curated commands only) `round(count * tasks)` task-grammar seeds."""
+    share = 0.0 if config.get("paths") else float(config.get("tasks", 0))
+    if not 0 <= share <= 1:
+        raise ConfigError(f"recipe.yaml source.tasks must be a share between 0 and 1, got {share}")
+    from_tasks = round(count * share)
+    if count - from_tasks > 0:
+        yield from _man_seeds(config, count - from_tasks, random_seed)
+    yield from task_seeds(from_tasks, random_seed)
+
+
+def task_seeds(count: int, random_seed: int) -> Iterator[dict[str, Any]]:
+    """The task grammar's pairs, each request typed casually (its paths, names and values untouched)."""
+    typing = random.Random(random_seed + 1)
+    for task in tasks.generate(count, random_seed):
+        output = {"command": task["command"], "explanation": task["explanation"]}
+        yield {
+            "input": casual(task["text"], typing, keep=keep_values(task["text"], output)),
+            "output": output,
+            "labels": labels(output),
+            "provenance": {"origin": "grammar", "source": f"grammar:{task['family']}"},
+        }
+
+
+def _man_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[str, Any] | Rejected]:
     commands = config.get("commands")
     templates = commands if isinstance(commands, dict) else {}
     names = list(commands) if commands and not config.get("paths") else None

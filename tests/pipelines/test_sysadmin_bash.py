@@ -168,8 +168,9 @@ def test_commands_normalise_options():
 
 @pytest.fixture(scope="module")
 def curated(bound):
-    """One seed per curated command (the count spreads over the list), from this machine's pages."""
-    config = bound.source
+    """One seed per curated command (the count spreads over the list), from this machine's pages;
+    no task-grammar share (tests/pipelines/test_sysadmin_tasks.py covers that)."""
+    config = {**bound.source, "tasks": 0}
     return list(recipe.source_seeds(config, len(config["commands"]), 11))
 
 
@@ -208,6 +209,7 @@ def test_source_seeds_are_deterministic_and_count_limited(bound):
     config = {
         **bound.source,
         "commands": {name: bound.source["commands"][name] for name in ("ls", "du", "grep")},
+        "tasks": 0,
     }
     first = list(recipe.source_seeds(config, 7, 11))
     assert first == list(recipe.source_seeds(config, 7, 11))
