@@ -3,7 +3,7 @@
 - `source_seeds(config, count, random_seed)`: template seeds from the man pages of the commands in
   `source.commands` (recipe.yaml), or of every page under `paths` (`--source`/`--man-path`); see
   man_seeds.py. Commands without a page here are Rejected (`man_not_found`). With the curated
-  commands, a share `source.tasks` of the seeds comes from the task grammar instead (tasks.py:
+  commands, a share `source.tasks` of the seeds comes from the task grammar instead (tasks/:
   everyday requests as people type them, typed casually by factory.surface), origin "grammar".
 - `make_pair(item, seed)` (teacher.mode pairs): one {"input", "output": {"command", "explanation"}}
   item of the teacher's reply, shape-checked; ValueError says what is wrong.

@@ -1,4 +1,4 @@
-"""sysadmin_bash's task grammar (pipelines/sysadmin_bash/tasks.py) and its share of the recipe's seeds."""
+"""sysadmin_bash's task grammar (pipelines/sysadmin_bash/tasks/) and its share of the recipe's seeds."""
 
 from __future__ import annotations
 
