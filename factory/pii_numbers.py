@@ -142,10 +142,10 @@ _EXTENSION = re.compile(r"[ ,]*(?i:ext\.?|extension|x|#) ?\d{1,6}$")
 _DATE_OR_TIME = re.compile(
     r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$|\d{1,2}:\d{2}"
 )
-# an IPv4 address (alone or before a port), a decimal, a year-prefixed id (2024-098985), a US SSN's shape, an
-# access log's status and size, a day and a year ("Jan 15 2025")
+# an IPv4 address (alone, or beside a count or port: "ping -c 5 10.0.0.5"), a decimal, a year-prefixed id
+# (2024-098985), a US SSN's shape, an access log's status and size, a day and a year ("Jan 15 2025")
 _NOT_A_PHONE = re.compile(
-    r"^\d{1,3}(?:\.\d{1,3}){3}(?:$| )|^\d+[.,]\d{1,2}$|^(?:19|20)\d\d-\d+$"
+    r"^(?:\d+ )?\d{1,3}(?:\.\d{1,3}){3}(?:$| )|^\d+[.,]\d{1,2}$|^(?:19|20)\d\d-\d+$"
     r"|^\d{3}([- ])\d\d\1\d{4}$|^[1-5]\d\d \d+$|^[0-3]?\d (?:19|20)\d\d$"
 )
 _SEPARATED = re.compile(r"[\s().\-/]")

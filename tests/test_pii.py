@@ -243,10 +243,9 @@ def test_a_spacy_model_that_is_not_installed_is_one_line_and_no_download():
 def test_an_address_and_port_is_no_phone_number_where_ips_are_the_task():
     # sysadmin_bash scrubs no IP_ADDRESS (addresses in commands are the task): the port must not make a phone
     scrubber = Scrubber(entities=["PHONE_NUMBER", "EMAIL_ADDRESS"])
-    assert scrubber.redact(["nc -zv 10.0.0.9 22", "on March 14 2025 at 3pm"]) == (
-        ["nc -zv 10.0.0.9 22", "on March 14 2025 at 3pm"],
-        {},
-    )
+    texts = ["nc -zv 10.0.0.9 22", "on March 14 2025 at 3pm", "ping -c 5 10.0.0.5"]
+    assert scrubber.redact(texts) == (texts, {})
+    assert scrubber.redact(["call 415 555 0132 or ping 10.0.0.5"])[1] == {"PHONE_NUMBER": 1}
 
 
 # --- code identifiers are not people (issue 22) -----------------------------------------------------------------
