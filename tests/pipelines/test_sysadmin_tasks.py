@@ -76,3 +76,18 @@ def test_the_share_is_checked_and_a_man_path_takes_no_grammar_seeds(tmp_path):
     )
     from_path = list(recipe.source_seeds({"paths": [str(tmp_path)], "tasks": 0.75}, 3, 1))
     assert [s["provenance"]["origin"] for s in from_path] == ["man"]  # the page's one option
+
+
+def test_no_natural_dev_request_is_written_by_the_grammar():
+    """The dev set (evals/sysadmin_bash/natural.jsonl) measures requests the factory did not write:
+    none of them may come out of the grammar, letter for letter (case and punctuation aside)."""
+    import json
+    from pathlib import Path
+
+    def plain(text: str) -> str:
+        return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
+
+    natural = Path(__file__).parents[2] / "evals" / "sysadmin_bash" / "natural.jsonl"
+    requests = {plain(json.loads(line)["input"]) for line in natural.read_text().splitlines()}
+    written = {plain(task["text"]) for task in tasks.generate(60_000, 5)}
+    assert len(requests) > 100 and not requests & written, sorted(requests & written)[:5]

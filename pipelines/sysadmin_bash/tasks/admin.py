@@ -29,7 +29,7 @@ def add_user(rng):
     text = say(
         rng,
         """
-        create user {u} with a home directory and bash as the shell
+        new user {u}: home dir, shell /bin/bash
         add {u} with home dir and /bin/bash login shell
     """,
         u=user,
@@ -406,7 +406,7 @@ def git_task(rng):
         text = say(
             rng,
             """
-            last {n} commits, one line each
+            the {n} latest commits as one-liners
             show the {n} most recent commits briefly
             short git log of the last {n} commits
         """,
@@ -428,7 +428,7 @@ def git_task(rng):
         text = say(
             rng,
             """
-            create a new branch {b} and switch to it
+            branch off as {b} and check it out
             make branch {b} and check it out
         """,
             b=branch,
@@ -686,7 +686,7 @@ def terminal_session(rng):
         text = say(
             rng,
             """
-            start a tmux session named {n}
+            open tmux with the session name {n}
             new tmux session called {n}
         """,
             n=name,

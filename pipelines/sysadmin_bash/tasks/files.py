@@ -495,7 +495,7 @@ def tail_file(rng):
     text = say(
         rng,
         """
-        show the last {n} lines of {f}
+        print the final {n} lines of {f}
         last {n} lines of {f}
         tail {f}, {n} lines
         what are the final {n} lines in {f}
@@ -796,7 +796,7 @@ def checksum(rng):
         text = say(
             rng,
             """
-            sha256 of {f}
+            sha256sum for {f}
             compute the sha256 checksum of {f}
             get the sha256 hash for {f}
             verify {f}: print its sha256
@@ -823,7 +823,7 @@ def file_info(rng):
         text = say(
             rng,
             """
-            when was {f} last modified
+            last modification time of {f}
             show the timestamps and permissions of {f}
             stat {f}
             details about {f}: size, owner, times
@@ -852,7 +852,7 @@ def make_executable(rng):
     text = say(
         rng,
         """
-        make {f} executable
+        set the executable bit on {f}
         give {f} execute permission
         chmod {f} so i can run it
         how do i make {f} runnable

@@ -34,7 +34,7 @@ def who_uses_port(rng):
         rng,
         """
         what's using port {p}
-        which process is listening on port {p}
+        which program holds port {p}
         who has port {p} open
         port {p} is already in use, by what?
         find the program bound to port {p}
@@ -131,7 +131,7 @@ def network_info(rng):
         text = say(
             rng,
             """
-            what's my ip address
+            my ip addresses on this host
             show the ip addresses of this machine
             list network interfaces and ips
         """,
@@ -141,7 +141,7 @@ def network_info(rng):
         text = say(
             rng,
             """
-            show the routing table
+            print the routes
             what's the default gateway
             list routes
         """,
@@ -229,7 +229,7 @@ def ssh_to(rng):
     text = say(
         rng,
         """
-        ssh to {h} as {u} on port {p}
+        ssh {u}@{h}, port {p}
         connect to {h} port {p} as {u} over ssh
     """,
         u=user,

@@ -135,7 +135,7 @@ def kill_by_name(rng):
     text = say(
         rng,
         """
-        force kill everything called {n}
+        force-kill each {n} process
         kill -9 all {n} processes
         {n} is frozen, kill all of them hard
     """,
@@ -179,7 +179,7 @@ def run_in_background(rng):
     text = say(
         rng,
         """
-        run {s} in the background so it keeps going after i log out
+        launch {s} so it survives closing the ssh session
         start {s} detached from the terminal, surviving logout
         nohup {s}
     """,
@@ -223,7 +223,7 @@ SYSTEM_FACTS = [
     ),
     (
         """
-            how long has this box been up
+            how long since this server booted
             uptime and load average
             what's the load on this server
             when did the machine last reboot
@@ -251,7 +251,7 @@ SYSTEM_FACTS = [
     ),
     (
         """
-            how many cpu cores does this machine have
+            how many cores are there
             number of cpus
             core count
         """,
@@ -392,7 +392,7 @@ def kernel_messages(rng):
     text = say(
         rng,
         """
-        kernel messages with readable timestamps
+        dmesg but with wall-clock times
         dmesg with human times
         show dmesg with real dates
     """,
@@ -446,7 +446,7 @@ def mount_disk(rng):
         text = say(
             rng,
             """
-            mount {d} on {m}
+            mount {d} at the folder {m}
             mount the partition {d} at {m}
             attach {d} to {m}
         """,
@@ -605,7 +605,7 @@ def service_lists(rng):
         text = say(
             rng,
             """
-            which services failed
+            list the units in a failed state
             show failed units
             anything broken in systemd?
         """,

@@ -160,7 +160,7 @@ HOSTS = lines("""
     web1.example.com
     10.0.0.5
     db.internal
-    192.168.1.20
+    192.168.1.40
     build-server
     staging.example.org
     203.0.113.7
