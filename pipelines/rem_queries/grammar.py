@@ -339,7 +339,7 @@ def _sql_created_before(r: random.Random) -> tuple[str, str, str]:
 def _sql_tagged(r: random.Random) -> tuple[str, str, str]:
     if r.random() < 0.5:
         tag = r.choice(EMOTIONS)
-        text = r.choice(["moments where I felt {g}", "moments tagged with the emotion {g}"])
+        text = r.choice(["moments where I felt {g}", "moments carrying the {g} emotion tag"])
         column = "emotion_tags"
     else:
         tag = r.choice(TOPIC_TAGS)
@@ -380,7 +380,10 @@ def _sql_distinct(r: random.Random) -> tuple[str, str, str]:
 def _sql_categories(r: random.Random) -> tuple[str, str, str]:
     a, b = sorted(r.sample(CATEGORIES, 2), key=CATEGORIES.index)
     text = r.choice(
-        ["names of resources in the {a} or {b} categories", "{a} and {b} resources, names only"]
+        [
+            "list resource names where the category is {a} or {b}",
+            "{a} and {b} resources, names only",
+        ]
     )
     return (
         text.format(a=a, b=b),
@@ -391,7 +394,7 @@ def _sql_categories(r: random.Random) -> tuple[str, str, str]:
 
 def _sql_most_common(r: random.Random) -> tuple[str, str, str]:
     table, column = r.choice(LABEL_COLUMNS)
-    text = r.choice(["which {c} has the most {t}?", "most common {c} among my {t}"])
+    text = r.choice(["what {c} shows up most among my {t}?", "most common {c} among my {t}"])
     return (
         text.format(t=table, c=column.replace("_", " ")),
         f"SELECT {column}, COUNT(*) AS n FROM {table} GROUP BY {column} ORDER BY n DESC LIMIT 1",

@@ -149,7 +149,7 @@ RESOURCE_KEYS = [
     "spec-auth-v2",
     "retro-sprint-14",
     "res-1",
-    "res-42",
+    "res-17",
     "res-314",
     "res-9001",
     "doc-release-notes",
