@@ -54,8 +54,8 @@ def labels(output: dict) -> dict:
 
 def source_seeds(config: dict, count: int, random_seed: int) -> Iterator[dict[str, Any] | Rejected]:
     """Man-page seeds, then (curated commands only) `round(count * tasks)` task-grammar seeds."""
-    share = 0.0 if config.get("paths") else float(config.get("tasks", 0))
-    if not 0 <= share <= 1:
+    share = 0.0 if config.get("paths") else config.get("tasks", 0)
+    if not isinstance(share, (int, float)) or not 0 <= share <= 1:
         raise ConfigError(f"recipe.yaml source.tasks must be a share between 0 and 1, got {share}")
     from_tasks = round(count * share)
     if count - from_tasks > 0:
