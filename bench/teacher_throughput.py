@@ -7,6 +7,15 @@ As a baseline it sends the same number of requests through a bare `openai.AsyncO
 client (no distilabel, no cache, no records): what one Python event loop can do here.
 
     .venv/bin/python bench/teacher_throughput.py [--latency 0.2] [--waves 6]
+
+With --real N it measures the embedded teacher itself instead (the default Qwen2.5-Coder-1.5B unless
+FACTORY_EMBEDDED_TEACHER says otherwise): `factory build rem_queries --limit N --variations 3
+--new-examples 0` twice, each from an empty cache, on llama-cpp-python's server (one request at a
+time, the baseline) and on llama.cpp's own server with its slots (factory.llama_native, built
+first if missing), and prints the generate stage's completion tokens a second, rewrites a minute
+and records the teacher wrote, with the ratio of the two. Nothing else should run on the cores.
+
+    .venv/bin/python bench/teacher_throughput.py --real 32
 """
 
 from __future__ import annotations
@@ -98,11 +107,73 @@ def measure(concurrency: int, latency: float, waves: int) -> tuple[float, int]:
         return stats["requests"] / elapsed, stats["peak_in_flight"]
 
 
+def measure_embedded(seeds: int, slots: int, out: Path) -> dict:
+    """One real build on the embedded teacher with `slots`; its generate stage's numbers."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    factory = str(Path(sys.executable).with_name("factory"))
+    command = [factory, "build", "rem_queries", "--limit", str(seeds), "--variations", "3"]
+    command += ["--new-examples", "0", "--out", str(out), "--run", f"slots{slots}"]
+    env = {
+        **os.environ,
+        "FACTORY_TEACHER_SLOTS": str(slots),
+    }  # a fresh --out: an empty teacher cache
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"build with {slots} slot(s) failed: {done.stderr.strip()[-500:]}")
+    report = json.loads((out / "rem_queries" / f"slots{slots}" / "report.json").read_text())
+    generate = next(row for row in report["stages"] if row["name"] == "generate")
+    return {
+        "seconds": generate["seconds"],
+        "completion": generate["tokens"]["completion"],
+        "rewrites": generate["out"] - generate["in"],
+        "kept": report["teacher_share"]["teacher"],
+    }
+
+
+def main_real(seeds: int) -> None:
+    from factory.llama_native import build_server
+    from factory.teacher.embedded import SLOTS, choose
+
+    build_server()
+    print(
+        f"embedded teacher {choose().name}, rem_queries, {seeds} seeds, 3 rewrites asked per seed"
+    )
+    print(
+        f"{'server':<34} {'seconds':>8} {'tokens/s':>9} {'rewrites/min':>13} {'kept':>5} {'speed-up':>9}"
+    )
+    base = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for slots, name in (
+            (1, "llama-cpp-python, 1 at a time"),
+            (SLOTS, f"llama-server, {SLOTS} slots"),
+        ):
+            row = measure_embedded(seeds, slots, Path(tmp) / str(slots))
+            rate = row["completion"] / row["seconds"]
+            base = base or rate
+            print(
+                f"{name:<34} {row['seconds']:>8.1f} {rate:>9.2f} {60 * row['rewrites'] / row['seconds']:>13.1f} "
+                f"{row['kept']:>5} {rate / base:>8.2f}x"
+            )
+
+
 def main() -> None:  # noqa: D103
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--waves", type=int, default=24)
+    parser.add_argument(
+        "--real",
+        type=int,
+        metavar="SEEDS",
+        help="measure the embedded teacher: 1 slot vs llama-server's",
+    )
     args = parser.parse_args()
+    if args.real:
+        main_real(args.real)
+        return
     logging.getLogger("distilabel").setLevel(logging.ERROR)
     print(
         f"loopback teacher, fixed latency {args.latency * 1000:.0f} ms, {args.waves} waves per concurrency"

@@ -18,6 +18,9 @@ GROUPS = (
 )  # where a kept record's input came from
 TEACHER_WARN = 0.10  # below this share of the kept records written by the teacher, the build warns
 TOP = 3
+SLOW_TEACHER_SECONDS = (
+    600  # an embedded teacher busy this long on one request at a time gets the hint to batch
+)
 
 
 def stage_table(report: dict) -> Table:
@@ -181,6 +184,15 @@ def _reasons(ranked: list[list]) -> str:
     return ", ".join(f"{reason} {count}" for reason, count in ranked)
 
 
+def _teacher_seconds(report: dict) -> float:
+    """Seconds the build spent in the stages that ask the teacher."""
+    return sum(
+        row.get("seconds", 0)
+        for row in report["stages"]
+        if row["name"].startswith(("generate", "invent", "roundtrip"))
+    )
+
+
 def teacher_lines(report: dict) -> tuple[list[str], str | None]:
     """(summary lines, warning or None) for the end of `factory build`; nothing for a recipe without a teacher."""
     share = report.get("teacher_share")
@@ -194,6 +206,12 @@ def teacher_lines(report: dict) -> tuple[list[str], str | None]:
         f"by origin: {groups}",
         f"top rejections: {_reasons(share['top_rejections']) or 'none'}",
     ]
+    teacher, asked = report.get("teacher") or {}, _teacher_seconds(report)
+    if teacher.get("embedded") and teacher.get("slots") == 1 and asked >= SLOW_TEACHER_SECONDS:
+        lines.append(
+            f"the embedded teacher took {asked / 60:.0f} min, one request at a time: `python -m factory.llama_native` "
+            "builds llama.cpp's own server once (about 6 min), which decodes 4 side by side, about 2x as fast"
+        )
     if share["share"] >= TEACHER_WARN:
         return lines, None
     ranked = share["teacher_rejections"]

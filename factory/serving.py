@@ -1,8 +1,9 @@
 """OpenAI-compatible model servers on 127.0.0.1, started as child processes and stopped by PID.
 
 `ModelServer` runs one existing server: llama.cpp's (`python -m llama_cpp.server`, for a
-GGUF file) or `transformers serve` (for a transformers folder such as a trained run's
-merged/). It is a context manager: it starts the process in its own session, waits until
+GGUF file; with `slots` > 1 llama.cpp's own `llama-server`, built once by factory.llama_native,
+which decodes that many requests side by side) or `transformers serve` (for a transformers
+folder such as a trained run's merged/). It is a context manager: it starts the process in its own session, waits until
 GET /v1/models answers, and on exit terminates it (then kills it after 10 s). llama.cpp gets
 one thread per physical core, for decoding and prompts alike, and OMP_WAIT_POLICY=passive
 unless set (its OpenMP workers would otherwise spin between batches, taking the CPU the
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 from factory.errors import ConfigError, MissingDependency, TeacherError
+from factory.llama_native import server_binary
 from factory.processes import free_port, pause, stop_group
 from factory.teacher.spec import TeacherSpec, preflight
 
@@ -80,6 +82,7 @@ class ModelServer:
         port: int | None = None,
         threads: int | None = None,
         n_ctx: int = 2048,
+        slots: int = 1,
         startup_timeout: float = 180.0,
     ):
         if engine not in ENGINES:
@@ -92,6 +95,11 @@ class ModelServer:
             n_ctx,
             startup_timeout,
         )
+        if slots > 1 and engine != "llama.cpp":
+            raise ConfigError(
+                f"{slots} slots: only llama.cpp's own server computes requests side by side"
+            )
+        self.slots = max(1, slots)
         self.process: subprocess.Popen | None = None
 
     @property
@@ -99,6 +107,8 @@ class ModelServer:
         return f"http://{self.host}:{self.port}/v1"
 
     def command(self) -> list[str]:
+        if self.engine == "llama.cpp" and self.slots > 1:
+            return self._native_command()
         if self.engine == "llama.cpp":
             if importlib.util.find_spec("llama_cpp") is None:
                 raise MissingDependency(
@@ -143,6 +153,33 @@ class ModelServer:
             "cpu",
         ]
 
+    def _native_command(self) -> list[str]:
+        """llama.cpp's own server with `slots` requests decoded side by side, each with the whole n_ctx."""
+        binary = server_binary()
+        if binary is None:
+            raise MissingDependency(
+                f"{self.slots} slots need llama.cpp's own server: python -m factory.llama_native (builds it once)"
+            )
+        return [
+            str(binary),
+            "--model",
+            str(self.model),
+            "--alias",
+            self.alias,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--threads",
+            str(self.threads),
+            "--threads-batch",
+            str(self.threads),
+            "--ctx-size",
+            str(self.n_ctx * self.slots),  # shared by the slots
+            "--parallel",
+            str(self.slots),
+        ]
+
     def spec(self) -> TeacherSpec:
         model = self.alias if self.engine == "llama.cpp" else str(self.model)
         return TeacherSpec(
@@ -151,8 +188,8 @@ class ModelServer:
             api_key="none",
             structured="llamacpp_schema" if self.engine == "llama.cpp" else "none",
             embedded=True,
-            slots=1 if self.engine == "llama.cpp" else 0,
-        )  # llama-cpp-python's server: one at a time
+            slots=self.slots if self.engine == "llama.cpp" else 0,
+        )  # llama-cpp-python's server: one at a time; llama.cpp's own: its --parallel
 
     def start(self) -> TeacherSpec:
         command = self.command()
@@ -194,12 +231,25 @@ class ModelServer:
                 )
             try:
                 preflight(spec, timeout=2.0)
-                return
+                if self.slots == 1 or self._loaded():
+                    return
             except TeacherError:
-                pause(0.5)
+                pass
+            pause(0.5)
         raise TeacherError(
             f"the {self.engine} server did not answer within {self.startup_timeout:.0f}s; see {self.log_path}"
         )
+
+    def _loaded(self) -> bool:
+        """llama-server lists its model before the weights are loaded (then answers 503): /health says when."""
+        import httpx
+
+        try:
+            return (
+                httpx.get(f"http://{self.host}:{self.port}/health", timeout=2.0).status_code == 200
+            )
+        except httpx.HTTPError:
+            return False
 
     def stop(self) -> None:
         if self.process is not None:

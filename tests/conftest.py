@@ -13,6 +13,9 @@ import os
 # The whole test session (and every `factory` it starts) uses the fast embedded teacher: CI never
 # fetches or runs the 1.5B default (factory.teacher.embedded).
 os.environ["FACTORY_EMBEDDED_TEACHER"] = "smollm2-135m"
+# ... on llama-cpp-python's server, one request at a time, whether or not llama.cpp's own server has been
+# built into the cache (tests/teacher/test_native_server.py builds it and asks for its slots by name).
+os.environ["FACTORY_TEACHER_SLOTS"] = "1"
 
 from pathlib import Path
 
@@ -55,6 +58,7 @@ def xdist_scope(nodeid: str) -> str:
 
 
 FIRST = (
+    "tests/teacher/test_native_server.py",  # builds llama.cpp's server (minutes of compiling, once)
     "tests/test_recipe_builds.py",
     "tests/test_ray_engine.py",
 )  # the longest: started first, no idle tail

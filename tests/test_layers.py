@@ -6,7 +6,8 @@ later one), except those under `if TYPE_CHECKING:` (annotations only, never run)
 
 The floors, lowest first (a module may import its own floor and the ones below, never above):
 1. FOUNDATION: errors, processes, the model cache (factory.model_cache: where models live),
-   the teacher's spec and the model servers (factory.serving). Both the teacher and the trainer
+   llama.cpp's own server built from its sdist (factory.llama_native), the teacher's spec and the
+   model servers (factory.serving). Both the teacher and the trainer
    stand on it; it imports nothing of the project above itself.
 2. the teacher (factory.teacher.*) and the trainer (train/): side by side, neither imports the
    other; the trainer imports nothing of factory but FOUNDATION, the teacher nothing of the
@@ -33,6 +34,7 @@ FOUNDATION = {
     "factory.errors",
     "factory.processes",
     "factory.model_cache",
+    "factory.llama_native",
     "factory.teacher.spec",
     "factory.serving",
 }

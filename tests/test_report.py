@@ -168,3 +168,30 @@ def test_teacher_share_lines_and_the_warning_under_10_percent(tmp_path):
     assert teacher_lines(
         {"stages": [r for r in rows if r["name"] != "generate"], "teacher_share": share}
     ) == ([], None)
+
+
+def test_a_long_embedded_teacher_one_request_at_a_time_gets_the_hint_to_batch():
+    share = {
+        "records": 10,
+        "teacher": 5,
+        "share": 0.5,
+        "by_origin": {"grammar": 5, "teacher_rewrite": 5},
+        "teacher_rejected": 0,
+        "teacher_rejections": [],
+        "top_rejections": [],
+    }
+
+    def lines(slots: int, generate_seconds: float, invent_seconds: float = 0.0) -> list[str]:
+        stages = [
+            {"name": "generate", "seconds": generate_seconds},
+            {"name": "invent", "seconds": invent_seconds},
+            {"name": "dedup", "seconds": 5000.0},  # not the teacher's time
+        ]
+        teacher = {"embedded": True, "slots": slots}
+        return teacher_lines({"stages": stages, "teacher_share": share, "teacher": teacher})[0]
+
+    hint = lines(1, 400.0, 260.0)[-1]  # 660 s in the stages that ask the teacher
+    assert hint.startswith("the embedded teacher took 11 min, one request at a time")
+    assert "python -m factory.llama_native" in hint
+    assert len(lines(1, 400.0)) == 2  # under 10 minutes: no hint
+    assert len(lines(4, 4000.0)) == 2  # already side by side

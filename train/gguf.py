@@ -16,7 +16,6 @@ C++ quantize tool, which the wheel does not ship).
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import shutil
 import subprocess
 import sys
@@ -24,8 +23,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from factory.errors import ConfigError, MissingDependency
-from factory.model_cache import cache_root
+from factory.errors import ConfigError
+from factory.llama_native import download_sdist, llama_cpp_version, llama_dir
 
 OUTTYPES = ("q8_0", "f16")
 KEEP = ("vendor/llama.cpp/convert_hf_to_gguf.py", "vendor/llama.cpp/gguf-py/")
@@ -66,18 +65,8 @@ converter.main()
 """
 
 
-def llama_cpp_version() -> str:
-    try:
-        return importlib.metadata.version("llama-cpp-python")
-    except importlib.metadata.PackageNotFoundError:
-        raise MissingDependency(
-            "GGUF export needs llama.cpp: pip install 'llama-cpp-python[server]==0.3.16' "
-            "(or run `make setup`)"
-        ) from None
-
-
 def converter_dir() -> Path:
-    return cache_root() / f"llama.cpp-{llama_cpp_version()}"
+    return llama_dir()
 
 
 def converter_path() -> Path | None:
@@ -89,41 +78,24 @@ def fetch_converter() -> Path:
     """Download the llama-cpp-python sdist once and keep its converter; returns the script's path."""
     if script := converter_path():
         return script
-    version, target = llama_cpp_version(), converter_dir()
+    target = converter_dir()
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                f"llama-cpp-python=={version}",
-                "-d",
-                tmp,
-            ],
-            capture_output=True,
-            text=True,
-        )
-        archives = list(Path(tmp).glob("*.tar.gz"))
-        if result.returncode != 0 or not archives:
-            last = (result.stderr.strip().splitlines() or ["no sdist downloaded"])[-1]
-            raise MissingDependency(
-                f"could not download the llama-cpp-python {version} sdist for its GGUF converter: {last}"
-            )
+        archive = download_sdist(Path(tmp), "its GGUF converter")
         staging = Path(tmp) / "converter"
-        with tarfile.open(archives[0]) as archive:
-            for member in archive.getmembers():
+        with tarfile.open(archive) as sdist:
+            for member in sdist.getmembers():
                 inner = member.name.split("/", 1)[-1]
                 if member.isfile() and inner.startswith(KEEP):
                     member.name = inner.removeprefix("vendor/llama.cpp/")
-                    archive.extract(member, staging, filter="data")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.move(str(staging), target)
+                    sdist.extract(member, staging, filter="data")
+        target.mkdir(
+            parents=True, exist_ok=True
+        )  # it may hold llama.cpp's built server too (factory.llama_native)
+        shutil.rmtree(target / "gguf-py", ignore_errors=True)
+        shutil.move(str(staging / "gguf-py"), target / "gguf-py")
+        shutil.move(
+            str(staging / "convert_hf_to_gguf.py"), target / "convert_hf_to_gguf.py"
+        )  # last: it marks a whole fetch
     return target / "convert_hf_to_gguf.py"
 
 

@@ -11,7 +11,10 @@ Two are named (`TEACHERS`):
 A build picks one with `--teacher embedded:NAME`, else FACTORY_EMBEDDED_TEACHER, else the
 default (`choose`). `EmbeddedTeacher` is a `factory.serving.ModelServer`: it starts the
 server, waits until /v1/models answers, yields a TeacherSpec carrying the model's name and
-sha256, and stops the process (by PID) on exit. `model_path()` (factory.model_cache) is the packaged
+sha256, and stops the process (by PID) on exit. Where llama.cpp's own server has been built
+(`python -m factory.llama_native`, once) it decodes SLOTS requests side by side, about twice the
+tokens a second on 2 cores; otherwise llama-cpp-python's server takes them one at a time
+($FACTORY_TEACHER_SLOTS overrides either). `model_path()` (factory.model_cache) is the packaged
 SmolLM2 file, which is also the student's base (train.base_model). Nothing is downloaded except by
 `prepare(fetch=True)`, which says so on stderr first.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from factory.errors import ConfigError, FactoryError, MissingDependency
+from factory.llama_native import server_binary
 from factory.model_cache import cache_root, model_path
 from factory.serving import ModelServer
 from factory.teacher.model_parts import SplitModel, fetch, is_present
@@ -79,6 +83,10 @@ TEACHERS = {
         "smollm2-135m", MODEL_NAME, "Apache-2.0 (SmolLM2-135M-Instruct, Hugging Face)", model_path
     ),
 }
+SLOTS_ENV = "FACTORY_TEACHER_SLOTS"
+# 4 requests side by side on llama.cpp's own server: on 2 cores the 1.5B teacher's rewrites came out
+# 2.1x as fast as one at a time; 8 were no faster than 4 (bench/teacher_throughput.py --real)
+SLOTS = 4
 DEFAULT = "qwen2.5-coder-1.5b"
 FAST = "smollm2-135m"
 
@@ -134,6 +142,17 @@ def file_sha256(path: Path) -> str:
     return _hash(str(path), stat.st_size, stat.st_mtime_ns)
 
 
+def teacher_slots() -> int:
+    """Requests the embedded teacher decodes side by side: $FACTORY_TEACHER_SLOTS, else SLOTS when
+    llama.cpp's own server is built (factory.llama_native), else 1 (llama-cpp-python's server)."""
+    value = os.environ.get(SLOTS_ENV)
+    if value is None:
+        return SLOTS if server_binary() else 1
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{SLOTS_ENV}={value}: expected a whole number >= 1")
+    return int(value)
+
+
 class EmbeddedTeacher(ModelServer):
     """A named embedded GGUF on llama.cpp's server; `with EmbeddedTeacher(log) as spec:` yields its TeacherSpec."""
 
@@ -142,6 +161,7 @@ class EmbeddedTeacher(ModelServer):
         log_path: Path,
         model: EmbeddedModel | None = None,
         threads: int | None = None,
+        slots: int | None = None,
         startup_timeout: float = 120.0,
     ):
         self.embedded = model or choose()
@@ -152,6 +172,7 @@ class EmbeddedTeacher(ModelServer):
             alias=self.embedded.alias,
             threads=threads,
             n_ctx=self.embedded.n_ctx,
+            slots=teacher_slots() if slots is None else slots,
             startup_timeout=startup_timeout,
         )
 
@@ -196,6 +217,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{'*' if model.name == chosen else ' '} {model.name:<20} {model.alias:<36} {where}"
                 )
+            slots, server = teacher_slots(), server_binary()
+            served_by = (
+                server
+                or "llama-cpp-python (`python -m factory.llama_native` builds llama.cpp's own server)"
+            )
+            print(f"served by {served_by}, {slots} request(s) at a time")
             return 0
         if args.fetch not in TEACHERS:
             raise ConfigError(

@@ -51,6 +51,8 @@ class TeacherSpec:
         }
         if self.model_sha256:
             seen["model_sha256"] = self.model_sha256
+        if self.embedded:
+            seen["slots"] = self.slots  # requests its server decoded side by side
         return seen
 
     def provenance(self) -> dict:
@@ -59,6 +61,7 @@ class TeacherSpec:
         seen = self.public()
         if self.embedded:
             seen["base_url"] = "embedded"
+            del seen["slots"]  # how fast it was served, not what wrote the record
         return seen
 
 
