@@ -4,7 +4,7 @@ llama-cpp-python's server (`python -m llama_cpp.server`) computes one request at
 one decoding stream leaves most of the arithmetic unused (it waits on memory), so a teacher asked
 for thousands of rewrites runs far below what the cores can do. llama.cpp's C++ server decodes
 several requests in one batch (`--parallel N` slots, continuous batching): on 2 cores with the
-1.5B Qwen teacher it writes about twice the tokens a second (bench/teacher_throughput.py --real).
+1.5B Qwen teacher it writes about 1.8x the tokens a second (bench/teacher_throughput.py --real).
 
 The wheel does not ship that binary; its sdist carries the same llama.cpp source
 (`vendor/llama.cpp/`). `build_server()` downloads the sdist of the installed version with pip,

@@ -210,7 +210,7 @@ def teacher_lines(report: dict) -> tuple[list[str], str | None]:
     if teacher.get("embedded") and teacher.get("slots") == 1 and asked >= SLOW_TEACHER_SECONDS:
         lines.append(
             f"the embedded teacher took {asked / 60:.0f} min, one request at a time: `python -m factory.llama_native` "
-            "builds llama.cpp's own server once (about 6 min), which decodes 4 side by side, about 2x as fast"
+            "builds llama.cpp's own server once (about 6 min), which decodes 4 side by side, about 1.8x as fast"
         )
     if share["share"] >= TEACHER_WARN:
         return lines, None

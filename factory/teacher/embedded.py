@@ -12,7 +12,7 @@ A build picks one with `--teacher embedded:NAME`, else FACTORY_EMBEDDED_TEACHER,
 default (`choose`). `EmbeddedTeacher` is a `factory.serving.ModelServer`: it starts the
 server, waits until /v1/models answers, yields a TeacherSpec carrying the model's name and
 sha256, and stops the process (by PID) on exit. Where llama.cpp's own server has been built
-(`python -m factory.llama_native`, once) it decodes SLOTS requests side by side, about twice the
+(`python -m factory.llama_native`, once) it decodes SLOTS requests side by side, about 1.8x the
 tokens a second on 2 cores; otherwise llama-cpp-python's server takes them one at a time
 ($FACTORY_TEACHER_SLOTS overrides either). `model_path()` (factory.model_cache) is the packaged
 SmolLM2 file, which is also the student's base (train.base_model). Nothing is downloaded except by
@@ -85,7 +85,7 @@ TEACHERS = {
 }
 SLOTS_ENV = "FACTORY_TEACHER_SLOTS"
 # 4 requests side by side on llama.cpp's own server: on 2 cores the 1.5B teacher's rewrites came out
-# 2.1x as fast as one at a time; 8 were no faster than 4 (bench/teacher_throughput.py --real)
+# 1.8x the tokens a second of one at a time; 8 were no faster than 4 (bench/teacher_throughput.py --real)
 SLOTS = 4
 DEFAULT = "qwen2.5-coder-1.5b"
 FAST = "smollm2-135m"
