@@ -76,6 +76,20 @@ def download_sdist(into: Path, purpose: str) -> Path:
     return archives[0]
 
 
+def extract_llama_cpp(archive: Path, into: Path, keep: tuple[str, ...] = ("",)) -> None:
+    """Extract the sdist's `vendor/llama.cpp/` files whose path inside it starts with one of `keep`
+    (all of them by default) into `into`, without the `<sdist>/vendor/llama.cpp/` prefix."""
+    with tarfile.open(archive) as sdist:
+        members = []
+        for member in sdist.getmembers():
+            inner = member.name.split("/", 1)[-1]  # the path inside the sdist's top folder
+            if inner.startswith("vendor/llama.cpp/"):
+                member.name = inner.removeprefix("vendor/llama.cpp/")
+                if member.name.startswith(keep):
+                    members.append(member)
+        sdist.extractall(into, members=members, filter="data")
+
+
 def server_binary() -> Path | None:
     """The built `llama-server`, or None when it has not been built for the installed version."""
     try:
@@ -115,12 +129,7 @@ def build_server(say: Callable[[str], None] | None = None) -> Path:
     with tempfile.TemporaryDirectory() as tmp, open(log, "w") as handle:
         archive = download_sdist(Path(tmp), "llama.cpp's server")
         source = Path(tmp) / "src"
-        with tarfile.open(archive) as sdist:
-            prefix = sdist.getnames()[0].split("/", 1)[0] + "/vendor/llama.cpp/"
-            members = [m for m in sdist.getmembers() if m.name.startswith(prefix)]
-            for member in members:
-                member.name = member.name.removeprefix(prefix)
-            sdist.extractall(source, members=members, filter="data")
+        extract_llama_cpp(archive, source)
         build = Path(tmp) / "build"
         jobs = str(os.cpu_count() or 1)
         for step in (

@@ -183,8 +183,8 @@ def test_a_long_embedded_teacher_one_request_at_a_time_gets_the_hint_to_batch():
 
     def lines(slots: int, generate_seconds: float, invent_seconds: float = 0.0) -> list[str]:
         stages = [
-            {"name": "generate", "seconds": generate_seconds},
-            {"name": "invent", "seconds": invent_seconds},
+            {"name": "generate", "seconds": generate_seconds, "cache": {"hits": 0, "misses": 1}},
+            {"name": "invent", "seconds": invent_seconds, "cache": {"hits": 0, "misses": 1}},
             {"name": "dedup", "seconds": 5000.0},  # not the teacher's time
         ]
         teacher = {"embedded": True, "slots": slots}

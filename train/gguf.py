@@ -19,15 +19,14 @@ import argparse
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 from factory.errors import ConfigError
-from factory.llama_native import download_sdist, llama_cpp_version, llama_dir
+from factory.llama_native import download_sdist, extract_llama_cpp, llama_cpp_version, llama_dir
 
 OUTTYPES = ("q8_0", "f16")
-KEEP = ("vendor/llama.cpp/convert_hf_to_gguf.py", "vendor/llama.cpp/gguf-py/")
+KEEP = ("convert_hf_to_gguf.py", "gguf-py/")  # of the sdist's vendor/llama.cpp/
 
 # Runs the converter with one fix. It reads the model's config through transformers, whose
 # version 5 keeps RoPE settings under `rope_parameters`; the 0.3.16 converter reads only the
@@ -65,12 +64,8 @@ converter.main()
 """
 
 
-def converter_dir() -> Path:
-    return llama_dir()
-
-
 def converter_path() -> Path | None:
-    script = converter_dir() / "convert_hf_to_gguf.py"
+    script = llama_dir() / "convert_hf_to_gguf.py"
     return script if script.is_file() else None
 
 
@@ -78,16 +73,11 @@ def fetch_converter() -> Path:
     """Download the llama-cpp-python sdist once and keep its converter; returns the script's path."""
     if script := converter_path():
         return script
-    target = converter_dir()
+    target = llama_dir()
     with tempfile.TemporaryDirectory() as tmp:
         archive = download_sdist(Path(tmp), "its GGUF converter")
         staging = Path(tmp) / "converter"
-        with tarfile.open(archive) as sdist:
-            for member in sdist.getmembers():
-                inner = member.name.split("/", 1)[-1]
-                if member.isfile() and inner.startswith(KEEP):
-                    member.name = inner.removeprefix("vendor/llama.cpp/")
-                    sdist.extract(member, staging, filter="data")
+        extract_llama_cpp(archive, staging, KEEP)
         target.mkdir(
             parents=True, exist_ok=True
         )  # it may hold llama.cpp's built server too (factory.llama_native)
