@@ -6,7 +6,8 @@
 - mkfs*, mke2fs, mkswap, wipefs, shred, dd of=, a redirection or `cp`/`cat` onto a disk device
   (/dev/sda, /dev/nvme0n1p1, /dev/mmcblk0, /dev/disk/..., /dev/mapper/...);
 - a fork bomb (a function that pipes into itself in the background: `:(){ :|:& };:`);
-- kill -9 -1 (every process), writes to /proc/sysrq-trigger, truncating /etc/passwd or /etc/shadow.
+- kill -9 -1 (every process), writes to /proc/sysrq-trigger, truncating (`>`) /etc/passwd, /etc/shadow,
+  /etc/fstab or /etc/sudoers; appending to them (`>>`, the usual way to add a mount or a user) passes.
 Refused rather than labelled: a tiny student must not learn these as plain answers, and the build
 report counts them. shutdown, reboot and halt are ordinary admin commands and pass. It does not run
 anything or follow variables (rm -rf "$DIR"/ passes).
@@ -24,8 +25,9 @@ _DISK = re.compile(
 )
 _FORK_BOMB = re.compile(r"([\w:.-]+)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&[^}]*\}")
 _FORMATTERS = re.compile(r"^(mkfs(\.\w+)?|mke2fs|mkswap|wipefs|shred|mkfs\.\w+)$")
-_REDIRECT = re.compile(r"(?<![<>&0-9])[0-9]?(?:>>?|>\|)\s*([^\s;&|<>()]+)")
-_VITAL = {"/proc/sysrq-trigger", "/etc/passwd", "/etc/shadow", "/etc/fstab", "/etc/sudoers"}
+_REDIRECT = re.compile(r"(?<![<>&0-9])[0-9]?(>>|>\|?)\s*([^\s;&|<>()]+)")
+_VITAL = {"/etc/passwd", "/etc/shadow", "/etc/fstab", "/etc/sudoers"}  # truncated by `>`
+_TRIGGERS = {"/proc/sysrq-trigger"}  # any write acts
 _RECURSIVE = {"-r", "-R", "--recursive"}
 
 
@@ -48,8 +50,9 @@ def dangerous(command: str, found: list) -> str | None:
         problem = _one(cmd)
         if problem:
             return problem
-    for target in _REDIRECT.findall(command):  # also "> /etc/passwd", which has no command
-        if _DISK.match(target.strip("'\"")) or target.strip("'\"") in _VITAL:
+    for operator, target in _REDIRECT.findall(command):  # also "> /etc/passwd", which has no command
+        path = target.strip("'\"")
+        if _DISK.match(path) or path in _TRIGGERS or (operator != ">>" and path in _VITAL):
             return f"it writes over {target}"
     return None
 

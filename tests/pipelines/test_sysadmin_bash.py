@@ -517,10 +517,28 @@ def test_trap_6_real_commands_pass(command):
             ("dangerous_command", "chmod -R ... /: it changes every file of the system"),
         ),
         ("echo x > /dev/sda", ("dangerous_command", "it writes over /dev/sda")),
+        ("echo x >> /dev/sda", ("dangerous_command", "it writes over /dev/sda")),
+        ("echo '' > /etc/fstab", ("dangerous_command", "it writes over /etc/fstab")),
+        (
+            "echo b >> /proc/sysrq-trigger",
+            ("dangerous_command", "it writes over /proc/sysrq-trigger"),
+        ),
     ],
 )
 def test_trap_6_refusals(command, expected):
     assert check(command) == expected
+
+
+@pytest.mark.parametrize(
+    "command",
+    [  # appending is how a mount or a rule is added: the file keeps what it had
+        "echo '/dev/sdb1 /mnt/data ext4 defaults 0 2' >> /etc/fstab",
+        "echo 'deploy ALL=(ALL) NOPASSWD: /usr/bin/systemctl' | sudo tee -a /etc/sudoers",
+        "cat fstab.extra >> /etc/fstab",
+    ],
+)
+def test_trap_6_appending_to_a_system_file_is_not_destroying_it(command):
+    assert check(command) is None
 
 
 def test_trap_6_options_of_run_commands_are_their_own():
