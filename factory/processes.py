@@ -129,20 +129,26 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
+def _stat_fields(stat: Path) -> list[str]:
+    """/proc/PID/stat after the process name (which may hold spaces and ")"): state, ppid, pgrp, ...
+    Raises OSError when the process is gone, IndexError when the file is cut short."""
+    return stat.read_text().rsplit(")", 1)[1].split()
+
+
 def _running(pid: int) -> bool:
     """The process exists and is not a zombie (a leftover's parent may not reap it at once)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return _stat_fields(Path(f"/proc/{pid}/stat"))[0] != "Z"
     except (OSError, IndexError):
         return False
 
 
 def group_running(pgid: int) -> list[int]:
-    """The PIDs of group `pgid` that are not zombies (from /proc: state, ppid, pgrp follow the name)."""
+    """The PIDs of group `pgid` that are not zombies."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            state, _ppid, pgrp = _stat_fields(stat)[:3]
         except (OSError, IndexError, ValueError):
             continue  # gone while listing
         if int(pgrp) == pgid and state != "Z":
