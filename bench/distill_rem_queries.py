@@ -44,18 +44,6 @@ def step(*args: str) -> float:
     return time.monotonic() - started
 
 
-def base_gguf(base: str) -> str:
-    """The student's base as q8_0 GGUF, converted once (with the RoPE fix) beside its folder."""
-    from train.base_model import ensure_base
-    from train.gguf import convert
-
-    folder = Path(ensure_base(base))
-    target = folder.with_name(f"{folder.name}.q8_0.gguf")
-    if not target.is_file():
-        convert(folder, "q8_0", target)
-    return str(target)
-
-
 def teacher_gguf(args) -> str | None:
     """The teacher's own GGUF for its reference row: the embedded teacher's, or --teacher-gguf."""
     if args.teacher_gguf:
@@ -218,7 +206,7 @@ def main() -> None:
     )
     eval_limit = ["--limit", str(args.eval_limit)] if args.eval_limit else []
     trained = json.loads((Path(out) / RECIPE / "models" / name / "config.json").read_text())
-    base = base_gguf(trained["base"])  # the base the student was trained from
+    base = trained["base"]  # the base the student was trained from (factory eval converts it once)
     models = {"base": base, name: f"{out}/{RECIPE}/models/{name}/student-q8_0.gguf"}
     if (gguf := teacher_gguf(args)) is not None:
         models["teacher"] = gguf

@@ -43,17 +43,6 @@ def step(*args: str) -> float:
     return time.monotonic() - started
 
 
-def base_gguf() -> str:
-    from factory.model_cache import cache_root
-    from train.base_model import ensure_base
-    from train.gguf import convert
-
-    target = cache_root() / "models" / "SmolLM2-135M-Instruct.q8_0.gguf"
-    if not target.is_file():
-        convert(Path(ensure_base()), "q8_0", target)
-    return str(target)
-
-
 def write_held_back(sources: list[str], path: Path) -> int:
     from factory.recipes import load_recipe
 
@@ -166,7 +155,7 @@ def main() -> None:
         "q8_0",
     )
     times["eval base"] = step(
-        "eval", "traces", *where, "--data", str(held), "--model", base_gguf(), "--label", "base"
+        "eval", "traces", *where, "--data", str(held), "--model", "base", "--label", "base"
     )
     times["eval student"] = step(
         "eval",
@@ -180,7 +169,7 @@ def main() -> None:
         f"{out}/traces/models/{name}/student-q8_0.gguf",
     )
     for label, model in (
-        ("base", base_gguf()),
+        ("base", "base"),  # factory eval converts the packaged base once
         (name, f"{out}/traces/models/{name}/student-q8_0.gguf"),
     ):
         times[f"eval {label} constrained"] = step(

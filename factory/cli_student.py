@@ -212,7 +212,7 @@ def evaluate(
     recipe: str = typer.Argument(..., help="Recipe name or folder."),
     model: Optional[str] = typer.Option(
         None,
-        help="base | a trained run data/RECIPE/models/NAME | a model folder | a .gguf file | an OpenAI-compatible URL.",
+        help="base | a named base (qwen2.5-coder-0.5b) | a trained run data/RECIPE/models/NAME | a model folder | a .gguf file | an OpenAI-compatible URL.",
     ),
     runtime: str = typer.Option(
         "auto",

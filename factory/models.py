@@ -1,6 +1,6 @@
 """Which runtime and which file run a model the user named, for `factory serve` and `factory eval`.
 
-A user names `base`, a `.gguf` file, a transformers folder (e.g. a run's `merged/`) or a
+A user names `base` (or a named base), a `.gguf` file, a transformers folder (e.g. a run's `merged/`) or a
 trained run's folder (`data/RECIPE/models/NAME`: config.json there is the *training* config,
 not a model). `resolve()` answers with a `Resolved` (runtime, path, label, note). On CPU
 llama.cpp runs a small model 10-100x faster than transformers' generate, so with runtime
@@ -9,7 +9,8 @@ llama.cpp runs a small model 10-100x faster than transformers' generate, so with
 - a run folder: its own `student-*.gguf` (q8_0 before f16), else its merged/ converted once
   to `student-q8_0.gguf` beside it;
 - a run's `merged/`: the same as its run folder;
-- `base`: the packaged base converted once to q8_0 under FACTORY_CACHE/models/;
+- `base` (the default student base) or a named base (`qwen2.5-coder-0.5b`, train.base_model.BASES):
+  converted once to q8_0 under FACTORY_CACHE/models/;
 - any other model folder: converted once into FACTORY_CACHE/gguf/ (keyed by path and mtime).
 
 The cache itself (`cache_root()`, FACTORY_CACHE) is factory.model_cache, on the floor below
@@ -47,13 +48,13 @@ class Resolved:
 def resolve(model: str, runtime: str = "auto") -> Resolved:
     if runtime not in RUNTIMES:
         raise ConfigError(f"--runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
-    if model == "base":
-        from train.base_model import ensure_base
+    from train.base_model import BASES, DEFAULT_BASE, ensure_base
 
-        folder = Path(ensure_base())  # the packaged base, kept under FACTORY_CACHE/models/
-        return _folder(
-            folder, runtime, "base", cache_root() / "models" / f"{folder.name}-q8_0.gguf"
-        )
+    if model == "base" or model in BASES:  # the default base, or one named: qwen2.5-coder-0.5b
+        folder = Path(
+            ensure_base(DEFAULT_BASE if model == "base" else model)
+        )  # FACTORY_CACHE/models/
+        return _folder(folder, runtime, model, cache_root() / "models" / f"{folder.name}-q8_0.gguf")
     path = Path(model)
     if path.is_file() and path.suffix == ".gguf":
         if runtime == "transformers":
@@ -78,7 +79,7 @@ def resolve(model: str, runtime: str = "auto") -> Resolved:
         return _folder(path, runtime, path.name, _cached_target(path))
     raise ConfigError(
         f"MODEL {model}: not a .gguf file, a model folder with config.json, a trained run "
-        f"(data/RECIPE/models/NAME) or `base`"
+        f"(data/RECIPE/models/NAME), `base` or a named base ({', '.join(BASES)})"
     )
 
 

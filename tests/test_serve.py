@@ -97,8 +97,38 @@ def test_serve_refuses_what_it_cannot_serve(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: MODEL {tmp_path / 'missing'}: not a .gguf file, a model folder with config.json, "
-        "a trained run (data/RECIPE/models/NAME) or `base`"
+        "a trained run (data/RECIPE/models/NAME), `base` or a named base (smollm2-135m, "
+        "qwen2.5-coder-0.5b)"
     ]
+
+
+def test_base_and_a_named_base_resolve_to_their_folders_converted_once(tmp_path, monkeypatch):
+    from factory import models
+    from train import base_model
+
+    monkeypatch.setenv("FACTORY_CACHE", str(tmp_path))
+    asked = []
+
+    def ensure_base(name):
+        asked.append(name)
+        folder = tmp_path / "models" / base_model.BASES[name].folder
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+
+    monkeypatch.setattr(base_model, "ensure_base", ensure_base)
+    (tmp_path / "models" / "Qwen2.5-Coder-0.5B-Instruct-q8_0.gguf").parent.mkdir(parents=True)
+    (tmp_path / "models" / "Qwen2.5-Coder-0.5B-Instruct-q8_0.gguf").write_bytes(b"GGUF")
+    named = models.resolve("qwen2.5-coder-0.5b")
+    assert (named.runtime, named.path, named.label) == (
+        "llama.cpp",
+        tmp_path / "models" / "Qwen2.5-Coder-0.5B-Instruct-q8_0.gguf",
+        "qwen2.5-coder-0.5b",
+    )
+    default = models.resolve("base", "transformers")
+    assert default == models.Resolved(
+        "transformers", tmp_path / "models" / "SmolLM2-135M-Instruct", "base"
+    )
+    assert asked == ["qwen2.5-coder-0.5b", "smollm2-135m"]
 
 
 def test_a_trained_run_resolves_to_its_gguf_or_its_merged_model(tmp_path, monkeypatch):
