@@ -6,14 +6,16 @@ The student replies with the bare command (recipe.student_answer); a reply that 
 - syntax: `bash -n` accepts the command
 - valid: the whole validator passes (syntax, known commands, documented options, schema)
 - command_name: the commands (first word of every pipeline/list segment and substitution), in
-  order, are the expected ones
+  order, are the expected ones; a bare `sudo` (no options) is left out on both sides, since it
+  changes who runs a command, not what it does (`sudo systemctl restart nginx` for "restart
+  nginx"); `sudo -u postgres` stays, as it names whom
 - options: F1 of the (command, option) pairs against the expected ones, options named by their
   man page's first flag (--all = -a), `-la` = `-l -a`; 1.0 when neither has options
 - intent: the command passes the validator and does what the expected one does by the measure above:
   the same programs in order and the same options (valid, command_name 1, options 1); the issue-16
   goal on hand-written requests (bench/distill_rem_queries.py --recipe sysadmin_bash)
 - exact: the same command line once whitespace, quoting and option order within a command are
-  normalised (values stay with their options)
+  normalised (values stay with their options); a bare `sudo` counts here
 MAIN is the metric the deploy decision uses. It does not run the commands: two command lines that
 do the same thing in different ways (find -delete vs find | xargs rm) only share what they share.
 """
@@ -70,6 +72,11 @@ def _option_pairs(found: list) -> Counter:
     return Counter(pairs + [(c.name, flag) for c in found for _, flag in c.unknown])
 
 
+def _what_runs(command: str) -> list:
+    """The commands of a line without a bare `sudo` (one with options, e.g. -u USER, stays)."""
+    return [c for c in bash_check.commands(command) if c.name != "sudo" or c.options or c.unknown]
+
+
 def _f1(predicted: Counter, expected: Counter) -> float:
     if not predicted and not expected:
         return 1.0
@@ -88,10 +95,7 @@ def score(reply: str | None, record: dict, validator) -> dict[str, float]:
     syntax = bash_check.syntax_error(command) is None
     output = {"command": command, "explanation": record["output"]["explanation"]}
     valid = syntax and bash_check.check(command) is None and not list(validator.iter_errors(output))
-    predicted_commands, expected_commands = (
-        bash_check.commands(command),
-        bash_check.commands(expected),
-    )
+    predicted_commands, expected_commands = _what_runs(command), _what_runs(expected)
     same_programs = [c.name for c in predicted_commands] == [c.name for c in expected_commands]
     options = _f1(_option_pairs(predicted_commands), _option_pairs(expected_commands))
     return {

@@ -422,6 +422,25 @@ def test_score_by_hand(reply, expected, validator):
     assert score(reply, EXPECTED, validator) == pytest.approx(expected)
 
 
+def test_a_bare_sudo_changes_who_runs_a_command_not_what_it_does(validator):
+    restart = {"output": {"command": "systemctl restart nginx", "explanation": "Restart nginx."}}
+    scores = score("sudo systemctl restart nginx", restart, validator)
+    assert (scores["command_name"], scores["options"], scores["intent"], scores["exact"]) == (
+        1,
+        1,
+        1,
+        0,  # exact still sees the sudo
+    )
+    assert score("sudo du -sh /var/log | sort -rh", EXPECTED, validator)["intent"] == 1
+    install = {"output": {"command": "sudo apt install htop", "explanation": "Install htop."}}
+    assert score("apt install htop", install, validator)["intent"] == 1
+    as_postgres = {
+        "output": {"command": "sudo -u postgres psql -l", "explanation": "List databases."}
+    }
+    assert score("psql -l", as_postgres, validator)["command_name"] == 0  # -u names whom
+    assert score("sudo -u postgres psql -l", as_postgres, validator)["intent"] == 1
+
+
 def test_score_without_options_and_reply_forms(validator):
     record = {"output": {"command": "uptime", "explanation": "How long the system has run."}}
     assert score("uptime", record, validator)["options"] == 1.0
