@@ -161,7 +161,7 @@ def render(model_dir: Path) -> str:
         f"- batch {config.get('batch_size')} x grad_accum {config.get('grad_accum')}, max length {config.get('max_length')}, "
         f"seed {config.get('seed')}",
         (
-            f"- ran: {ran['steps']} steps = {ran['epochs']:g} epochs of {ran['train_records']} records in {ran['seconds']:g} s "
+            f"- ran: {ran['steps']} steps = {ran['epochs']:g} epoch{'' if ran['epochs'] == 1 else 's'} of {ran['train_records']} records in {ran['seconds']:g} s "
             f"(stopped by {ran['stopped_by']})"
             if ran
             else "- ran: not recorded (training did not finish)"

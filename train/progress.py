@@ -120,7 +120,7 @@ def summary_line(summary: dict) -> str:
     minutes, seconds = divmod(int(math.ceil(ran["seconds"])), 60)
     took = f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
     head = (
-        f"{ran['steps']} steps = {ran['epochs']:g} epochs of {ran['train_records']} records "
+        f"{ran['steps']} steps = {ran['epochs']:g} epoch{'' if ran['epochs'] == 1 else 's'} of {ran['train_records']} records "
         f"({ran['examples_per_step']} a step) in {took}"
     )
     if summary["first_loss"] is None:
