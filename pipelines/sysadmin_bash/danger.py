@@ -50,7 +50,9 @@ def dangerous(command: str, found: list) -> str | None:
         problem = _one(cmd)
         if problem:
             return problem
-    for operator, target in _REDIRECT.findall(command):  # also "> /etc/passwd", which has no command
+    for operator, target in _REDIRECT.findall(
+        command
+    ):  # also "> /etc/passwd", which has no command
         path = target.strip("'\"")
         if _DISK.match(path) or path in _TRIGGERS or (operator != ">>" and path in _VITAL):
             return f"it writes over {target}"
