@@ -88,8 +88,9 @@ class BarCallback(TrainerCallback):
 
 
 def _clock(seconds: float) -> str:
+    """`4m10s`, or `12s` under a minute."""
     minutes, seconds = divmod(int(seconds), 60)
-    return f"{minutes}m{seconds:02d}s"
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def what_ran(
@@ -117,8 +118,7 @@ def what_ran(
 def summary_line(summary: dict) -> str:
     """`30 steps = 6.7 epochs of 24 records (8 a step) in 1m12s; loss 2.310 -> 0.410, eval loss 0.520`."""
     ran = summary["ran"]
-    minutes, seconds = divmod(int(math.ceil(ran["seconds"])), 60)
-    took = f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+    took = _clock(math.ceil(ran["seconds"]))
     head = (
         f"{ran['steps']} steps = {ran['epochs']:g} epoch{'' if ran['epochs'] == 1 else 's'} of {ran['train_records']} records "
         f"({ran['examples_per_step']} a step) in {took}"
