@@ -32,7 +32,7 @@ class TrainConfig:
     lr: float = 2e-4
     rank: int = 16
     alpha: int = 32
-    dropout: float = 0.05
+    dropout: float = 0.0  # 0.05 costs ~30% of a CPU step in Bernoulli masks (bench/train_step.py)
     batch_size: int = 8
     grad_accum: int = 1
     max_length: int = 512
@@ -122,6 +122,10 @@ def sft_args(config: TrainConfig, out: Path, *, cuda: bool, evaluate: bool):
         # TRL defaults bf16 to True; on a CPU without bf16 matrix units (AVX512-BF16/AMX) that autocast
         # sends every matmul to torch's slow fallback GEMM: 5 steps of batch 4 took 55 min on 2 cores.
         bf16=cuda and torch.cuda.is_bf16_supported(),
+        # TRL turns activation checkpointing on; it saves GPU memory by running each layer's forward
+        # again in the backward pass. On CPU, with RAM to spare for these short sequences, that
+        # recompute was 19% of a step (bench/train_step.py).
+        activation_checkpointing=cuda,
         eval_strategy="epoch" if evaluate else "no",
         completion_only_loss=True,
         lr_scheduler_type="cosine",
