@@ -1,8 +1,8 @@
 """Benchmark: seconds per LoRA training step on CPU with LoRA dropout 0.05 against dropout 0.
 
 The trainer's step is the forward and backward of the base model with LoRA adapters on every
-linear layer (as `train/sft.py` sets them), then AdamW on the adapters. With dropout, PEFT draws a
-Bernoulli mask over the input of every adapted layer on every step; on CPU `aten::bernoulli_` took
+linear layer (`train.sft.lora_config`, the trainer's own settings), then AdamW on the adapters.
+With dropout, PEFT draws a Bernoulli mask over the input of every adapted layer on every step; on CPU `aten::bernoulli_` took
 19% of a 135M step in torch's profiler. This bench times both settings on the same batch (8
 sequences of 80 tokens: the exported sysadmin_bash and rem_queries examples average 67-101 tokens),
 alternating them so that a busy machine slows both alike, and prints the ratio. The goal is >= 1.3x
@@ -29,18 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 def adapted_model(base: Path, dropout: float):
     import torch
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
     from transformers import AutoModelForCausalLM
 
+    from train.sft import TrainConfig, lora_config
+
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
-    config = LoraConfig(
-        r=16,
-        lora_alpha=32,
-        lora_dropout=dropout,
-        target_modules="all-linear",
-        task_type="CAUSAL_LM",
-    )
-    model = get_peft_model(model, config)
+    model = get_peft_model(model, lora_config(TrainConfig(data="", out="", dropout=dropout)))
     model.train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     return model, optimizer

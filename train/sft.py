@@ -123,8 +123,8 @@ def sft_args(config: TrainConfig, out: Path, *, cuda: bool, evaluate: bool):
         # sends every matmul to torch's slow fallback GEMM: 5 steps of batch 4 took 55 min on 2 cores.
         bf16=cuda and torch.cuda.is_bf16_supported(),
         # TRL turns activation checkpointing on; it saves GPU memory by running each layer's forward
-        # again in the backward pass. On CPU, with RAM to spare for these short sequences, that
-        # recompute was 19% of a step (bench/train_step.py).
+        # again in the backward pass. On CPU there is RAM to spare for these short sequences; py-spy
+        # put the recompute at 19% of a 135M step, though whole-step times did not tell it from noise.
         activation_checkpointing=cuda,
         eval_strategy="epoch" if evaluate else "no",
         completion_only_loss=True,
@@ -133,10 +133,22 @@ def sft_args(config: TrainConfig, out: Path, *, cuda: bool, evaluate: bool):
     )
 
 
+def lora_config(config: TrainConfig):
+    """PEFT's LoraConfig for this run: adapters on every linear layer of the base."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
+
+
 def train(config: TrainConfig) -> dict:
     import datasets
     import torch
-    from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     from trl import SFTTrainer
 
@@ -163,13 +175,7 @@ def train(config: TrainConfig) -> dict:
     )
     train_rows, eval_rows = load_split(data, "train"), load_split(data, "validation")
     args = sft_args(config, out, cuda=cuda, evaluate=eval_rows is not None)
-    peft_config = LoraConfig(
-        r=config.rank,
-        lora_alpha=config.alpha,
-        lora_dropout=config.dropout,
-        target_modules="all-linear",
-        task_type="CAUSAL_LM",
-    )
+    peft_config = lora_config(config)
     trainer = SFTTrainer(
         model=model,
         args=args,
