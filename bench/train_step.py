@@ -2,8 +2,8 @@
 
 The trainer's step is the forward and backward of the base model with LoRA adapters on every
 linear layer (`train.sft.lora_config`, the trainer's own settings), then AdamW on the adapters.
-With dropout, PEFT draws a Bernoulli mask over the input of every adapted layer on every step; on CPU `aten::bernoulli_` took
-19% of a 135M step in torch's profiler. This bench times both settings on the same batch (8
+With dropout, PEFT draws a Bernoulli mask over the input of every adapted layer on every step;
+on CPU `aten::bernoulli_` took 19% of a 135M step in torch's profiler. This bench times both settings on the same batch (8
 sequences of 80 tokens: the exported sysadmin_bash and rem_queries examples average 67-101 tokens),
 alternating them so that a busy machine slows both alike, and prints the ratio. The goal is >= 1.3x
 for dropout 0 on the default base; it is why the recipes' train.yaml say `dropout: 0.0`.
